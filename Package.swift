@@ -1,0 +1,51 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// One module per stage; each stage's output is a plain value the next one consumes:
+// ModelGraph → KPUModel → AddAnalysis → Report → generate-report.
+// XHTMLValidator wraps libxml2 and deliberately does not import Foundation: a module that
+// imports both fails clean builds with ICU header clashes (see Sources/CLibXML2/shim.h).
+let package = Package(
+    name: "bert-add-report",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "generate-report", targets: ["GenerateReport"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+    ],
+    targets: [
+        .target(name: "ModelGraph"),
+        .target(name: "KPUModel", dependencies: ["ModelGraph"]),
+        .target(name: "AddAnalysis", dependencies: ["ModelGraph", "KPUModel"]),
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+        .target(name: "XHTMLValidator", dependencies: ["CLibXML2"]),
+        .target(
+            name: "Report",
+            dependencies: [
+                "ModelGraph", "KPUModel", "AddAnalysis", "XHTMLValidator",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
+        ),
+        .executableTarget(
+            name: "GenerateReport",
+            dependencies: [
+                "ModelGraph", "KPUModel", "AddAnalysis", "Report",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "ModelGraphTests", dependencies: ["ModelGraph"]),
+        .testTarget(name: "KPUModelTests", dependencies: ["ModelGraph", "KPUModel"]),
+        .testTarget(name: "AddAnalysisTests", dependencies: ["ModelGraph", "KPUModel", "AddAnalysis"]),
+        .testTarget(name: "XHTMLValidatorTests", dependencies: ["XHTMLValidator"]),
+        .testTarget(name: "ReportTests", dependencies: ["ModelGraph", "KPUModel", "AddAnalysis", "Report", "XHTMLValidator"]),
+        // Depends on the executable so `swift test` builds it; the tests run it as a process.
+        .testTarget(name: "GenerateReportTests", dependencies: ["GenerateReport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,169 @@
+import AddAnalysis
+import ArgumentParser
+import Foundation
+import KPUModel
+import ModelGraph
+import Report
+
+/// `generate-report`: builds a BERT graph, classifies its adds, and publishes a validated report.
+///
+/// The stages live in their own modules; this command only reads options, runs the stages in
+/// order and maps every failure to one line on stderr and exit code 2.
+@main
+struct GenerateReport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate-report",
+        abstract: "Report where a BERT model's tensor additions spend memory traffic, as a static HTML site.",
+        discussion: """
+        Writes <out>/<run-id>/index.html and report.json, and <out>/index.html listing every run in <out>.
+        The run id is derived from the options, so the same inputs always land in the same folder.
+        Presets: \(BertConfig.presetNames.joined(separator: ", ")).
+        """,
+        version: ToolInfo.version
+    )
+
+    @Option(name: .long, help: ArgumentHelp("A built-in model.", valueName: "preset"))
+    var model: String?
+
+    @Option(name: .long, help: ArgumentHelp("A Hugging Face BERT config.json instead of a preset.", valueName: "file"))
+    var config: String?
+
+    @Option(name: .long, help: "Sequences per forward pass.")
+    var batch: Int = 1
+
+    @Option(name: .long, help: "Tokens per sequence (at most the model's max_position_embeddings).")
+    var seq: Int = 128
+
+    @Option(name: .long, help: ArgumentHelp("Element type of weights and activations: fp32, bf16, fp16 or int8.", valueName: "precision"))
+    var precision: String = "fp32"
+
+    @Option(name: .customLong("aggregate-hidden-states"), help: ArgumentHelp("Pool hidden states across layers: none, last-K-sum (e.g. last-4-sum) or all-mean.", valueName: "mode"))
+    var aggregateHiddenStates: String = "none"
+
+    @Option(name: .long, help: ArgumentHelp("The site folder to write into.", valueName: "dir"))
+    var out: String = "reports"
+
+    @Option(name: .long, help: ArgumentHelp("What to write: html, json or both.", valueName: "format"))
+    var format: String = "both"
+
+    @Option(name: .long, help: ArgumentHelp("Folder of Mustache templates (default: templates/ here or beside the binary).", valueName: "dir"))
+    var templates: String?
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as UsageError {
+            fail(error.message)
+        } catch let error as GraphError {
+            fail(error.description)
+        } catch let error as ReportError {
+            fail(error.description)
+        } catch {
+            // Help and --version exit 0 through here; a malformed command line is a usage error.
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            fail("\(message(for: error)); see 'generate-report --help'")
+        }
+    }
+
+    mutating func run() throws {
+        let descriptor = try describeRun()
+        let graph = try BertGraphBuilder(config: descriptor.config, options: descriptor.options,
+                                         source: configSourceName).build()
+        let cost = WorkloadCost(graph: graph)
+        let analysis = AddAnalysis(graph: graph, cost: cost)
+        let report = RunReport(descriptor: descriptor, graph: graph, analysis: analysis)
+
+        let outputFormat = try parseFormat()
+        let templateSet = try Templates(directory: try templateDirectory())
+        let writer = SiteWriter(root: URL(fileURLWithPath: out), templates: templateSet)
+        let published = try writer.publish(report, format: outputFormat)
+        for file in published.files { print(relative(file)) }
+        if let index = published.siteIndex { print(relative(index)) }
+    }
+
+    /// Turns the options into a run description, checking each one.
+    func describeRun() throws -> RunDescriptor {
+        guard let parsedPrecision = Precision(rawValue: precision) else {
+            throw UsageError("--precision \(precision) is not supported; use one of \(Precision.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let aggregation = HiddenStateAggregation(argument: aggregateHiddenStates) else {
+            throw UsageError("--aggregate-hidden-states \(aggregateHiddenStates) is not understood; use none, last-K-sum (e.g. last-4-sum) or all-mean")
+        }
+        if batch < 1 { throw UsageError("--batch \(batch): the batch must be at least 1") }
+        if seq < 1 { throw UsageError("--seq \(seq): the sequence length must be at least 1") }
+        let options = BertGraphOptions(batch: batch, sequenceLength: seq, precision: parsedPrecision, aggregation: aggregation)
+
+        switch (model, config) {
+        case (nil, nil):
+            throw UsageError("give --model PRESET or --config FILE; presets: \(BertConfig.presetNames.joined(separator: ", "))")
+        case (.some, .some):
+            throw UsageError("give either --model or --config, not both")
+        case (let name?, nil):
+            guard let preset = BertConfig.preset(named: name) else {
+                throw UsageError("--model \(name) is not a known preset; use one of \(BertConfig.presetNames.joined(separator: ", ")), or --config FILE")
+            }
+            return RunDescriptor(source: .preset(name), config: preset, options: options)
+        case (nil, let path?):
+            let data: Data
+            do {
+                data = try Data(contentsOf: URL(fileURLWithPath: path))
+            } catch {
+                throw UsageError("\(path): cannot read the config file (\(Self.reason(error))); check the path")
+            }
+            let parsed = try BertConfig(huggingFaceJSON: data, source: path)
+            return RunDescriptor(source: .configFile(path: path, contentHash: contentFingerprint(data)), config: parsed, options: options)
+        }
+    }
+
+    var configSourceName: String? { config }
+
+    func parseFormat() throws -> OutputFormat {
+        guard let parsed = OutputFormat(rawValue: format) else {
+            throw UsageError("--format \(format) is not supported; use html, json or both")
+        }
+        return parsed
+    }
+
+    func templateDirectory() throws -> URL {
+        if let templates { return URL(fileURLWithPath: templates) }
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0].contains("/")
+            ? CommandLine.arguments[0] : "/proc/self/exe")
+        let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        guard let found = Templates.locate(executable: executable, workingDirectory: here) else {
+            throw UsageError("cannot find the report templates (templates/run.mustache) here or beside the binary; pass --templates DIR")
+        }
+        return found
+    }
+
+    func relative(_ url: URL) -> String {
+        let here = FileManager.default.currentDirectoryPath + "/"
+        return url.path.hasPrefix(here) ? String(url.path.dropFirst(here.count)) : url.path
+    }
+
+    static func reason(_ error: Error) -> String {
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if nsError.domain == NSCocoaErrorDomain && nsError.code == NSFileReadNoSuchFileError { return "no such file" }
+        return nsError.localizedDescription
+    }
+
+    /// One line on stderr, exit code 2: the contract for every kind of bad input.
+    static func fail(_ message: String) -> Never {
+        let line = "generate-report: error: " + message.replacingOccurrences(of: "\n", with: " ") + "\n"
+        FileHandle.standardError.write(Data(line.utf8))
+        Foundation.exit(2)
+    }
+}
+
+/// A bad option value, written for the person who typed it.
+struct UsageError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}

@@ -1,0 +1,81 @@
+import ModelGraph
+
+/// The work each operator does and the least data it must move, before any hardware is chosen.
+///
+/// Compulsory traffic is the floor every mapping is measured against: each input read once and
+/// each output written once. The KPU mapping (tiling, fusion) can only add to it, or remove it
+/// entirely by keeping a tensor on chip; the report states the ratio.
+///
+/// ```swift
+/// let cost = WorkloadCost(graph: graph)
+/// cost.operators[op.index].compulsoryReadBytes
+/// ```
+public struct WorkloadCost: Sendable {
+    public let operators: [OperatorCost]
+
+    public init(graph: Graph) {
+        operators = graph.ops.map { OperatorCost(op: $0, in: graph) }
+    }
+
+    public var totalMACs: Int { operators.reduce(0) { $0 + $1.macs } }
+    public var totalCompulsoryBytes: Int { operators.reduce(0) { $0 + $1.compulsoryBytes } }
+}
+
+/// One operator's work and compulsory traffic.
+public struct OperatorCost: Sendable, Hashable {
+    public let opIndex: Int
+    /// Multiply-accumulates (contractions only).
+    public let macs: Int
+    /// Vector-engine operations: one per output element for element-wise ops; for softmax and
+    /// LayerNorm, one pass per element per arithmetic step they take (see `vectorSteps`).
+    public let vectorOps: Int
+    /// Bytes that must be read at least once.
+    public let compulsoryReadBytes: Int
+    /// Bytes that must be written at least once.
+    public let compulsoryWriteBytes: Int
+
+    public var compulsoryBytes: Int { compulsoryReadBytes + compulsoryWriteBytes }
+
+    init(op: Op, in graph: Graph) {
+        opIndex = op.index
+        macs = graph.macs(of: op)
+        let outputElements = op.outputs.reduce(0) { $0 + graph[$1].elementCount }
+        vectorOps = outputElements * Self.vectorSteps(op.kind)
+        let written = op.outputs.reduce(0) { $0 + graph[$1].byteCount }
+        switch op.kind {
+        case _ where op.kind.isView:
+            // A view reinterprets the producer's buffer: nothing moves.
+            compulsoryReadBytes = 0
+            compulsoryWriteBytes = 0
+        case .gather:
+            // Only the selected rows of the table are fetched, plus the indices.
+            let indices = op.inputs.dropFirst().reduce(0) { $0 + graph[$1].byteCount }
+            compulsoryReadBytes = written + indices
+            compulsoryWriteBytes = written
+        case .slice:
+            // Only the selected part of the source is read.
+            compulsoryReadBytes = written
+            compulsoryWriteBytes = written
+        default:
+            // A tensor read twice by the same op (x + x) is fetched once.
+            var distinct = Set<TensorID>()
+            compulsoryReadBytes = op.inputs.reduce(0) { sum, id in
+                distinct.insert(id).inserted ? sum + graph[id].byteCount : sum
+            }
+            compulsoryWriteBytes = written
+        }
+    }
+
+    /// Arithmetic passes per output element on the vector path. Softmax: max, subtract-exp, sum,
+    /// divide. LayerNorm: mean, subtract, square-and-sum, scale by the reciprocal deviation,
+    /// multiply by gamma, add beta.
+    static func vectorSteps(_ kind: OpKind) -> Int {
+        switch kind {
+        case .softmax: 4
+        case .layerNorm: 6
+        case .reduceMean: 1
+        case _ where kind.isElementwise: 1
+        default: 0
+        }
+    }
+}

@@ -1,0 +1,123 @@
+/// A dataflow graph of tensors and operators, immutable once built.
+///
+/// Answers the questions every later stage asks — who produces this tensor, who consumes it,
+/// in which order can the ops run — in constant time from indexes built once.
+///
+/// ```swift
+/// let graph = try BertGraphBuilder(config: .preset(.bertBaseUncased)!, options: .init()).build()
+/// for op in graph.topologicalOrder where op.kind == .add { print(op.path) }
+/// ```
+public struct Graph: Sendable {
+    public let name: String
+    public let tensors: [Tensor]
+    /// Operators in a topological order: every op appears after the producers of its inputs.
+    public let ops: [Op]
+    public let inputs: [TensorID]
+    public let outputs: [TensorID]
+
+    private let producerIndex: [Int?]
+    private let consumerIndex: [[Int]]
+
+    /// Builds the indexes and checks the graph is well formed: every tensor has at most one
+    /// producer, no op reads a tensor that nothing provides, and there is no cycle. Ops are
+    /// re-ordered topologically (stable: ties keep their given order).
+    public init(name: String, tensors: [Tensor], ops: [Op], inputs: [TensorID], outputs: [TensorID], source: String) throws(GraphError) {
+        var producer = [Int?](repeating: nil, count: tensors.count)
+        var consumers = [[Int]](repeating: [], count: tensors.count)
+        for (position, op) in ops.enumerated() {
+            for output in op.outputs {
+                guard output.index >= 0 && output.index < tensors.count else {
+                    throw GraphError(source: source, place: op.path, message: "writes a tensor that does not exist; check the node's outputs")
+                }
+                if let other = producer[output.index] {
+                    throw GraphError(source: source, place: op.path, message: "writes '\(tensors[output.index].name)', which '\(ops[other].path)' already writes; every tensor needs exactly one producer")
+                }
+                producer[output.index] = position
+            }
+        }
+        for (position, op) in ops.enumerated() {
+            for input in op.inputs {
+                guard input.index >= 0 && input.index < tensors.count else {
+                    throw GraphError(source: source, place: op.path, message: "reads a tensor that does not exist; check the node's inputs")
+                }
+                let tensor = tensors[input.index]
+                if producer[input.index] == nil && tensor.role == .activation {
+                    throw GraphError(source: source, place: op.path, message: "reads '\(tensor.name)', which no operator produces and which is neither an input nor a parameter")
+                }
+                if !consumers[input.index].contains(position) { consumers[input.index].append(position) }
+            }
+        }
+
+        // Kahn's algorithm with a min-heap-free queue: ops become ready in ascending index order.
+        var pending = ops.map { op in Set(op.inputs.compactMap { producer[$0.index] }).count }
+        var ready = pending.indices.filter { pending[$0] == 0 }
+        var order: [Int] = []
+        order.reserveCapacity(ops.count)
+        var cursor = 0
+        while cursor < ready.count {
+            let position = ready[cursor]
+            cursor += 1
+            order.append(position)
+            var released = Set<Int>()
+            for output in ops[position].outputs {
+                for consumer in consumers[output.index] where released.insert(consumer).inserted {
+                    pending[consumer] -= 1
+                    if pending[consumer] == 0 { ready.append(consumer) }
+                }
+            }
+        }
+        if order.count != ops.count {
+            let stuck = ops.indices.first { pending[$0] > 0 }.map { ops[$0].path } ?? "?"
+            throw GraphError(source: source, place: stuck, message: "is part of a cycle; a dataflow graph must be acyclic")
+        }
+
+        // Renumber ops in topological order so `ops` can be walked front to back.
+        var newIndex = [Int](repeating: 0, count: ops.count)
+        for (new, old) in order.enumerated() { newIndex[old] = new }
+        self.ops = order.enumerated().map { new, old in
+            let op = ops[old]
+            return Op(index: new, kind: op.kind, path: op.path, inputs: op.inputs, outputs: op.outputs, attributes: op.attributes)
+        }
+        self.producerIndex = producer.map { $0.map { newIndex[$0] } }
+        self.consumerIndex = consumers.map { $0.map { newIndex[$0] }.sorted() }
+        self.name = name
+        self.tensors = tensors
+        self.inputs = inputs
+        self.outputs = outputs
+    }
+
+    public subscript(id: TensorID) -> Tensor { tensors[id.index] }
+
+    /// The operator that writes `tensor`, or nil for inputs, parameters and constants.
+    public func producer(of tensor: TensorID) -> Op? {
+        producerIndex[tensor.index].map { ops[$0] }
+    }
+
+    /// The operators that read `tensor`, in topological order.
+    public func consumers(of tensor: TensorID) -> [Op] {
+        consumerIndex[tensor.index].map { ops[$0] }
+    }
+
+    /// All operators, each after the producers of its inputs.
+    public var topologicalOrder: [Op] { ops }
+
+    /// Trained weights: the sum of the element counts of all parameter tensors.
+    public var parameterCount: Int {
+        tensors.lazy.filter { $0.role == .parameter }.reduce(0) { $0 + $1.elementCount }
+    }
+
+    /// Multiply-accumulates of every contraction in the graph.
+    public var macCount: Int { ops.reduce(0) { $0 + macs(of: $1) } }
+
+    /// Multiply-accumulates one op performs: for a (batched) matrix product, output elements ×
+    /// the contracted dimension; zero for everything else.
+    public func macs(of op: Op) -> Int {
+        guard op.kind == .matMul, let a = op.inputs.first, let out = op.outputs.first else { return 0 }
+        return self[out].elementCount * (self[a].shape.last ?? 1)
+    }
+
+    /// How many ops of each kind the graph holds.
+    public var opCountsByKind: [OpKind: Int] {
+        ops.reduce(into: [:]) { $0[$1.kind, default: 0] += 1 }
+    }
+}

@@ -1,0 +1,71 @@
+import ModelGraph
+
+/// What a report was generated from: the model's origin, its configuration and the options.
+/// Identical descriptors give identical reports and the same ``runID``.
+public struct RunDescriptor: Sendable, Hashable {
+    /// Where the model came from.
+    public enum ModelSource: Sendable, Hashable {
+        case preset(String)
+        /// A config file, with a hash of its bytes so two different files of one name differ.
+        case configFile(path: String, contentHash: String)
+    }
+
+    public let source: ModelSource
+    public let config: BertConfig
+    public let options: BertGraphOptions
+
+    public init(source: ModelSource, config: BertConfig, options: BertGraphOptions) {
+        self.source = source
+        self.config = config
+        self.options = options
+    }
+
+    /// A folder name derived from the inputs alone: the same inputs always land in the same folder.
+    ///
+    /// `bert-base-uncased_b1_s128_fp32`, `my-bert-3f2a9c01_b8_s384_bf16_last-4-sum`.
+    public var runID: String {
+        var model = Self.sanitized(config.name)
+        if case .configFile(_, let hash) = source { model += "-" + hash.prefix(8) }
+        var id = "\(model)_b\(options.batch)_s\(options.sequenceLength)_\(options.precision.rawValue)"
+        if options.aggregation != .none { id += "_\(options.aggregation)" }
+        return id
+    }
+
+    /// Keeps letters, digits, '.', '-' and '_'; anything else (slashes of hub names) becomes '-'.
+    static func sanitized(_ name: String) -> String {
+        let kept = name.unicodeScalars.map { scalar -> Character in
+            let allowed = scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "._-".unicodeScalars.contains(scalar))
+            return allowed ? Character(scalar) : "-"
+        }
+        let text = String(kept.prefix(80)).trimmingCharacters(in: ".-")
+        return text.isEmpty ? "model" : text
+    }
+
+    public var sourceDescription: String {
+        switch source {
+        case .preset(let name): "built-in preset \(name)"
+        case .configFile(let path, _): path
+        }
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: String) -> String {
+        var scalars = Substring(self)
+        while let first = scalars.first, set.contains(first) { scalars.removeFirst() }
+        while let last = scalars.last, set.contains(last) { scalars.removeLast() }
+        return String(scalars)
+    }
+}
+
+/// FNV-1a, 64 bit, as 16 hex digits: a stable fingerprint of an input file's bytes for run ids
+/// and provenance (identity, not security).
+public func contentFingerprint<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in bytes {
+        hash ^= UInt64(byte)
+        hash = hash &* 0x0000_0100_0000_01b3
+    }
+    let hex = String(hash, radix: 16)
+    return String(repeating: "0", count: 16 - hex.count) + hex
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Mustache
+
+/// The Mustache templates pages are rendered from, loaded from a folder of `*.mustache` files
+/// (the project's top-level `templates/`). Each file is a template or partial named after it.
+///
+/// ```swift
+/// let templates = try Templates(directory: URL(fileURLWithPath: "templates"))
+/// ```
+public struct Templates: Sendable {
+    public let directory: URL
+    let library: MustacheLibrary
+    static let required = ["run", "site-index", "style", "bar-chart"]
+
+    public init(directory: URL) throws(ReportError) {
+        self.directory = directory
+        var library = MustacheLibrary()
+        for name in Self.required {
+            let file = directory.appendingPathComponent("\(name).mustache")
+            let text: String
+            do {
+                text = try String(contentsOf: file, encoding: .utf8)
+            } catch {
+                throw ReportError("\(file.path): cannot read this template; pass --templates DIR pointing at the project's templates/ folder")
+            }
+            do {
+                try library.register(text, named: name)
+            } catch {
+                throw ReportError("\(file.path): \(Self.describe(error)); fix the template")
+            }
+        }
+        self.library = library
+    }
+
+    /// Looks for `templates/` in the working folder, then beside the executable and in the
+    /// folders above it (a binary under `.build/release/` finds the project's own).
+    public static func locate(executable: URL, workingDirectory: URL) -> URL? {
+        var candidates = [workingDirectory.appendingPathComponent("templates")]
+        var folder = executable.resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            candidates.append(folder.appendingPathComponent("templates"))
+            folder = folder.deletingLastPathComponent()
+        }
+        return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("run.mustache").path) }
+    }
+
+    func render(_ object: Any, template name: String) throws(ReportError) -> String {
+        guard let text = library.render(object, withTemplate: name) else {
+            throw ReportError("\(directory.path)/\(name).mustache: template not found")
+        }
+        return text
+    }
+
+    private static func describe(_ error: Error) -> String {
+        if let parse = error as? MustacheTemplate.ParserError {
+            return "line \(parse.context.lineNumber), column \(parse.context.columnNumber): \(parse.error)"
+        }
+        return "\(error)"
+    }
+}
+
+/// A failure of the report stage, written for the person running the tool.
+public struct ReportError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

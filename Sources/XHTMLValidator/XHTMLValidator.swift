@@ -1,0 +1,175 @@
+// Deliberately no Foundation here: importing it next to libxml2 breaks clean builds (ICU headers).
+internal import CLibXML2
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Checks a page before it is published: strict XML parsing (no network, no HTML repair) and
+/// the structural rules a self-contained polyglot XHTML5 report must follow.
+///
+/// ```swift
+/// let issues = XHTMLValidator.validate(Array(page.utf8), file: "reports/run/index.html")
+/// if let first = issues.first { print(first) } // file:line:col: rule: message
+/// ```
+public enum XHTMLValidator {
+    static let xhtmlNamespace = "http://www.w3.org/1999/xhtml"
+    static let svgNamespace = "http://www.w3.org/2000/svg"
+
+    /// Every rule violation found, in document order per rule; empty when the page may be published.
+    /// A page that is not well-formed XML yields exactly one issue: where parsing stopped.
+    public static func validate(_ bytes: [UInt8], file: String) -> [ValidationIssue] {
+        guard bytes.count < Int(Int32.max) else {
+            return [ValidationIssue(file: file, line: 1, column: 1, rule: "well-formed", message: "the page is larger than 2 GiB")]
+        }
+        xmlInitParser()
+        guard let context = xmlNewParserCtxt() else {
+            return [ValidationIssue(file: file, line: 1, column: 1, rule: "well-formed", message: "libxml2 could not allocate a parser")]
+        }
+        defer { xmlFreeParserCtxt(context) }
+        // Strict XML: the HTML parser would silently repair mis-nesting. No network, no DTD
+        // loading, no entity expansion; errors are collected instead of printed.
+        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
+        let document = bytes.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { pointer in
+                xmlCtxtReadMemory(context, pointer, Int32(buffer.count), file, "UTF-8", options)
+            }
+        }
+        if context.pointee.wellFormed == 0 || document == nil {
+            defer { if let document { xmlFreeDoc(document) } }
+            let error = context.pointee.lastError
+            let message = error.message.map { String(cString: $0) } ?? "not well-formed XML"
+            return [ValidationIssue(file: file, line: Int(max(error.line, 1)), column: Int(max(error.int2, 1)), rule: "well-formed",
+                                    message: message.trimmingTrailingNewlines)]
+        }
+        guard let document else { return [] }
+        defer { xmlFreeDoc(document) }
+        return RuleChecker(document: document, file: file).run()
+    }
+}
+
+/// Runs the XPath rules over a parsed document.
+private struct RuleChecker {
+    let document: xmlDocPtr
+    let file: String
+
+    func run() -> [ValidationIssue] {
+        guard let xpath = xmlXPathNewContext(document) else { return [] }
+        defer { xmlXPathFreeContext(xpath) }
+        var issues: [ValidationIssue] = []
+        func report(_ node: xmlNodePtr, _ rule: String, _ message: String) {
+            issues.append(ValidationIssue(file: file, line: Self.line(of: node), column: 1, rule: rule, message: message))
+        }
+        func each(_ expression: String, _ body: (xmlNodePtr) -> Void) {
+            guard let result = xmlXPathEvalExpression(expression, xpath) else { return }
+            defer { xmlXPathFreeObject(result) }
+            guard let set = result.pointee.nodesetval, set.pointee.nodeNr > 0 else { return }
+            for index in 0..<Int(set.pointee.nodeNr) {
+                if let node = set.pointee.nodeTab[index] { body(node) }
+            }
+        }
+
+        if let root = xmlDocGetRootElement(document) {
+            if Self.name(of: root) != "html" || Self.namespace(of: root) != XHTMLValidator.xhtmlNamespace {
+                report(root, "xhtml-root", "the root element must be <html> in the XHTML namespace \(XHTMLValidator.xhtmlNamespace)")
+            }
+        }
+
+        let svgElements = ["svg", "g", "rect", "line", "path", "circle", "polyline", "polygon", "text", "tspan", "title", "desc", "defs", "use"]
+        each("//*[local-name()='svg']|//*[namespace-uri()='\(XHTMLValidator.svgNamespace)']/*") { node in
+            let name = Self.name(of: node)
+            guard svgElements.contains(name) || name == "svg" else { return }
+            if Self.namespace(of: node) != XHTMLValidator.svgNamespace {
+                report(node, "svg-namespace", "<\(name)> is not in the SVG namespace \(XHTMLValidator.svgNamespace)")
+            }
+        }
+        each("//*[local-name()='svg' and namespace-uri()='\(XHTMLValidator.svgNamespace)' and not(ancestor::*[local-name()='svg'])]") { node in
+            let hasTitle = Self.children(of: node).contains { Self.name(of: $0) == "title" }
+            if Self.attribute("role", of: node) != "img" || !hasTitle {
+                report(node, "chart-accessibility", "a chart needs role=\"img\" and a <title> as its first child")
+            }
+        }
+
+        var ids: [String: Int] = [:]
+        each("//@id") { attribute in
+            let value = Self.content(of: attribute)
+            let owner = attribute.pointee.parent ?? attribute
+            if let first = ids[value] {
+                report(owner, "unique-ids", "id \"\(value)\" is already used on line \(first)")
+            } else {
+                ids[value] = Self.line(of: owner)
+            }
+        }
+        each("//@*[local-name()='href']") { attribute in
+            let value = Self.content(of: attribute)
+            guard value.hasPrefix("#") else { return }
+            let target = String(value.dropFirst())
+            if !target.isEmpty && ids[target] == nil {
+                report(attribute.pointee.parent ?? attribute, "fragment-links", "link \"\(value)\" points to no element with id \"\(target)\"")
+            }
+        }
+        each("//*[local-name()='img'][not(@alt)]") { node in
+            report(node, "img-alt", "<img> needs an alt attribute")
+        }
+        each("//*[local-name()='script']") { node in
+            report(node, "no-script", "reports carry no scripts; everything must be readable without JavaScript")
+        }
+        each("//@*[starts-with(translate(local-name(), 'ON', 'on'), 'on')]") { attribute in
+            report(attribute.pointee.parent ?? attribute, "no-script", "event handler attribute \(Self.name(of: attribute)) is not allowed")
+        }
+        each("//@src|//*[local-name()='link']/@href|//*[local-name()='object']/@data") { attribute in
+            let value = Self.content(of: attribute).lowercased()
+            if value.hasPrefix("//") || (value.contains(":") && !value.hasPrefix("data:")) {
+                report(attribute.pointee.parent ?? attribute, "no-network", "\(Self.name(of: attribute))=\"\(value.prefix(80))\" would fetch from the network; inline it")
+            }
+        }
+        each("//*[local-name()='table'][not(.//*[local-name()='td'])]") { node in
+            report(node, "empty-table", "a table without data cells; leave the table out or say why it is empty")
+        }
+        return issues
+    }
+
+    static func name(of node: xmlNodePtr) -> String {
+        node.pointee.name.map { String(cString: $0) } ?? ""
+    }
+
+    static func namespace(of node: xmlNodePtr) -> String? {
+        node.pointee.ns?.pointee.href.map { String(cString: $0) }
+    }
+
+    static func line(of node: xmlNodePtr) -> Int {
+        Int(max(xmlGetLineNo(node), 1))
+    }
+
+    static func children(of node: xmlNodePtr) -> [xmlNodePtr] {
+        var result: [xmlNodePtr] = []
+        var child = node.pointee.children
+        while let current = child {
+            if current.pointee.type == XML_ELEMENT_NODE { result.append(current) }
+            child = current.pointee.next
+        }
+        return result
+    }
+
+    static func attribute(_ name: String, of node: xmlNodePtr) -> String? {
+        guard let value = xmlGetProp(node, name) else { return nil }
+        defer { free(value) }
+        return String(cString: value)
+    }
+
+    /// The text of an attribute or element node.
+    static func content(of node: xmlNodePtr) -> String {
+        guard let value = xmlNodeGetContent(node) else { return "" }
+        defer { free(value) }
+        return String(cString: value)
+    }
+}
+
+extension String {
+    var trimmingTrailingNewlines: String {
+        var text = self
+        while text.last == "\n" || text.last == "\r" { text.removeLast() }
+        return text
+    }
+}

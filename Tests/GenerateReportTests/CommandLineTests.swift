@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+
+/// Runs the built `generate-report` binary as a user would, from a fresh folder.
+struct CommandRun {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+    let folder: URL
+
+    /// The binary sits beside the test bundle in SwiftPM's build folder.
+    static let binary: URL = {
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        return exe.deletingLastPathComponent().appendingPathComponent("generate-report")
+    }()
+
+    init(_ arguments: [String], in folder: URL? = nil) throws {
+        let folder = try folder ?? {
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+            return url
+        }()
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        process.currentDirectoryURL = folder
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        status = process.terminationStatus
+        stdout = String(decoding: outData, as: UTF8.self)
+        stderr = String(decoding: errData, as: UTF8.self)
+        self.folder = folder
+    }
+
+    /// Everything the run left in its folder, apart from inputs the test put there.
+    func written(except inputs: Set<String> = []) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !inputs.contains($0) }.sorted()
+    }
+}
+
+@Suite struct CommandLineTests {
+    @Test func defaultReportIsWrittenUnderReports() throws {
+        let run = try CommandRun(["--model", "bert-base-uncased"])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        #expect(run.stdout.split(separator: "\n") == [
+            "reports/bert-base-uncased_b1_s128_fp32/index.html",
+            "reports/bert-base-uncased_b1_s128_fp32/report.json",
+            "reports/index.html",
+        ])
+        let json = try Data(contentsOf: run.folder.appendingPathComponent("reports/bert-base-uncased_b1_s128_fp32/report.json"))
+        let model = try #require((try JSONSerialization.jsonObject(with: json) as? [String: Any])?["model"] as? [String: Any])
+        #expect(model["params"] as? Int == 109_482_240)
+        #expect(model["macs"] as? Int == 11_174_215_680)
+    }
+
+    @Test func identicalInputsGiveIdenticalBytes() throws {
+        let first = try CommandRun(["--model", "bert-tiny", "--out", "a"])
+        let second = try CommandRun(["--model", "bert-tiny", "--out", "a"])
+        #expect(first.status == 0 && second.status == 0)
+        let page = { (run: CommandRun) in try Data(contentsOf: run.folder.appendingPathComponent("a/bert-tiny_b1_s128_fp32/index.html")) }
+        #expect(try page(first) == page(second))
+    }
+
+    @Test func configFileIsReadAndFingerprinted() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)/my-bert")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let config = #"{"model_type": "bert", "hidden_size": 256, "num_hidden_layers": 4, "num_attention_heads": 4, "intermediate_size": 1024}"#
+        try Data(config.utf8).write(to: folder.appendingPathComponent("config.json"))
+        let run = try CommandRun(["--config", "config.json", "--seq", "64", "--precision", "bf16", "--aggregate-hidden-states", "last-4-sum"], in: folder)
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        // Named after the folder holding config.json (no _name_or_path), plus 8 hex digits of its fingerprint.
+        let runFolder = try #require(try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("reports").path).first { $0.hasPrefix("my-bert-") })
+        #expect(runFolder.hasSuffix("_b1_s64_bf16_last-4-sum"))
+        let json = try Data(contentsOf: folder.appendingPathComponent("reports/\(runFolder)/report.json"))
+        let root = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        // Same architecture as bert-mini: 11,170,560 parameters (PyTorch).
+        #expect((root["model"] as? [String: Any])?["params"] as? Int == 11_170_560)
+        let categories = try #require(root["categories"] as? [[String: Any]])
+        #expect(categories.first { $0["id"] as? String == "hidden_state_aggregation" }?["count"] as? Int == 3)
+    }
+
+    @Test func helpExitsZero() throws {
+        let run = try CommandRun(["--help"])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("--aggregate-hidden-states"))
+    }
+
+    /// Bad input: one line on stderr naming the problem and the fix, exit 2, nothing written.
+    @Test(arguments: [
+        (["--model", "bert-huge"], "--model bert-huge is not a known preset; use one of bert-tiny, bert-mini, bert-small, bert-medium, bert-base-uncased, bert-large-uncased, all-MiniLM-L6-v2, or --config FILE"),
+        (["--model", "bert-tiny", "--seq", "600"], "bert-tiny: sequence length: is 600; bert-tiny takes 1 to 512 tokens (max_position_embeddings)"),
+        (["--model", "bert-tiny", "--batch", "0"], "--batch 0: the batch must be at least 1"),
+        (["--model", "bert-tiny", "--precision", "fp64"], "--precision fp64 is not supported; use one of fp32, bf16, fp16, int8"),
+        (["--model", "bert-tiny", "--aggregate-hidden-states", "last-9-sum"], "bert-tiny: hidden-state aggregation: last-9-sum needs 1 ≤ K ≤ 3 (the embedding output and 2 layer outputs)"),
+        (["--model", "bert-tiny", "--format", "pdf"], "--format pdf is not supported; use html, json or both"),
+        (["--model", "bert-tiny", "--config", "c.json"], "give either --model or --config, not both"),
+        (["--config", "absent.json"], "absent.json: cannot read the config file (no such file); check the path"),
+        (["--model", "bert-tiny", "--colour", "red"], "Unknown option '--colour'; see 'generate-report --help'"),
+    ])
+    func badOptionsFailCleanly(arguments: [String], message: String) throws {
+        let run = try CommandRun(arguments)
+        #expect(run.status == 2)
+        #expect(run.stderr == "generate-report: error: \(message)\n")
+        #expect(run.stdout.isEmpty)
+        #expect(try run.written() == [])
+    }
+
+    @Test(arguments: [
+        (#"{"hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12}"#,
+         "c.json: intermediate_size: is missing; add it (bert-base-uncased has 3072)"),
+        (#"{"hidden_size": 100, "num_hidden_layers": 2, "num_attention_heads": 3, "intermediate_size": 400}"#,
+         "c.json: hidden_size: 100 is not divisible by num_attention_heads 3; each head needs hidden_size / num_attention_heads features"),
+        (#"{"hidden_size": 128, "num_hidden_layers": 0, "num_attention_heads": 2, "intermediate_size": 512}"#,
+         "c.json: num_hidden_layers: is 0; it must be at least 1"),
+        ("{\n\"hidden_size\": 128,\n\"num_hidden_layers\": 2 \"x\"\n}",
+         "c.json: line 3, column 24: is not valid JSON; fix the syntax there (a Hugging Face config.json is one JSON object)"),
+    ])
+    func badConfigFailsCleanly(json: String, message: String) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data(json.utf8).write(to: folder.appendingPathComponent("c.json"))
+        let run = try CommandRun(["--config", "c.json"], in: folder)
+        #expect(run.status == 2)
+        #expect(run.stderr == "generate-report: error: \(message)\n")
+        #expect(try run.written(except: ["c.json"]) == [])
+    }
+
+    @Test func unwritableOutputFolderFailsCleanly() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data().write(to: folder.appendingPathComponent("taken"))
+        // A folder below a plain file cannot be created, even by root.
+        let run = try CommandRun(["--model", "bert-tiny", "--out", "taken/site"], in: folder)
+        #expect(run.status == 2)
+        #expect(run.stderr.hasPrefix("generate-report: error: \(folder.path)/taken/site: cannot create the output folder ("))
+        #expect(run.stderr.hasSuffix("); choose a writable folder with --out\n"))
+        #expect(run.stderr.filter { $0 == "\n" }.count == 1)
+        #expect(try run.written(except: ["taken"]) == [])
+    }
+}

@@ -1,0 +1,212 @@
+import AddAnalysis
+import Foundation
+import KPUModel
+import ModelGraph
+import Testing
+import XHTMLValidator
+@testable import Report
+
+/// The project's templates folder, found from this file's location.
+let projectTemplates = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("templates")
+
+func makeReport(_ preset: String = "bert-base-uncased", options: BertGraphOptions = .init()) throws -> RunReport {
+    let config = try #require(BertConfig.preset(named: preset))
+    let graph = try BertGraphBuilder(config: config, options: options).build()
+    let analysis = AddAnalysis(graph: graph, cost: WorkloadCost(graph: graph))
+    return RunReport(descriptor: RunDescriptor(source: .preset(preset), config: config, options: options), graph: graph, analysis: analysis)
+}
+
+func temporaryFolder() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("report-tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+@Suite struct RunPageTests {
+    @Test(arguments: [
+        ("bert-base-uncased", BertGraphOptions()),
+        ("bert-tiny", BertGraphOptions(batch: 4, sequenceLength: 512, precision: .int8, aggregation: .allMean)),
+        ("bert-large-uncased", BertGraphOptions(precision: .bf16, aggregation: .lastSum(4))),
+    ])
+    func pageRendersAndValidates(preset: String, options: BertGraphOptions) throws {
+        let templates = try Templates(directory: projectTemplates)
+        let page = try templates.render(RunPage(report: makeReport(preset, options: options), hasJSON: true), template: "run")
+        #expect(XHTMLValidator.validate(Array(page.utf8), file: "index.html") == [])
+    }
+
+    @Test func pageShowsTheRealNumbers() throws {
+        let templates = try Templates(directory: projectTemplates)
+        let page = try templates.render(RunPage(report: makeReport(), hasJSON: true), template: "run")
+        #expect(page.contains("109,482,240"))       // parameters, PyTorch
+        #expect(page.contains("11,174,215,680"))    // MACs at S=128, PyTorch
+        // Attention residuals: 12 × (2 × 393,216 read + 393,216 written) = 14,155,776 B.
+        #expect(page.contains("title=\"14,155,776 bytes\""))
+        for group in AddGroup.allCases {
+            #expect(page.contains(group.explanation.replacingOccurrences(of: "'", with: "&#39;")))
+        }
+        #expect(page.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+        #expect(!page.contains("<script"))
+    }
+
+    @Test func renderingIsByteIdentical() throws {
+        let templates = try Templates(directory: projectTemplates)
+        let first = try templates.render(RunPage(report: makeReport(), hasJSON: true), template: "run")
+        let second = try templates.render(RunPage(report: makeReport(), hasJSON: true), template: "run")
+        #expect(first == second)
+        #expect(try makeReport().jsonData() == makeReport().jsonData())
+    }
+
+    @Test func namesFromInputAreEscaped() throws {
+        var config = try #require(BertConfig.preset(named: "bert-tiny"))
+        config.name = #"<script>alert("x")</script> & co"#
+        let graph = try BertGraphBuilder(config: config, options: .init()).build()
+        let report = RunReport(descriptor: RunDescriptor(source: .preset("bert-tiny"), config: config, options: .init()),
+                               graph: graph, analysis: AddAnalysis(graph: graph, cost: WorkloadCost(graph: graph)))
+        let page = try Templates(directory: projectTemplates).render(RunPage(report: report, hasJSON: true), template: "run")
+        #expect(!page.contains("<script>"))
+        #expect(page.contains("&lt;script&gt;"))
+        #expect(XHTMLValidator.validate(Array(page.utf8), file: "index.html") == [])
+        #expect(report.runID.hasPrefix("script-alert--x----script----co_b1"))
+    }
+}
+
+@Suite struct ReportJSONTests {
+    @Test func jsonCarriesModelAddsAndCategories() throws {
+        let data = try makeReport(options: .init(batch: 2, sequenceLength: 256, precision: .fp16)).jsonData()
+        let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let model = try #require(root["model"] as? [String: Any])
+        #expect(model["name"] as? String == "bert-base-uncased")
+        #expect(model["layers"] as? Int == 12)
+        #expect(model["hidden"] as? Int == 768)
+        #expect(model["heads"] as? Int == 12)
+        #expect(model["intermediate"] as? Int == 3072)
+        #expect(model["params"] as? Int == 109_482_240)
+        #expect(model["batch"] as? Int == 2)
+        #expect(model["seq"] as? Int == 256)
+        #expect(model["precision"] as? String == "fp16")
+        // Per sequence at S=256: per layer 4·256·768² + 2·256·768·3072 + 2·12·256²·64, ×12, + pooler 768².
+        let perSequence = 12 * (4 * 256 * 768 * 768 + 2 * 256 * 768 * 3072 + 2 * 12 * 256 * 256 * 64) + 768 * 768
+        #expect(model["macs"] as? Int == 2 * perSequence)
+
+        let adds = try #require(root["adds"] as? [[String: Any]])
+        #expect(adds.count == 111)
+        let residual = try #require(adds.first { $0["name"] as? String == "encoder.layer.0.attention.output.residual" })
+        #expect(residual["category"] as? String == "attention_residual")
+        #expect(residual["shape"] as? [Int] == [2, 256, 768])
+        #expect(residual["elements"] as? Int == 393_216)
+        // fp16: 2 inputs read + 1 output written, 2 bytes each.
+        #expect(residual["bytes"] as? Int == 3 * 393_216 * 2)
+        #expect(residual["fused_in"] is NSNull)
+
+        let categories = try #require(root["categories"] as? [[String: Any]])
+        let bias = try #require(categories.first { $0["id"] as? String == "bias" })
+        #expect(bias["count"] as? Int == 73)
+        #expect(categories.map { $0["id"] as? String } == AddCategory.allCases.map(\.id))
+    }
+}
+
+@Suite struct SiteWriterTests {
+    @Test func publishWritesRunAndIndex() throws {
+        let root = try temporaryFolder().appendingPathComponent("site")
+        let writer = SiteWriter(root: root, templates: try Templates(directory: projectTemplates))
+        let published = try writer.publish(makeReport(), format: .both)
+        #expect(published.runDirectory.lastPathComponent == "bert-base-uncased_b1_s128_fp32")
+        for file in published.files { #expect(FileManager.default.fileExists(atPath: file.path)) }
+        try writer.publish(makeReport("bert-tiny"), format: .both)
+        let index = try String(contentsOf: root.appendingPathComponent("index.html"), encoding: .utf8)
+        #expect(index.contains("2 runs"))
+        #expect(index.contains("href=\"bert-tiny_b1_s128_fp32/index.html\""))
+        #expect(index.contains("href=\"bert-base-uncased_b1_s128_fp32/index.html\""))
+        // No staging or previous folders are left behind.
+        let names = try FileManager.default.contentsOfDirectory(atPath: root.path).sorted()
+        #expect(names == ["bert-base-uncased_b1_s128_fp32", "bert-tiny_b1_s128_fp32", "index.html"])
+    }
+
+    @Test func republishingReplacesTheRun() throws {
+        let root = try temporaryFolder()
+        let writer = SiteWriter(root: root, templates: try Templates(directory: projectTemplates))
+        try writer.publish(makeReport("bert-tiny"), format: .both)
+        let stale = root.appendingPathComponent("bert-tiny_b1_s128_fp32/stale.txt")
+        try Data("old".utf8).write(to: stale)
+        try writer.publish(makeReport("bert-tiny"), format: .both)
+        #expect(!FileManager.default.fileExists(atPath: stale.path))
+    }
+
+    @Test func jsonOnlyWritesNoHTML() throws {
+        let root = try temporaryFolder()
+        let writer = SiteWriter(root: root, templates: try Templates(directory: projectTemplates))
+        let published = try writer.publish(makeReport("bert-tiny"), format: .json)
+        #expect(published.files.map(\.lastPathComponent) == ["report.json"])
+        #expect(published.siteIndex == nil)
+    }
+
+    @Test func invalidPageIsNotPublishedAndSiteIsUntouched() throws {
+        let root = try temporaryFolder()
+        let good = SiteWriter(root: root, templates: try Templates(directory: projectTemplates))
+        try good.publish(makeReport("bert-tiny"), format: .both)
+        let before = try String(contentsOf: root.appendingPathComponent("index.html"), encoding: .utf8)
+
+        // A copy of the templates whose run page mis-nests two elements.
+        let broken = try temporaryFolder()
+        for name in Templates.required {
+            var text = try String(contentsOf: projectTemplates.appendingPathComponent("\(name).mustache"), encoding: .utf8)
+            if name == "run" { text = text.replacingOccurrences(of: "<main>", with: "<main><p><b>") }
+            try text.write(to: broken.appendingPathComponent("\(name).mustache"), atomically: true, encoding: .utf8)
+        }
+        let writer = SiteWriter(root: root, templates: try Templates(directory: broken))
+        do {
+            try writer.publish(makeReport("bert-base-uncased"), format: .both)
+            Issue.record("an invalid page was published")
+        } catch let error as ReportError {
+            // file:line:col of the mismatch, then the rule.
+            #expect(error.description.contains("/bert-base-uncased_b1_s128_fp32/index.html:"))
+            #expect(error.description.contains(": well-formed: "))
+        }
+        #expect(try String(contentsOf: root.appendingPathComponent("index.html"), encoding: .utf8) == before)
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("bert-base-uncased_b1_s128_fp32").path))
+        let names = try FileManager.default.contentsOfDirectory(atPath: root.path).sorted()
+        #expect(names == ["bert-tiny_b1_s128_fp32", "index.html"])
+    }
+
+    @Test func unwritableFolderIsAClearError() throws {
+        let file = try temporaryFolder().appendingPathComponent("plain-file")
+        try Data().write(to: file)
+        let writer = SiteWriter(root: file.appendingPathComponent("site"), templates: try Templates(directory: projectTemplates))
+        #expect(throws: ReportError.self) { try writer.publish(makeReport("bert-tiny"), format: .both) }
+    }
+
+    @Test func missingTemplateIsNamed() throws {
+        let empty = try temporaryFolder()
+        do {
+            _ = try Templates(directory: empty)
+            Issue.record("an empty templates folder was accepted")
+        } catch {
+            #expect(error.description.hasPrefix(empty.appendingPathComponent("run.mustache").path))
+        }
+    }
+}
+
+@Suite struct FormatTests {
+    @Test func groupsThousands() {
+        #expect(Format.grouped(109_482_240) == "109,482,240")
+        #expect(Format.grouped(0) == "0")
+        #expect(Format.grouped(-1234) == "-1,234")
+    }
+
+    @Test func scalesToThreeSignificantFigures() {
+        #expect(Format.bytes(786_432) == "786 kB")
+        #expect(Format.bytes(1_572_864) == "1.57 MB")
+        #expect(Format.bytes(512) == "512 B")
+        #expect(Format.bytes(999_600) == "1.00 MB")
+        #expect(Format.scaled(11_174_215_680, unit: "") == "11.2 G")
+    }
+
+    @Test func niceAxisMaximum() {
+        #expect(BarChart.niceCeiling(85_300_000) == 100_000_000)
+        #expect(BarChart.niceCeiling(14_155_776) == 20_000_000)
+        #expect(BarChart.niceCeiling(1) == 1)
+        #expect(BarChart.niceCeiling(5.5) == 6)
+    }
+}
