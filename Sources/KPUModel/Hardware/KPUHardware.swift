@@ -1,0 +1,211 @@
+import ModelGraph
+import Yams
+
+/// A KPU SKU under one thermal profile, resolved into the figures the model uses: tile classes,
+/// memory hierarchy capacities, engine bandwidths, clock and static power.
+///
+/// ```swift
+/// let hw = try KPUHardware.builtIn("kpu-t256")            // default profile
+/// let hw = try KPUHardware.load(file: "my-sku.yaml", profile: "15W")
+/// hw.dramBandwidth // bytes per second
+/// ```
+public struct KPUHardware: Sendable, Hashable {
+    /// One class of compute tile (`INT8-primary`, `BF16-primary`, `Matrix`).
+    public struct TileClass: Sendable, Hashable {
+        public let name: String
+        public let count: Int
+        public let rows: Int
+        public let columns: Int
+        /// Operations per tile per clock by precision; a MAC is two operations.
+        public let opsPerClock: [Precision: Double]
+        public let scheduleClass: String
+        public let fillCycles: Int
+        public let drainCycles: Int
+
+        /// MACs per clock for one tile at `precision`, or nil when the tile cannot run it.
+        public func macsPerClock(_ precision: Precision) -> Double? {
+            opsPerClock[precision].map { $0 / 2 }
+        }
+    }
+
+    /// A data-movement engine group: how many, and the bandwidth of each.
+    public struct EngineGroup: Sendable, Hashable {
+        public let count: Int
+        public var busBytes: Int
+        public let clockMHz: Double
+        public let source: String
+        /// Bytes per second of one engine: bus width × clock.
+        public var bandwidthPerEngine: Double { Double(busBytes) * clockMHz * 1e6 }
+        public var aggregateBandwidth: Double { bandwidthPerEngine * Double(count) }
+    }
+
+    public let id: String
+    public let name: String
+    /// Where the description came from: `built-in kpu-t256` or a file path.
+    public let source: String
+    public let processNode: String
+    public let profileName: String
+    public let clockMHz: Double
+    public let tdpWatts: Double
+    public let idlePowerWatts: Double
+    public let tileClasses: [TileClass]
+    public let memoryType: String
+    /// Bytes per second the memory itself sustains (memory_bandwidth_gbps).
+    public var memoryBandwidth: Double
+    public let memoryControllers: Int
+    public let l3BytesPerTile: Int
+    public let l2BytesPerTile: Int
+    /// L1 of one tile: l1_kib_per_pe × the tile's PEs, or l1_kib_per_tile where the SKU gives that
+    /// (the smallest tile class's, so a mapping that fits fits everywhere).
+    public let l1BytesPerTile: Int
+    public let nocTopology: String
+    public var dma: EngineGroup
+    public let blockMovers: EngineGroup
+    public let streamers: EngineGroup
+    public let vectorEngines: Int
+    public let vectorWidth: Int
+    public let vectorPipelineDepth: Int
+    public let vectorEngineSource: String
+    public let efficiencyByPrecision: [String: Double]
+    public let tileUtilizationByPrecision: [String: Double]
+
+    public var totalTiles: Int { tileClasses.reduce(0) { $0 + $1.count } }
+    public var l3Bytes: Int { l3BytesPerTile * totalTiles }
+    public var l2Bytes: Int { l2BytesPerTile * totalTiles }
+    public var clockHz: Double { clockMHz * 1e6 }
+
+    /// External bandwidth: the lesser of what the memory sustains and what the DMA engines move.
+    public var dramBandwidth: Double { min(memoryBandwidth, dma.aggregateBandwidth) }
+
+    /// Vector-engine elements per second across all tiles.
+    public var vectorThroughput: Double { Double(vectorEngines * vectorWidth) * clockHz }
+
+    /// The fraction of tiles the scheduler keeps busy at `precision` (the profile's
+    /// tile_utilization_by_precision). Where the profile gives none for this precision, the
+    /// value of the nearest narrower floating type is used (fp32 and fp16 take bf16's), else 1.
+    public func tileUtilization(_ precision: Precision) -> Double {
+        Self.lookup(tileUtilizationByPrecision, precision) ?? 1
+    }
+
+    static func lookup(_ table: [String: Double], _ precision: Precision) -> Double? {
+        if let value = table[precision.rawValue] { return value }
+        switch precision {
+        case .fp32, .fp16: return table["bf16"]
+        default: return nil
+        }
+    }
+
+    /// Peak MACs per second at `precision` over every tile class that supports it.
+    public func peakMACRate(_ precision: Precision) -> Double {
+        tileClasses.reduce(0) { sum, tile in
+            sum + Double(tile.count) * (tile.macsPerClock(precision) ?? 0)
+        } * clockHz
+    }
+
+    /// Names of the built-in SKUs, as `--hardware` takes them.
+    public static let builtInNames = ["kpu-t64", "kpu-t128", "kpu-t256", "kpu-t768"]
+
+    public static func builtIn(_ name: String, profile: String? = nil) throws(HardwareError) -> KPUHardware {
+        guard builtInNames.contains(name), let text = BuiltInData.files["hardware/\(name).yaml"] else {
+            throw HardwareError(file: "--hardware", place: name, message: "is not a built-in SKU; use one of \(builtInNames.joined(separator: ", ")), or --hardware-file FILE")
+        }
+        return try parse(text, file: "built-in \(name)", profile: profile)
+    }
+
+    public static func load(file: String, contents: String, profile: String? = nil) throws(HardwareError) -> KPUHardware {
+        try parse(contents, file: file, profile: profile)
+    }
+
+    static func parse(_ text: String, file: String, profile requested: String?) throws(HardwareError) -> KPUHardware {
+        let product: ComputeProductFile
+        do {
+            product = try YAMLDecoder().decode(ComputeProductFile.self, from: text)
+        } catch {
+            throw HardwareError.from(error, file: file)
+        }
+        guard let (dieIndex, blockIndex, block) = product.dies.enumerated().lazy.compactMap({ dieIndex, die in
+            die.blocks?.enumerated().first { $0.element.kind == "kpu" }.map { (dieIndex, $0.offset, $0.element) }
+        }).first else {
+            throw HardwareError(file: file, place: "dies[].blocks[]", message: "has no block of kind: kpu; this tool models KPU ComputeProducts")
+        }
+        let blockPath = "dies[\(dieIndex)].blocks[\(blockIndex)]"
+        guard let tiles = block.tiles, !tiles.isEmpty else {
+            throw HardwareError(file: file, place: "\(blockPath).tiles", message: "is missing; list the tile classes")
+        }
+        guard let memory = block.memory else {
+            throw HardwareError(file: file, place: "\(blockPath).memory", message: "is missing; add memory_type, memory_bandwidth_gbps, memory_controllers, l3_kib_per_tile, l2_kib_per_tile, l1_kib_per_pe")
+        }
+        let profileName = requested ?? product.power.defaultThermalProfile
+        guard let profile = product.power.thermalProfiles.first(where: { $0.name == profileName }) else {
+            let known = product.power.thermalProfiles.map(\.name).joined(separator: ", ")
+            throw HardwareError(file: file, place: requested == nil ? "power.default_thermal_profile" : "--profile",
+                                message: "\(profileName) is not a thermal profile of this SKU; profiles: \(known)")
+        }
+        for (index, tile) in tiles.enumerated() where tile.numTiles < 1 || tile.peArrayRows < 1 || tile.peArrayCols < 1 {
+            throw HardwareError(file: file, place: "\(blockPath).tiles[\(index)]", message: "needs num_tiles, pe_array_rows and pe_array_cols of at least 1")
+        }
+        let smallestArray = tiles.map { $0.peArrayRows * $0.peArrayCols }.min() ?? 1
+        guard let l1BytesPerTile = memory.l1KibPerPe.map({ $0 * 1024 * smallestArray }) ?? memory.l1KibPerTile.map({ $0 * 1024 }) else {
+            throw HardwareError(file: file, place: "\(blockPath).memory.l1_kib_per_pe", message: "is missing (nor is l1_kib_per_tile given); add one of them")
+        }
+        if memory.memoryBandwidthGbps <= 0 || memory.memoryControllers < 1 {
+            throw HardwareError(file: file, place: "\(blockPath).memory", message: "needs a positive memory_bandwidth_gbps and at least one memory controller")
+        }
+        if profile.clockMhz <= 0 {
+            throw HardwareError(file: file, place: "power.thermal_profiles.\(profile.name).clock_mhz", message: "must be positive")
+        }
+
+        let engines = try EngineTable.entry(for: product.id)
+        let tileCount = tiles.reduce(0) { $0 + $1.numTiles }
+        func group(_ engine: EngineFile.Engine, _ name: String) throws(HardwareError) -> EngineGroup {
+            let count = (engine.perMemoryController ?? 0) * memory.memoryControllers + (engine.perTile ?? 0) * tileCount
+            guard count > 0, let bus = engine.busBytes, let clock = engine.clockMhz else {
+                throw HardwareError(file: "data/kpu-engines.yaml", place: "\(product.id).\(name)", message: "needs a count, bus_bytes and clock_mhz")
+            }
+            return EngineGroup(count: count, busBytes: bus, clockMHz: clock, source: engine.source)
+        }
+        return KPUHardware(
+            id: product.id, name: product.name, source: file, processNode: product.dies[dieIndex].processNodeId,
+            profileName: profile.name, clockMHz: profile.clockMhz, tdpWatts: profile.tdpWatts,
+            idlePowerWatts: product.power.idlePowerWatts,
+            tileClasses: tiles.map { tile in
+                TileClass(
+                    name: tile.tileType, count: tile.numTiles, rows: tile.peArrayRows, columns: tile.peArrayCols,
+                    opsPerClock: Dictionary(uniqueKeysWithValues: tile.opsPerTilePerClock.compactMap { key, value in
+                        Precision(rawValue: key).map { ($0, value) }
+                    }),
+                    scheduleClass: tile.scheduleClass, fillCycles: tile.pipelineFillCycles, drainCycles: tile.pipelineDrainCycles
+                )
+            },
+            memoryType: memory.memoryType, memoryBandwidth: memory.memoryBandwidthGbps * 1e9,
+            memoryControllers: memory.memoryControllers,
+            l3BytesPerTile: memory.l3KibPerTile * 1024, l2BytesPerTile: memory.l2KibPerTile * 1024,
+            l1BytesPerTile: l1BytesPerTile, nocTopology: block.noc?.topology ?? "unspecified",
+            dma: try group(engines.dma, "dma"), blockMovers: try group(engines.blockMover, "block_mover"),
+            streamers: try group(engines.streamer, "streamer"),
+            vectorEngines: (engines.vectorEngine.perTile ?? 1) * tileCount,
+            vectorWidth: engines.vectorEngine.widthElements ?? 8,
+            vectorPipelineDepth: engines.vectorEngine.pipelineDepth ?? 3,
+            vectorEngineSource: engines.vectorEngine.source,
+            efficiencyByPrecision: profile.efficiencyFactorByPrecision ?? [:],
+            tileUtilizationByPrecision: profile.tileUtilizationByPrecision ?? [:]
+        )
+    }
+}
+
+/// The project's engine descriptions (`data/kpu-engines.yaml`).
+enum EngineTable {
+    static func entry(for id: String) throws(HardwareError) -> EngineFile.Entry {
+        let file = "data/kpu-engines.yaml"
+        let entries: [String: EngineFile.Entry]
+        do {
+            entries = try YAMLDecoder().decode([String: EngineFile.Entry].self, from: BuiltInData.files["kpu-engines.yaml"] ?? "")
+        } catch {
+            throw HardwareError.from(error, file: file)
+        }
+        guard let entry = entries[id] ?? entries["default"] else {
+            throw HardwareError(file: file, place: "default", message: "is missing")
+        }
+        return entry
+    }
+}

@@ -1,0 +1,283 @@
+import ModelGraph
+
+/// Maps every operator of a graph onto a KPU, schedules the stages on the KPU's resources and
+/// charges energy: the single evaluation that turns workload + architecture + mapping into figures.
+///
+/// ```swift
+/// let evaluation = KPUEvaluator(graph: graph, hardware: try .builtIn("kpu-t256"),
+///                               energy: table, precision: .fp32, fusion: .vectorEngine).evaluate()
+/// evaluation.latencySeconds
+/// ```
+public struct KPUEvaluator: Sendable {
+    public let graph: Graph
+    public let hardware: KPUHardware
+    public let energy: EnergyTable
+    public let precision: Precision
+    public let fusion: FusionPolicy
+
+    public init(graph: Graph, hardware: KPUHardware, energy: EnergyTable, precision: Precision, fusion: FusionPolicy) {
+        self.graph = graph
+        self.hardware = hardware
+        self.energy = energy
+        self.precision = precision
+        self.fusion = fusion
+    }
+
+    /// What a member of a fused group does inside it.
+    enum Role {
+        case standalone
+        case matMulHead(output: TensorID)
+        case fusedBias, fusedActivation, fusedResidual(skip: TensorID), fusedLayerNorm
+    }
+
+    public func evaluate() -> KPUEvaluation {
+        let workload = WorkloadCost(graph: graph)
+        let (groups, roles) = FusionPlanner(graph: graph, policy: fusion).plan()
+        var operators: [OperatorEvaluation] = []
+        operators.reserveCapacity(graph.ops.count)
+        var groupOf = [Int](repeating: 0, count: graph.ops.count)
+        for group in groups { for member in group { groupOf[member] = group[0] } }
+        for op in graph.ops {
+            operators.append(evaluate(op, role: roles[op.index] ?? .standalone, head: groupOf[op.index], workload: workload.operators[op.index]))
+        }
+        let schedule = Scheduler(graph: graph, hardware: hardware).run(groups: groups, groupOf: groupOf, operators: &operators)
+        // Static energy follows the charged latency.
+        for index in operators.indices {
+            operators[index].energy.staticEnergy = Int64((hardware.idlePowerWatts * Double(operators[index].latencyPicoseconds) * 1e3).rounded())
+        }
+        return KPUEvaluation(hardware: hardware, energyTable: energy, fusion: fusion, precision: precision,
+                             operators: operators, events: schedule.events, makespanPicoseconds: schedule.makespan)
+    }
+
+    // MARK: - One operator
+
+    func evaluate(_ op: Op, role: Role, head: Int, workload: OperatorCost) -> OperatorEvaluation {
+        var traffic = Traffic()
+        var macs = 0, vectorOps = 0, addOps = 0, cycles = 0
+        var utilization = 0.0
+        var tiling: MatMulTiling?
+        var mapping = ""
+        var vectorPassOps = 0
+        let output = op.outputs[0]
+        let outputBytes = graph[output].byteCount
+        let outputElements = graph[output].elementCount
+
+        switch (op.kind, role) {
+        case (.matMul, _):
+            let result = mapMatMul(op)
+            tiling = result.tiling
+            macs = workload.macs
+            cycles = result.cycles
+            utilization = result.utilization
+            traffic.fetchFromDRAM(result.tiling.externalReadBytes)
+            traffic.moveToL2(result.tiling.l3ToL2Bytes)
+            traffic.streamToL1(result.tiling.l2ToL1Bytes)
+            var storedBytes = outputBytes
+            if case .matMulHead(let final) = role { storedBytes = graph[final].byteCount }
+            traffic.sendOut(storedBytes)
+            vectorPassOps = outputElements
+            let t = result.tiling
+            mapping = "output-stationary on \(computeTileNames); L3 blocks \(t.l3Block.m)×\(t.l3Block.n)×\(t.l3Block.k), L2 blocks \(t.l2Block.m)×\(t.l2Block.n)×\(t.l2Block.k) of M×N×K = \(t.m)×\(t.n)×\(t.k)"
+                + (t.batch > 1 ? " × \(t.batch) products" : "")
+                + "; DRAM reads \(ratioText(t.externalReadBytes, compulsory: workload.compulsoryReadBytes)) the compulsory"
+            if case .matMulHead = role { mapping += "; the epilogue rides the drain, one store of the final result" }
+
+        case (.add, .fusedBias), (.add, .fusedResidual), (_, .fusedActivation), (.layerNorm, .fusedLayerNorm):
+            // Rides the producing matmul's drain through the vector engine: only side operands move.
+            for input in Set(op.inputs) where !isChainInput(input, of: op) {
+                if case .fusedResidual(let skip) = role, input == skip {
+                    if skipResident(skip, head: head) {
+                        traffic.moveToL2(graph[skip].byteCount)
+                        traffic.streamToL1(graph[skip].byteCount)
+                        mapping = "fused into the drain; the skip tensor is read from L3, where it is still resident"
+                    } else {
+                        traffic.bringIn(graph[skip].byteCount)
+                        mapping = "fused into the drain; the skip tensor does not fit beside the matmul's working set in L3 and comes from DRAM"
+                    }
+                } else {
+                    bringBroadcast(graph[input].byteCount, outputElements: outputElements, lastDimension: graph[output].shape.last ?? 1, into: &traffic)
+                }
+            }
+            if case .fusedLayerNorm = role {
+                // Row statistics accumulate during the drain; normalising needs a second on-chip pass.
+                traffic.moveToL2(outputBytes)
+                traffic.streamToL1(outputBytes)
+                traffic.drainToL2(outputBytes)
+                traffic.moveToL3(outputBytes)
+                mapping = "fused into the drain: statistics accumulate per row as tiles drain, then one normalising pass over the result in L3; only gamma and beta come from DRAM"
+                vectorPassOps = outputElements * OperatorCost.vectorSteps(op.kind)
+            } else if mapping.isEmpty {
+                mapping = op.kind == .add
+                    ? "fused into the matmul's drain: the vector engine adds the bias as rows leave L1; only the bias vector comes from DRAM"
+                    : "fused into the matmul's drain: the vector engine's special-function unit applies it as rows leave L1"
+            }
+            (vectorOps, addOps) = vectorWork(op, elements: outputElements)
+
+        case (.reshape, _):
+            mapping = "a view: no data moves"
+
+        case (.transpose, _):
+            if transposeIsAbsorbed(output) {
+                mapping = "absorbed: every consumer is a matmul, whose block movers fetch tiles with the transposed strides"
+            } else {
+                traffic.fetchFromDRAM(graph[op.inputs[0]].byteCount)
+                traffic.storeToDRAM(outputBytes)
+                mapping = "a data move: strided DMA through L3, since a consumer reads it element-wise"
+            }
+
+        case (.gather, _), (.slice, _):
+            traffic.fetchFromDRAM(workload.compulsoryReadBytes)
+            traffic.storeToDRAM(outputBytes)
+            mapping = op.kind == .gather
+                ? "rows fetched from the table in DRAM by DMA descriptors, staged in L3 and written out"
+                : "the selected part copied through L3 by DMA"
+
+        default:
+            // Streamed through the vector path: in through L3, L2, L1; out through the vector engine.
+            var notes: [String] = []
+            for input in Set(op.inputs) {
+                let tensor = graph[input]
+                if tensor.elementCount < outputElements {
+                    bringBroadcast(tensor.byteCount, outputElements: outputElements, lastDimension: graph[output].shape.last ?? 1, into: &traffic)
+                    notes.append("\(Self.shapeText(tensor.shape)) fetched once per reuse window")
+                } else {
+                    traffic.bringIn(tensor.byteCount)
+                }
+            }
+            traffic.sendOut(outputBytes)
+            (vectorOps, addOps) = vectorWork(op, elements: outputElements)
+            vectorPassOps = vectorOps + addOps
+            mapping = "streamed DRAM → L3 → L2 → L1 → vector engine → DRAM" + (notes.isEmpty ? "" : "; broadcast " + notes.sorted().joined(separator: ", "))
+        }
+
+        var stages: [Stage: Double] = [:]
+        stages[.load] = Double(traffic.dram.read) / hardware.dramBandwidth
+        stages[.store] = Double(traffic.dram.written) / hardware.dramBandwidth
+        stages[.move] = Double(traffic.blockMoverBytes) / hardware.blockMovers.aggregateBandwidth
+        stages[.stream] = Double(traffic.streamerBytes) / hardware.streamers.aggregateBandwidth
+        stages[.compute] = Double(cycles) / hardware.clockHz
+        stages[.vector] = Double(vectorPassOps) / hardware.vectorThroughput
+
+        return OperatorEvaluation(
+            opIndex: op.index, groupHead: head, macs: macs, vectorOps: vectorOps, addOps: addOps, traffic: traffic,
+            compulsoryExternalBytes: workload.compulsoryBytes, mapping: mapping, tiling: tiling,
+            computeCycles: cycles, utilization: utilization, stageSeconds: stages.filter { $0.value > 0 },
+            energy: dynamicEnergy(traffic: traffic, macs: macs, vectorOps: vectorOps, addOps: addOps),
+            latencyPicoseconds: 0, startPicoseconds: 0, endPicoseconds: 0
+        )
+    }
+
+    /// Adds count at add energy; every other vector operation (multiply, divide, exp, erf, the
+    /// passes of softmax and LayerNorm) at the table's MAC energy, the cost of a multiply-class op.
+    func vectorWork(_ op: Op, elements: Int) -> (vectorOps: Int, addOps: Int) {
+        switch op.kind {
+        case .add, .sub: (0, elements)
+        default: (elements * OperatorCost.vectorSteps(op.kind), 0)
+        }
+    }
+
+    func dynamicEnergy(traffic t: Traffic, macs: Int, vectorOps: Int, addOps: Int) -> EnergyBreakdown {
+        func fJ(_ picojoules: Double) -> Int64 { Int64((picojoules * 1000).rounded()) }
+        var e = EnergyBreakdown()
+        e.compute = fJ(Double(macs) * energy.mac(precision) + Double(vectorOps) * energy.mac(precision) + Double(addOps) * energy.add(precision))
+        e.dram = fJ(Double(t.dram.read) * energy.dramRead + Double(t.dram.written) * energy.dramWrite)
+        e.l3 = fJ(Double(t.l3.read) * energy.l3Read + Double(t.l3.written) * energy.l3Write)
+        e.l2 = fJ(Double(t.l2.read) * energy.l2Read + Double(t.l2.written) * energy.l2Write)
+        e.l1 = fJ(Double(t.l1.read) * energy.l1Read + Double(t.l1.written) * energy.l1Write)
+        e.engines = fJ(Double(t.dmaBytes) * energy.dmaPerByte + Double(t.blockMoverBytes) * energy.blockMoverPerByte + Double(t.streamerBytes) * energy.streamerPerByte)
+        return e
+    }
+
+    /// A broadcast operand (a bias [H], a mask [B,1,1,S]) comes from DRAM once, then once into
+    /// each tile that works on part of the output, where it stays for all the rows that tile processes.
+    func bringBroadcast(_ bytes: Int, outputElements: Int, lastDimension: Int, into traffic: inout Traffic) {
+        let rows = max(outputElements / max(lastDimension, 1), 1)
+        let tiles = min(hardware.totalTiles, rows)
+        traffic.fetchFromDRAM(bytes)
+        traffic.moveToL2(bytes * tiles)
+        traffic.streamToL1(bytes * tiles)
+    }
+
+    /// The input a fused op receives from the chain (the matmul's result), as opposed to side operands.
+    func isChainInput(_ input: TensorID, of op: Op) -> Bool {
+        guard let producer = graph.producer(of: input) else { return false }
+        switch producer.kind {
+        case .matMul, .add, .gelu, .relu, .tanh: return graph.consumers(of: input).count == 1
+        default: return false
+        }
+    }
+
+    func skipResident(_ skip: TensorID, head: Int) -> Bool {
+        guard let tiling = mapMatMulCache(head) else { return false }
+        let op = graph.ops[head]
+        let aSize = graph[op.inputs[0]].dtype.byteSize, bSize = graph[op.inputs[1]].dtype.byteSize
+        let workingSet = 2 * (tiling.l3Block.m * tiling.l3Block.k * aSize + tiling.l3Block.k * tiling.l3Block.n * bSize) + tiling.l3Block.m * tiling.l3Block.n * 4
+        return graph[skip].byteCount + workingSet <= hardware.l3Bytes
+    }
+
+    func mapMatMulCache(_ head: Int) -> MatMulTiling? {
+        let op = graph.ops[head]
+        return op.kind == .matMul ? mapMatMul(op).tiling : nil
+    }
+
+    /// True when every consumer, looking through views, is a matmul.
+    func transposeIsAbsorbed(_ tensor: TensorID) -> Bool {
+        let consumers = graph.consumers(of: tensor)
+        return !consumers.isEmpty && consumers.allSatisfy { consumer in
+            consumer.kind == .matMul || (consumer.kind == .reshape && transposeIsAbsorbed(consumer.outputs[0]))
+        }
+    }
+
+    var computeTileNames: String {
+        hardware.tileClasses.filter { $0.macsPerClock(precision) != nil }.map { "\($0.count) \($0.name)" }.joined(separator: " + ") + " tiles"
+    }
+
+    // MARK: - Matmul mapping
+
+    func mapMatMul(_ op: Op) -> (tiling: MatMulTiling, cycles: Int, utilization: Double) {
+        let a = graph[op.inputs[0]], b = graph[op.inputs[1]], c = graph[op.outputs[0]]
+        let k = a.shape.last ?? 1
+        let n = c.shape.last ?? 1
+        // A weight (rank-2 B) is shared by every row: flatten the batch into M.
+        let weightShared = b.rank == 2
+        let batch = weightShared ? 1 : c.shape.dropLast(2).reduce(1, *)
+        let m = c.elementCount / max(n * batch, 1)
+        let capable = hardware.tileClasses.filter { $0.macsPerClock(precision) != nil }
+        let primary = capable.max { ($0.count * $0.rows * $0.columns) < ($1.count * $1.rows * $1.columns) } ?? hardware.tileClasses[0]
+        let tiling = MatMulTiling.search(
+            m: m, n: n, k: k, batch: batch, aBytesPerElement: a.dtype.byteSize, bBytesPerElement: b.dtype.byteSize,
+            aSharedAcrossBatch: false, bSharedAcrossBatch: weightShared,
+            arrayRows: primary.rows, arrayColumns: primary.columns,
+            l3Capacity: hardware.l3Bytes, l2Capacity: hardware.l2BytesPerTile, l1Capacity: hardware.l1BytesPerTile
+        )
+
+        // Output elements per cycle across the capable tiles, each class with its own block time
+        // (K MACs per output at its MAC rate, plus pipeline fill and drain), derated by the
+        // profile's tile utilisation.
+        let utilizationFactor = hardware.tileUtilization(precision)
+        var rate = 0.0, shortestBlock = Double.infinity
+        for tile in capable {
+            guard let macsPerClock = tile.macsPerClock(precision) else { continue }
+            let outputs = Double(tile.rows * tile.columns)
+            let blockCycles = (Double(k) * outputs / macsPerClock).rounded(.up) + Double(tile.fillCycles + tile.drainCycles)
+            rate += Double(tile.count) * utilizationFactor * outputs / blockCycles
+            shortestBlock = min(shortestBlock, blockCycles)
+        }
+        let paddedOutputs = Double(batch) * Double((m + primary.rows - 1) / primary.rows * primary.rows) * Double((n + primary.columns - 1) / primary.columns * primary.columns)
+        let cycles = rate > 0 ? Int(max((paddedOutputs / rate).rounded(.up), shortestBlock)) : 0
+        let peakPerCycle = hardware.peakMACRate(precision) / hardware.clockHz
+        let macs = Double(graph.macs(of: op))
+        let utilization = cycles > 0 && peakPerCycle > 0 ? min(macs / (Double(cycles) * peakPerCycle), 1) : 0
+        return (tiling, cycles, utilization)
+    }
+
+    func ratioText(_ actual: Int, compulsory: Int) -> String {
+        guard compulsory > 0 else { return "—" }
+        let ratio = Double(actual) / Double(compulsory)
+        return String(Int((ratio * 100).rounded())) + " % of"
+    }
+
+    static func shapeText(_ shape: [Int]) -> String {
+        shape.isEmpty ? "scalar" : "[" + shape.map(String.init).joined(separator: ",") + "]"
+    }
+}

@@ -1,0 +1,120 @@
+/// A level of the KPU's memory hierarchy, outermost first.
+public enum MemoryLevel: String, Sendable, Hashable, CaseIterable, Codable {
+    case dram, l3, l2, l1
+}
+
+/// Bytes read from and written to one memory level.
+public struct LevelTraffic: Sendable, Hashable {
+    public var read: Int = 0
+    public var written: Int = 0
+    public var total: Int { read + written }
+
+    public static func + (a: LevelTraffic, b: LevelTraffic) -> LevelTraffic {
+        LevelTraffic(read: a.read + b.read, written: a.written + b.written)
+    }
+}
+
+/// Data an operator moves: per memory level, and per engine that carries it.
+///
+/// Reads and writes are counted where they happen: a byte fetched from DRAM by a DMA engine is a
+/// DRAM read, a DMA byte and an L3 write; moving it on to L2 is an L3 read, a block-mover byte and
+/// an L2 write; streaming it into the PE array is an L2 read, a streamer byte, an L1 write and
+/// the L1 read that feeds the array.
+public struct Traffic: Sendable, Hashable {
+    public var dram = LevelTraffic()
+    public var l3 = LevelTraffic()
+    public var l2 = LevelTraffic()
+    public var l1 = LevelTraffic()
+    public var dmaBytes = 0
+    public var blockMoverBytes = 0
+    public var streamerBytes = 0
+
+    public init() {}
+
+    public subscript(level: MemoryLevel) -> LevelTraffic {
+        switch level {
+        case .dram: dram
+        case .l3: l3
+        case .l2: l2
+        case .l1: l1
+        }
+    }
+
+    public static func + (a: Traffic, b: Traffic) -> Traffic {
+        var sum = Traffic()
+        sum.dram = a.dram + b.dram
+        sum.l3 = a.l3 + b.l3
+        sum.l2 = a.l2 + b.l2
+        sum.l1 = a.l1 + b.l1
+        sum.dmaBytes = a.dmaBytes + b.dmaBytes
+        sum.blockMoverBytes = a.blockMoverBytes + b.blockMoverBytes
+        sum.streamerBytes = a.streamerBytes + b.streamerBytes
+        return sum
+    }
+
+    /// DRAM → L3 by DMA (`copies` times).
+    mutating func fetchFromDRAM(_ bytes: Int) {
+        dram.read += bytes
+        dmaBytes += bytes
+        l3.written += bytes
+    }
+
+    /// L3 → L2 by the block movers.
+    mutating func moveToL2(_ bytes: Int) {
+        l3.read += bytes
+        blockMoverBytes += bytes
+        l2.written += bytes
+    }
+
+    /// L2 → L1 by the streamers, then read by the PE array or the vector engine.
+    mutating func streamToL1(_ bytes: Int) {
+        l2.read += bytes
+        streamerBytes += bytes
+        l1.written += bytes
+        l1.read += bytes
+    }
+
+    /// A result drained from L1 through the vector engine into L2.
+    mutating func drainToL2(_ bytes: Int) {
+        streamerBytes += bytes
+        l2.written += bytes
+    }
+
+    /// L2 → L3 by the block movers.
+    mutating func moveToL3(_ bytes: Int) {
+        l2.read += bytes
+        blockMoverBytes += bytes
+        l3.written += bytes
+    }
+
+    /// L3 → DRAM by DMA.
+    mutating func storeToDRAM(_ bytes: Int) {
+        l3.read += bytes
+        dmaBytes += bytes
+        dram.written += bytes
+    }
+
+    /// A full trip in: DRAM → L3 → L2 → L1.
+    mutating func bringIn(_ bytes: Int) {
+        fetchFromDRAM(bytes)
+        moveToL2(bytes)
+        streamToL1(bytes)
+    }
+
+    /// A full trip out: L1 → (vector engine) → L2 → L3 → DRAM.
+    mutating func sendOut(_ bytes: Int) {
+        drainToL2(bytes)
+        moveToL3(bytes)
+        storeToDRAM(bytes)
+    }
+}
+
+/// The three fusion policies the report compares.
+public enum FusionPolicy: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Every op reads its inputs from and writes its output to external memory.
+    case none
+    /// Bias adds and activations ride the matmul's drain through the vector engine.
+    case vectorEngine = "vector-engine"
+    /// Also the residual add and the following LayerNorm, the skip tensor read from L3.
+    case epilogue
+}

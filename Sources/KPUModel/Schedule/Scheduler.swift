@@ -1,0 +1,130 @@
+import ModelGraph
+
+/// Places each group's stages on the resource lanes, respecting data dependencies and double
+/// buffering, then charges every op its share of the makespan.
+///
+/// A group is split into up to four chunks that flow through its stages as a software pipeline:
+/// chunk i's stage s starts when its lane is free, when chunk i has finished the previous stage,
+/// and when chunk i−2 has left the buffer stage s fills (two buffers per stage). Loading chunk i+1
+/// thus overlaps computing chunk i. A group starts once every group producing its inputs has
+/// stored its result.
+struct Scheduler {
+    let graph: Graph
+    let hardware: KPUHardware
+    static let maximumChunks = 4
+
+    func run(groups: [[Int]], groupOf: [Int], operators: inout [OperatorEvaluation]) -> (events: [ScheduleEvent], makespan: Int64) {
+        var laneFree: [Lane: Int64] = [:]
+        var groupEnd: [Int: Int64] = [:]
+        var groupStart: [Int: Int64] = [:]
+        var events: [ScheduleEvent] = []
+
+        for group in groups {
+            let head = group[0]
+            let members = Set(group)
+            // Ready when every producer outside the group has finished.
+            var ready: Int64 = 0
+            for member in group {
+                for input in graph.ops[member].inputs {
+                    if let producer = graph.producer(of: input), !members.contains(producer.index) {
+                        ready = max(ready, groupEnd[groupOf[producer.index]] ?? 0)
+                    }
+                }
+            }
+            // Stage durations of the whole group, in picoseconds, and the bytes each stage carries.
+            var duration: [Stage: Int64] = [:]
+            var bytes: [Stage: Int] = [:]
+            for member in group {
+                let evaluation = operators[member]
+                for (stage, seconds) in evaluation.stageSeconds {
+                    duration[stage, default: 0] += Int64((seconds * 1e12).rounded(.up))
+                }
+                bytes[.load, default: 0] += evaluation.traffic.dram.read
+                bytes[.store, default: 0] += evaluation.traffic.dram.written
+                bytes[.move, default: 0] += evaluation.traffic.blockMoverBytes
+                bytes[.stream, default: 0] += evaluation.traffic.streamerBytes
+            }
+            let stages = Stage.allCases.filter { (duration[$0] ?? 0) > 0 }
+            guard !stages.isEmpty else {
+                groupStart[head] = ready
+                groupEnd[head] = ready
+                continue
+            }
+            let chunks = chunkCount(head: operators[head], group: group, operators: operators)
+            var ends = [[Int64]](repeating: [Int64](repeating: 0, count: stages.count), count: chunks)
+            var start = Int64.max, end: Int64 = 0
+            // Issue along anti-diagonals: chunk i+1's load is placed before chunk i's store.
+            for step in 0..<(chunks + stages.count - 1) {
+                for (position, stage) in stages.enumerated() {
+                    let chunk = step - position
+                    guard chunk >= 0 && chunk < chunks else { continue }
+                    let total = duration[stage]!
+                    // Split the stage evenly; the first chunks take the remainder so the sum is exact.
+                    let share = total / Int64(chunks) + (Int64(chunk) < total % Int64(chunks) ? 1 : 0)
+                    var begin = max(laneFree[stage.lane] ?? 0, ready)
+                    if position > 0 { begin = max(begin, ends[chunk][position - 1]) }
+                    if chunk > 0 { begin = max(begin, ends[chunk - 1][position]) }
+                    if chunk >= 2 && position + 1 < stages.count { begin = max(begin, ends[chunk - 2][position + 1]) }
+                    let finish = begin + share
+                    ends[chunk][position] = finish
+                    laneFree[stage.lane] = finish
+                    start = min(start, begin)
+                    end = max(end, finish)
+                    let stageBytes = bytes[stage] ?? 0
+                    let chunkBytes = stageBytes / chunks + (chunk < stageBytes % chunks ? 1 : 0)
+                    events.append(ScheduleEvent(lane: stage.lane, stage: stage, opIndex: head, chunk: chunk,
+                                                startPicoseconds: begin, endPicoseconds: finish, bytes: chunkBytes))
+                }
+            }
+            groupStart[head] = start
+            groupEnd[head] = end
+        }
+
+        // Charge each group the time by which it moves the finish line, in order of finish.
+        let ordered = groups.map { $0[0] }.sorted { (groupEnd[$0]!, $0) < (groupEnd[$1]!, $1) }
+        var finishLine: Int64 = 0
+        var charge: [Int: Int64] = [:]
+        for head in ordered {
+            let end = groupEnd[head]!
+            charge[head] = max(0, end - finishLine)
+            finishLine = max(finishLine, end)
+        }
+        for group in groups {
+            let head = group[0]
+            let weights = group.map { member in operators[member].stageSeconds.values.reduce(0, +) }
+            for (member, share) in zip(group, Self.split(charge[head]!, weights: weights)) {
+                operators[member].latencyPicoseconds = share
+                operators[member].startPicoseconds = groupStart[head]!
+                operators[member].endPicoseconds = groupEnd[head]!
+            }
+        }
+        return (events, finishLine)
+    }
+
+    /// A matmul flows in as many chunks as it has L3 blocks or L2 K-steps; a streamed op in one
+    /// chunk per 256 KiB it moves; both at most ``maximumChunks``.
+    func chunkCount(head: OperatorEvaluation, group: [Int], operators: [OperatorEvaluation]) -> Int {
+        if let tiling = head.tiling {
+            let kSteps = (tiling.k + tiling.l2Block.k - 1) / tiling.l2Block.k
+            return min(Self.maximumChunks, max(1, max(tiling.l3BlockCount, kSteps)))
+        }
+        let moved = group.reduce(0) { $0 + operators[$1].traffic.dram.total }
+        return min(Self.maximumChunks, max(1, (moved + 262_143) / 262_144))
+    }
+
+    /// Splits `total` in proportion to `weights` with integer parts that add up exactly
+    /// (largest remainder; ties to the earlier member). All zero weights: all to the first.
+    static func split(_ total: Int64, weights: [Double]) -> [Int64] {
+        let sum = weights.reduce(0, +)
+        guard sum > 0 else { return weights.indices.map { $0 == 0 ? total : 0 } }
+        let exact = weights.map { Double(total) * $0 / sum }
+        var parts = exact.map { Int64($0.rounded(.down)) }
+        var remainder = total - parts.reduce(0, +)
+        let order = exact.indices.sorted { (exact[$0] - Double(parts[$0]), -$0) > (exact[$1] - Double(parts[$1]), -$1) }
+        for index in order where remainder > 0 {
+            parts[index] += 1
+            remainder -= 1
+        }
+        return parts
+    }
+}

@@ -1,0 +1,224 @@
+import Foundation
+import Testing
+import ModelGraph
+@testable import KPUModel
+
+func bertGraph(_ preset: String, seq: Int = 128, precision: Precision = .fp32) throws -> Graph {
+    try BertGraphBuilder(config: #require(BertConfig.preset(named: preset)), options: .init(sequenceLength: seq, precision: precision)).build()
+}
+
+func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16nm", precision: Precision = .fp32,
+              fusion: FusionPolicy = .vectorEngine, adjust: (inout KPUHardware) -> Void = { _ in }) throws -> KPUEvaluation {
+    var hardware = try KPUHardware.builtIn(sku)
+    adjust(&hardware)
+    let energy = try EnergyTable.named(table, for: hardware)
+    return KPUEvaluator(graph: graph, hardware: hardware, energy: energy, precision: precision, fusion: fusion).evaluate()
+}
+
+@Suite struct KPUEvaluatorTests {
+    @Test func attentionResidualUnderNoFusionMovesItsOperandsThroughDRAM() throws {
+        // fp32 [1,128,768]: two inputs of 393,216 B read, one written; kpu-16nm LPDDR5 10 / 12 pJ/B.
+        let graph = try bertGraph("bert-base-uncased")
+        let evaluation = try evaluate(graph, fusion: .none)
+        let op = try #require(graph.ops.first { $0.path == "encoder.layer.0.attention.output.residual" })
+        let residual = evaluation.operators[op.index]
+        #expect(residual.traffic.dram.read == 786_432)
+        #expect(residual.traffic.dram.written == 393_216)
+        #expect(residual.energy.dram == Int64(786_432 * 10 + 393_216 * 12) * 1000) // fJ
+    }
+
+    @Test func biasAddUnderVectorEngineMovesOnlyTheBiasExternally() throws {
+        let graph = try bertGraph("bert-base-uncased")
+        let evaluation = try evaluate(graph, fusion: .vectorEngine)
+        for op in graph.ops where op.path.hasSuffix(".add_bias") {
+            let bias = evaluation.operators[op.index]
+            let vector = graph[op.inputs[1]]
+            #expect(bias.traffic.dram.read == vector.byteCount, "\(op.path)")
+            #expect(bias.traffic.dram.written == 0)
+            #expect(bias.groupHead != op.index)
+        }
+    }
+
+    @Test func epilogueTakesTheSkipFromL3AndLeavesResidualsOffDRAM() throws {
+        let graph = try bertGraph("bert-base-uncased")
+        let epilogue = try evaluate(graph, fusion: .epilogue)
+        let none = try evaluate(graph, fusion: .none)
+        for op in graph.ops where op.path.hasSuffix(".residual") {
+            #expect(epilogue.operators[op.index].traffic.dram.total == 0, "\(op.path)")
+            // The skip tensor, [1,128,768] fp32, is read from L3 instead.
+            #expect(epilogue.operators[op.index].traffic.l3.read == 393_216)
+        }
+        #expect(epilogue.totalTraffic.dram.total < none.totalTraffic.dram.total)
+    }
+
+    @Test(arguments: FusionPolicy.allCases)
+    func macsNeverChangeAcrossPolicies(fusion: FusionPolicy) throws {
+        let graph = try bertGraph("bert-base-uncased")
+        #expect(try evaluate(graph, fusion: fusion).operators.reduce(0) { $0 + $1.macs } == 11_174_215_680)
+    }
+
+    @Test(arguments: ["kpu-t64", "kpu-t256", "kpu-t768"])
+    func everyGroupTakesAtLeastItsComputeAndBandwidthBounds(sku: String) throws {
+        let graph = try bertGraph("bert-base-uncased")
+        let evaluation = try evaluate(graph, sku: sku, fusion: .vectorEngine)
+        let peak = evaluation.hardware.peakMACRate(.fp32)
+        let bandwidth = evaluation.hardware.dramBandwidth
+        var groups: [Int: [OperatorEvaluation]] = [:]
+        for op in evaluation.operators { groups[op.groupHead, default: []].append(op) }
+        for (_, members) in groups {
+            let span = Double(members[0].endPicoseconds - members[0].startPicoseconds) * 1e-12
+            let macs = Double(members.reduce(0) { $0 + $1.macs })
+            let bytes = Double(members.reduce(0) { $0 + $1.externalBytes })
+            // One picosecond of slack per stage and chunk for rounding durations up.
+            #expect(span + 1e-10 >= max(macs / peak, bytes / bandwidth))
+            for member in members { #expect(member.utilization <= 1) }
+        }
+    }
+
+    @Test func latencyChargesAddUpToTheMakespan() throws {
+        let evaluation = try evaluate(bertGraph("bert-base-uncased"), fusion: .epilogue)
+        #expect(evaluation.operators.reduce(Int64(0)) { $0 + $1.latencyPicoseconds } == evaluation.makespanPicoseconds)
+        // Static energy is idle power over the makespan, op by op: 1.79 W on T256.
+        let staticEnergy = evaluation.operators.reduce(Int64(0)) { $0 + $1.energy.staticEnergy }
+        let expected = 1.79 * Double(evaluation.makespanPicoseconds) * 1e3
+        #expect(abs(Double(staticEnergy) - expected) <= Double(evaluation.operators.count))
+    }
+
+    @Test func doublingDRAMBandwidthNeverRaisesLatency() throws {
+        let graph = try bertGraph("bert-base-uncased")
+        for sku in KPUHardware.builtInNames {
+            for fusion in FusionPolicy.allCases {
+                let base = try evaluate(graph, sku: sku, fusion: fusion)
+                let faster = try evaluate(graph, sku: sku, fusion: fusion) { hardware in
+                    hardware.memoryBandwidth *= 2
+                    hardware.dma.busBytes *= 2
+                }
+                #expect(faster.makespanPicoseconds <= base.makespanPicoseconds, "\(sku) \(fusion)")
+            }
+        }
+    }
+
+    @Test func raisingEnergyCostsNeverLowersEnergy() throws {
+        let graph = try bertGraph("bert-tiny")
+        for table in EnergyTable.names {
+            let hardware = try KPUHardware.builtIn("kpu-t128")
+            let energy = try EnergyTable.named(table, for: hardware)
+            let base = KPUEvaluator(graph: graph, hardware: hardware, energy: energy, precision: .bf16, fusion: .vectorEngine).evaluate()
+            let dearer = KPUEvaluator(graph: graph, hardware: hardware, energy: energy.scaled(by: 1.1), precision: .bf16, fusion: .vectorEngine).evaluate()
+            #expect(dearer.totalEnergy.total >= base.totalEnergy.total, "\(table)")
+        }
+    }
+
+    @Test func ffn1OnT256StaysNearCompulsoryTraffic() throws {
+        // 128×768 · 768×3072: A 393,216 B, B 9,437,184 B, C 1,572,864 B at fp32.
+        let graph = try bertGraph("bert-base-uncased")
+        let evaluation = try evaluate(graph, fusion: .none)
+        let op = try #require(graph.ops.first { $0.path == "encoder.layer.0.intermediate.dense.matmul" })
+        let ffn1 = evaluation.operators[op.index]
+        #expect(ffn1.compulsoryExternalBytes == 393_216 + 9_437_184 + 1_572_864)
+        #expect(ffn1.externalBytes >= ffn1.compulsoryExternalBytes)
+        #expect(Double(ffn1.externalBytes) <= 1.5 * Double(ffn1.compulsoryExternalBytes))
+    }
+
+    @Test func matmulExternalTrafficIsNeverBelowCompulsory() throws {
+        let graph = try bertGraph("bert-large-uncased", seq: 512)
+        for sku in KPUHardware.builtInNames {
+            let evaluation = try evaluate(graph, sku: sku, fusion: .none)
+            for op in graph.ops where op.kind == .matMul {
+                #expect(evaluation.operators[op.index].externalBytes >= evaluation.operators[op.index].compulsoryExternalBytes)
+            }
+        }
+    }
+
+    @Test func splitHeadTransposesAreAbsorbedByTheMatmuls() throws {
+        let graph = try bertGraph("bert-tiny")
+        let evaluation = try evaluate(graph, fusion: .none)
+        for op in graph.ops where op.kind == .transpose {
+            #expect(evaluation.operators[op.index].traffic.dram.total == 0)
+            #expect(evaluation.operators[op.index].mapping.hasPrefix("absorbed"))
+        }
+    }
+
+    @Test(arguments: ["kpu-t64", "kpu-t128", "kpu-t256", "kpu-t768"])
+    func everySKUAndTableEvaluatesBertBaseAndLarge(sku: String) throws {
+        for preset in ["bert-base-uncased", "bert-large-uncased"] {
+            let graph = try bertGraph(preset, precision: .bf16)
+            for table in EnergyTable.names {
+                let evaluation = try evaluate(graph, sku: sku, table: table, precision: .bf16)
+                #expect(evaluation.makespanPicoseconds > 0)
+                #expect(evaluation.totalEnergy.total > 0)
+            }
+        }
+    }
+
+    @Test func splitKeepsTheTotalExactly() {
+        #expect(Scheduler.split(10, weights: [1, 1, 1]) == [4, 3, 3])
+        #expect(Scheduler.split(7, weights: [0, 0]) == [7, 0])
+        #expect(Scheduler.split(1_000_003, weights: [0.3, 0.7]).reduce(0, +) == 1_000_003)
+    }
+}
+
+@Suite struct HardwareDescriptionTests {
+    @Test func t256FiguresComeFromTheComputeProduct() throws {
+        let hw = try KPUHardware.builtIn("kpu-t256")
+        #expect(hw.name == "Stillwater KPU-T256")
+        #expect(hw.profileName == "30W")
+        #expect(hw.clockMHz == 600)
+        #expect(hw.totalTiles == 256)
+        #expect(hw.memoryBandwidth == 256e9)
+        // 16 DMA engines of 64 B at 250 MHz = 256 GB/s: the engines match the memory.
+        #expect(hw.dma.count == 16)
+        #expect(hw.dramBandwidth == 256e9)
+        // bf16: 256 tiles × 512 MACs × 600 MHz = 78.6 TMAC/s (157.3 TFLOPS in the file).
+        #expect(hw.peakMACRate(.bf16) == 256 * 512 * 600e6)
+        // fp32 only on the 51 BF16-primary tiles: 51 × 256 × 600 MHz (15.67 TFLOPS in the file).
+        #expect(hw.peakMACRate(.fp32) == 51 * 256 * 600e6)
+        #expect(hw.l3Bytes == 256 * 256 * 1024)
+    }
+
+    @Test func profileIsSelectable() throws {
+        #expect(try KPUHardware.builtIn("kpu-t256", profile: "15W").clockMHz == 450)
+        #expect(throws: HardwareError(file: "built-in kpu-t256", place: "--profile", message: "90W is not a thermal profile of this SKU; profiles: 15W, 30W, 50W")) {
+            try KPUHardware.builtIn("kpu-t256", profile: "90W")
+        }
+    }
+
+    @Test func t768UsesHBM3Energies() throws {
+        let hw = try KPUHardware.builtIn("kpu-t768")
+        let table = try EnergyTable.named("kpu-16nm", for: hw)
+        #expect(table.dramRead == 6.0 && table.dramWrite == 7.2)
+        #expect(table.node == "n7")
+        #expect(table.mac(.int8) == 0.08)
+        #expect(hw.dramBandwidth == 1638e9)
+    }
+
+    @Test func missingFieldIsNamedWithItsPath() throws {
+        let text = try #require(BuiltInData.files["hardware/kpu-t64.yaml"]).replacingOccurrences(of: "      l2_kib_per_tile: 32\n", with: "")
+        #expect(throws: HardwareError(file: "mine.yaml", place: "dies[0].blocks[0].memory.l2_kib_per_tile", message: "is missing; add this field")) {
+            try KPUHardware.load(file: "mine.yaml", contents: text)
+        }
+    }
+
+    @Test func malformedYAMLNamesTheLine() throws {
+        do {
+            _ = try KPUHardware.load(file: "bad.yaml", contents: "id: x\nname: [unclosed\npower: {}\n")
+            Issue.record("accepted malformed YAML")
+        } catch {
+            #expect(error.place.hasPrefix("line "), "\(error)")
+        }
+    }
+
+    @Test func unknownSKUListsTheBuiltIns() {
+        #expect(throws: HardwareError(file: "--hardware", place: "kpu-t9", message: "is not a built-in SKU; use one of kpu-t64, kpu-t128, kpu-t256, kpu-t768, or --hardware-file FILE")) {
+            try KPUHardware.builtIn("kpu-t9")
+        }
+    }
+
+    @Test func embeddedDataMatchesTheDataFolder() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for (key, text) in BuiltInData.files {
+            let onDisk = try String(contentsOf: root.appendingPathComponent("data/\(key)"), encoding: .utf8)
+            #expect(onDisk == text, "data/\(key) changed: run scripts/embed-data.py")
+        }
+    }
+}
