@@ -40,6 +40,21 @@ struct GenerateReport: ParsableCommand {
     @Option(name: .customLong("aggregate-hidden-states"), help: ArgumentHelp("Pool hidden states across layers: none, last-K-sum (e.g. last-4-sum) or all-mean.", valueName: "mode"))
     var aggregateHiddenStates: String = "none"
 
+    @Option(name: .long, help: ArgumentHelp("A built-in KPU SKU: \(KPUHardware.builtInNames.joined(separator: ", ")).", valueName: "sku"))
+    var hardware: String?
+
+    @Option(name: .customLong("hardware-file"), help: ArgumentHelp("A branes ComputeProduct YAML describing a KPU, instead of a built-in SKU.", valueName: "file"))
+    var hardwareFile: String?
+
+    @Option(name: .long, help: ArgumentHelp("Thermal profile of the SKU (default: the file's default_thermal_profile).", valueName: "name"))
+    var profile: String?
+
+    @Option(name: .customLong("energy-table"), help: ArgumentHelp("Energy per event: \(EnergyTable.names.joined(separator: ", ")).", valueName: "table"))
+    var energyTable: String = "kpu-16nm"
+
+    @Option(name: .long, help: ArgumentHelp("What rides the matmul drain: none, vector-engine or epilogue.", valueName: "policy"))
+    var fusion: String = "vector-engine"
+
     @Option(name: .long, help: ArgumentHelp("The site folder to write into.", valueName: "dir"))
     var out: String = "reports"
 
@@ -59,6 +74,8 @@ struct GenerateReport: ParsableCommand {
             fail(error.description)
         } catch let error as ReportError {
             fail(error.description)
+        } catch let error as HardwareError {
+            fail(error.description)
         } catch {
             // Help and --version exit 0 through here; a malformed command line is a usage error.
             let code = exitCode(for: error)
@@ -71,12 +88,22 @@ struct GenerateReport: ParsableCommand {
     }
 
     mutating func run() throws {
-        let descriptor = try describeRun()
+        let (kpuHardware, hardwareLabel) = try loadHardware()
+        let table = try EnergyTable.named(energyTable, for: kpuHardware)
+        guard let policy = FusionPolicy(rawValue: fusion) else {
+            throw UsageError("--fusion \(fusion) is not a policy; use none, vector-engine or epilogue")
+        }
+        let descriptor = try describeRun(hardware: RunDescriptor.HardwareChoice(label: hardwareLabel, profile: profile, energyTable: energyTable, fusion: policy))
         let graph = try BertGraphBuilder(config: descriptor.config, options: descriptor.options,
                                          source: configSourceName).build()
         let cost = WorkloadCost(graph: graph)
         let analysis = AddAnalysis(graph: graph, cost: cost)
-        let report = RunReport(descriptor: descriptor, graph: graph, analysis: analysis)
+        // Every policy is modelled: the page compares them. MACs are the same in all three.
+        let evaluations = FusionPolicy.allCases.map { candidate in
+            KPUEvaluator(graph: graph, hardware: kpuHardware, energy: table, precision: descriptor.options.precision, fusion: candidate).evaluate()
+        }
+        let report = RunReport(descriptor: descriptor, graph: graph, analysis: analysis,
+                               kpu: RunReport.KPURun(graph: graph, analysis: analysis, evaluations: evaluations, chosen: policy))
 
         let outputFormat = try parseFormat()
         let templateSet = try Templates(directory: try templateDirectory())
@@ -87,7 +114,30 @@ struct GenerateReport: ParsableCommand {
     }
 
     /// Turns the options into a run description, checking each one.
-    func describeRun() throws -> RunDescriptor {
+    /// The SKU from --hardware or --hardware-file, and the label the run id uses for it.
+    func loadHardware() throws -> (KPUHardware, String) {
+        switch (hardware, hardwareFile) {
+        case (.some, .some):
+            throw UsageError("give either --hardware or --hardware-file, not both")
+        case (nil, let path?):
+            let data: Data
+            do {
+                data = try Data(contentsOf: URL(fileURLWithPath: path))
+            } catch {
+                throw UsageError("\(path): cannot read the hardware file (\(Self.reason(error))); check the path")
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw UsageError("\(path): is not UTF-8 text; a ComputeProduct file is YAML")
+            }
+            let loaded = try KPUHardware.load(file: path, contents: text, profile: profile)
+            return (loaded, "\(loaded.id)-\(contentFingerprint(data).prefix(8))")
+        case (let name, nil):
+            let sku = name ?? RunDescriptor.HardwareChoice.defaultSKU
+            return (try KPUHardware.builtIn(sku, profile: profile), sku)
+        }
+    }
+
+    func describeRun(hardware: RunDescriptor.HardwareChoice) throws -> RunDescriptor {
         guard let parsedPrecision = Precision(rawValue: precision) else {
             throw UsageError("--precision \(precision) is not supported; use one of \(Precision.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -107,7 +157,7 @@ struct GenerateReport: ParsableCommand {
             guard let preset = BertConfig.preset(named: name) else {
                 throw UsageError("--model \(name) is not a known preset; use one of \(BertConfig.presetNames.joined(separator: ", ")), or --config FILE")
             }
-            return RunDescriptor(source: .preset(name), config: preset, options: options)
+            return RunDescriptor(source: .preset(name), config: preset, options: options, hardware: hardware)
         case (nil, let path?):
             let data: Data
             do {
@@ -116,7 +166,7 @@ struct GenerateReport: ParsableCommand {
                 throw UsageError("\(path): cannot read the config file (\(Self.reason(error))); check the path")
             }
             let parsed = try BertConfig(huggingFaceJSON: data, source: path)
-            return RunDescriptor(source: .configFile(path: path, contentHash: contentFingerprint(data)), config: parsed, options: options)
+            return RunDescriptor(source: .configFile(path: path, contentHash: contentFingerprint(data)), config: parsed, options: options, hardware: hardware)
         }
     }
 

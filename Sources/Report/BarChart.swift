@@ -49,7 +49,8 @@ struct BarChart: Sendable {
         self.id = id
         self.title = title
         self.description = description
-        let maximum = max(inputs.map(\.value).max() ?? 0, 1)
+        let largest = inputs.map(\.value).max() ?? 0
+        let maximum = largest > 0 ? largest : 1
         let scale = Self.niceCeiling(maximum)
         let plot = Double(plotWidth)
         bars = inputs.enumerated().map { index, input in

@@ -61,6 +61,38 @@ enum Format {
         return value < 0 && rounded != 0 ? "-" + text : text
     }
 
+    /// `0.0031446` → `3.14 ms`.
+    static func seconds(_ value: Double) -> String {
+        let units: [(Double, String)] = [(1, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns"), (1e-12, "ps")]
+        for (scale, unit) in units where abs(value) >= scale * 0.9995 {
+            return significant(value / scale, digits: 3) + " " + unit
+        }
+        return value == 0 ? "0 s" : significant(value / 1e-12, digits: 3) + " ps"
+    }
+
+    /// `0.0327` → `32.7 mJ`.
+    static func joules(_ value: Double) -> String {
+        let units: [(Double, String)] = [(1, "J"), (1e-3, "mJ"), (1e-6, "µJ"), (1e-9, "nJ"), (1e-12, "pJ")]
+        for (scale, unit) in units where abs(value) >= scale * 0.9995 {
+            return significant(value / scale, digits: 3) + " " + unit
+        }
+        return value == 0 ? "0 J" : significant(value / 1e-12, digits: 3) + " pJ"
+    }
+
+    /// `0.0001028` → `1.03e-4 J·s`: EDP spans too many decades for a prefix.
+    static func scientific(_ value: Double, unit: String) -> String {
+        guard value != 0 else { return "0 " + unit }
+        let exponent = abs(value).log10Floor
+        var mantissa = value
+        var e = exponent
+        while e > 0 { mantissa /= 10; e -= 1 }
+        while e < 0 { mantissa *= 10; e += 1 }
+        var text = fixed(mantissa, decimals: 2)
+        var shown = exponent
+        if text.hasPrefix("10.") || text.hasPrefix("-10.") { text = fixed(mantissa / 10, decimals: 2); shown += 1 }
+        return text + "e" + String(shown) + " " + unit
+    }
+
     /// `0.4567` → `45.7 %`.
     static func percent(_ fraction: Double) -> String {
         fixed(fraction * 100, decimals: 1) + " %"

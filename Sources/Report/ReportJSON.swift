@@ -1,4 +1,5 @@
 import AddAnalysis
+import KPUModel
 import Foundation
 import ModelGraph
 
@@ -12,7 +13,13 @@ struct ReportDocument: Codable, Sendable {
     var adds: [Add]
     var categories: [Category]
     var groups: [Group]
-    var totals: Totals
+    var addTotals: AddTotals
+    var hardware: Hardware?
+    var fusion: String?
+    /// The whole model under the chosen policy: every op, adds and others.
+    var totals: KPUFigures?
+    /// Headline figures of each policy, for the what-if comparison.
+    var policies: [String: KPUFigures]?
 
     struct Tool: Codable, Sendable { var name: String; var version: String }
 
@@ -71,7 +78,62 @@ struct ReportDocument: Codable, Sendable {
         var count: Int
         var elements: Int
         var flops: Int
-        var bytes: Int
+        /// Each input read once, the output written once.
+        var minimalBytes: Int
+        var bytes: LevelBytes?
+        var energyPj: Energy?
+        var latencyS: Double?
+        var edp: Double?
+        var shareEnergy: Double?
+        var shareLatency: Double?
+        /// Adds of the category whose main operand and result stay off DRAM under the chosen policy.
+        var addsOffDram: Int?
+        /// The same category under each policy.
+        var byPolicy: [String: KPUFigures]?
+    }
+
+    struct LevelBytes: Codable, Sendable { var dram: Int; var l3: Int; var l2: Int; var l1: Int }
+    struct Energy: Codable, Sendable {
+        var compute: Double
+        var memory: Double
+        var dram: Double
+        var l3: Double
+        var l2: Double
+        var l1: Double
+        var engines: Double
+        var `static`: Double
+        var total: Double
+    }
+    struct KPUFigures: Codable, Sendable {
+        var bytes: LevelBytes
+        var energyPj: Energy
+        var latencyS: Double
+        var edp: Double
+        var macs: Int
+    }
+    struct Hardware: Codable, Sendable {
+        var name: String
+        var id: String
+        var source: String
+        var profile: String
+        var clockMhz: Double
+        var tdpW: Double
+        var idlePowerW: Double
+        var tiles: Int
+        var peakMacsPerS: Double
+        var memoryType: String
+        var dramBandwidthGbS: Double
+        var l3Bytes: Int
+        var l2Bytes: Int
+        var l1BytesPerTile: Int
+        var dmaEngines: Int
+        var blockMovers: Int
+        var streamers: Int
+        var vectorEngines: Int
+        var energyTable: String
+        var energyTableTitle: String
+        var energyTableSource: String
+        var attributionRule: String
     }
 
     struct Group: Codable, Sendable {
@@ -82,11 +144,14 @@ struct ReportDocument: Codable, Sendable {
         var explanation: String
     }
 
-    struct Totals: Codable, Sendable {
+    struct AddTotals: Codable, Sendable {
         var adds: Int
         var elements: Int
         var flops: Int
-        var bytes: Int
+        var minimalBytes: Int
+        var kpu: KPUFigures?
+        var shareEnergy: Double?
+        var shareLatency: Double?
     }
 }
 
@@ -111,15 +176,107 @@ extension RunReport {
                       elements: $0.elements, flops: $0.flops, bytes: $0.minimalBytes,
                       bytesRead: $0.minimalReadBytes, bytesWritten: $0.minimalWriteBytes, fusedIn: $0.fusedIn)
             },
-            categories: analysis.categories.map {
-                .init(id: $0.category.id, title: $0.category.title, count: $0.count, elements: $0.elements, flops: $0.flops, bytes: $0.minimalBytes)
+            categories: analysis.categories.map { summary in
+                var category = ReportDocument.Category(id: summary.category.id, title: summary.category.title, count: summary.count,
+                                                       elements: summary.elements, flops: summary.flops, minimalBytes: summary.minimalBytes)
+                if let kpu, let cost = kpu.chosenCosts.cost(of: summary.category) {
+                    let figures = Self.figures(cost.figures)
+                    category.bytes = figures.bytes
+                    category.energyPj = figures.energyPj
+                    category.latencyS = figures.latencyS
+                    category.edp = figures.edp
+                    category.shareEnergy = cost.shareOfEnergy
+                    category.shareLatency = cost.shareOfLatency
+                    category.addsOffDram = cost.addsOffDRAM
+                    category.byPolicy = Dictionary(uniqueKeysWithValues: kpu.costs.compactMap { policy, costs in
+                        costs.cost(of: summary.category).map { (policy.rawValue, Self.figures($0.figures)) }
+                    })
+                }
+                return category
             },
             groups: AddGroup.allCases.map {
                 .init(id: $0.rawValue, title: $0.title, categories: $0.categories.map(\.id), count: analysis.count(of: $0), explanation: $0.explanation)
             },
-            totals: .init(adds: analysis.totalCount, elements: analysis.records.reduce(0) { $0 + $1.elements },
-                          flops: analysis.totalFLOPs, bytes: analysis.totalMinimalBytes)
+            addTotals: .init(adds: analysis.totalCount, elements: analysis.records.reduce(0) { $0 + $1.elements },
+                             flops: analysis.totalFLOPs, minimalBytes: analysis.totalMinimalBytes,
+                             kpu: kpu.map { Self.figures($0.chosenCosts.adds) },
+                             shareEnergy: kpu.map { k in Self.share(k.chosenCosts.adds.energy.total, k.chosenCosts.model.energy.total) },
+                             shareLatency: kpu.map { k in Self.share(k.chosenCosts.adds.latencyPicoseconds, k.chosenCosts.model.latencyPicoseconds) }),
+            hardware: kpu.map { k in
+                let hw = k.hardware, table = k.energyTable
+                return ReportDocument.Hardware(
+                    name: hw.name, id: hw.id, source: hw.source, profile: hw.profileName, clockMhz: hw.clockMHz, tdpW: hw.tdpWatts,
+                    idlePowerW: hw.idlePowerWatts, tiles: hw.totalTiles, peakMacsPerS: hw.peakMACRate(options.precision),
+                    memoryType: hw.memoryType, dramBandwidthGbS: hw.dramBandwidth / 1e9, l3Bytes: hw.l3Bytes, l2Bytes: hw.l2Bytes,
+                    l1BytesPerTile: hw.l1BytesPerTile, dmaEngines: hw.dma.count, blockMovers: hw.blockMovers.count,
+                    streamers: hw.streamers.count, vectorEngines: hw.vectorEngines, energyTable: table.name,
+                    energyTableTitle: table.title, energyTableSource: table.source, attributionRule: KPUEvaluation.attributionRule
+                )
+            },
+            fusion: kpu?.chosen.fusion.rawValue,
+            totals: kpu.map { Self.figures($0.chosenCosts.model) },
+            policies: kpu.map { k in Dictionary(uniqueKeysWithValues: k.costs.map { ($0.key.rawValue, Self.figures($0.value.model)) }) }
         )
+    }
+
+    static func share<T: BinaryInteger>(_ part: T, _ whole: T) -> Double {
+        whole > 0 ? Double(part) / Double(whole) : 0
+    }
+
+    static func figures(_ f: CostFigures) -> ReportDocument.KPUFigures {
+        let e = f.energy
+        func pJ(_ femtojoules: Int64) -> Double { Double(femtojoules) / 1000 }
+        return ReportDocument.KPUFigures(
+            bytes: .init(dram: f.traffic.dram.total, l3: f.traffic.l3.total, l2: f.traffic.l2.total, l1: f.traffic.l1.total),
+            energyPj: .init(compute: pJ(e.compute), memory: pJ(e.memory), dram: pJ(e.dram), l3: pJ(e.l3), l2: pJ(e.l2), l1: pJ(e.l1),
+                            engines: pJ(e.engines), static: pJ(e.staticEnergy), total: pJ(e.total)),
+            latencyS: f.latencySeconds, edp: f.edp, macs: f.macs
+        )
+    }
+
+    /// `schedule.json`: every busy interval of the chosen policy's schedule, in picoseconds.
+    public func scheduleData() throws -> Data? {
+        guard let kpu else { return nil }
+        struct Document: Encodable {
+            var timeUnit = "ps"
+            var makespanPs: Int64
+            var fusion: String
+            var lanes: [Lane]
+            var events: [Event]
+        }
+        struct Lane: Encodable { var id: String; var units: Int; var note: String }
+        struct Event: Encodable {
+            var lane: String
+            var stage: String
+            var op: String
+            var category: String?
+            var chunk: Int
+            var startPs: Int64
+            var endPs: Int64
+            var bytes: Int
+        }
+        let hw = kpu.hardware
+        let document = Document(
+            makespanPs: kpu.chosen.makespanPicoseconds, fusion: kpu.chosen.fusion.rawValue,
+            lanes: [
+                Lane(id: "dma", units: hw.dma.count, note: "transfers are striped across all channels, so each channel carries the same interval"),
+                Lane(id: "block_movers", units: hw.blockMovers.count, note: "L3 to L2"),
+                Lane(id: "streamers", units: hw.streamers.count, note: "L2 to L1 and the drain back"),
+                Lane(id: "compute", units: hw.tileClasses.filter { $0.macsPerClock(options.precision) != nil }.reduce(0) { $0 + $1.count }, note: "tiles that run \(options.precision.rawValue)"),
+                Lane(id: "vector_engine", units: hw.vectorEngines, note: "one per tile on the drain path"),
+            ],
+            events: kpu.chosen.events.map { event in
+                Event(lane: event.lane.rawValue, stage: event.stage.rawValue, op: kpu.opPaths[event.opIndex],
+                      category: kpu.categoryOfOp[event.opIndex]?.id, chunk: event.chunk,
+                      startPs: event.startPicoseconds, endPs: event.endPicoseconds, bytes: event.bytes)
+            }
+        )
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        var data = try encoder.encode(document)
+        data.append(UInt8(ascii: "\n"))
+        return data
     }
 
     /// `report.json`: keys sorted and snake_case, so identical inputs give identical bytes.

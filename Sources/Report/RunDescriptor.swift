@@ -1,3 +1,4 @@
+import KPUModel
 import ModelGraph
 
 /// What a report was generated from: the model's origin, its configuration and the options.
@@ -10,24 +11,52 @@ public struct RunDescriptor: Sendable, Hashable {
         case configFile(path: String, contentHash: String)
     }
 
+    /// The KPU a run is modelled on.
+    public struct HardwareChoice: Sendable, Hashable {
+        /// `kpu-t256`, or the file's SKU id plus a fingerprint of its bytes.
+        public let label: String
+        /// The profile asked for, or nil for the file's default.
+        public let profile: String?
+        public let energyTable: String
+        public let fusion: FusionPolicy
+
+        public init(label: String, profile: String?, energyTable: String, fusion: FusionPolicy) {
+            self.label = label
+            self.profile = profile
+            self.energyTable = energyTable
+            self.fusion = fusion
+        }
+
+        public static let defaultSKU = "kpu-t256"
+        public static let defaultEnergyTable = "kpu-16nm"
+    }
+
     public let source: ModelSource
     public let config: BertConfig
     public let options: BertGraphOptions
+    public let hardware: HardwareChoice
 
-    public init(source: ModelSource, config: BertConfig, options: BertGraphOptions) {
+    public init(source: ModelSource, config: BertConfig, options: BertGraphOptions,
+                hardware: HardwareChoice = HardwareChoice(label: HardwareChoice.defaultSKU, profile: nil, energyTable: HardwareChoice.defaultEnergyTable, fusion: .vectorEngine)) {
         self.source = source
         self.config = config
         self.options = options
+        self.hardware = hardware
     }
 
     /// A folder name derived from the inputs alone: the same inputs always land in the same folder.
     ///
-    /// `bert-base-uncased_b1_s128_fp32`, `my-bert-3f2a9c01_b8_s384_bf16_last-4-sum`.
+    /// `bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine`,
+    /// `my-bert-3f2a9c01_b8_s384_bf16_last-4-sum_kpu-t64-3W_none_horowitz-45nm`.
     public var runID: String {
         var model = Self.sanitized(config.name)
         if case .configFile(_, let hash) = source { model += "-" + hash.prefix(8) }
         var id = "\(model)_b\(options.batch)_s\(options.sequenceLength)_\(options.precision.rawValue)"
         if options.aggregation != .none { id += "_\(options.aggregation)" }
+        id += "_" + Self.sanitized(hardware.label)
+        if let profile = hardware.profile { id += "-" + Self.sanitized(profile) }
+        id += "_" + hardware.fusion.rawValue
+        if hardware.energyTable != HardwareChoice.defaultEnergyTable { id += "_" + hardware.energyTable }
         return id
     }
 

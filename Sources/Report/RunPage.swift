@@ -1,4 +1,5 @@
 import AddAnalysis
+import KPUModel
 import ModelGraph
 
 /// The run page's view model: every value pre-formatted, every chart laid out. The template
@@ -62,6 +63,50 @@ struct RunPage: Sendable {
     var provenance: [Fact]
     var hasJSON: Bool
     var toolVersion: String
+    var kpu: KPUSection?
+
+    /// Everything the page says about the KPU run; absent for graph-only reports.
+    struct KPUSection: Sendable {
+        struct CostRow: Sendable {
+            var id: String
+            var title: String
+            var color: String
+            var dram: String
+            var l3: String
+            var l2: String
+            var l1: String
+            var compute: String
+            var memory: String
+            var engines: String
+            var staticEnergy: String
+            var energy: String
+            var latency: String
+            var edp: String
+            var shareEnergy: String
+            var shareLatency: String
+            var offDRAM: String
+        }
+        struct PolicyCell: Sendable { var energy: String; var latency: String; var dram: String; var isChosen: Bool }
+        struct PolicyRow: Sendable {
+            var title: String
+            var cells: [PolicyCell]
+            var delta: String
+        }
+        var headline: [Fact]
+        var hardwareFacts: [Fact]
+        var rows: [CostRow]
+        var addsRow: CostRow
+        var othersRow: CostRow
+        var modelRow: CostRow
+        var energyChart: BarChart
+        var policyNames: [String]
+        var policyRows: [PolicyRow]
+        var vanishing: String
+        var chosenPolicy: String
+        var biggest: String
+        var attributionRule: String
+        var energyTableNote: String
+    }
 
     init(report: RunReport, hasJSON: Bool) {
         let config = report.config, options = report.options, analysis = report.analysis
@@ -143,5 +188,122 @@ struct RunPage: Sendable {
             Fact(label: "Run id", value: report.runID, detail: "derived from the inputs; same inputs, same folder"),
         ]
         self.provenance = provenance
+        kpu = nil
+        if let run = report.kpu {
+            kpu = KPUSection(report: report, run: run)
+            self.provenance.insert(contentsOf: [
+                Fact(label: "Hardware", value: "\(run.hardware.name), profile \(run.hardware.profileName)", detail: run.hardware.source),
+                Fact(label: "Energy table", value: run.energyTable.title, detail: run.energyTable.source),
+                Fact(label: "Fusion policy", value: run.chosen.fusion.rawValue, detail: "all three are modelled for the comparison"),
+            ], at: 2)
+        }
+    }
+}
+
+extension RunPage.KPUSection {
+    init(report: RunReport, run: RunReport.KPURun) {
+        let costs = run.chosenCosts
+        let model = costs.model
+        let precision = report.options.precision
+        let hw = run.hardware
+        func row(id: String, title: String, color: String, _ f: CostFigures, offDRAM: String) -> CostRow {
+            let e = f.energy
+            return CostRow(
+                id: id, title: title, color: color,
+                dram: Format.bytes(f.traffic.dram.total), l3: Format.bytes(f.traffic.l3.total),
+                l2: Format.bytes(f.traffic.l2.total), l1: Format.bytes(f.traffic.l1.total),
+                compute: Format.joules(Double(e.compute) * 1e-15), memory: Format.joules(Double(e.memory) * 1e-15),
+                engines: Format.joules(Double(e.engines) * 1e-15), staticEnergy: Format.joules(Double(e.staticEnergy) * 1e-15),
+                energy: Format.joules(f.energyJoules), latency: Format.seconds(f.latencySeconds),
+                edp: Format.scientific(f.edp, unit: "J·s"),
+                shareEnergy: Format.percent(model.energy.total > 0 ? Double(e.total) / Double(model.energy.total) : 0),
+                shareLatency: Format.percent(model.latencyPicoseconds > 0 ? Double(f.latencyPicoseconds) / Double(model.latencyPicoseconds) : 0),
+                offDRAM: offDRAM
+            )
+        }
+        let present = costs.categories.filter { report.analysis.summary(for: $0.category)?.count ?? 0 > 0 }
+        rows = present.map { cost in
+            let count = report.analysis.summary(for: cost.category)?.count ?? 0
+            return row(id: cost.category.id, title: cost.category.title, color: CategoryPalette.color(cost.category), cost.figures,
+                       offDRAM: "\(cost.addsOffDRAM) of \(count)")
+        }
+        let adds = costs.adds
+        let others = costs.otherOperators.values.reduce(CostFigures()) { $0 + $1 }
+        addsRow = row(id: "all-adds", title: "All adds", color: "", adds, offDRAM: "\(present.reduce(0) { $0 + $1.addsOffDRAM }) of \(report.analysis.totalCount)")
+        othersRow = row(id: "other-ops", title: "Other ops", color: "", others, offDRAM: "")
+        modelRow = row(id: "model", title: "Model", color: "", model, offDRAM: "")
+
+        let addShareEnergy = model.energy.total > 0 ? Double(adds.energy.total) / Double(model.energy.total) : 0
+        let addShareLatency = model.latencyPicoseconds > 0 ? Double(adds.latencyPicoseconds) / Double(model.latencyPicoseconds) : 0
+        headline = [
+            RunPage.Fact(label: "Latency", value: Format.seconds(run.chosen.latencySeconds), detail: "makespan of the schedule"),
+            RunPage.Fact(label: "Energy", value: Format.joules(model.energyJoules), detail: "\(Format.joules(Double(model.energy.staticEnergy) * 1e-15)) of it static"),
+            RunPage.Fact(label: "Energy × delay", value: Format.scientific(run.chosen.edp, unit: "J·s"), detail: ""),
+            RunPage.Fact(label: "Adds' share of energy", value: Format.percent(addShareEnergy), detail: Format.joules(adds.energyJoules)),
+            RunPage.Fact(label: "Adds' share of latency", value: Format.percent(addShareLatency), detail: Format.seconds(adds.latencySeconds)),
+        ]
+        if let top = present.max(by: { ($0.figures.energy.total, $1.category) < ($1.figures.energy.total, $0.category) }) {
+            let dramShare = top.figures.energy.total > 0 ? Double(top.figures.energy.dram) / Double(top.figures.energy.total) : 0
+            let count = report.analysis.summary(for: top.category)?.count ?? 0
+            biggest = "\(top.category.title) costs the most energy of all add categories (\(Format.joules(top.figures.energyJoules)), \(Format.percent(top.shareOfEnergy)) of the model): "
+                + "its \(count) adds move \(Format.bytes(top.figures.traffic.dram.total)) to and from DRAM, which is \(Format.percent(dramShare)) of their energy, while the additions themselves are a rounding error."
+        } else {
+            biggest = ""
+        }
+
+        hardwareFacts = [
+            RunPage.Fact(label: "SKU", value: hw.name, detail: "profile \(hw.profileName), \(Format.significant(hw.clockMHz, digits: 4)) MHz, TDP \(Format.significant(hw.tdpWatts, digits: 3)) W"),
+            RunPage.Fact(label: "Tiles", value: Format.grouped(hw.totalTiles), detail: hw.tileClasses.map { "\($0.count) \($0.name) \($0.rows)×\($0.columns)" }.joined(separator: ", ")),
+            RunPage.Fact(label: "Peak at \(precision.rawValue)", value: Format.scaled(hw.peakMACRate(precision), unit: "MAC/s"), detail: "tile utilisation \(Format.percent(hw.tileUtilization(precision)))"),
+            RunPage.Fact(label: "External memory", value: "\(hw.memoryType.uppercased()) \(Format.scaled(hw.dramBandwidth, unit: "B/s"))", detail: "\(hw.dma.count) DMA engines × \(Format.scaled(hw.dma.bandwidthPerEngine, unit: "B/s"))"),
+            RunPage.Fact(label: "On-chip memory", value: "L3 \(Format.bytes(hw.l3Bytes)), L2 \(Format.bytes(hw.l2Bytes))", detail: "L1 \(Format.bytes(hw.l1BytesPerTile)) per tile"),
+            RunPage.Fact(label: "Engines", value: "\(hw.blockMovers.count) block movers, \(hw.streamers.count) streamers", detail: "\(hw.vectorEngines) vector engines × \(hw.vectorWidth) lanes"),
+            RunPage.Fact(label: "Idle power", value: "\(Format.significant(hw.idlePowerWatts, digits: 3)) W", detail: "charged as static energy over the latency"),
+        ]
+
+        energyChart = BarChart(
+            id: "chart-energy-by-category",
+            title: "Energy of each add category under \(run.chosen.fusion.rawValue) fusion",
+            description: "Horizontal bars, one per add category: dynamic and static energy on \(hw.name). "
+                + present.map { "\($0.category.title): \(Format.joules($0.figures.energyJoules))" }.joined(separator: "; ") + ".",
+            unit: "J",
+            bars: present.map { cost in
+                BarChart.Input(label: cost.category.title, value: cost.figures.energyJoules, valueLabel: Format.joules(cost.figures.energyJoules),
+                               color: CategoryPalette.color(cost.category),
+                               tooltip: "\(cost.category.title): \(Format.joules(cost.figures.energyJoules)) (\(Format.percent(cost.shareOfEnergy)) of the model), \(Format.seconds(cost.figures.latencySeconds)) of latency, DRAM \(Format.bytes(cost.figures.traffic.dram.total))")
+            }
+        )
+
+        let policies = FusionPolicy.allCases
+        policyNames = policies.map(\.rawValue)
+        chosenPolicy = run.chosen.fusion.rawValue
+        func cell(_ f: CostFigures, chosen: Bool) -> PolicyCell {
+            PolicyCell(energy: Format.joules(f.energyJoules), latency: Format.seconds(f.latencySeconds), dram: Format.bytes(f.traffic.dram.total), isChosen: chosen)
+        }
+        func delta(_ chosen: CostFigures, _ baseline: CostFigures) -> String {
+            guard baseline.energy.total > 0 else { return "—" }
+            let change = Double(chosen.energy.total - baseline.energy.total) / Double(baseline.energy.total)
+            return (change > 0 ? "+" : "") + Format.percent(change)
+        }
+        let noneCosts = run.costs[.none]
+        policyRows = present.map { cost in
+            RunPage.KPUSection.PolicyRow(
+                title: cost.category.title,
+                cells: policies.map { policy in cell(run.costs[policy]?.cost(of: cost.category)?.figures ?? CostFigures(), chosen: policy == run.chosen.fusion) },
+                delta: noneCosts.flatMap { $0.cost(of: cost.category) }.map { delta(cost.figures, $0.figures) } ?? "—"
+            )
+        } + [
+            RunPage.KPUSection.PolicyRow(title: "Model", cells: policies.map { cell(run.costs[$0]?.model ?? CostFigures(), chosen: $0 == run.chosen.fusion) },
+                                         delta: noneCosts.map { delta(model, $0.model) } ?? "—"),
+        ]
+        var vanishingParts: [String] = []
+        for policy in policies where policy != .none {
+            guard let policyCosts = run.costs[policy] else { continue }
+            let gone = policyCosts.categories.filter { $0.addsOffDRAM > 0 }.map { "\($0.addsOffDRAM) \($0.category.title.lowercased())" }
+            vanishingParts.append("under \(policy.rawValue): " + (gone.isEmpty ? "none" : gone.joined(separator: ", ")))
+        }
+        vanishing = "Adds whose main operand and result no longer go through DRAM (only a bias vector or nothing does) " + vanishingParts.joined(separator: "; ") + "."
+        attributionRule = KPUEvaluation.attributionRule
+        energyTableNote = "\(run.energyTable.title). \(run.energyTable.derivation)."
     }
 }

@@ -14,13 +14,40 @@ public struct RunReport: Sendable {
     public let macCount: Int
     public let opCounts: [OpKind: Int]
     public let analysis: AddAnalysis
+    /// The modelled KPU, or nil for a graph-only report.
+    public let kpu: KPURun?
 
-    public init(descriptor: RunDescriptor, graph: Graph, analysis: AddAnalysis) {
+    /// What the KPU model produced for a run: the chosen policy's evaluation and every policy's
+    /// per-category costs for the what-if comparison.
+    public struct KPURun: Sendable {
+        public let hardware: KPUHardware
+        public let energyTable: EnergyTable
+        public let chosen: KPUEvaluation
+        public let costs: [FusionPolicy: CategoryCosts]
+        /// The add category of each add op, for labelling schedule events.
+        let categoryOfOp: [Int: AddCategory]
+        let opPaths: [String]
+
+        public init(graph: Graph, analysis: AddAnalysis, evaluations: [KPUEvaluation], chosen policy: FusionPolicy) {
+            let byPolicy = Dictionary(uniqueKeysWithValues: evaluations.map { ($0.fusion, $0) })
+            chosen = byPolicy[policy] ?? evaluations[0]
+            hardware = chosen.hardware
+            energyTable = chosen.energyTable
+            costs = byPolicy.mapValues { CategoryCosts(analysis: analysis, evaluation: $0, graph: graph) }
+            categoryOfOp = Dictionary(uniqueKeysWithValues: analysis.records.map { ($0.opIndex, $0.category) })
+            opPaths = graph.ops.map(\.path)
+        }
+
+        public var chosenCosts: CategoryCosts { costs[chosen.fusion]! }
+    }
+
+    public init(descriptor: RunDescriptor, graph: Graph, analysis: AddAnalysis, kpu: KPURun? = nil) {
         self.descriptor = descriptor
         parameterCount = graph.parameterCount
         macCount = graph.macCount
         opCounts = graph.opCountsByKind
         self.analysis = analysis
+        self.kpu = kpu
     }
 
     public var runID: String { descriptor.runID }
@@ -31,5 +58,5 @@ public struct RunReport: Sendable {
 /// The tool's name and version, written into every report's provenance.
 public enum ToolInfo {
     public static let name = "generate-report"
-    public static let version = "0.1.0"
+    public static let version = "0.2.0"
 }

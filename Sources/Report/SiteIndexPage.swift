@@ -10,10 +10,13 @@ struct SiteIndexPage: Sendable {
         var seq: String
         var precision: String
         var aggregation: String
-        var params: String
-        var macs: String
+        var hardware: String
+        var fusion: String
+        var latency: String
+        var energy: String
+        var edp: String
+        var addShare: String
         var adds: String
-        var bytes: String
     }
 
     var rows: [Row]
@@ -28,9 +31,14 @@ struct SiteIndexPage: Sendable {
                 runID: run.runID,
                 href: run.hasPage ? "\(run.runID)/index.html" : "\(run.runID)/report.json",
                 model: model.name, batch: String(model.batch), seq: String(model.seq), precision: model.precision,
-                aggregation: model.aggregation, params: Format.scaled(Double(model.params), unit: ""),
-                macs: Format.scaled(Double(model.macs), unit: ""), adds: Format.grouped(run.document.totals.adds),
-                bytes: Format.bytes(run.document.totals.bytes)
+                aggregation: model.aggregation,
+                hardware: run.document.hardware.map { "\($0.name) (\($0.profile))" } ?? "—",
+                fusion: run.document.fusion ?? "—",
+                latency: run.document.totals.map { Format.seconds($0.latencyS) } ?? "—",
+                energy: run.document.totals.map { Format.joules($0.energyPj.total * 1e-12) } ?? "—",
+                edp: run.document.totals.map { Format.scientific($0.edp, unit: "J·s") } ?? "—",
+                addShare: run.document.addTotals.shareEnergy.map { Format.percent($0) } ?? "—",
+                adds: Format.grouped(run.document.addTotals.adds)
             )
         }
         runCount = runs.count == 1 ? "1 run" : "\(runs.count) runs"

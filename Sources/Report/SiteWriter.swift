@@ -50,7 +50,14 @@ public struct SiteWriter: Sendable {
         } catch {
             throw ReportError("\(report.runID)/report.json: could not encode the report: \(error)")
         }
-        if format.writesJSON { files.append(("report.json", json)) }
+        if format.writesJSON {
+            files.append(("report.json", json))
+            do {
+                if let schedule = try report.scheduleData() { files.append(("schedule.json", schedule)) }
+            } catch {
+                throw ReportError("\(report.runID)/schedule.json: could not encode the schedule: \(error)")
+            }
+        }
 
         let fileManager = FileManager.default
         do {

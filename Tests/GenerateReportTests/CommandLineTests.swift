@@ -48,11 +48,12 @@ struct CommandRun {
         let run = try CommandRun(["--model", "bert-base-uncased"])
         #expect(run.status == 0, "stderr: \(run.stderr)")
         #expect(run.stdout.split(separator: "\n") == [
-            "reports/bert-base-uncased_b1_s128_fp32/index.html",
-            "reports/bert-base-uncased_b1_s128_fp32/report.json",
+            "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/index.html",
+            "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/report.json",
+            "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/schedule.json",
             "reports/index.html",
         ])
-        let json = try Data(contentsOf: run.folder.appendingPathComponent("reports/bert-base-uncased_b1_s128_fp32/report.json"))
+        let json = try Data(contentsOf: run.folder.appendingPathComponent("reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/report.json"))
         let model = try #require((try JSONSerialization.jsonObject(with: json) as? [String: Any])?["model"] as? [String: Any])
         #expect(model["params"] as? Int == 109_482_240)
         #expect(model["macs"] as? Int == 11_174_215_680)
@@ -62,7 +63,7 @@ struct CommandRun {
         let first = try CommandRun(["--model", "bert-tiny", "--out", "a"])
         let second = try CommandRun(["--model", "bert-tiny", "--out", "a"])
         #expect(first.status == 0 && second.status == 0)
-        let page = { (run: CommandRun) in try Data(contentsOf: run.folder.appendingPathComponent("a/bert-tiny_b1_s128_fp32/index.html")) }
+        let page = { (run: CommandRun) in try Data(contentsOf: run.folder.appendingPathComponent("a/bert-tiny_b1_s128_fp32_kpu-t256_vector-engine/index.html")) }
         #expect(try page(first) == page(second))
     }
 
@@ -75,13 +76,35 @@ struct CommandRun {
         #expect(run.status == 0, "stderr: \(run.stderr)")
         // Named after the folder holding config.json (no _name_or_path), plus 8 hex digits of its fingerprint.
         let runFolder = try #require(try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("reports").path).first { $0.hasPrefix("my-bert-") })
-        #expect(runFolder.hasSuffix("_b1_s64_bf16_last-4-sum"))
+        #expect(runFolder.hasSuffix("_b1_s64_bf16_last-4-sum_kpu-t256_vector-engine"))
         let json = try Data(contentsOf: folder.appendingPathComponent("reports/\(runFolder)/report.json"))
         let root = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
         // Same architecture as bert-mini: 11,170,560 parameters (PyTorch).
         #expect((root["model"] as? [String: Any])?["params"] as? Int == 11_170_560)
         let categories = try #require(root["categories"] as? [[String: Any]])
         #expect(categories.first { $0["id"] as? String == "hidden_state_aggregation" }?["count"] as? Int == 3)
+    }
+
+    @Test func hardwareFileWithAMissingFieldIsNamed() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let text = "id: my_kpu\nname: Mine\ndies:\n- process_node_id: tsmc_n16\n  blocks: []\npower:\n  default_thermal_profile: 5W\n  thermal_profiles: []\n"
+        try Data(text.utf8).write(to: folder.appendingPathComponent("sku.yaml"))
+        let run = try CommandRun(["--model", "bert-tiny", "--hardware-file", "sku.yaml"], in: folder)
+        #expect(run.status == 2)
+        #expect(run.stderr == "generate-report: error: sku.yaml: power.idle_power_watts: is missing; add this field\n")
+        #expect(try run.written(except: ["sku.yaml"]) == [])
+    }
+
+    @Test(arguments: ["kpu-t64", "kpu-t128", "kpu-t256", "kpu-t768"])
+    func everySKUAndEnergyTableGivesAValidatedReport(sku: String) throws {
+        // bert-base and bert-large under all three tables; the tool validates each page before writing it.
+        for model in ["bert-base-uncased", "bert-large-uncased"] {
+            for table in ["kpu-16nm", "horowitz-45nm", "eyeriss-65nm"] {
+                let run = try CommandRun(["--model", model, "--hardware", sku, "--energy-table", table, "--precision", "bf16", "--format", "html"])
+                #expect(run.status == 0, "\(model) \(sku) \(table): \(run.stderr)")
+            }
+        }
     }
 
     @Test func helpExitsZero() throws {
@@ -101,6 +124,11 @@ struct CommandRun {
         (["--model", "bert-tiny", "--config", "c.json"], "give either --model or --config, not both"),
         (["--config", "absent.json"], "absent.json: cannot read the config file (no such file); check the path"),
         (["--model", "bert-tiny", "--colour", "red"], "Unknown option '--colour'; see 'generate-report --help'"),
+        (["--model", "bert-tiny", "--hardware", "kpu-t9"], "--hardware: kpu-t9: is not a built-in SKU; use one of kpu-t64, kpu-t128, kpu-t256, kpu-t768, or --hardware-file FILE"),
+        (["--model", "bert-tiny", "--profile", "90W"], "built-in kpu-t256: --profile: 90W is not a thermal profile of this SKU; profiles: 15W, 30W, 50W"),
+        (["--model", "bert-tiny", "--energy-table", "guess"], "--energy-table: guess: is not an energy table; use one of kpu-16nm, horowitz-45nm, eyeriss-65nm"),
+        (["--model", "bert-tiny", "--fusion", "all"], "--fusion all is not a policy; use none, vector-engine or epilogue"),
+        (["--model", "bert-tiny", "--hardware-file", "absent.yaml"], "absent.yaml: cannot read the hardware file (no such file); check the path"),
     ])
     func badOptionsFailCleanly(arguments: [String], message: String) throws {
         let run = try CommandRun(arguments)

@@ -11,11 +11,23 @@ let projectTemplates = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("templates")
 
-func makeReport(_ preset: String = "bert-base-uncased", options: BertGraphOptions = .init()) throws -> RunReport {
+func makeReport(_ preset: String = "bert-base-uncased", options: BertGraphOptions = .init(), sku: String = "kpu-t256",
+                fusion: FusionPolicy = .vectorEngine, modelKPU: Bool = true) throws -> RunReport {
     let config = try #require(BertConfig.preset(named: preset))
     let graph = try BertGraphBuilder(config: config, options: options).build()
     let analysis = AddAnalysis(graph: graph, cost: WorkloadCost(graph: graph))
-    return RunReport(descriptor: RunDescriptor(source: .preset(preset), config: config, options: options), graph: graph, analysis: analysis)
+    var kpu: RunReport.KPURun?
+    if modelKPU {
+        let hardware = try KPUHardware.builtIn(sku)
+        let table = try EnergyTable.named("kpu-16nm", for: hardware)
+        let evaluations = FusionPolicy.allCases.map {
+            KPUEvaluator(graph: graph, hardware: hardware, energy: table, precision: options.precision, fusion: $0).evaluate()
+        }
+        kpu = RunReport.KPURun(graph: graph, analysis: analysis, evaluations: evaluations, chosen: fusion)
+    }
+    let choice = RunDescriptor.HardwareChoice(label: sku, profile: nil, energyTable: "kpu-16nm", fusion: fusion)
+    return RunReport(descriptor: RunDescriptor(source: .preset(preset), config: config, options: options, hardware: choice),
+                     graph: graph, analysis: analysis, kpu: kpu)
 }
 
 func temporaryFolder() throws -> URL {
@@ -39,6 +51,8 @@ func temporaryFolder() throws -> URL {
     @Test func pageShowsTheRealNumbers() throws {
         let templates = try Templates(directory: projectTemplates)
         let page = try templates.render(RunPage(report: makeReport(), hasJSON: true), template: "run")
+        #expect(page.contains("Stillwater KPU-T256"))
+        #expect(page.contains("id=\"fusion-table\""))
         #expect(page.contains("109,482,240"))       // parameters, PyTorch
         #expect(page.contains("11,174,215,680"))    // MACs at S=128, PyTorch
         // Attention residuals: 12 × (2 × 393,216 read + 393,216 written) = 14,155,776 B.
@@ -68,13 +82,13 @@ func temporaryFolder() throws -> URL {
         #expect(!page.contains("<script>"))
         #expect(page.contains("&lt;script&gt;"))
         #expect(XHTMLValidator.validate(Array(page.utf8), file: "index.html") == [])
-        #expect(report.runID.hasPrefix("script-alert--x----script----co_b1"))
+        #expect(report.runID == "script-alert--x----script----co_b1_s128_fp32_kpu-t256_vector-engine")
     }
 }
 
 @Suite struct ReportJSONTests {
     @Test func jsonCarriesModelAddsAndCategories() throws {
-        let data = try makeReport(options: .init(batch: 2, sequenceLength: 256, precision: .fp16)).jsonData()
+        let data = try makeReport(options: .init(batch: 2, sequenceLength: 256, precision: .fp16), modelKPU: false).jsonData()
         let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let model = try #require(root["model"] as? [String: Any])
         #expect(model["name"] as? String == "bert-base-uncased")
@@ -105,6 +119,46 @@ func temporaryFolder() throws -> URL {
         #expect(bias["count"] as? Int == 73)
         #expect(categories.map { $0["id"] as? String } == AddCategory.allCases.map(\.id))
     }
+
+    @Test func jsonCarriesTheKPUFigures() throws {
+        let report = try makeReport(fusion: .epilogue)
+        let root = try #require(try JSONSerialization.jsonObject(with: report.jsonData()) as? [String: Any])
+        let hardware = try #require(root["hardware"] as? [String: Any])
+        #expect(hardware["name"] as? String == "Stillwater KPU-T256")
+        #expect(hardware["profile"] as? String == "30W")
+        #expect(hardware["clock_mhz"] as? Double == 600)
+        #expect(hardware["energy_table"] as? String == "kpu-16nm")
+        #expect(root["fusion"] as? String == "epilogue")
+
+        let totals = try #require(root["totals"] as? [String: Any])
+        let totalEnergy = try #require((totals["energy_pj"] as? [String: Any])?["total"] as? Double)
+        let latency = try #require(totals["latency_s"] as? Double)
+        #expect(latency == report.kpu!.chosen.latencySeconds)
+        #expect(totals["macs"] as? Int == 11_174_215_680)
+        let categories = try #require(root["categories"] as? [[String: Any]])
+        let residual = try #require(categories.first { $0["id"] as? String == "attention_residual" })
+        // Under the epilogue the residuals read their skip from L3: no DRAM bytes at all.
+        #expect((residual["bytes"] as? [String: Any])?["dram"] as? Int == 0)
+        #expect(residual["adds_off_dram"] as? Int == 12)
+        let byPolicy = try #require(residual["by_policy"] as? [String: Any])
+        // Under none: 12 × (786,432 read + 393,216 written).
+        #expect(((byPolicy["none"] as? [String: Any])?["bytes"] as? [String: Any])?["dram"] as? Int == 12 * 1_179_648)
+        let shares = categories.compactMap { $0["share_energy"] as? Double }.reduce(0, +)
+        let addShare = try #require((root["add_totals"] as? [String: Any])?["share_energy"] as? Double)
+        #expect(abs(shares - addShare) < 1e-9)
+        #expect(totalEnergy > 0)
+    }
+
+    @Test func scheduleJSONListsTheChosenPolicysEvents() throws {
+        let report = try makeReport("bert-tiny")
+        let data = try #require(try report.scheduleData())
+        let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let events = try #require(root["events"] as? [[String: Any]])
+        #expect(events.count == report.kpu!.chosen.events.count)
+        #expect(root["makespan_ps"] as? Int == Int(report.kpu!.chosen.makespanPicoseconds))
+        #expect(events.allSatisfy { ($0["end_ps"] as? Int ?? 0) <= Int(report.kpu!.chosen.makespanPicoseconds) })
+        #expect(events.contains { $0["category"] as? String == "attention_mask" })
+    }
 }
 
 @Suite struct SiteWriterTests {
@@ -112,23 +166,23 @@ func temporaryFolder() throws -> URL {
         let root = try temporaryFolder().appendingPathComponent("site")
         let writer = SiteWriter(root: root, templates: try Templates(directory: projectTemplates))
         let published = try writer.publish(makeReport(), format: .both)
-        #expect(published.runDirectory.lastPathComponent == "bert-base-uncased_b1_s128_fp32")
+        #expect(published.runDirectory.lastPathComponent == "bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine")
         for file in published.files { #expect(FileManager.default.fileExists(atPath: file.path)) }
         try writer.publish(makeReport("bert-tiny"), format: .both)
         let index = try String(contentsOf: root.appendingPathComponent("index.html"), encoding: .utf8)
         #expect(index.contains("2 runs"))
-        #expect(index.contains("href=\"bert-tiny_b1_s128_fp32/index.html\""))
-        #expect(index.contains("href=\"bert-base-uncased_b1_s128_fp32/index.html\""))
+        #expect(index.contains("href=\"bert-tiny_b1_s128_fp32_kpu-t256_vector-engine/index.html\""))
+        #expect(index.contains("href=\"bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/index.html\""))
         // No staging or previous folders are left behind.
         let names = try FileManager.default.contentsOfDirectory(atPath: root.path).sorted()
-        #expect(names == ["bert-base-uncased_b1_s128_fp32", "bert-tiny_b1_s128_fp32", "index.html"])
+        #expect(names == ["bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine", "bert-tiny_b1_s128_fp32_kpu-t256_vector-engine", "index.html"])
     }
 
     @Test func republishingReplacesTheRun() throws {
         let root = try temporaryFolder()
         let writer = SiteWriter(root: root, templates: try Templates(directory: projectTemplates))
         try writer.publish(makeReport("bert-tiny"), format: .both)
-        let stale = root.appendingPathComponent("bert-tiny_b1_s128_fp32/stale.txt")
+        let stale = root.appendingPathComponent("bert-tiny_b1_s128_fp32_kpu-t256_vector-engine/stale.txt")
         try Data("old".utf8).write(to: stale)
         try writer.publish(makeReport("bert-tiny"), format: .both)
         #expect(!FileManager.default.fileExists(atPath: stale.path))
@@ -138,7 +192,7 @@ func temporaryFolder() throws -> URL {
         let root = try temporaryFolder()
         let writer = SiteWriter(root: root, templates: try Templates(directory: projectTemplates))
         let published = try writer.publish(makeReport("bert-tiny"), format: .json)
-        #expect(published.files.map(\.lastPathComponent) == ["report.json"])
+        #expect(published.files.map(\.lastPathComponent) == ["report.json", "schedule.json"])
         #expect(published.siteIndex == nil)
     }
 
@@ -161,13 +215,13 @@ func temporaryFolder() throws -> URL {
             Issue.record("an invalid page was published")
         } catch let error as ReportError {
             // file:line:col of the mismatch, then the rule.
-            #expect(error.description.contains("/bert-base-uncased_b1_s128_fp32/index.html:"))
+            #expect(error.description.contains("/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/index.html:"))
             #expect(error.description.contains(": well-formed: "))
         }
         #expect(try String(contentsOf: root.appendingPathComponent("index.html"), encoding: .utf8) == before)
-        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("bert-base-uncased_b1_s128_fp32").path))
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine").path))
         let names = try FileManager.default.contentsOfDirectory(atPath: root.path).sorted()
-        #expect(names == ["bert-tiny_b1_s128_fp32", "index.html"])
+        #expect(names == ["bert-tiny_b1_s128_fp32_kpu-t256_vector-engine", "index.html"])
     }
 
     @Test func unwritableFolderIsAClearError() throws {
