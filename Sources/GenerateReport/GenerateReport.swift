@@ -99,7 +99,7 @@ struct GenerateReport: ParsableCommand {
         let cost = WorkloadCost(graph: graph)
         let analysis = AddAnalysis(graph: graph, cost: cost)
         // Every policy is modelled: the page compares them. MACs are the same in all three.
-        let evaluations = FusionPolicy.allCases.map { candidate in
+        let evaluations = FusionPolicy.allCases.concurrentMap { candidate in
             KPUEvaluator(graph: graph, hardware: kpuHardware, energy: table, precision: descriptor.options.precision, fusion: candidate).evaluate()
         }
         let report = RunReport(descriptor: descriptor, graph: graph, analysis: analysis,

@@ -48,6 +48,8 @@ public struct OperatorEvaluation: Sendable {
     /// How the op was mapped, in a sentence (tiling, broadcast handling, fusion, absorbed transpose).
     public let mapping: String
     public let tiling: MatMulTiling?
+    /// For matmuls, the traffic of each operand: `A`, `B` and the result `C`. Sums to `traffic`.
+    public let trafficByTensor: [String: Traffic]
     /// PE-array cycles including pipeline fill and drain (matmuls only).
     public let computeCycles: Int
     /// MACs over the PE array's peak in the op's compute time; 0 for ops without MACs.

@@ -58,6 +58,7 @@ public struct KPUEvaluator: Sendable {
         var tiling: MatMulTiling?
         var mapping = ""
         var vectorPassOps = 0
+        var byTensor: [String: Traffic] = [:]
         let output = op.outputs[0]
         let outputBytes = graph[output].byteCount
         let outputElements = graph[output].elementCount
@@ -69,12 +70,18 @@ public struct KPUEvaluator: Sendable {
             macs = workload.macs
             cycles = result.cycles
             utilization = result.utilization
-            traffic.fetchFromDRAM(result.tiling.externalReadBytes)
-            traffic.moveToL2(result.tiling.l3ToL2Bytes)
-            traffic.streamToL1(result.tiling.l2ToL1Bytes)
+            var a = Traffic(), b = Traffic(), c = Traffic()
+            a.fetchFromDRAM(result.tiling.externalReadBytesByOperand.a)
+            b.fetchFromDRAM(result.tiling.externalReadBytesByOperand.b)
+            a.moveToL2(result.tiling.l3ToL2BytesByOperand.a)
+            b.moveToL2(result.tiling.l3ToL2BytesByOperand.b)
+            a.streamToL1(result.tiling.l2ToL1BytesByOperand.a)
+            b.streamToL1(result.tiling.l2ToL1BytesByOperand.b)
             var storedBytes = outputBytes
             if case .matMulHead(let final) = role { storedBytes = graph[final].byteCount }
-            traffic.sendOut(storedBytes)
+            c.sendOut(storedBytes)
+            traffic = a + b + c
+            byTensor = ["A": a, "B": b, "C": c]
             vectorPassOps = outputElements
             let t = result.tiling
             mapping = "output-stationary on \(computeTileNames); L3 blocks \(t.l3Block.m)×\(t.l3Block.n)×\(t.l3Block.k), L2 blocks \(t.l2Block.m)×\(t.l2Block.n)×\(t.l2Block.k) of M×N×K = \(t.m)×\(t.n)×\(t.k)"
@@ -160,7 +167,7 @@ public struct KPUEvaluator: Sendable {
 
         return OperatorEvaluation(
             opIndex: op.index, groupHead: head, macs: macs, vectorOps: vectorOps, addOps: addOps, traffic: traffic,
-            compulsoryExternalBytes: workload.compulsoryBytes, mapping: mapping, tiling: tiling,
+            compulsoryExternalBytes: workload.compulsoryBytes, mapping: mapping, tiling: tiling, trafficByTensor: byTensor,
             computeCycles: cycles, utilization: utilization, stageSeconds: stages.filter { $0.value > 0 },
             energy: dynamicEnergy(traffic: traffic, macs: macs, vectorOps: vectorOps, addOps: addOps),
             latencyPicoseconds: 0, startPicoseconds: 0, endPicoseconds: 0

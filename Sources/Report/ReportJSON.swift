@@ -235,27 +235,65 @@ extension RunReport {
     }
 
     /// `schedule.json`: every busy interval of the chosen policy's schedule, in picoseconds.
+    /// Columnar (one array per field, ops and categories as indexes into name lists): a few
+    /// thousand events stay small and quick to write and to load into a notebook or a trace viewer.
     public func scheduleData() throws -> Data? {
         guard let kpu else { return nil }
+        struct Lane: Encodable { var id: String; var units: Int; var note: String }
+        struct Events: Encodable {
+            var lane: [String] = [], stage: [String] = [], op: [Int] = [], chunk: [Int] = []
+            var startPs: [Int64] = [], endPs: [Int64] = [], bytes: [Int] = []
+            enum CodingKeys: String, CodingKey {
+                case lane, stage, op, chunk, startPs = "start_ps", endPs = "end_ps", bytes
+            }
+        }
         struct Document: Encodable {
             var timeUnit = "ps"
             var makespanPs: Int64
             var fusion: String
             var lanes: [Lane]
-            var events: [Event]
-        }
-        struct Lane: Encodable { var id: String; var units: Int; var note: String }
-        struct Event: Encodable {
-            var lane: String
-            var stage: String
-            var op: String
-            var category: String?
-            var chunk: Int
-            var startPs: Int64
-            var endPs: Int64
-            var bytes: Int
+            /// Op paths; `events.op` and `op_category` index into it.
+            var ops: [String]
+            /// The add category of each op in `ops`, or null for ops that are not adds.
+            var opCategory: [String?]
+            var events: Events
+            enum CodingKeys: String, CodingKey {
+                case timeUnit = "time_unit", makespanPs = "makespan_ps", fusion, lanes, ops, opCategory = "op_category", events
+            }
+            func encode(to encoder: Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(timeUnit, forKey: .timeUnit)
+                try c.encode(makespanPs, forKey: .makespanPs)
+                try c.encode(fusion, forKey: .fusion)
+                try c.encode(lanes, forKey: .lanes)
+                try c.encode(ops, forKey: .ops)
+                try c.encode(opCategory, forKey: .opCategory)
+                try c.encode(events, forKey: .events)
+            }
         }
         let hw = kpu.hardware
+        // Only ops that own events are listed, in first-event order.
+        var opSlot: [Int: Int] = [:]
+        var ops: [String] = [], categories: [String?] = []
+        var events = Events()
+        for event in kpu.chosen.events {
+            let slot: Int
+            if let known = opSlot[event.opIndex] {
+                slot = known
+            } else {
+                slot = ops.count
+                opSlot[event.opIndex] = slot
+                ops.append(kpu.opPaths[event.opIndex])
+                categories.append(kpu.categoryOfOp[event.opIndex]?.id)
+            }
+            events.lane.append(event.lane.rawValue)
+            events.stage.append(event.stage.rawValue)
+            events.op.append(slot)
+            events.chunk.append(event.chunk)
+            events.startPs.append(event.startPicoseconds)
+            events.endPs.append(event.endPicoseconds)
+            events.bytes.append(event.bytes)
+        }
         let document = Document(
             makespanPs: kpu.chosen.makespanPicoseconds, fusion: kpu.chosen.fusion.rawValue,
             lanes: [
@@ -265,15 +303,10 @@ extension RunReport {
                 Lane(id: "compute", units: hw.tileClasses.filter { $0.macsPerClock(options.precision) != nil }.reduce(0) { $0 + $1.count }, note: "tiles that run \(options.precision.rawValue)"),
                 Lane(id: "vector_engine", units: hw.vectorEngines, note: "one per tile on the drain path"),
             ],
-            events: kpu.chosen.events.map { event in
-                Event(lane: event.lane.rawValue, stage: event.stage.rawValue, op: kpu.opPaths[event.opIndex],
-                      category: kpu.categoryOfOp[event.opIndex]?.id, chunk: event.chunk,
-                      startPs: event.startPicoseconds, endPs: event.endPicoseconds, bytes: event.bytes)
-            }
+            ops: ops, opCategory: categories, events: events
         )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
         var data = try encoder.encode(document)
         data.append(UInt8(ascii: "\n"))
         return data

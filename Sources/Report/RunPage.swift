@@ -90,7 +90,8 @@ struct RunPage: Sendable {
         struct PolicyRow: Sendable {
             var title: String
             var cells: [PolicyCell]
-            var delta: String
+            /// The chosen policy's energy against each other policy.
+            var deltas: [String]
         }
         var headline: [Fact]
         var hardwareFacts: [Fact]
@@ -100,6 +101,7 @@ struct RunPage: Sendable {
         var modelRow: CostRow
         var energyChart: BarChart
         var policyNames: [String]
+        var otherPolicyNames: [String]
         var policyRows: [PolicyRow]
         var vanishing: String
         var chosenPolicy: String
@@ -285,16 +287,17 @@ extension RunPage.KPUSection {
             let change = Double(chosen.energy.total - baseline.energy.total) / Double(baseline.energy.total)
             return (change > 0 ? "+" : "") + Format.percent(change)
         }
-        let noneCosts = run.costs[.none]
+        let otherPolicies = policies.filter { $0 != run.chosen.fusion }
+        otherPolicyNames = otherPolicies.map(\.rawValue)
         policyRows = present.map { cost in
             RunPage.KPUSection.PolicyRow(
                 title: cost.category.title,
                 cells: policies.map { policy in cell(run.costs[policy]?.cost(of: cost.category)?.figures ?? CostFigures(), chosen: policy == run.chosen.fusion) },
-                delta: noneCosts.flatMap { $0.cost(of: cost.category) }.map { delta(cost.figures, $0.figures) } ?? "—"
+                deltas: otherPolicies.map { other in run.costs[other]?.cost(of: cost.category).map { delta(cost.figures, $0.figures) } ?? "—" }
             )
         } + [
             RunPage.KPUSection.PolicyRow(title: "Model", cells: policies.map { cell(run.costs[$0]?.model ?? CostFigures(), chosen: $0 == run.chosen.fusion) },
-                                         delta: noneCosts.map { delta(model, $0.model) } ?? "—"),
+                                         deltas: otherPolicies.map { other in run.costs[other].map { delta(model, $0.model) } ?? "—" }),
         ]
         var vanishingParts: [String] = []
         for policy in policies where policy != .none {

@@ -1,4 +1,5 @@
 import Foundation
+import KPUModel
 import XHTMLValidator
 
 /// Which files a run produces.
@@ -37,27 +38,39 @@ public struct SiteWriter: Sendable {
 
     public func publish(_ report: RunReport, format: OutputFormat) throws(ReportError) -> Published {
         // Render and validate everything in memory first: a template or validation error must
-        // not touch the file system at all.
-        var files: [(name: String, data: Data)] = []
-        if format.writesHTML {
-            let page = try templates.render(RunPage(report: report, hasJSON: format.writesJSON), template: "run")
-            try Self.validate(page, file: "\(root.path)/\(report.runID)/index.html")
-            files.append(("index.html", Data(page.utf8)))
-        }
-        let json: Data
-        do {
-            json = try report.jsonData()
-        } catch {
-            throw ReportError("\(report.runID)/report.json: could not encode the report: \(error)")
-        }
-        if format.writesJSON {
-            files.append(("report.json", json))
+        // not touch the file system at all. The page and the JSON files are independent, so they
+        // are produced side by side.
+        let templates = self.templates
+        let pagePath = "\(root.path)/\(report.runID)/index.html"
+        let parts: [Result<[(name: String, data: Data)], ReportError>] = [0, 1].concurrentMap { part in
             do {
-                if let schedule = try report.scheduleData() { files.append(("schedule.json", schedule)) }
+                if part == 0 {
+                    guard format.writesHTML else { return .success([]) }
+                    let page = try templates.render(RunPage(report: report, hasJSON: format.writesJSON), template: "run")
+                    try Self.validate(page, file: pagePath)
+                    return .success([("index.html", Data(page.utf8))])
+                }
+                guard format.writesJSON else { return .success([]) }
+                var files: [(name: String, data: Data)] = []
+                do {
+                    files.append(("report.json", try report.jsonData()))
+                } catch {
+                    throw ReportError("\(report.runID)/report.json: could not encode the report: \(error)")
+                }
+                do {
+                    if let schedule = try report.scheduleData() { files.append(("schedule.json", schedule)) }
+                } catch {
+                    throw ReportError("\(report.runID)/schedule.json: could not encode the schedule: \(error)")
+                }
+                return .success(files)
+            } catch let error as ReportError {
+                return .failure(error)
             } catch {
-                throw ReportError("\(report.runID)/schedule.json: could not encode the schedule: \(error)")
+                return .failure(ReportError("\(report.runID): \(error)"))
             }
         }
+        var files: [(name: String, data: Data)] = []
+        for part in parts { files += try part.get() }
 
         let fileManager = FileManager.default
         do {

@@ -118,6 +118,12 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
         #expect(ffn1.compulsoryExternalBytes == 393_216 + 9_437_184 + 1_572_864)
         #expect(ffn1.externalBytes >= ffn1.compulsoryExternalBytes)
         #expect(Double(ffn1.externalBytes) <= 1.5 * Double(ffn1.compulsoryExternalBytes))
+        // Per tensor: the weight is read from DRAM exactly once, C written exactly once.
+        #expect(ffn1.trafficByTensor["B"]?.dram.read == 9_437_184)
+        #expect(ffn1.trafficByTensor["C"]?.dram.written == 1_572_864)
+        let sum = ffn1.trafficByTensor.values.reduce(Traffic()) { $0 + $1 }
+        #expect(sum == ffn1.traffic)
+        #expect(ffn1.computeCycles > 0 && ffn1.utilization > 0.5 && ffn1.utilization <= 1)
     }
 
     @Test func matmulExternalTrafficIsNeverBelowCompulsory() throws {

@@ -153,11 +153,17 @@ func temporaryFolder() throws -> URL {
         let report = try makeReport("bert-tiny")
         let data = try #require(try report.scheduleData())
         let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        let events = try #require(root["events"] as? [[String: Any]])
-        #expect(events.count == report.kpu!.chosen.events.count)
+        let events = try #require(root["events"] as? [String: Any])
+        let ends = try #require(events["end_ps"] as? [Int])
+        let opsOfEvents = try #require(events["op"] as? [Int])
+        #expect(ends.count == report.kpu!.chosen.events.count)
         #expect(root["makespan_ps"] as? Int == Int(report.kpu!.chosen.makespanPicoseconds))
-        #expect(events.allSatisfy { ($0["end_ps"] as? Int ?? 0) <= Int(report.kpu!.chosen.makespanPicoseconds) })
-        #expect(events.contains { $0["category"] as? String == "attention_mask" })
+        #expect(ends.max() == Int(report.kpu!.chosen.makespanPicoseconds))
+        let categories = try #require(root["op_category"] as? [Any])
+        let ops = try #require(root["ops"] as? [String])
+        #expect(categories.count == ops.count)
+        #expect(opsOfEvents.allSatisfy { $0 < ops.count })
+        #expect(categories.contains { $0 as? String == "attention_mask" })
     }
 }
 

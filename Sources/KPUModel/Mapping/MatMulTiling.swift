@@ -15,6 +15,10 @@ public struct MatMulTiling: Sendable, Hashable {
     public let l3ToL2Bytes: Int
     /// Bytes the streamers carry from L2 into the PE arrays' L1 for A and B.
     public let l2ToL1Bytes: Int
+    /// The same three figures split by operand: (A, B).
+    public let externalReadBytesByOperand: (a: Int, b: Int)
+    public let l3ToL2BytesByOperand: (a: Int, b: Int)
+    public let l2ToL1BytesByOperand: (a: Int, b: Int)
     /// L3 blocks the op is processed in: the schedule pipelines these.
     public let l3BlockCount: Int
 
@@ -48,10 +52,12 @@ public struct MatMulTiling: Sendable, Hashable {
         }
         func ceilDiv(_ a: Int, _ b: Int) -> Int { (a + b - 1) / b }
         // A shared across the batch (never here) or per batch; weights (B) shared across a flattened batch.
+        func readsByOperand(_ bm: Int, _ bn: Int) -> (a: Int, b: Int) {
+            (aBytes * ceilDiv(n, bn) * (aSharedAcrossBatch ? 1 : batch), bBytes * ceilDiv(m, bm) * (bSharedAcrossBatch ? 1 : batch))
+        }
         func reads(_ bm: Int, _ bn: Int) -> Int {
-            let aReads = aBytes * ceilDiv(n, bn) * (aSharedAcrossBatch ? 1 : batch)
-            let bReads = bBytes * ceilDiv(m, bm) * (bSharedAcrossBatch ? 1 : batch)
-            return aReads + bReads
+            let split = readsByOperand(bm, bn)
+            return split.a + split.b
         }
 
         let ms = candidates(m, step: arrayRows), ns = candidates(n, step: arrayColumns), ks = candidates(k, step: 32)
@@ -74,10 +80,12 @@ public struct MatMulTiling: Sendable, Hashable {
         // When one tile's L1 holds an L2 block's operands, each is streamed in once per L2 block;
         // otherwise the array re-streams A per column block and B per row block of its own size.
         let l2Operands = l2.0 * l2.2 * aBytesPerElement + l2.2 * l2.1 * bBytesPerElement
-        let l2ToL1 = l2Operands <= l1Capacity ? reads(l2.0, l2.1) : reads(min(arrayRows, m), min(arrayColumns, n))
+        let l2ToL1 = l2Operands <= l1Capacity ? readsByOperand(l2.0, l2.1) : readsByOperand(min(arrayRows, m), min(arrayColumns, n))
         return MatMulTiling(
             m: m, n: n, k: k, batch: batch, l3Block: l3, l2Block: l2,
-            externalReadBytes: reads(l3.0, l3.1), l3ToL2Bytes: reads(l2.0, l2.1), l2ToL1Bytes: l2ToL1,
+            externalReadBytes: reads(l3.0, l3.1), l3ToL2Bytes: reads(l2.0, l2.1), l2ToL1Bytes: l2ToL1.a + l2ToL1.b,
+            externalReadBytesByOperand: readsByOperand(l3.0, l3.1), l3ToL2BytesByOperand: readsByOperand(l2.0, l2.1),
+            l2ToL1BytesByOperand: l2ToL1,
             l3BlockCount: ceilDiv(m, l3.0) * ceilDiv(n, l3.1) * ceilDiv(k, l3.2) * batch
         )
     }
