@@ -62,21 +62,19 @@ enum Format {
     }
 
     /// `0.0031446` → `3.14 ms`.
-    static func seconds(_ value: Double) -> String {
-        let units: [(Double, String)] = [(1, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns"), (1e-12, "ps")]
-        for (scale, unit) in units where abs(value) >= scale * 0.9995 {
-            return significant(value / scale, digits: 3) + " " + unit
-        }
-        return value == 0 ? "0 s" : significant(value / 1e-12, digits: 3) + " ps"
-    }
+    static func seconds(_ value: Double) -> String { submultiple(value, unit: "s") }
 
     /// `0.0327` → `32.7 mJ`.
-    static func joules(_ value: Double) -> String {
-        let units: [(Double, String)] = [(1, "J"), (1e-3, "mJ"), (1e-6, "µJ"), (1e-9, "nJ"), (1e-12, "pJ")]
-        for (scale, unit) in units where abs(value) >= scale * 0.9995 {
-            return significant(value / scale, digits: 3) + " " + unit
+    static func joules(_ value: Double) -> String { submultiple(value, unit: "J") }
+
+    /// A value below about a thousand, scaled down to m, µ, n or p with three significant figures.
+    static func submultiple(_ value: Double, unit: String) -> String {
+        let prefixes: [(Double, String)] = [(1, ""), (1e-3, "m"), (1e-6, "µ"), (1e-9, "n"), (1e-12, "p")]
+        guard value != 0 else { return "0 " + unit }
+        for (scale, prefix) in prefixes where abs(value) >= scale * 0.9995 {
+            return significant(value / scale, digits: 3) + " " + prefix + unit
         }
-        return value == 0 ? "0 J" : significant(value / 1e-12, digits: 3) + " pJ"
+        return significant(value / 1e-12, digits: 3) + " p" + unit
     }
 
     /// `0.0001028` → `1.03e-4 J·s`: EDP spans too many decades for a prefix.

@@ -10,7 +10,7 @@ import Mustache
 public struct Templates: Sendable {
     public let directory: URL
     let library: MustacheLibrary
-    static let required = ["run", "site-index", "style", "bar-chart"]
+    static let required = ["run", "site-index", "style", "bar-chart", "cost-cells"]
 
     public init(directory: URL) throws(ReportError) {
         self.directory = directory
