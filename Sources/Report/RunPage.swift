@@ -256,7 +256,8 @@ extension RunPage.KPUSection {
         hardwareFacts = [
             RunPage.Fact(label: "SKU", value: hw.name, detail: "profile \(hw.profileName), \(Format.significant(hw.clockMHz, digits: 4)) MHz, TDP \(Format.significant(hw.tdpWatts, digits: 3)) W"),
             RunPage.Fact(label: "Tiles", value: Format.grouped(hw.totalTiles), detail: hw.tileClasses.map { "\($0.count) \($0.name) \($0.rows)×\($0.columns)" }.joined(separator: ", ")),
-            RunPage.Fact(label: "Peak at \(precision.rawValue)", value: Format.scaled(hw.peakMACRate(precision), unit: "MAC/s"), detail: "tile utilisation \(Format.percent(hw.tileUtilization(precision)))"),
+            RunPage.Fact(label: "Peak at \(precision.rawValue)", value: Format.scaled(hw.peakMACRate(precision), unit: "MAC/s"), detail: "tile utilisation \(Format.percent(hw.tileUtilization(precision))) applied to compute time"
+                + (KPUHardware.lookup(hw.efficiencyByPrecision, precision).map { "; profile efficiency factor \(Format.percent($0)), shown only" } ?? "")),
             RunPage.Fact(label: "External memory", value: "\(hw.memoryType.uppercased()) \(Format.scaled(hw.dramBandwidth, unit: "B/s"))", detail: "\(hw.dma.count) DMA engines × \(Format.scaled(hw.dma.bandwidthPerEngine, unit: "B/s"))"),
             RunPage.Fact(label: "On-chip memory", value: "L3 \(Format.bytes(hw.l3Bytes)), L2 \(Format.bytes(hw.l2Bytes))", detail: "L1 \(Format.bytes(hw.l1BytesPerTile)) per tile"),
             RunPage.Fact(label: "Engines", value: "\(hw.blockMovers.count) block movers, \(hw.streamers.count) streamers", detail: "\(hw.vectorEngines) vector engines × \(hw.vectorWidth) lanes"),

@@ -118,6 +118,8 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
         #expect(ffn1.compulsoryExternalBytes == 393_216 + 9_437_184 + 1_572_864)
         #expect(ffn1.externalBytes >= ffn1.compulsoryExternalBytes)
         #expect(Double(ffn1.externalBytes) <= 1.5 * Double(ffn1.compulsoryExternalBytes))
+        // T256's 64 MiB L3 holds the whole 128×3072 output block: nothing is re-read.
+        #expect(ffn1.externalBytes == 11_403_264)
         // Per tensor: the weight is read from DRAM exactly once, C written exactly once.
         #expect(ffn1.trafficByTensor["B"]?.dram.read == 9_437_184)
         #expect(ffn1.trafficByTensor["C"]?.dram.written == 1_572_864)

@@ -87,7 +87,7 @@ public struct KPUHardware: Sendable, Hashable {
         Self.lookup(tileUtilizationByPrecision, precision) ?? 1
     }
 
-    static func lookup(_ table: [String: Double], _ precision: Precision) -> Double? {
+    public static func lookup(_ table: [String: Double], _ precision: Precision) -> Double? {
         if let value = table[precision.rawValue] { return value }
         switch precision {
         case .fp32, .fp16: return table["bf16"]
