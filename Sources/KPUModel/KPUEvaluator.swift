@@ -38,7 +38,10 @@ public struct KPUEvaluator: Sendable {
         var groupOf = [Int](repeating: 0, count: graph.ops.count)
         for group in groups { for member in group { groupOf[member] = group[0] } }
         for op in graph.ops {
-            operators.append(evaluate(op, role: roles[op.index] ?? .standalone, head: groupOf[op.index], workload: workload.operators[op.index]))
+            // A group's head comes first in topological order, so its tiling is known when members are evaluated.
+            let headTiling = groupOf[op.index] < op.index ? operators[groupOf[op.index]].tiling : nil
+            operators.append(evaluate(op, role: roles[op.index] ?? .standalone, head: groupOf[op.index], headTiling: headTiling,
+                                      workload: workload.operators[op.index]))
         }
         let schedule = Scheduler(graph: graph, hardware: hardware).run(groups: groups, groupOf: groupOf, operators: &operators)
         // Static energy follows the charged latency.
@@ -51,7 +54,7 @@ public struct KPUEvaluator: Sendable {
 
     // MARK: - One operator
 
-    func evaluate(_ op: Op, role: Role, head: Int, workload: OperatorCost) -> OperatorEvaluation {
+    func evaluate(_ op: Op, role: Role, head: Int, headTiling: MatMulTiling?, workload: OperatorCost) -> OperatorEvaluation {
         var traffic = Traffic()
         var macs = 0, vectorOps = 0, addOps = 0, cycles = 0
         var utilization = 0.0
@@ -93,7 +96,7 @@ public struct KPUEvaluator: Sendable {
             // Rides the producing matmul's drain through the vector engine: only side operands move.
             for input in Set(op.inputs) where !isChainInput(input, of: op) {
                 if case .fusedResidual(let skip) = role, input == skip {
-                    if skipResident(skip, head: head) {
+                    if skipResident(skip, head: head, tiling: headTiling) {
                         traffic.moveToL2(graph[skip].byteCount)
                         traffic.streamToL1(graph[skip].byteCount)
                         mapping = "fused into the drain; the skip tensor is read from L3, where it is still resident"
@@ -214,17 +217,13 @@ public struct KPUEvaluator: Sendable {
         }
     }
 
-    func skipResident(_ skip: TensorID, head: Int) -> Bool {
-        guard let tiling = mapMatMulCache(head) else { return false }
+    /// True when the skip tensor fits in L3 beside the head matmul's double-buffered working set.
+    func skipResident(_ skip: TensorID, head: Int, tiling: MatMulTiling?) -> Bool {
+        guard let tiling else { return false }
         let op = graph.ops[head]
         let aSize = graph[op.inputs[0]].dtype.byteSize, bSize = graph[op.inputs[1]].dtype.byteSize
         let workingSet = 2 * (tiling.l3Block.m * tiling.l3Block.k * aSize + tiling.l3Block.k * tiling.l3Block.n * bSize) + tiling.l3Block.m * tiling.l3Block.n * 4
         return graph[skip].byteCount + workingSet <= hardware.l3Bytes
-    }
-
-    func mapMatMulCache(_ head: Int) -> MatMulTiling? {
-        let op = graph.ops[head]
-        return op.kind == .matMul ? mapMatMul(op).tiling : nil
     }
 
     /// True when every consumer, looking through views, is a matmul.
