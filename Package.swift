@@ -16,9 +16,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.30.0"),
     ],
     targets: [
         .target(name: "ModelGraph"),
+        // Reads ONNX exports into the same IR the BERT builder produces (part of the graph stage).
+        .target(name: "ONNXImport", dependencies: ["ModelGraph", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "KPUModel", dependencies: ["ModelGraph", .product(name: "Yams", package: "Yams")]),
         .target(name: "AddAnalysis", dependencies: ["ModelGraph", "KPUModel"]),
         .systemLibrary(
@@ -37,7 +40,7 @@ let package = Package(
         .executableTarget(
             name: "GenerateReport",
             dependencies: [
-                "ModelGraph", "KPUModel", "AddAnalysis", "Report",
+                "ModelGraph", "ONNXImport", "KPUModel", "AddAnalysis", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,6 +49,7 @@ let package = Package(
         .testTarget(name: "ModelGraphTests", dependencies: ["ModelGraph"]),
         .testTarget(name: "KPUModelTests", dependencies: ["ModelGraph", "KPUModel"]),
         .testTarget(name: "AddAnalysisTests", dependencies: ["ModelGraph", "KPUModel", "AddAnalysis"]),
+        .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "ModelGraph", "KPUModel", "AddAnalysis"]),
         .testTarget(name: "XHTMLValidatorTests", dependencies: ["XHTMLValidator"]),
         .testTarget(name: "ReportTests", dependencies: ["ModelGraph", "KPUModel", "AddAnalysis", "Report", "XHTMLValidator"]),
         // Depends on the executable so `swift test` builds it; the tests run it as a process.

@@ -25,14 +25,23 @@ public struct AddAnalysis: Sendable {
                 // One addition per output element.
                 flops: tensor.elementCount,
                 minimalReadBytes: opCost.compulsoryReadBytes, minimalWriteBytes: opCost.compulsoryWriteBytes,
-                fusedIn: nil
+                fusedIn: op.origin
             )
         }
-        self.records = records
+        // Adds inside fused kernels (the 1 + erf of a GELU op): counted, costed with their op.
+        let embedded = graph.embeddedAdds.compactMap { add -> AddRecord? in
+            guard let op = graph.producer(of: add.containingOutput) else { return nil }
+            let elements = add.shape.reduce(1, *)
+            return AddRecord(opIndex: op.index, name: "\(op.path) (inside)", category: AddCategory(rawValue: add.role) ?? .other,
+                             shape: add.shape, dtype: add.dtype, elements: elements, flops: elements,
+                             minimalReadBytes: 0, minimalWriteBytes: 0, fusedIn: add.origin, embedded: true)
+        }
+        let all = (records + embedded).sorted { ($0.opIndex, $0.embedded ? 1 : 0) < ($1.opIndex, $1.embedded ? 1 : 0) }
+        self.records = all
         categories = AddCategory.allCases.map { category in
-            let members = records.filter { $0.category == category }
+            let members = all.filter { $0.category == category }
             return CategorySummary(
-                category: category, count: members.count,
+                category: category, count: members.count, explicit: members.filter { $0.fusedIn == nil }.count,
                 elements: members.reduce(0) { $0 + $1.elements },
                 flops: members.reduce(0) { $0 + $1.flops },
                 minimalBytes: members.reduce(0) { $0 + $1.minimalBytes }
@@ -68,6 +77,23 @@ public struct AddRecord: Sendable, Hashable {
     public let minimalWriteBytes: Int
     /// The fused operator containing this add, or nil for an explicit Add node.
     public let fusedIn: String?
+    /// True for an add performed inside another op (no op of its own); `opIndex` is that op.
+    public let embedded: Bool
+
+    public init(opIndex: Int, name: String, category: AddCategory, shape: [Int], dtype: DType, elements: Int, flops: Int,
+                minimalReadBytes: Int, minimalWriteBytes: Int, fusedIn: String?, embedded: Bool = false) {
+        self.opIndex = opIndex
+        self.name = name
+        self.category = category
+        self.shape = shape
+        self.dtype = dtype
+        self.elements = elements
+        self.flops = flops
+        self.minimalReadBytes = minimalReadBytes
+        self.minimalWriteBytes = minimalWriteBytes
+        self.fusedIn = fusedIn
+        self.embedded = embedded
+    }
 
     /// Each input read once and the output written once.
     public var minimalBytes: Int { minimalReadBytes + minimalWriteBytes }
@@ -76,7 +102,10 @@ public struct AddRecord: Sendable, Hashable {
 /// Totals for one category.
 public struct CategorySummary: Sendable, Hashable {
     public let category: AddCategory
+    /// All adds of the category, including those inside fused ops.
     public let count: Int
+    /// Explicit Add nodes only.
+    public let explicit: Int
     public let elements: Int
     public let flops: Int
     public let minimalBytes: Int

@@ -129,8 +129,10 @@ public struct AddClassifier {
         case .graphInput, .constant: result = true
         case .parameter: result = false
         case .activation:
-            // A gather reads a weight table, so its rows are model data, not mask arithmetic.
-            guard let producer = graph.producer(of: id), producer.kind != .gather else { result = false; break }
+            guard let producer = graph.producer(of: id) else { result = false; break }
+            // Sizes of tensors, and anything computed from known sizes at import, are metadata.
+            if producer.folded || producer.kind == .shape { result = true; break }
+            // A gather from a weight table is model data: the table is a parameter, so it fails below.
             var all = true
             for input in producer.inputs where !isInputsOnly(input) { all = false; break }
             result = all

@@ -22,12 +22,13 @@ public struct CategoryCosts: Sendable {
         makespanPicoseconds = evaluation.makespanPicoseconds
         var byCategory: [AddCategory: CostFigures] = [:]
         var vanished: [AddCategory: Int] = [:]
-        for record in analysis.records {
+        // Adds inside another op are costed with that op, not a second time here.
+        for record in analysis.records where !record.embedded {
             let op = evaluation.operators[record.opIndex]
             byCategory[record.category, default: CostFigures()].add(op)
             if op.traffic.dram.total < op.compulsoryExternalBytes { vanished[record.category, default: 0] += 1 }
         }
-        let addOps = Set(analysis.records.map(\.opIndex))
+        let addOps = Set(analysis.records.filter { !$0.embedded }.map(\.opIndex))
         var others: [OpKind: CostFigures] = [:]
         var model = CostFigures()
         for op in evaluation.operators {

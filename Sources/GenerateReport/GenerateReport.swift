@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import KPUModel
 import ModelGraph
+import ONNXImport
 import Report
 
 /// `generate-report`: builds a BERT graph, classifies its adds, and publishes a validated report.
@@ -28,14 +29,20 @@ struct GenerateReport: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A Hugging Face BERT config.json instead of a preset.", valueName: "file"))
     var config: String?
 
-    @Option(name: .long, help: "Sequences per forward pass.")
-    var batch: Int = 1
+    @Option(name: .long, help: ArgumentHelp("An ONNX export of a BERT model (torch legacy or dynamo exporter, onnxruntime-optimised).", valueName: "file"))
+    var onnx: String?
 
-    @Option(name: .long, help: "Tokens per sequence (at most the model's max_position_embeddings).")
-    var seq: Int = 128
+    @Option(name: .customLong("dim"), help: ArgumentHelp("Binds a symbolic dimension of an ONNX input, e.g. --dim batch=8 (repeatable).", valueName: "name=value"))
+    var dimensions: [String] = []
+
+    @Option(name: .long, help: "Sequences per forward pass (default 1).")
+    var batch: Int?
+
+    @Option(name: .long, help: "Tokens per sequence, at most the model's max_position_embeddings (default 128).")
+    var seq: Int?
 
     @Option(name: .long, help: ArgumentHelp("Element type of weights and activations: fp32, bf16, fp16 or int8.", valueName: "precision"))
-    var precision: String = "fp32"
+    var precision: String?
 
     @Option(name: .customLong("aggregate-hidden-states"), help: ArgumentHelp("Pool hidden states across layers: none, last-K-sum (e.g. last-4-sum) or all-mean.", valueName: "mode"))
     var aggregateHiddenStates: String = "none"
@@ -93,17 +100,17 @@ struct GenerateReport: ParsableCommand {
         guard let policy = FusionPolicy(rawValue: fusion) else {
             throw UsageError("--fusion \(fusion) is not a policy; use none, vector-engine or epilogue")
         }
-        let descriptor = try describeRun(hardware: RunDescriptor.HardwareChoice(label: hardwareLabel, profile: profile, energyTable: energyTable, fusion: policy))
-        let graph = try BertGraphBuilder(config: descriptor.config, options: descriptor.options,
-                                         source: configSourceName).build()
+        let choice = RunDescriptor.HardwareChoice(label: hardwareLabel, profile: profile, energyTable: energyTable, fusion: policy)
+        let (descriptor, graph, notes) = try buildGraph(hardware: choice)
         let cost = WorkloadCost(graph: graph)
         let analysis = AddAnalysis(graph: graph, cost: cost)
         // Every policy is modelled: the page compares them. MACs are the same in all three.
         let evaluations = FusionPolicy.allCases.concurrentMap { candidate in
             KPUEvaluator(graph: graph, hardware: kpuHardware, energy: table, precision: descriptor.options.precision, fusion: candidate).evaluate()
         }
-        let report = RunReport(descriptor: descriptor, graph: graph, analysis: analysis,
+        var report = RunReport(descriptor: descriptor, graph: graph, analysis: analysis,
                                kpu: RunReport.KPURun(graph: graph, analysis: analysis, evaluations: evaluations, chosen: policy))
+        report.notes = notes
 
         let outputFormat = try parseFormat()
         let templateSet = try Templates(directory: try templateDirectory())
@@ -137,22 +144,66 @@ struct GenerateReport: ParsableCommand {
         }
     }
 
-    func describeRun(hardware: RunDescriptor.HardwareChoice) throws -> RunDescriptor {
-        guard let parsedPrecision = Precision(rawValue: precision) else {
-            throw UsageError("--precision \(precision) is not supported; use one of \(Precision.allCases.map(\.rawValue).joined(separator: ", "))")
+    /// The graph from a preset, a config.json or an ONNX export, with its run description and
+    /// notes for the reader.
+    func buildGraph(hardware: RunDescriptor.HardwareChoice) throws -> (RunDescriptor, Graph, [String]) {
+        let sources = [model, config, onnx].compactMap { $0 }.count
+        if sources > 1 { throw UsageError("give one of --model, --config or --onnx, not several") }
+        if let batch, batch < 1 { throw UsageError("--batch \(batch): the batch must be at least 1") }
+        if let seq, seq < 1 { throw UsageError("--seq \(seq): the sequence length must be at least 1") }
+        let parsedPrecision = try precision.map { value throws -> Precision in
+            guard let parsed = Precision(rawValue: value) else {
+                throw UsageError("--precision \(value) is not supported; use one of \(Precision.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return parsed
         }
+        guard let onnx else {
+            if !dimensions.isEmpty { throw UsageError("--dim binds dimensions of an ONNX file; give --onnx FILE") }
+            let descriptor = try describeRun(hardware: hardware, precision: parsedPrecision ?? .fp32)
+            let graph = try BertGraphBuilder(config: descriptor.config, options: descriptor.options, source: configSourceName).build()
+            return (descriptor, graph, [])
+        }
+        if aggregateHiddenStates != "none" {
+            throw UsageError("--aggregate-hidden-states applies to presets and configs; an ONNX file already fixes its outputs")
+        }
+        var bindings: [String: Int] = [:]
+        for binding in dimensions {
+            let parts = binding.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, let value = Int(parts[1]), value > 0 else {
+                throw UsageError("--dim \(binding) is not NAME=VALUE with a positive VALUE")
+            }
+            bindings[parts[0]] = value
+        }
+        let imported = try ONNXImporter.read(path: onnx, options: ONNXImportOptions(batch: batch ?? 1, sequenceLength: seq ?? 128, dimensions: bindings))
+        let size = imported.inputSize
+        if imported.boundDimensions.isEmpty, let asked = batch ?? seq, (batch.map { $0 != size.batch } ?? false) || (seq.map { $0 != size.sequence } ?? false) {
+            throw UsageError("\(onnx): its inputs have the static shape [\(size.batch), \(size.sequence)]; --batch/--seq \(asked) cannot change it (export with dynamic axes to vary them)")
+        }
+        if let parsedPrecision, parsedPrecision != imported.precision {
+            throw UsageError("\(onnx): its weights are \(imported.precision.rawValue); --precision \(parsedPrecision.rawValue) cannot change an exported model")
+        }
+        let name = URL(fileURLWithPath: onnx).deletingPathExtension().lastPathComponent
+        let options = BertGraphOptions(batch: size.batch, sequenceLength: size.sequence, precision: imported.precision)
+        let descriptor = RunDescriptor(source: .onnxFile(path: onnx, contentHash: imported.fingerprint, producer: imported.producer),
+                                       config: imported.inferredConfig(name: name), options: options, hardware: hardware)
+        var notes = imported.unknownCostNodes.map { "\($0) is not modelled; it lies on no path to an add or a matmul and is counted at zero cost (unknown cost)." }
+        if !imported.boundDimensions.isEmpty {
+            notes.append("Symbolic dimensions bound: " + imported.boundDimensions.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", ") + ".")
+        }
+        return (descriptor, imported.graph, notes)
+    }
+
+    func describeRun(hardware: RunDescriptor.HardwareChoice, precision parsedPrecision: Precision) throws -> RunDescriptor {
         guard let aggregation = HiddenStateAggregation(argument: aggregateHiddenStates) else {
             throw UsageError("--aggregate-hidden-states \(aggregateHiddenStates) is not understood; use none, last-K-sum (e.g. last-4-sum) or all-mean")
         }
-        if batch < 1 { throw UsageError("--batch \(batch): the batch must be at least 1") }
-        if seq < 1 { throw UsageError("--seq \(seq): the sequence length must be at least 1") }
-        let options = BertGraphOptions(batch: batch, sequenceLength: seq, precision: parsedPrecision, aggregation: aggregation)
+        let options = BertGraphOptions(batch: batch ?? 1, sequenceLength: seq ?? 128, precision: parsedPrecision, aggregation: aggregation)
 
         switch (model, config) {
         case (nil, nil):
-            throw UsageError("give --model PRESET or --config FILE; presets: \(BertConfig.presetNames.joined(separator: ", "))")
+            throw UsageError("give --model PRESET, --config FILE or --onnx FILE; presets: \(BertConfig.presetNames.joined(separator: ", "))")
         case (.some, .some):
-            throw UsageError("give either --model or --config, not both")
+            throw UsageError("give one of --model, --config or --onnx, not several")
         case (let name?, nil):
             guard let preset = BertConfig.preset(named: name) else {
                 throw UsageError("--model \(name) is not a known preset; use one of \(BertConfig.presetNames.joined(separator: ", ")), or --config FILE")

@@ -67,6 +67,9 @@ public struct KPUEvaluator: Sendable {
         let outputElements = graph[output].elementCount
 
         switch (op.kind, role) {
+        case _ where op.folded:
+            mapping = "folded at import: computed from sizes known before the model runs"
+
         case (.matMul, _):
             let result = mapMatMul(op)
             tiling = result.tiling
@@ -135,7 +138,7 @@ public struct KPUEvaluator: Sendable {
                 mapping = "a data move: strided DMA through L3, since a consumer reads it element-wise"
             }
 
-        case (.gather, _), (.slice, _):
+        case (.gather, _), (.gatherND, _), (.slice, _):
             traffic.fetchFromDRAM(workload.compulsoryReadBytes)
             traffic.storeToDRAM(outputBytes)
             mapping = op.kind == .gather

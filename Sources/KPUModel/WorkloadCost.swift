@@ -40,14 +40,14 @@ public struct OperatorCost: Sendable, Hashable {
         opIndex = op.index
         macs = graph.macs(of: op)
         let outputElements = op.outputs.reduce(0) { $0 + graph[$1].elementCount }
-        vectorOps = outputElements * Self.vectorSteps(op.kind)
+        vectorOps = op.folded ? 0 : outputElements * Self.vectorSteps(op.kind)
         let written = op.outputs.reduce(0) { $0 + graph[$1].byteCount }
         switch op.kind {
-        case _ where op.kind.isView:
+        case _ where op.folded || op.kind.isView:
             // A view reinterprets the producer's buffer: nothing moves.
             compulsoryReadBytes = 0
             compulsoryWriteBytes = 0
-        case .gather:
+        case .gather, .gatherND:
             // Only the selected rows of the table are fetched, plus the indices.
             let indices = op.inputs.dropFirst().reduce(0) { $0 + graph[$1].byteCount }
             compulsoryReadBytes = written + indices
@@ -73,7 +73,7 @@ public struct OperatorCost: Sendable, Hashable {
         switch kind {
         case .softmax: 4
         case .layerNorm: 6
-        case .reduceMean: 1
+        case .reduceMean, .reduceSum: 1
         case _ where kind.isElementwise: 1
         default: 0
         }

@@ -35,13 +35,15 @@ public struct BertGraphBuilder: Sendable {
         let tokenTypeIDs = try g.input("token_type_ids", shape: [B, S], dtype: .int64)
         let attentionMask = try g.input("attention_mask", shape: [B, S], dtype: .int64)
 
-        // Additive mask: (1 − mask[:, None, None, :]) × dtype.min, shared by every layer.
+        // Additive mask, shared by every layer. transformers 5 builds a 4-D [B, 1, S, S] mask
+        // (query × key positions; the exports show it) and turns it into 0 / dtype.min.
         let maskView = try g.op(.reshape, "extended_attention_mask.unsqueeze", [attentionMask], shape: [B, 1, 1, S], dtype: .int64)
-        let maskCast = try g.op(.cast, "extended_attention_mask.cast", [maskView], shape: [B, 1, 1, S], dtype: dtype)
+        let maskExpanded = try g.op(.expand, "extended_attention_mask.expand", [maskView], shape: [B, 1, S, S], dtype: .int64)
+        let maskCast = try g.op(.cast, "extended_attention_mask.cast", [maskExpanded], shape: [B, 1, S, S], dtype: dtype)
         let one = try g.constant("extended_attention_mask.one", shape: [], dtype: dtype)
-        let inverted = try g.op(.sub, "extended_attention_mask.invert", [one, maskCast], shape: [B, 1, 1, S], dtype: dtype)
+        let inverted = try g.op(.sub, "extended_attention_mask.invert", [one, maskCast], shape: [B, 1, S, S], dtype: dtype)
         let minimum = try g.constant("extended_attention_mask.dtype_min", shape: [], dtype: dtype)
-        let additiveMask = try g.op(.mul, "extended_attention_mask.scale", [inverted, minimum], shape: [B, 1, 1, S], dtype: dtype)
+        let additiveMask = try g.op(.mul, "extended_attention_mask.scale", [inverted, minimum], shape: [B, 1, S, S], dtype: dtype)
 
         // Embeddings: word + token type, then + position (a registered buffer, sliced to S), LayerNorm.
         let wordTable = try g.parameter("embeddings.word_embeddings.weight", shape: [config.vocabSize, H], dtype: dtype)

@@ -4,17 +4,19 @@
 /// DType.bf16.byteSize // 2
 /// ```
 public enum DType: String, Sendable, Hashable, Codable, CaseIterable {
-    case fp32, fp16, bf16, int8, int32, int64, bool
+    case fp64, fp32, fp16, bf16, int8, uint8, int16, int32, int64, bool
 
     /// Bytes one element occupies in memory.
     public var byteSize: Int {
         switch self {
+        case .fp64, .int64: 8
         case .fp32, .int32: 4
-        case .fp16, .bf16: 2
-        case .int8, .bool: 1
-        case .int64: 8
+        case .fp16, .bf16, .int16: 2
+        case .int8, .uint8, .bool: 1
         }
     }
+
+    public var isFloatingPoint: Bool { [.fp64, .fp32, .fp16, .bf16].contains(self) }
 }
 
 /// The numeric precision a model runs in: the element type of its weights and activations.

@@ -14,6 +14,8 @@ public struct Graph: Sendable {
     public let ops: [Op]
     public let inputs: [TensorID]
     public let outputs: [TensorID]
+    /// Adds inside other ops (fused kernels) that have no op of their own.
+    public let embeddedAdds: [EmbeddedAdd]
 
     private let producerIndex: [Int?]
     private let consumerIndex: [[Int]]
@@ -21,7 +23,8 @@ public struct Graph: Sendable {
     /// Builds the indexes and checks the graph is well formed: every tensor has at most one
     /// producer, no op reads a tensor that nothing provides, and there is no cycle. Ops are
     /// re-ordered topologically (stable: ties keep their given order).
-    public init(name: String, tensors: [Tensor], ops: [Op], inputs: [TensorID], outputs: [TensorID], source: String) throws(GraphError) {
+    public init(name: String, tensors: [Tensor], ops: [Op], inputs: [TensorID], outputs: [TensorID], source: String,
+                embeddedAdds: [EmbeddedAdd] = []) throws(GraphError) {
         var producer = [Int?](repeating: nil, count: tensors.count)
         var consumers = [[Int]](repeating: [], count: tensors.count)
         for (position, op) in ops.enumerated() {
@@ -76,7 +79,8 @@ public struct Graph: Sendable {
         for (new, old) in order.enumerated() { newIndex[old] = new }
         self.ops = order.enumerated().map { new, old in
             let op = ops[old]
-            return Op(index: new, kind: op.kind, path: op.path, inputs: op.inputs, outputs: op.outputs, attributes: op.attributes)
+            return Op(index: new, kind: op.kind, path: op.path, inputs: op.inputs, outputs: op.outputs, attributes: op.attributes,
+                      origin: op.origin, folded: op.folded)
         }
         self.producerIndex = producer.map { $0.map { newIndex[$0] } }
         self.consumerIndex = consumers.map { $0.map { newIndex[$0] }.sorted() }
@@ -84,6 +88,7 @@ public struct Graph: Sendable {
         self.tensors = tensors
         self.inputs = inputs
         self.outputs = outputs
+        self.embeddedAdds = embeddedAdds
     }
 
     public subscript(id: TensorID) -> Tensor { tensors[id.index] }
@@ -112,7 +117,7 @@ public struct Graph: Sendable {
     /// Multiply-accumulates one op performs: for a (batched) matrix product, output elements ×
     /// the contracted dimension; zero for everything else.
     public func macs(of op: Op) -> Int {
-        guard op.kind == .matMul, let a = op.inputs.first, let out = op.outputs.first else { return 0 }
+        guard op.kind == .matMul, !op.folded, let a = op.inputs.first, let out = op.outputs.first else { return 0 }
         return self[out].elementCount * (self[a].shape.last ?? 1)
     }
 

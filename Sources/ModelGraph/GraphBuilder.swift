@@ -13,6 +13,7 @@ public struct GraphBuilder: Sendable {
     private var tensors: [Tensor] = []
     private var ops: [Op] = []
     private var inputs: [TensorID] = []
+    private var embeddedAdds: [EmbeddedAdd] = []
 
     public init(name: String, source: String) {
         self.name = name
@@ -54,15 +55,27 @@ public struct GraphBuilder: Sendable {
 
     /// Adds an operator with one output tensor, named after the op's path, and returns that tensor.
     @discardableResult
-    public mutating func op(_ kind: OpKind, _ path: String, _ inputs: [TensorID], shape: [Int], dtype: DType, attributes: [String: AttributeValue] = [:]) throws(GraphError) -> TensorID {
-        let output = try tensor(path, shape: shape, dtype: dtype, role: .activation)
-        ops.append(Op(index: ops.count, kind: kind, path: path, inputs: inputs, outputs: [output], attributes: attributes))
+    public mutating func op(_ kind: OpKind, _ path: String, _ inputs: [TensorID], shape: [Int], dtype: DType,
+                            attributes: [String: AttributeValue] = [:], origin: String? = nil, folded: Bool = false,
+                            outputName: String? = nil) throws(GraphError) -> TensorID {
+        let output = try tensor(outputName ?? path, shape: shape, dtype: dtype, role: .activation)
+        ops.append(Op(index: ops.count, kind: kind, path: path, inputs: inputs, outputs: [output], attributes: attributes,
+                      origin: origin, folded: folded))
         return output
     }
+
+    /// Records an add performed inside the op that produces `output`.
+    public mutating func embeddedAdd(in output: TensorID, origin: String, role: String) {
+        let tensor = tensors[output.index]
+        embeddedAdds.append(EmbeddedAdd(containingOutput: output, origin: origin, role: role, shape: tensor.shape, dtype: tensor.dtype))
+    }
+
+    public func dtype(of id: TensorID) -> DType { tensors[id.index].dtype }
+    public func role(of id: TensorID) -> TensorRole { tensors[id.index].role }
 
     public func shape(of id: TensorID) -> [Int] { tensors[id.index].shape }
 
     public func finish(outputs: [TensorID]) throws(GraphError) -> Graph {
-        try Graph(name: name, tensors: tensors, ops: ops, inputs: inputs, outputs: outputs, source: source)
+        try Graph(name: name, tensors: tensors, ops: ops, inputs: inputs, outputs: outputs, source: source, embeddedAdds: embeddedAdds)
     }
 }

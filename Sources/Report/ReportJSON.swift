@@ -13,6 +13,8 @@ struct ReportDocument: Codable, Sendable {
     var adds: [Add]
     var categories: [Category]
     var groups: [Group]
+    /// What the reader should know about the input (ops of unknown cost, bound dimensions).
+    var notes: [String]?
     var addTotals: AddTotals
     var hardware: Hardware?
     var fusion: String?
@@ -75,7 +77,10 @@ struct ReportDocument: Codable, Sendable {
     struct Category: Codable, Sendable {
         var id: String
         var title: String
+        /// All adds of the category, including those inside fused ops.
         var count: Int
+        /// Explicit Add nodes only.
+        var explicit: Int?
         var elements: Int
         var flops: Int
         /// Each input read once, the output written once.
@@ -157,7 +162,10 @@ struct ReportDocument: Codable, Sendable {
 
 extension RunReport {
     var document: ReportDocument {
-        let hash: String? = if case .configFile(_, let digest) = descriptor.source { digest } else { nil }
+        let hash: String? = switch descriptor.source {
+        case .configFile(_, let digest), .onnxFile(_, let digest, _): digest
+        case .preset: nil
+        }
         return ReportDocument(
             tool: .init(name: ToolInfo.name, version: ToolInfo.version),
             runId: runID,
@@ -177,7 +185,7 @@ extension RunReport {
                       bytesRead: $0.minimalReadBytes, bytesWritten: $0.minimalWriteBytes, fusedIn: $0.fusedIn)
             },
             categories: analysis.categories.map { summary in
-                var category = ReportDocument.Category(id: summary.category.id, title: summary.category.title, count: summary.count,
+                var category = ReportDocument.Category(id: summary.category.id, title: summary.category.title, count: summary.count, explicit: summary.explicit,
                                                        elements: summary.elements, flops: summary.flops, minimalBytes: summary.minimalBytes)
                 if let kpu, let cost = kpu.chosenCosts.cost(of: summary.category) {
                     let figures = Self.figures(cost.figures)
@@ -197,6 +205,7 @@ extension RunReport {
             groups: AddGroup.allCases.map {
                 .init(id: $0.rawValue, title: $0.title, categories: $0.categories.map(\.id), count: analysis.count(of: $0), explanation: $0.explanation)
             },
+            notes: notes.isEmpty ? nil : notes,
             addTotals: .init(adds: analysis.totalCount, elements: analysis.records.reduce(0) { $0 + $1.elements },
                              flops: analysis.totalFLOPs, minimalBytes: analysis.totalMinimalBytes,
                              kpu: kpu.map { Self.figures($0.chosenCosts.adds) },

@@ -9,6 +9,8 @@ public struct RunDescriptor: Sendable, Hashable {
         case preset(String)
         /// A config file, with a hash of its bytes so two different files of one name differ.
         case configFile(path: String, contentHash: String)
+        /// An ONNX export, with a fingerprint of its bytes and what produced it.
+        case onnxFile(path: String, contentHash: String, producer: String)
     }
 
     /// The KPU a run is modelled on.
@@ -50,7 +52,11 @@ public struct RunDescriptor: Sendable, Hashable {
     /// `my-bert-3f2a9c01_b8_s384_bf16_last-4-sum_kpu-t64-3W_none_horowitz-45nm`.
     public var runID: String {
         var model = Self.sanitized(config.name)
-        if case .configFile(_, let hash) = source { model += "-" + hash.prefix(8) }
+        switch source {
+        case .configFile(_, let hash): model += "-" + hash.prefix(8)
+        case .onnxFile(_, let hash, _): model += "-onnx-" + hash.prefix(8)
+        case .preset: break
+        }
         var id = "\(model)_b\(options.batch)_s\(options.sequenceLength)_\(options.precision.rawValue)"
         if options.aggregation != .none { id += "_\(options.aggregation)" }
         id += "_" + Self.sanitized(hardware.label)
@@ -74,6 +80,7 @@ public struct RunDescriptor: Sendable, Hashable {
         switch source {
         case .preset(let name): "built-in preset \(name)"
         case .configFile(let path, _): path
+        case .onnxFile(let path, _, let producer): producer.isEmpty ? path : "\(path) (exported by \(producer))"
         }
     }
 }

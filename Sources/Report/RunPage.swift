@@ -27,6 +27,7 @@ struct RunPage: Sendable {
         var color: String
         var explanation: String
         var count: String
+        var explicit: String
         var elements: String
         var flops: String
         var bytes: String
@@ -40,6 +41,7 @@ struct RunPage: Sendable {
         var dtype: String
         var elements: String
         var bytes: String
+        var fusedIn: String
     }
 
     var pageTitle: String
@@ -61,6 +63,8 @@ struct RunPage: Sendable {
     var adds: [AddRow]
     var addCount: String
     var provenance: [Fact]
+    var notes: [String]
+    var hasNotes: Bool
     var hasJSON: Bool
     var toolVersion: String
     var kpu: KPUSection?
@@ -140,7 +144,7 @@ struct RunPage: Sendable {
         categoryRows = present.map { summary in
             CategoryRow(
                 id: summary.category.id, title: summary.category.title, color: CategoryPalette.color(summary.category),
-                explanation: summary.category.explanation, count: Format.grouped(summary.count),
+                explanation: summary.category.explanation, count: Format.grouped(summary.count), explicit: Format.grouped(summary.explicit),
                 elements: Format.grouped(summary.elements), flops: Format.grouped(summary.flops),
                 bytes: Format.bytes(summary.minimalBytes), bytesExact: Format.grouped(summary.minimalBytes),
                 share: Format.percent(Double(summary.minimalBytes) / Double(totalBytes))
@@ -172,7 +176,7 @@ struct RunPage: Sendable {
 
         adds = analysis.records.map {
             AddRow(name: $0.name, category: $0.category.id, shape: Format.shape($0.shape), dtype: $0.dtype.rawValue,
-                   elements: Format.grouped($0.elements), bytes: Format.grouped($0.minimalBytes))
+                   elements: Format.grouped($0.elements), bytes: Format.grouped($0.minimalBytes), fusedIn: $0.fusedIn ?? "—")
         }
         addCount = Format.grouped(analysis.records.count)
 
@@ -181,15 +185,22 @@ struct RunPage: Sendable {
             Fact(label: "Tool", value: "\(ToolInfo.name) \(ToolInfo.version)", detail: ""),
             Fact(label: "Model", value: config.name, detail: descriptor.sourceDescription),
         ]
-        if case .configFile(_, let hash) = descriptor.source {
+        switch descriptor.source {
+        case .configFile(_, let hash):
             provenance.append(Fact(label: "Config fingerprint", value: hash, detail: "FNV-1a 64 of the file's bytes"))
+        case .onnxFile(_, let hash, _):
+            provenance.append(Fact(label: "Graph fingerprint", value: hash, detail: "FNV-1a 64 of the ModelProto without its large weight payloads"))
+        case .preset:
+            break
         }
         provenance += [
             Fact(label: "Options", value: "batch \(options.batch), sequence \(options.sequenceLength), precision \(options.precision.rawValue), hidden-state aggregation \(options.aggregation)", detail: ""),
-            Fact(label: "Graph", value: "transformers BertModel, eager attention, inference (dropout omitted)", detail: ""),
+            Fact(label: "Graph", value: report.graphDescription, detail: ""),
             Fact(label: "Run id", value: report.runID, detail: "derived from the inputs; same inputs, same folder"),
         ]
         self.provenance = provenance
+        notes = report.notes
+        hasNotes = !report.notes.isEmpty
         kpu = nil
         if let run = report.kpu {
             kpu = KPUSection(report: report, run: run)

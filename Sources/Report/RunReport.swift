@@ -41,6 +41,17 @@ public struct RunReport: Sendable {
         public var chosenCosts: CategoryCosts { costs[chosen.fusion]! }
     }
 
+    /// What the graph is, in a line for the provenance table.
+    public var graphDescription: String {
+        switch descriptor.source {
+        case .onnxFile: "read from the ONNX export; shapes inferred, fused onnxruntime ops lowered to primitive ops"
+        default: "transformers BertModel, eager attention, inference (dropout omitted)"
+        }
+    }
+
+    /// Notes about the input the reader should see (ops of unknown cost, for instance).
+    public var notes: [String] = []
+
     public init(descriptor: RunDescriptor, graph: Graph, analysis: AddAnalysis, kpu: KPURun? = nil) {
         self.descriptor = descriptor
         parameterCount = graph.parameterCount

@@ -121,7 +121,7 @@ struct CommandRun {
         (["--model", "bert-tiny", "--precision", "fp64"], "--precision fp64 is not supported; use one of fp32, bf16, fp16, int8"),
         (["--model", "bert-tiny", "--aggregate-hidden-states", "last-9-sum"], "bert-tiny: hidden-state aggregation: last-9-sum needs 1 ≤ K ≤ 3 (the embedding output and 2 layer outputs)"),
         (["--model", "bert-tiny", "--format", "pdf"], "--format pdf is not supported; use html, json or both"),
-        (["--model", "bert-tiny", "--config", "c.json"], "give either --model or --config, not both"),
+        (["--model", "bert-tiny", "--config", "c.json"], "give one of --model, --config or --onnx, not several"),
         (["--config", "absent.json"], "absent.json: cannot read the config file (no such file); check the path"),
         (["--model", "bert-tiny", "--colour", "red"], "Unknown option '--colour'; see 'generate-report --help'"),
         (["--model", "bert-tiny", "--hardware", "kpu-t9"], "--hardware: kpu-t9: is not a built-in SKU; use one of kpu-t64, kpu-t128, kpu-t256, kpu-t768, or --hardware-file FILE"),

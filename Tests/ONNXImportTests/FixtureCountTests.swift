@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+import AddAnalysis
+import KPUModel
+import ModelGraph
+@testable import ONNXImport
+
+/// The real exports in ../shared/fixtures/onnx (torch 2.15, transformers 5.24, onnxruntime).
+enum Fixtures {
+    static let folder = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("shared/fixtures/onnx")
+    static let graphOnly = ["bert-tiny.legacy14.onnx", "bert-tiny.legacy17dyn.onnx", "bert-tiny.dynamo18.onnx", "bert-tiny.ortfused.onnx"]
+
+    static func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+    static func load(_ name: String, options: ONNXImportOptions = ONNXImportOptions(batch: 1, sequenceLength: 128)) throws -> ONNXModel {
+        try ONNXImporter.read(path: path(name), options: options)
+    }
+
+    static func analysis(_ model: ONNXModel) -> AddAnalysis {
+        AddAnalysis(graph: model.graph, cost: WorkloadCost(graph: model.graph))
+    }
+
+    static func explicitCounts(_ analysis: AddAnalysis) -> [AddCategory: Int] {
+        analysis.categories.reduce(into: [:]) { if $1.explicit > 0 { $0[$1.category] = $1.explicit } }
+    }
+
+    static func allCounts(_ analysis: AddAnalysis) -> [AddCategory: Int] {
+        analysis.categories.reduce(into: [:]) { if $1.count > 0 { $0[$1.category] = $1.count } }
+    }
+}
+
+/// Explicit Add nodes per category, as listed in ../shared/fixtures/README.md.
+@Suite struct FixtureCountTests {
+    @Test(arguments: [
+        ("bert-tiny.legacy14.onnx", [AddCategory.embedding: 2, .bias: 12, .attentionMask: 2, .attentionResidual: 2, .ffnResidual: 2,
+                                     .activation: 2, .maskPrep: 1, .layernorm: 10], 33),
+        ("bert-tiny.legacy17dyn.onnx", [.embedding: 2, .bias: 12, .attentionMask: 2, .attentionResidual: 2, .ffnResidual: 2,
+                                        .activation: 2, .maskPrep: 1], 23),
+        ("bert-tiny.dynamo18.onnx", [.embedding: 2, .bias: 12, .attentionMask: 2, .attentionResidual: 2, .ffnResidual: 2, .activation: 2], 22),
+        ("bert-tiny.ortfused.onnx", [.embedding: 2], 2),
+    ])
+    func explicitAddsMatchTheFixtureTable(file: String, expected: [AddCategory: Int], total: Int) throws {
+        let model = try Fixtures.load(file)
+        let analysis = Fixtures.analysis(model)
+        #expect(model.explicitAddNodes == total)
+        #expect(Fixtures.explicitCounts(analysis) == expected)
+    }
+
+    @Test func fusedOpsContributeTheirAdds() throws {
+        // 4 SkipLayerNormalization (2 residuals per layer, each with its dense bias), 2 Attention
+        // (Q, K, V biases and the mask), 2 BiasGelu (bias and the GELU's 1 + erf), the pooler Gemm's C.
+        let analysis = Fixtures.analysis(try Fixtures.load("bert-tiny.ortfused.onnx"))
+        #expect(Fixtures.allCounts(analysis) == [.embedding: 2, .bias: 6 + 4 + 2 + 1, .attentionMask: 2,
+                                                  .attentionResidual: 2, .ffnResidual: 2, .activation: 2])
+        let fusedIn = Dictionary(grouping: analysis.records.compactMap(\.fusedIn), by: { $0 }).mapValues(\.count)
+        #expect(fusedIn == ["Attention": 8, "SkipLayerNormalization": 8, "BiasGelu": 4, "Gemm": 1])
+        #expect(analysis.records.filter(\.embedded).allSatisfy { $0.category == .activation && $0.fusedIn == "BiasGelu" })
+    }
+
+    @Test func symbolicDimensionsBindFromBatchAndSequence() throws {
+        let model = try Fixtures.load("bert-tiny.legacy17dyn.onnx", options: ONNXImportOptions(batch: 2, sequenceLength: 64))
+        #expect(model.boundDimensions == ["batch": 2, "sequence": 64])
+        let analysis = Fixtures.analysis(model)
+        let residual = try #require(analysis.records.first { $0.category == .attentionResidual })
+        #expect(residual.shape == [2, 64, 128])
+        // Same graph at another size: the per-layer pattern holds.
+        #expect(Fixtures.explicitCounts(analysis)[.bias] == 12)
+        // MACs at B=2, S=64: per layer 4·128·128·128 + 2·128·128·512 + 2·2·64·64·64 per sequence pair… checked against the builder.
+        let builder = try BertGraphBuilder(config: BertConfig.preset(named: "bert-tiny")!, options: .init(batch: 2, sequenceLength: 64)).build()
+        #expect(model.graph.macCount == builder.macCount)
+    }
+
+    @Test func unboundSymbolIsNamed() throws {
+        #expect(throws: GraphError(source: Fixtures.path("bert-tiny.legacy17dyn.onnx"), place: "graph.input[0] 'input_ids' dimension 0",
+                                   message: "symbolic dimension 'batch' is not bound; pass --dim batch=VALUE (or --batch / --seq for batch and sequence dimensions)")) {
+            try Fixtures.load("bert-tiny.legacy17dyn.onnx", options: ONNXImportOptions())
+        }
+        // --dim wins over the batch/sequence guesses.
+        let model = try Fixtures.load("bert-tiny.legacy17dyn.onnx", options: ONNXImportOptions(batch: 8, dimensions: ["batch": 3, "sequence": 32]))
+        #expect(model.boundDimensions == ["batch": 3, "sequence": 32])
+    }
+
+    @Test func embeddedWeightsAreSkippedButGiveTheSameGraph() throws {
+        let light = try Fixtures.load("bert-tiny.legacy14.onnx")
+        let heavy = try Fixtures.load("bert-tiny.legacy14.with-weights.onnx")
+        #expect(heavy.graph.ops.count == light.graph.ops.count)
+        #expect(heavy.graph.macCount == light.graph.macCount)
+        #expect(Fixtures.explicitCounts(Fixtures.analysis(heavy)) == Fixtures.explicitCounts(Fixtures.analysis(light)))
+    }
+
+    @Test func precisionAndProducerAreRead() throws {
+        let model = try Fixtures.load("bert-tiny.dynamo18.onnx")
+        #expect(model.precision == .fp32)
+        #expect(model.opsetVersion == 18)
+        #expect(model.producer.lowercased().contains("pytorch"))
+    }
+}
+
+/// The builder's bert-tiny and each export describe the same computation.
+@Suite struct BuilderCrossCheckTests {
+    static let builder: Graph = try! BertGraphBuilder(config: BertConfig.preset(named: "bert-tiny")!, options: .init()).build()
+
+    /// (category, shape, least bytes) of the adds both sides have, sorted. The pooler's bias is
+    /// left out: dynamo drops the pooler Gemm's all-zero C input.
+    static func signature(_ analysis: AddAnalysis) -> [String] {
+        let compared: Set<AddCategory> = [.attentionResidual, .ffnResidual, .embedding, .attentionMask, .bias]
+        return analysis.records
+            .filter { compared.contains($0.category) && $0.shape.count > 2 }
+            .map { "\($0.category.id) \($0.shape) \($0.minimalBytes)" }
+            .sorted()
+    }
+
+    @Test(arguments: Fixtures.graphOnly)
+    func exportsAgreeWithTheBuilder(file: String) throws {
+        let model = try Fixtures.load(file)
+        // MACs: every matmul including QKᵀ, ·V and the pooler (58,736,640, the PyTorch figure).
+        #expect(model.graph.macCount == Self.builder.macCount)
+        #expect(model.graph.macCount == 58_736_640)
+        let exported = Self.signature(Fixtures.analysis(model))
+        let built = Self.signature(AddAnalysis(graph: Self.builder, cost: WorkloadCost(graph: Self.builder)))
+        #expect(exported == built)
+    }
+}
