@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .executable(name: "generate-report", targets: ["GenerateReport"]),
         .executable(name: "kpu-model-benchmark", targets: ["KPUModelBenchmark"]),
+        .executable(name: "onnx-import-benchmark", targets: ["ONNXImportBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -46,6 +47,7 @@ let package = Package(
         ),
         // Times the KPU stage alone on a large configuration (see README, Benchmarks).
         .executableTarget(name: "KPUModelBenchmark", dependencies: ["ModelGraph", "KPUModel"]),
+        .executableTarget(name: "ONNXImportBenchmark", dependencies: ["ModelGraph", "ONNXImport"]),
         .testTarget(name: "ModelGraphTests", dependencies: ["ModelGraph"]),
         .testTarget(name: "KPUModelTests", dependencies: ["ModelGraph", "KPUModel"]),
         .testTarget(name: "AddAnalysisTests", dependencies: ["ModelGraph", "KPUModel", "AddAnalysis"]),

@@ -13,7 +13,26 @@ public struct GraphError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
+    /// One line, whatever the input held: names from files are shown with control and
+    /// line-separator characters escaped, and cut short when they are very long.
     public var description: String {
-        place.isEmpty ? "\(source): \(message)" : "\(source): \(place): \(message)"
+        let (source, place, message) = (Self.printable(source), Self.printable(place), Self.printable(message))
+        return place.isEmpty ? "\(source): \(message)" : "\(source): \(place): \(message)"
+    }
+
+    static func printable(_ text: String, limit: Int = 400) -> String {
+        var out = ""
+        var count = 0
+        for scalar in text.unicodeScalars {
+            if count >= limit { out += "…"; break }
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .unassigned, .privateUse:
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            default:
+                out.unicodeScalars.append(scalar)
+            }
+            count += 1
+        }
+        return out
     }
 }

@@ -32,3 +32,15 @@ public struct Tensor: Sendable, Hashable {
     public var byteCount: Int { elementCount * dtype.byteSize }
     public var rank: Int { shape.count }
 }
+
+/// The number of elements of a shape, or nil when the product does not fit in 64 bits
+/// (dims read from a corrupt file can multiply that far).
+public func checkedElementCount<S: Sequence>(_ shape: S) -> Int? where S.Element == Int {
+    var count = 1
+    for dim in shape {
+        let (product, overflow) = count.multipliedReportingOverflow(by: dim)
+        if overflow { return nil }
+        count = product
+    }
+    return count
+}

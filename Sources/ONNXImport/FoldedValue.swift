@@ -1,3 +1,5 @@
+import ModelGraph
+
 /// A tensor value known at import time: shape arithmetic, index ranges, small constants.
 /// Integers and booleans are held as Int, floating-point values as Double.
 struct FoldedValue: Sendable, Equatable {
@@ -12,7 +14,14 @@ struct FoldedValue: Sendable, Equatable {
     /// Largest value kept: anything bigger is a real tensor, not shape arithmetic.
     static let maximumElements = 65_536
 
-    var count: Int { shape.reduce(1, *) }
+    var count: Int { checkedElementCount(shape) ?? Int.max }
+
+    var storageCount: Int {
+        switch storage {
+        case .ints(let values): values.count
+        case .floats(let values): values.count
+        }
+    }
 
     var ints: [Int]? {
         switch storage {
@@ -37,8 +46,9 @@ struct FoldedValue: Sendable, Equatable {
     /// or an operation is undefined (division by zero).
     static func broadcast(_ a: FoldedValue, _ b: FoldedValue, shape: [Int],
                           ints: ((Int, Int) -> Int?)?, floats: ((Double, Double) -> Double)?) -> FoldedValue? {
-        let count = shape.reduce(1, *)
-        guard count <= maximumElements else { return nil }
+        guard let count = checkedElementCount(shape), count <= maximumElements else { return nil }
+        // Values must fill their shapes; a corrupt file must not turn into an out-of-range read.
+        guard a.storageCount == a.count, b.storageCount == b.count, count > 0 || (a.count == 0 || b.count == 0) else { return nil }
         let ia = indexer(from: a.shape, to: shape), ib = indexer(from: b.shape, to: shape)
         if !a.isFloat && !b.isFloat, let op = ints, let av = a.ints, let bv = b.ints {
             var out: [Int] = []

@@ -95,7 +95,7 @@ extension Lowering {
             // compares with key positions. Either becomes the additive [B, 1, S, S] mask the
             // unfused graph builds, so fused and unfused exports are costed alike.
             let mask = try tensorID(context.node.input[3], context.node, context.position)
-            let maskElements = builder.shape(of: mask).reduce(1, *)
+            let maskElements = checkedElementCount(builder.shape(of: mask)) ?? 0
             let rows = maskElements == b * s
                 ? try emitInternal(.reshape, context, suffix: "mask/view", inputs: [mask], shape: [b, 1, 1, s], dtype: builder.dtype(of: mask), origin: origin)
                 : try emitInternal(.greaterOrEqual, context, suffix: "mask/from_lengths", inputs: [mask], shape: [b, 1, 1, s], dtype: .bool, origin: origin)

@@ -176,7 +176,7 @@ struct Lowering {
         let value = Self.foldedValue(of: tensor, shape: shape, dtype: dtype)
         // Trained weights are float tensors with more than one element; integer tensors and
         // float scalars are constants (shapes, indices, epsilons, scales).
-        let isWeight = dtype.isFloatingPoint && shape.reduce(1, *) > 1
+        let isWeight = dtype.isFloatingPoint && (checkedElementCount(shape) ?? 2) > 1
         let id = isWeight
             ? try builder.parameter(tensor.name, shape: shape, dtype: dtype)
             : try builder.constant(tensor.name, shape: shape, dtype: dtype)
@@ -329,8 +329,13 @@ struct Lowering {
 
     /// The value of a small initializer or Constant tensor, when its data is in the file.
     static func foldedValue(of tensor: Onnx_TensorProto, shape: [Int], dtype: DType) -> FoldedValue? {
-        let count = shape.reduce(1, *)
-        guard count <= FoldedValue.maximumElements else { return nil }
+        // Checked: dims from a corrupt file can multiply past 64 bits.
+        var count = 1
+        for dim in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dim)
+            guard !overflow, product <= FoldedValue.maximumElements else { return nil }
+            count = product
+        }
         if !tensor.int64Data.isEmpty, tensor.int64Data.count == count {
             return .ints(tensor.int64Data.map { Int($0) }, shape: shape)
         }

@@ -220,9 +220,9 @@ extension Lowering {
         let x = try entry(names[1], context.node, context.position), y = try entry(names[2], context.node, context.position)
         let shape = try broadcast(try broadcast(c.shape, x.shape, context), y.shape, context)
         var value: FoldedValue?
-        if let cv = c.value?.ints, let xv = x.value, let yv = y.value, shape.reduce(1, *) <= FoldedValue.maximumElements {
+        if let cv = c.value?.ints, let xv = x.value, let yv = y.value, (checkedElementCount(shape) ?? Int.max) <= FoldedValue.maximumElements {
             let ic = FoldedValue.indexer(from: c.shape, to: shape), ix = FoldedValue.indexer(from: x.shape, to: shape), iy = FoldedValue.indexer(from: y.shape, to: shape)
-            let count = shape.reduce(1, *)
+            let count = checkedElementCount(shape) ?? 0
             if let xi = xv.ints, let yi = yv.ints, !xv.isFloat, !yv.isFloat {
                 value = .ints((0..<count).map { cv[ic($0)] != 0 ? xi[ix($0)] : yi[iy($0)] }, shape: shape)
             } else {
@@ -375,7 +375,10 @@ extension Lowering {
             }
         default: // Flatten
             let axis = try context.axis(context.int("axis") ?? 1, rank: shape.count + 1)
-            shape = [shape[..<axis].reduce(1, *), shape[axis...].reduce(1, *)]
+            guard let rows = checkedElementCount(shape[..<axis]), let columns = checkedElementCount(shape[axis...]) else {
+                throw GraphError(source: source, place: context.place, message: "flattens a shape too large to count: \(shape)")
+            }
+            shape = [rows, columns]
         }
         let value = data.value.map { FoldedValue(shape: shape, storage: $0.storage) }
         try emit(.reshape, context, inputs: [name], shape: shape, dtype: data.dtype, value: value)
@@ -561,13 +564,16 @@ extension Lowering {
             guard x == y || x == 1 || y == 1 else {
                 throw GraphError(source: source, place: context.place, message: "cannot broadcast shapes \(a) and \(b)")
             }
-            out.append(max(x, y))
+            // A size-1 axis takes the other's size, even 0 (an empty tensor stays empty).
+            out.append(x == 1 ? y : x)
         }
         return out
     }
 
     func reshaped(_ shape: [Int], to target: [Int], allowZero: Bool, _ context: NodeContext) throws(GraphError) -> [Int] {
-        let total = shape.reduce(1, *)
+        guard let total = checkedElementCount(shape) else {
+            throw GraphError(source: source, place: context.place, message: "reshapes a shape too large to count: \(shape)")
+        }
         var out: [Int] = []
         var inferred: Int?
         for (axis, raw) in target.enumerated() {

@@ -65,6 +65,20 @@ struct RunPage: Sendable {
     var provenance: [Fact]
     var notes: [String]
     var hasNotes: Bool
+    struct DecompositionRow: Sendable {
+        var kind: String
+        var instances: String
+        var ops: String
+        var decomposedEnergy: String
+        var fusedEnergy: String
+        var decomposedLatency: String
+        var fusedLatency: String
+        var decomposedDRAM: String
+        var fusedDRAM: String
+        var ratio: String
+    }
+    var decompositions: [DecompositionRow]
+    var hasDecompositions: Bool
     var hasJSON: Bool
     var toolVersion: String
     var kpu: KPUSection?
@@ -201,6 +215,16 @@ struct RunPage: Sendable {
         self.provenance = provenance
         notes = report.notes
         hasNotes = !report.notes.isEmpty
+        decompositions = report.decompositions.map { d in
+            DecompositionRow(
+                kind: d.kind, instances: Format.grouped(d.instances), ops: Format.grouped(d.primitiveOps),
+                decomposedEnergy: Format.joules(Double(d.decomposedEnergyFemtojoules) * 1e-15), fusedEnergy: Format.joules(Double(d.fusedEnergyFemtojoules) * 1e-15),
+                decomposedLatency: Format.seconds(Double(d.decomposedLatencyPicoseconds) * 1e-12), fusedLatency: Format.seconds(Double(d.fusedLatencyPicoseconds) * 1e-12),
+                decomposedDRAM: Format.bytes(d.decomposedDRAMBytes), fusedDRAM: Format.bytes(d.fusedDRAMBytes),
+                ratio: d.fusedEnergyFemtojoules > 0 ? Format.significant(Double(d.decomposedEnergyFemtojoules) / Double(d.fusedEnergyFemtojoules), digits: 3) + "×" : "—"
+            )
+        }
+        hasDecompositions = !decompositions.isEmpty
         kpu = nil
         if let run = report.kpu {
             kpu = KPUSection(report: report, run: run)

@@ -49,6 +49,9 @@ public struct RunReport: Sendable {
         }
     }
 
+    /// Written-out LayerNorms and GELUs against the fused op, when the graph has any.
+    public var decompositions: [DecompositionCost] = []
+
     /// Notes about the input the reader should see (ops of unknown cost, for instance).
     public var notes: [String] = []
 
@@ -70,4 +73,30 @@ public struct RunReport: Sendable {
 public enum ToolInfo {
     public static let name = "generate-report"
     public static let version = "0.2.0"
+}
+
+/// The cost of every written-out instance of one op against the same number of fused ops.
+public struct DecompositionCost: Sendable {
+    public let kind: String
+    public let instances: Int
+    public let primitiveOps: Int
+    public let decomposedEnergyFemtojoules: Int64
+    public let decomposedLatencyPicoseconds: Int64
+    public let decomposedDRAMBytes: Int
+    public let fusedEnergyFemtojoules: Int64
+    public let fusedLatencyPicoseconds: Int64
+    public let fusedDRAMBytes: Int
+
+    public init(kind: String, instances: Int, primitiveOps: Int, decomposedEnergyFemtojoules: Int64, decomposedLatencyPicoseconds: Int64,
+                decomposedDRAMBytes: Int, fusedEnergyFemtojoules: Int64, fusedLatencyPicoseconds: Int64, fusedDRAMBytes: Int) {
+        self.kind = kind
+        self.instances = instances
+        self.primitiveOps = primitiveOps
+        self.decomposedEnergyFemtojoules = decomposedEnergyFemtojoules
+        self.decomposedLatencyPicoseconds = decomposedLatencyPicoseconds
+        self.decomposedDRAMBytes = decomposedDRAMBytes
+        self.fusedEnergyFemtojoules = fusedEnergyFemtojoules
+        self.fusedLatencyPicoseconds = fusedLatencyPicoseconds
+        self.fusedDRAMBytes = fusedDRAMBytes
+    }
 }

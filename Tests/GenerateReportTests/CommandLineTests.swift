@@ -107,6 +107,64 @@ struct CommandRun {
         }
     }
 
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/fixtures/onnx")
+
+    @Test func onnxExportGivesAReportWithFusedAdds() throws {
+        let run = try CommandRun(["--onnx", Self.fixtures.appendingPathComponent("bert-tiny.ortfused.onnx").path, "--format", "json"])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        let file = try #require(run.stdout.split(separator: "\n").first { $0.hasSuffix("report.json") })
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: run.folder.appendingPathComponent(String(file)))) as? [String: Any])
+        let categories = try #require(root["categories"] as? [[String: Any]])
+        let bias = try #require(categories.first { $0["id"] as? String == "bias" })
+        // Explicit Add nodes: none; all adds: 13, inside Attention, SkipLayerNormalization, BiasGelu and the pooler Gemm.
+        #expect(bias["explicit"] as? Int == 0)
+        #expect(bias["count"] as? Int == 13)
+        let adds = try #require(root["adds"] as? [[String: Any]])
+        #expect(Set(adds.compactMap { $0["fused_in"] as? String }) == ["Attention", "SkipLayerNormalization", "BiasGelu", "Gemm"])
+        let model = try #require(root["model"] as? [String: Any])
+        #expect(model["macs"] as? Int == 58_736_640)
+        #expect(model["layers"] as? Int == 2)
+        #expect(model["heads"] as? Int == 2)
+    }
+
+    @Test func writtenOutLayerNormIsSetAgainstTheFusedOp() throws {
+        let run = try CommandRun(["--onnx", Self.fixtures.appendingPathComponent("bert-tiny.legacy14.onnx").path, "--format", "html"])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        let file = try #require(run.stdout.split(separator: "\n").first { $0.hasSuffix("/index.html") && $0.contains("_b1_") })
+        let page = try String(contentsOf: run.folder.appendingPathComponent(String(file)), encoding: .utf8)
+        // 5 LayerNorms of 9 primitive ops each, 2 GELUs of 5.
+        #expect(page.contains("<tr><td>LayerNorm</td><td class=\"num\">5</td><td class=\"num\">45</td>"))
+        #expect(page.contains("<tr><td>GELU</td><td class=\"num\">2</td><td class=\"num\">10</td>"))
+    }
+
+    @Test func badONNXInputFailsCleanly() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let original = try Data(contentsOf: Self.fixtures.appendingPathComponent("bert-tiny.legacy14.onnx"))
+        try original.prefix(20_000).write(to: folder.appendingPathComponent("truncated.onnx"))
+        try Data("not a model\n".utf8).write(to: folder.appendingPathComponent("text.onnx"))
+        let dynamic = Self.fixtures.appendingPathComponent("bert-tiny.legacy17dyn.onnx").path
+        let staticFile = Self.fixtures.appendingPathComponent("bert-tiny.legacy14.onnx").path
+        let cases: [([String], String)] = [
+            (["--onnx", "truncated.onnx"], "truncated.onnx: byte "),
+            (["--onnx", "text.onnx"], "text.onnx: byte 0: "),
+            (["--onnx", "absent.onnx"], "absent.onnx: cannot read the file"),
+            (["--onnx", staticFile, "--seq", "64"], "its inputs have the static shape [1, 128]"),
+            (["--onnx", staticFile, "--precision", "bf16"], "its weights are fp32"),
+            (["--onnx", dynamic, "--dim", "batch"], "--dim batch is not NAME=VALUE"),
+            (["--onnx", dynamic, "--aggregate-hidden-states", "last-2-sum"], "an ONNX file already fixes its outputs"),
+            (["--model", "bert-tiny", "--dim", "batch=2"], "--dim binds dimensions of an ONNX file"),
+        ]
+        for (arguments, fragment) in cases {
+            let run = try CommandRun(arguments, in: folder)
+            #expect(run.status == 2, "\(arguments)")
+            #expect(run.stderr.hasPrefix("generate-report: error: ") && run.stderr.contains(fragment), "\(arguments): \(run.stderr)")
+            #expect(run.stderr.filter { $0 == "\n" }.count == 1)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["text.onnx", "truncated.onnx"])
+    }
+
     @Test func helpExitsZero() throws {
         let run = try CommandRun(["--help"])
         #expect(run.status == 0)

@@ -1,0 +1,39 @@
+import ModelGraph
+
+/// What one fused LayerNorm or GELU would cost on the KPU, evaluated alone: the yardstick for
+/// the same operation written out as primitive ops.
+///
+/// ```swift
+/// let fused = FusedOpEstimate.evaluate(.layerNorm, shape: [1, 128, 768], dtype: .fp32, hardware: hw, energy: table)
+/// ```
+public struct FusedOpEstimate: Sendable, Hashable {
+    public let energyFemtojoules: Int64
+    public let latencyPicoseconds: Int64
+    public let dramBytes: Int
+
+    public enum Kind: Sendable { case layerNorm, gelu }
+
+    public static func evaluate(_ kind: Kind, shape: [Int], dtype: DType, hardware: KPUHardware, energy: EnergyTable,
+                                precision: Precision) -> FusedOpEstimate? {
+        var builder = GraphBuilder(name: "estimate", source: "estimate")
+        do {
+            let x = try builder.input("x", shape: shape, dtype: dtype)
+            let y: TensorID
+            switch kind {
+            case .layerNorm:
+                let last = shape.last ?? 1
+                let gamma = try builder.parameter("gamma", shape: [last], dtype: dtype)
+                let beta = try builder.parameter("beta", shape: [last], dtype: dtype)
+                y = try builder.op(.layerNorm, "layer_norm", [x, gamma, beta], shape: shape, dtype: dtype)
+            case .gelu:
+                y = try builder.op(.gelu, "gelu", [x], shape: shape, dtype: dtype)
+            }
+            let graph = try builder.finish(outputs: [y])
+            let evaluation = KPUEvaluator(graph: graph, hardware: hardware, energy: energy, precision: precision, fusion: .none).evaluate()
+            return FusedOpEstimate(energyFemtojoules: evaluation.totalEnergy.total, latencyPicoseconds: evaluation.makespanPicoseconds,
+                                   dramBytes: evaluation.totalTraffic.dram.total)
+        } catch {
+            return nil
+        }
+    }
+}
