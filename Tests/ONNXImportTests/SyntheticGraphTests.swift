@@ -1,0 +1,171 @@
+import Foundation
+import Testing
+import AddAnalysis
+import KPUModel
+import ModelGraph
+@testable import ONNXImport
+
+/// Small ModelProtos built in the test, for the cases the fixtures do not cover.
+enum Synthetic {
+    static func tensorInput(_ name: String, _ dims: [Int64], type: Int32 = 1) -> Onnx_ValueInfoProto {
+        var info = Onnx_ValueInfoProto()
+        info.name = name
+        var tensor = Onnx_TypeProto.Tensor()
+        tensor.elemType = type
+        var shape = Onnx_TensorShapeProto()
+        shape.dim = dims.map { value in
+            var dim = Onnx_TensorShapeProto.Dimension()
+            dim.value = value < 0 ? .dimParam("n") : .dimValue(value)
+            return dim
+        }
+        tensor.shape = shape
+        var type = Onnx_TypeProto()
+        type.value = .tensorType(tensor)
+        info.type = type
+        return info
+    }
+
+    static func initializer(_ name: String, _ dims: [Int64]) -> Onnx_TensorProto {
+        var tensor = Onnx_TensorProto()
+        tensor.name = name
+        tensor.dims = dims
+        tensor.dataType = 1
+        return tensor
+    }
+
+    static func node(_ op: String, _ inputs: [String], _ outputs: [String], domain: String = "", name: String? = nil,
+                     ints: [String: Int64] = [:]) -> Onnx_NodeProto {
+        var node = Onnx_NodeProto()
+        node.opType = op
+        node.input = inputs
+        node.output = outputs
+        node.domain = domain
+        node.name = name ?? "\(op)_\(outputs.first ?? "")"
+        node.attribute = ints.map { key, value in
+            var attribute = Onnx_AttributeProto()
+            attribute.name = key
+            attribute.i = value
+            attribute.type = .int
+            return attribute
+        }
+        return node
+    }
+
+    static func model(inputs: [Onnx_ValueInfoProto], initializers: [Onnx_TensorProto], nodes: [Onnx_NodeProto], outputs: [String]) throws -> Data {
+        var graph = Onnx_GraphProto()
+        graph.name = "synthetic"
+        graph.input = inputs
+        graph.initializer = initializers
+        graph.node = nodes
+        graph.output = outputs.map { var v = Onnx_ValueInfoProto(); v.name = $0; return v }
+        var model = Onnx_ModelProto()
+        model.irVersion = 8
+        var opset = Onnx_OperatorSetIdProto()
+        opset.version = 17
+        var microsoft = Onnx_OperatorSetIdProto()
+        microsoft.domain = "com.microsoft"
+        microsoft.version = 1
+        model.opsetImport = [opset, microsoft]
+        model.graph = graph
+        return try model.serializedData()
+    }
+
+    static func read(_ data: Data) throws(GraphError) -> ONNXModel {
+        try ONNXImporter.read(data: data, source: "synthetic.onnx", options: ONNXImportOptions(batch: 1, sequenceLength: 8))
+    }
+}
+
+@Suite struct SyntheticGraphTests {
+    /// x [1,8,16] · W [16,16] + b, then an op this tool does not model.
+    static func linear(then extra: Onnx_NodeProto?, consumedByAdd: Bool) throws -> Data {
+        var nodes = [
+            Synthetic.node("MatMul", ["x", "W"], ["y"]),
+            Synthetic.node("Add", ["y", "b"], ["z"]),
+        ]
+        if let extra { nodes.append(extra) }
+        if consumedByAdd { nodes.append(Synthetic.node("Add", ["odd", "z"], ["out"])) }
+        return try Synthetic.model(inputs: [Synthetic.tensorInput("x", [1, 8, 16])],
+                                   initializers: [Synthetic.initializer("W", [16, 16]), Synthetic.initializer("b", [16])],
+                                   nodes: nodes, outputs: [consumedByAdd ? "out" : "z"])
+    }
+
+    @Test func unsupportedOpOffTheAddPathIsAWarning() throws {
+        let model = try Synthetic.read(try Self.linear(then: Synthetic.node("HardSwish", ["z"], ["odd"], name: "mystery"), consumedByAdd: false))
+        #expect(model.unknownCostNodes == ["node 'mystery' (HardSwish)"])
+        #expect(model.graph.macCount == 8 * 16 * 16)
+    }
+
+    @Test func unsupportedOpOnTheAddPathIsAnErrorNamingIt() throws {
+        let data = try Self.linear(then: Synthetic.node("HardSwish", ["z"], ["odd"], name: "mystery"), consumedByAdd: true)
+        #expect(throws: GraphError(source: "synthetic.onnx", place: "node 'mystery' (HardSwish)",
+                                   message: "is not supported by this tool and lies on a path to an add or a matmul; its shapes cannot be inferred")) {
+            try Synthetic.read(data)
+        }
+    }
+
+    @Test func cycleIsAnErrorNamingANode() throws {
+        let data = try Synthetic.model(inputs: [Synthetic.tensorInput("x", [1, 4])], initializers: [],
+                                       nodes: [Synthetic.node("Add", ["x", "b"], ["a"], name: "first"), Synthetic.node("Add", ["a", "x"], ["b"], name: "second")],
+                                       outputs: ["b"])
+        #expect(throws: GraphError(source: "synthetic.onnx", place: "node 'first' (Add)", message: "is part of a cycle; an ONNX graph must be acyclic")) {
+            try Synthetic.read(data)
+        }
+    }
+
+    @Test func danglingTensorIsAnErrorNamingIt() throws {
+        let data = try Synthetic.model(inputs: [Synthetic.tensorInput("x", [1, 4])], initializers: [],
+                                       nodes: [Synthetic.node("Add", ["x", "ghost"], ["y"], name: "adder")], outputs: ["y"])
+        #expect(throws: GraphError(source: "synthetic.onnx", place: "node 'adder' (Add)", message: "reads 'ghost', which no node, initializer or graph input provides")) {
+            try Synthetic.read(data)
+        }
+    }
+
+    @Test(arguments: [[Int64(0), 4], [-3, 4], [1, 1 << 40]])
+    func impossibleInputDimensionsAreRejected(dims: [Int64]) throws {
+        let data = try Synthetic.model(inputs: [Synthetic.tensorInput("x", dims)], initializers: [],
+                                       nodes: [Synthetic.node("Relu", ["x"], ["y"])], outputs: ["y"])
+        #expect(throws: GraphError.self) { try Synthetic.read(data) }
+    }
+
+    @Test func absurdInitializerIsRejectedNotMultipliedOut() throws {
+        let data = try Synthetic.model(inputs: [Synthetic.tensorInput("x", [1, 4])],
+                                       initializers: [Synthetic.initializer("W", [1 << 30, 1 << 30, 1 << 30])],
+                                       nodes: [Synthetic.node("MatMul", ["x", "W"], ["y"])], outputs: ["y"])
+        #expect(throws: GraphError.self) { try Synthetic.read(data) }
+    }
+
+    @Test func embedLayerNormalizationGivesTheTwoEmbeddingSums() throws {
+        let data = try Synthetic.model(
+            inputs: [Synthetic.tensorInput("ids", [1, 8], type: 7), Synthetic.tensorInput("segments", [1, 8], type: 7)],
+            initializers: [Synthetic.initializer("word", [100, 16]), Synthetic.initializer("position", [32, 16]),
+                           Synthetic.initializer("segment", [2, 16]), Synthetic.initializer("gamma", [16]), Synthetic.initializer("beta", [16])],
+            nodes: [Synthetic.node("EmbedLayerNormalization", ["ids", "segments", "word", "position", "segment", "gamma", "beta"], ["hidden", "mask_index"], domain: "com.microsoft")],
+            outputs: ["hidden"])
+        let model = try Synthetic.read(data)
+        let analysis = AddAnalysis(graph: model.graph, cost: WorkloadCost(graph: model.graph))
+        #expect(analysis.summary(for: .embedding)?.count == 2)
+        #expect(analysis.summary(for: .embedding)?.explicit == 0)
+        #expect(analysis.records.allSatisfy { $0.fusedIn == "EmbedLayerNormalization" })
+    }
+
+    @Test func fastGeluCarriesABiasAndTheGeluAdd() throws {
+        let data = try Synthetic.model(
+            inputs: [Synthetic.tensorInput("x", [1, 8, 16])],
+            initializers: [Synthetic.initializer("W", [16, 64]), Synthetic.initializer("b", [64])],
+            nodes: [Synthetic.node("MatMul", ["x", "W"], ["y"]), Synthetic.node("FastGelu", ["y", "b"], ["z"], domain: "com.microsoft")],
+            outputs: ["z"])
+        let analysis = AddAnalysis(graph: try Synthetic.read(data).graph, cost: WorkloadCost(graph: try Synthetic.read(data).graph))
+        #expect(analysis.summary(for: .bias)?.count == 1)
+        #expect(analysis.summary(for: .activation)?.count == 1)
+        #expect(analysis.records.filter(\.embedded).count == 1)
+    }
+
+    @Test func symbolicDimensionBindsThroughDim() throws {
+        let data = try Synthetic.model(inputs: [Synthetic.tensorInput("x", [-1, 4])], initializers: [],
+                                       nodes: [Synthetic.node("Relu", ["x"], ["y"])], outputs: ["y"])
+        #expect(throws: GraphError.self) { try Synthetic.read(data) }
+        let model = try ONNXImporter.read(data: data, source: "s.onnx", options: ONNXImportOptions(dimensions: ["n": 5]))
+        #expect(model.boundDimensions == ["n": 5])
+        #expect(model.graph[model.graph.inputs[0]].shape == [5, 4])
+    }
+}
