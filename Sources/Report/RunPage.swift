@@ -139,7 +139,10 @@ struct RunPage: Sendable {
         self.hasJSON = hasJSON
 
         facts = [
-            Fact(label: "Parameters", value: Format.grouped(report.parameterCount), detail: Format.scaled(Double(report.parameterCount), unit: "")),
+            report.isONNX
+                ? Fact(label: "Weights in the file", value: Format.grouped(report.parameterCount),
+                       detail: "initializers as stored; exporters store identical tensors once")
+                : Fact(label: "Parameters", value: Format.grouped(report.parameterCount), detail: Format.scaled(Double(report.parameterCount), unit: "")),
             Fact(label: "MACs per forward pass", value: Format.grouped(report.macCount), detail: Format.scaled(Double(report.macCount), unit: "MAC")),
             Fact(label: "Adds", value: Format.grouped(analysis.totalCount), detail: "\(Format.grouped(analysis.totalFLOPs)) FLOPs"),
             Fact(label: "Least bytes the adds move", value: Format.grouped(analysis.totalMinimalBytes), detail: Format.bytes(analysis.totalMinimalBytes)),

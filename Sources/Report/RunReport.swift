@@ -41,6 +41,10 @@ public struct RunReport: Sendable {
         public var chosenCosts: CategoryCosts { costs[chosen.fusion]! }
     }
 
+    public var isONNX: Bool {
+        if case .onnxFile = descriptor.source { true } else { false }
+    }
+
     /// What the graph is, in a line for the provenance table.
     public var graphDescription: String {
         switch descriptor.source {
