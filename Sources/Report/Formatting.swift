@@ -62,7 +62,14 @@ enum Format {
     }
 
     /// `0.0031446` → `3.14 ms`.
-    static func seconds(_ value: Double) -> String { submultiple(value, unit: "s") }
+    static func seconds(_ value: Double, trimZeros: Bool = false) -> String {
+        let text = submultiple(value, unit: "s")
+        guard trimZeros, let space = text.firstIndex(of: " "), text[..<space].contains(".") else { return text }
+        var number = String(text[..<space])
+        while number.hasSuffix("0") { number.removeLast() }
+        if number.hasSuffix(".") { number.removeLast() }
+        return number + text[space...]
+    }
 
     /// `0.0327` → `32.7 mJ`.
     static func joules(_ value: Double) -> String { submultiple(value, unit: "J") }

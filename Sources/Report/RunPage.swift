@@ -126,6 +126,9 @@ struct RunPage: Sendable {
         var biggest: String
         var attributionRule: String
         var energyTableNote: String
+        var ganttLayer: GanttChart?
+        var hasGanttLayer: Bool
+        var ganttOverview: GanttChart
     }
 
     init(report: RunReport, hasJSON: Bool) {
@@ -241,6 +244,58 @@ struct RunPage: Sendable {
 }
 
 extension RunPage.KPUSection {
+    static func ganttCharts(run: RunReport.KPURun, modelName: String) -> (GanttChart?, GanttChart) {
+        let hw = run.hardware
+        let computeTiles = hw.tileClasses.filter { $0.macsPerClock(run.chosen.precision) != nil }.reduce(0) { $0 + $1.count }
+        let lanes: [(Lane, String)] = [
+            (.dma, "DMA ×\(hw.dma.count) (striped)"), (.blockMovers, "Block movers ×\(hw.blockMovers.count)"),
+            (.streamers, "Streamers ×\(hw.streamers.count)"), (.compute, "Compute tiles ×\(computeTiles)"),
+            (.vectorEngine, "Vector engines ×\(hw.vectorEngines)"),
+        ]
+        let inputs = run.chosen.events.map { event -> GanttChart.Input in
+            let (legend, color): (String, String)
+            if let category = run.categoryOfOp[event.opIndex] {
+                (legend, color) = (category.title, CategoryPalette.color(category))
+            } else {
+                (legend, color) = GanttChart.neutral(for: run.opKinds[event.opIndex].rawValue)
+            }
+            return GanttChart.Input(lane: event.lane, start: event.startPicoseconds, end: event.endPicoseconds,
+                                    label: run.opPaths[event.opIndex], color: color, legend: legend, stage: event.stage.rawValue,
+                                    chunk: event.chunk, bytes: event.bytes, energyFemtojoules: run.chosen.operators[event.opIndex].energy.total)
+        }
+        // The overview draws one bar per operator and lane (its chunks joined): at model scale the
+        // chunks are below a pixel anyway, and a quarter of the bars keeps the page light.
+        var spans: [String: GanttChart.Input] = [:]
+        var spanOrder: [String] = []
+        for input in inputs {
+            let key = "\(input.lane.rawValue)|\(input.label)|\(input.stage)"
+            if var span = spans[key] {
+                span.start = min(span.start, input.start)
+                span.end = max(span.end, input.end)
+                span.bytes += input.bytes
+                spans[key] = span
+            } else {
+                spans[key] = input
+                spanOrder.append(key)
+            }
+        }
+        let overview = GanttChart(
+            id: "gantt-model", title: "The whole model on \(hw.name), \(run.chosen.fusion.rawValue) fusion",
+            description: "Busy intervals of each resource lane over the model's \(Format.seconds(run.chosen.latencySeconds)); bars are coloured by add category, grey for other ops; intervals under a pixel are merged.",
+            window: 0...max(run.chosen.makespanPicoseconds, 1), clockHz: hw.clockHz, lanes: lanes, events: spanOrder.map { spans[$0]! })
+        guard let layer = run.firstLayer else { return (nil, overview) }
+        let inLayer = run.chosen.events.filter { layer.contains($0.opIndex) }
+        guard let start = inLayer.map(\.startPicoseconds).min(), let end = inLayer.map(\.endPicoseconds).max(), end > start else {
+            return (nil, overview)
+        }
+        let detail = GanttChart(
+            id: "gantt-layer", title: "The first encoder layer of \(modelName) in full detail",
+            description: "Every stage of the first encoder layer's operators on \(hw.name), from \(Format.seconds(Double(start) * 1e-12)) to \(Format.seconds(Double(end) * 1e-12)).",
+            window: start...end, clockHz: hw.clockHz, lanes: lanes,
+            events: zip(run.chosen.events, inputs).filter { layer.contains($0.0.opIndex) }.map(\.1))
+        return (detail, overview)
+    }
+
     init(report: RunReport, run: RunReport.KPURun) {
         let costs = run.chosenCosts
         let model = costs.model
@@ -346,6 +401,8 @@ extension RunPage.KPUSection {
         }
         vanishing = "Adds whose main operand and result no longer go through DRAM (only a bias vector or nothing does) " + vanishingParts.joined(separator: "; ") + "."
         attributionRule = KPUEvaluation.attributionRule
+        (ganttLayer, ganttOverview) = Self.ganttCharts(run: run, modelName: report.config.name)
+        hasGanttLayer = ganttLayer != nil
         energyTableNote = "\(run.energyTable.title). \(run.energyTable.derivation)."
     }
 }

@@ -27,6 +27,10 @@ public struct RunReport: Sendable {
         /// The add category of each add op, for labelling schedule events.
         let categoryOfOp: [Int: AddCategory]
         let opPaths: [String]
+        let opKinds: [OpKind]
+        /// Op indexes of the first encoder layer: after the hidden state feeding the first
+        /// attention residual, up to the op that reads the first FFN residual.
+        let firstLayer: ClosedRange<Int>?
 
         public init(graph: Graph, analysis: AddAnalysis, evaluations: [KPUEvaluation], chosen policy: FusionPolicy) {
             let byPolicy = Dictionary(uniqueKeysWithValues: evaluations.map { ($0.fusion, $0) })
@@ -36,6 +40,17 @@ public struct RunReport: Sendable {
             costs = byPolicy.mapValues { CategoryCosts(analysis: analysis, evaluation: $0, graph: graph) }
             categoryOfOp = Dictionary(uniqueKeysWithValues: analysis.records.map { ($0.opIndex, $0.category) })
             opPaths = graph.ops.map(\.path)
+            opKinds = graph.ops.map(\.kind)
+            let attention = analysis.records.first { $0.category == .attentionResidual && !$0.embedded }
+            let ffn = analysis.records.first { $0.category == .ffnResidual && !$0.embedded }
+            if let attention, let ffn,
+               let skipProducer = graph.ops[attention.opIndex].inputs.compactMap({ graph.producer(of: $0) }).map(\.index).min(),
+               let end = graph.consumers(of: graph.ops[ffn.opIndex].outputs[0]).map(\.index).max() ?? Optional(ffn.opIndex),
+               skipProducer < end {
+                firstLayer = (skipProducer + 1)...end
+            } else {
+                firstLayer = nil
+            }
         }
 
         public var chosenCosts: CategoryCosts { costs[chosen.fusion]! }

@@ -76,14 +76,6 @@ private struct RuleChecker {
             }
         }
 
-        let svgElements = ["svg", "g", "rect", "line", "path", "circle", "polyline", "polygon", "text", "tspan", "title", "desc", "defs", "use"]
-        each("//*[local-name()='svg']|//*[namespace-uri()='\(XHTMLValidator.svgNamespace)']/*") { node in
-            let name = Self.name(of: node)
-            guard svgElements.contains(name) || name == "svg" else { return }
-            if Self.namespace(of: node) != XHTMLValidator.svgNamespace {
-                report(node, "svg-namespace", "<\(name)> is not in the SVG namespace \(XHTMLValidator.svgNamespace)")
-            }
-        }
         each("//*[local-name()='svg' and namespace-uri()='\(XHTMLValidator.svgNamespace)' and not(ancestor::*[local-name()='svg'])]") { node in
             let hasTitle = Self.children(of: node).contains { Self.name(of: $0) == "title" }
             if Self.attribute("role", of: node) != "img" || !hasTitle {
@@ -91,43 +83,87 @@ private struct RuleChecker {
             }
         }
 
+        // The per-element and per-attribute rules run in one walk of the tree: a chart-heavy page
+        // has tens of thousands of attributes, and one XPath query per rule would visit each of
+        // them several times.
         var ids: [String: Int] = [:]
-        each("//@id") { attribute in
-            let value = Self.content(of: attribute)
-            let owner = attribute.pointee.parent ?? attribute
-            if let first = ids[value] {
-                report(owner, "unique-ids", "id \"\(value)\" is already used on line \(first)")
-            } else {
-                ids[value] = Self.line(of: owner)
+        var fragmentLinks: [(xmlNodePtr, String)] = []
+        var stack: [xmlNodePtr] = []
+        if let root = xmlDocGetRootElement(document) { stack.append(root) }
+        while let node = stack.popLast() {
+            // Children go on the stack last-first, so the walk is in document order.
+            stack.append(contentsOf: Self.children(of: node).reversed())
+            let name = Self.name(of: node)
+            let namespace = Self.namespace(of: node)
+            if Self.svgElements.contains(name) && namespace != XHTMLValidator.svgNamespace
+                && (name == "svg" || Self.hasSVGAncestor(node)) {
+                report(node, "svg-namespace", "<\(name)> is not in the SVG namespace \(XHTMLValidator.svgNamespace)")
+            }
+            if name == "script" {
+                report(node, "no-script", "reports carry no scripts; everything must be readable without JavaScript")
+            }
+            var hasAlt = false
+            var attribute = node.pointee.properties
+            while let current = attribute {
+                defer { attribute = current.pointee.next }
+                let attributeName = current.pointee.name.map { String(cString: $0) } ?? ""
+                let asNode = UnsafeMutableRawPointer(current).assumingMemoryBound(to: xmlNode.self)
+                switch attributeName {
+                case "id":
+                    let value = Self.content(of: asNode)
+                    if let first = ids[value] {
+                        report(node, "unique-ids", "id \"\(value)\" is already used on line \(first)")
+                    } else {
+                        ids[value] = Self.line(of: node)
+                    }
+                case "href":
+                    let value = Self.content(of: asNode)
+                    if value.hasPrefix("#") { fragmentLinks.append((node, value)) }
+                    if name == "link" { checkNetwork(node, attributeName, value) }
+                case "alt":
+                    hasAlt = true
+                case "src":
+                    checkNetwork(node, attributeName, Self.content(of: asNode))
+                case "data" where name == "object":
+                    checkNetwork(node, attributeName, Self.content(of: asNode))
+                default:
+                    if attributeName.lowercased().hasPrefix("on") {
+                        report(node, "no-script", "event handler attribute \(attributeName) is not allowed")
+                    }
+                }
+            }
+            if name == "img" && !hasAlt {
+                report(node, "img-alt", "<img> needs an alt attribute")
             }
         }
-        each("//@*[local-name()='href']") { attribute in
-            let value = Self.content(of: attribute)
-            guard value.hasPrefix("#") else { return }
+        for (node, value) in fragmentLinks {
             let target = String(value.dropFirst())
             if !target.isEmpty && ids[target] == nil {
-                report(attribute.pointee.parent ?? attribute, "fragment-links", "link \"\(value)\" points to no element with id \"\(target)\"")
+                report(node, "fragment-links", "link \"\(value)\" points to no element with id \"\(target)\"")
             }
         }
-        each("//*[local-name()='img'][not(@alt)]") { node in
-            report(node, "img-alt", "<img> needs an alt attribute")
-        }
-        each("//*[local-name()='script']") { node in
-            report(node, "no-script", "reports carry no scripts; everything must be readable without JavaScript")
-        }
-        each("//@*[starts-with(translate(local-name(), 'ON', 'on'), 'on')]") { attribute in
-            report(attribute.pointee.parent ?? attribute, "no-script", "event handler attribute \(Self.name(of: attribute)) is not allowed")
-        }
-        each("//@src|//*[local-name()='link']/@href|//*[local-name()='object']/@data") { attribute in
-            let value = Self.content(of: attribute).lowercased()
+        func checkNetwork(_ node: xmlNodePtr, _ attribute: String, _ raw: String) {
+            let value = raw.lowercased()
             if value.hasPrefix("//") || (value.contains(":") && !value.hasPrefix("data:")) {
-                report(attribute.pointee.parent ?? attribute, "no-network", "\(Self.name(of: attribute))=\"\(value.prefix(80))\" would fetch from the network; inline it")
+                report(node, "no-network", "\(attribute)=\"\(value.prefix(80))\" would fetch from the network; inline it")
             }
         }
         each("//*[local-name()='table'][not(.//*[local-name()='td'])]") { node in
             report(node, "empty-table", "a table without data cells; leave the table out or say why it is empty")
         }
         return issues
+    }
+
+    static let svgElements: Set<String> = ["svg", "g", "rect", "line", "path", "circle", "polyline", "polygon", "text", "tspan", "title", "desc", "defs", "use"]
+
+    /// True inside an `<svg>` element (whatever its namespace): `title` and `text` are SVG only there.
+    static func hasSVGAncestor(_ node: xmlNodePtr) -> Bool {
+        var parent = node.pointee.parent
+        while let current = parent, current.pointee.type == XML_ELEMENT_NODE {
+            if name(of: current) == "svg" { return true }
+            parent = current.pointee.parent
+        }
+        return false
     }
 
     static func name(of node: xmlNodePtr) -> String {

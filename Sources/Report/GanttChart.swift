@@ -1,0 +1,157 @@
+import AddAnalysis
+import KPUModel
+
+/// A Gantt chart of the KPU schedule laid out in Swift: one row per resource lane, bars coloured
+/// by add category (neutral greys for matmuls and everything else), a time axis with 1-2-5 ticks
+/// in seconds and in KPU cycles. Bars narrower than a pixel are merged with their neighbours.
+struct GanttChart: Sendable {
+    struct Row: Sendable { var label: String; var y: String; var textY: String }
+    struct Bar: Sendable { var x: String; var y: String; var width: String; var color: String; var tooltip: String }
+    struct Tick: Sendable { var x: String; var time: String; var cycles: String }
+    struct LegendItem: Sendable { var label: String; var color: String }
+
+    let id: String
+    let title: String
+    let description: String
+    let width = 1120
+    let height: Int
+    let plotLeft = 170
+    let plotRight: Int
+    let axisY: Int
+    let rows: [Row]
+    let bars: [Bar]
+    let ticks: [Tick]
+    let legend: [LegendItem]
+    /// SVG elements the chart writes, to keep pages within their budget.
+    let elementCount: Int
+    /// The chart as SVG markup, written here rather than in a template: a Gantt has thousands of
+    /// bars, and writing them directly is many times faster than a template loop.
+    let svg: String
+
+    static let rowHeight = 26
+    static let barHeight = 18
+
+    /// Neutral tones for what is not an add, so the add categories stand out.
+    static func neutral(for kind: String) -> (label: String, color: String) {
+        switch kind {
+        case "matmul": ("Matmul (and what rides its drain)", "#5f6b7a")
+        case "softmax": ("Softmax", "#8e99a8")
+        case "layer_norm": ("LayerNorm", "#b3bcc7")
+        default: ("Other ops", "#d5dbe2")
+        }
+    }
+
+    struct Input: Sendable {
+        var lane: Lane
+        var start: Int64
+        var end: Int64
+        var label: String
+        var color: String
+        var legend: String
+        /// Stage, chunk, bytes and op energy: turned into text only for bars that are drawn.
+        var stage: String
+        var chunk: Int
+        var bytes: Int
+        var energyFemtojoules: Int64
+        var detail: String { "\(stage), chunk \(chunk + 1), \(Format.grouped(bytes)) bytes, op energy \(Format.joules(Double(energyFemtojoules) * 1e-15))" }
+    }
+
+    init(id: String, title: String, description: String, window: ClosedRange<Int64>, clockHz: Double,
+         lanes: [(Lane, String)], events: [Input]) {
+        self.id = id
+        self.title = title
+        self.description = description
+        plotRight = width - 20
+        let plotWidth = Double(plotRight - plotLeft)
+        let span = Double(max(window.upperBound - window.lowerBound, 1))
+        let scale = plotWidth / span
+        var rows: [Row] = []
+        var laneY: [Lane: Int] = [:]
+        for (index, (lane, label)) in lanes.enumerated() {
+            let y = 8 + index * Self.rowHeight
+            laneY[lane] = y
+            rows.append(Row(label: label, y: String(y), textY: String(y + 13)))
+        }
+        self.rows = rows
+        axisY = 8 + lanes.count * Self.rowHeight + 4
+        height = axisY + 40
+
+        // Merge, lane by lane, runs of bars that would each be under a pixel wide.
+        var bars: [Bar] = []
+        var legendSeen: [String: String] = [:]
+        var legendOrder: [String] = []
+        for (lane, _) in lanes {
+            guard let y = laneY[lane] else { continue }
+            let inLane = events.filter { $0.lane == lane && $0.end > window.lowerBound && $0.start < window.upperBound }
+                .sorted { ($0.start, $0.end) < ($1.start, $1.end) }
+            var index = 0
+            while index < inLane.count {
+                var group = [inLane[index]]
+                var end = inLane[index].end
+                let startX = Double(max(inLane[index].start, window.lowerBound) - window.lowerBound) * scale
+                if Double(end - inLane[index].start) * scale < 1 {
+                    while index + 1 < inLane.count, Double(inLane[index + 1].end - group[0].start) * scale <= 1 + 1e-9 {
+                        index += 1
+                        group.append(inLane[index])
+                        end = max(end, inLane[index].end)
+                    }
+                }
+                index += 1
+                let endX = Double(min(end, window.upperBound) - window.lowerBound) * scale
+                // The colour of the longest member stands for a merged run.
+                let dominant = group.max { ($0.end - $0.start) < ($1.end - $1.start) }!
+                let tooltip = group.count == 1
+                    ? "\(dominant.label): \(dominant.detail), start \(Format.seconds(Double(dominant.start) * 1e-12)), duration \(Format.seconds(Double(dominant.end - dominant.start) * 1e-12))"
+                    : "\(group.count) short intervals merged (\(Format.seconds(Double(end - group[0].start) * 1e-12))), longest: \(dominant.label)"
+                bars.append(Bar(x: Format.fixed(Double(plotLeft) + startX, decimals: 1), y: String(y + 4),
+                                width: Format.fixed(max(endX - startX, 1), decimals: 1), color: dominant.color, tooltip: tooltip))
+                if legendSeen[dominant.legend] == nil {
+                    legendSeen[dominant.legend] = dominant.color
+                    legendOrder.append(dominant.legend)
+                }
+            }
+        }
+        self.bars = bars
+        legend = legendOrder.map { LegendItem(label: $0, color: legendSeen[$0]!) }
+
+        // 1-2-5 ticks, about eight across.
+        let rough = span / 8
+        var step = 1.0
+        while step * 10 <= rough { step *= 10 }
+        while step > rough { step /= 10 }
+        for multiple in [1.0, 2.0, 5.0, 10.0] where step * multiple >= rough { step *= multiple; break }
+        var ticks: [Tick] = []
+        var t = (Double(window.lowerBound) / step).rounded(.up) * step
+        while t <= Double(window.upperBound) + 0.5 {
+            let x = Double(plotLeft) + (t - Double(window.lowerBound)) * scale
+            ticks.append(Tick(x: Format.fixed(x, decimals: 1), time: Format.seconds(t * 1e-12, trimZeros: true),
+                              cycles: Format.scaled((t * 1e-12 * clockHz).rounded(), unit: "cyc", trimZeros: true)))
+            t += step
+        }
+        self.ticks = ticks
+        elementCount = rows.count * 2 + bars.count * 2 + ticks.count * 3 + 4
+        svg = Self.render(id: id, title: title, description: description, width: width, height: height, plotLeft: plotLeft,
+                          plotRight: plotRight, axisY: axisY, rows: rows, ticks: ticks, bars: bars)
+    }
+
+    private static func render(id: String, title: String, description: String, width: Int, height: Int, plotLeft: Int, plotRight: Int,
+                               axisY: Int, rows: [Row], ticks: [Tick], bars: [Bar]) -> String {
+        let e = XMLEscaping.escape
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"gantt\" id=\"\(e(id))\" role=\"img\" aria-labelledby=\"\(e(id))-title \(e(id))-desc\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\">\n"
+        out += "<title id=\"\(e(id))-title\">\(e(title))</title>\n<desc id=\"\(e(id))-desc\">\(e(description))</desc>\n"
+        for row in rows {
+            out += "<text class=\"lane\" x=\"\(plotLeft)\" y=\"\(row.textY)\" dx=\"-8\" text-anchor=\"end\">\(e(row.label))</text>\n"
+            out += "<line class=\"grid\" x1=\"\(plotLeft)\" y1=\"\(row.y)\" x2=\"\(plotRight)\" y2=\"\(row.y)\"/>\n"
+        }
+        for tick in ticks {
+            out += "<line class=\"grid\" x1=\"\(tick.x)\" y1=\"4\" x2=\"\(tick.x)\" y2=\"\(axisY)\"/>\n"
+            out += "<text class=\"tick\" x=\"\(tick.x)\" y=\"\(axisY)\" dy=\"13\" text-anchor=\"middle\">\(e(tick.time))</text>\n"
+            out += "<text class=\"tick\" x=\"\(tick.x)\" y=\"\(axisY)\" dy=\"26\" text-anchor=\"middle\">\(e(tick.cycles))</text>\n"
+        }
+        for bar in bars {
+            out += "<rect x=\"\(bar.x)\" y=\"\(bar.y)\" width=\"\(bar.width)\" height=\"\(barHeight)\" fill=\"\(e(bar.color))\"><title>\(e(bar.tooltip))</title></rect>\n"
+        }
+        out += "</svg>"
+        return out
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import KPUModel
+import Testing
+import XHTMLValidator
+@testable import Report
+
+@Suite struct GanttChartTests {
+    static func input(_ lane: Lane, _ start: Int64, _ end: Int64, _ label: String = "op") -> GanttChart.Input {
+        GanttChart.Input(lane: lane, start: start, end: end, label: label, color: "#5f6b7a", legend: "Matmul", stage: "compute",
+                         chunk: 0, bytes: 64, energyFemtojoules: 1_000)
+    }
+
+    static func chart(_ events: [GanttChart.Input], window: ClosedRange<Int64> = 0...930_000) -> GanttChart {
+        GanttChart(id: "g", title: "t", description: "d", window: window, clockHz: 600e6,
+                   lanes: [(.dma, "DMA"), (.compute, "Compute")], events: events)
+    }
+
+    @Test func barsNarrowerThanAPixelAreMerged() {
+        // The plot is 930 px wide; over 930,000 ps, 1 px = 1,000 ps. 100 intervals of 100 ps, back to back, fill 10 px.
+        let tiny = (0..<100).map { Self.input(.dma, Int64($0) * 100, Int64($0) * 100 + 100) }
+        let chart = Self.chart(tiny)
+        #expect(chart.bars.count == 10)
+        #expect(chart.bars.allSatisfy { $0.tooltip.hasPrefix("10 short intervals merged") })
+        // Wide bars stay one each.
+        let wide = Self.chart([Self.input(.compute, 0, 500_000), Self.input(.compute, 500_000, 900_000)])
+        #expect(wide.bars.count == 2)
+        #expect(wide.bars[0].width == "500.0")
+    }
+
+    @Test func ticksFollowOneTwoFive() {
+        let chart = Self.chart([Self.input(.dma, 0, 1)], window: 0...1_000_000)
+        // 1 µs span, at most about eight ticks: the 1-2-5 step at or above 125 ns is 200 ns; at 600 MHz, 120 cycles.
+        #expect(chart.ticks.map(\.time).prefix(3) == ["0 s", "200 ns", "400 ns"])
+        #expect(chart.ticks[1].cycles == "120 cyc")
+    }
+
+    @Test func chartIsValidSVGInAPage() {
+        let chart = Self.chart([Self.input(.dma, 0, 400_000, "a <b> & \"c\"\u{0}")])
+        let page = """
+        <!DOCTYPE html>
+        <html xmlns="http://www.w3.org/1999/xhtml" lang="en"><head><title>t</title></head><body>\(chart.svg)</body></html>
+        """
+        #expect(XHTMLValidator.validate(Array(page.utf8), file: "g.html") == [])
+        #expect(chart.svg.contains("a &lt;b&gt; &amp; &quot;c&quot;\u{FFFD}"))
+    }
+
+    @Test func escapingKeepsPlainTextAndReplacesForbiddenCharacters() {
+        #expect(XMLEscaping.escape("plain 3.2 µs → fine") == "plain 3.2 µs → fine")
+        #expect(XMLEscaping.escape("x\u{1}y\u{85}z\u{FFFE}") == "x\u{FFFD}y\u{FFFD}z\u{FFFD}")
+        #expect(XMLEscaping.escape("'") == "&#39;")
+    }
+
+    @Test func defaultReportHasBothGanttsWithinTheElementBudget() throws {
+        let report = try makeReport()
+        let page = RunPage(report: report, hasJSON: true)
+        let section = try #require(page.kpu)
+        let layer = try #require(section.ganttLayer)
+        #expect(layer.bars.count > 0)
+        #expect(layer.elementCount + section.ganttOverview.elementCount < 20_000)
+        // The layer chart covers the first encoder layer only: shorter than the model.
+        #expect(layer.ticks.count > 3)
+        let rendered = try Templates(directory: projectTemplates).render(page, template: "run")
+        #expect(rendered.contains("id=\"gantt-layer\""))
+        #expect(rendered.contains("id=\"gantt-model\""))
+        #expect(XHTMLValidator.validate(Array(rendered.utf8), file: "index.html") == [])
+    }
+}
