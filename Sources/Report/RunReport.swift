@@ -28,6 +28,8 @@ public struct RunReport: Sendable {
         let categoryOfOp: [Int: AddCategory]
         let opPaths: [String]
         let opKinds: [OpKind]
+        let opShapes: [[Int]]
+        let opOrigins: [String?]
         /// Op indexes of the first encoder layer: after the hidden state feeding the first
         /// attention residual, up to the op that reads the first FFN residual.
         let firstLayer: ClosedRange<Int>?
@@ -41,6 +43,8 @@ public struct RunReport: Sendable {
             categoryOfOp = Dictionary(uniqueKeysWithValues: analysis.records.map { ($0.opIndex, $0.category) })
             opPaths = graph.ops.map(\.path)
             opKinds = graph.ops.map(\.kind)
+            opShapes = graph.ops.map { graph[$0.outputs[0]].shape }
+            opOrigins = graph.ops.map(\.origin)
             let attention = analysis.records.first { $0.category == .attentionResidual && !$0.embedded }
             let ffn = analysis.records.first { $0.category == .ffnResidual && !$0.embedded }
             if let attention, let ffn,

@@ -62,6 +62,8 @@ public struct SiteWriter: Sendable {
                 } catch {
                     throw ReportError("\(report.runID)/schedule.json: could not encode the schedule: \(error)")
                 }
+                files.append(("adds.csv", report.addsCSV()))
+                if let ops = report.opsCSV() { files.append(("ops.csv", ops)) }
                 return .success(files)
             } catch let error as ReportError {
                 return .failure(error)

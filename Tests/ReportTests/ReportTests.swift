@@ -198,7 +198,7 @@ func temporaryFolder() throws -> URL {
         let root = try temporaryFolder()
         let writer = SiteWriter(root: root, templates: try Templates(directory: projectTemplates))
         let published = try writer.publish(makeReport("bert-tiny"), format: .json)
-        #expect(published.files.map(\.lastPathComponent) == ["report.json", "schedule.json"])
+        #expect(published.files.map(\.lastPathComponent) == ["report.json", "schedule.json", "adds.csv", "ops.csv"])
         #expect(published.siteIndex == nil)
     }
 
@@ -268,5 +268,35 @@ func temporaryFolder() throws -> URL {
         #expect(BarChart.niceCeiling(14_155_776) == 20_000_000)
         #expect(BarChart.niceCeiling(1) == 1)
         #expect(BarChart.niceCeiling(5.5) == 6)
+    }
+}
+
+@Suite struct CSVTests {
+    @Test func addsCSVHasARowPerAddWithExactFigures() throws {
+        let report = try makeReport(fusion: .none)
+        let text = String(decoding: report.addsCSV(), as: UTF8.self)
+        let lines = text.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        #expect(lines.count == 1 + 111)
+        let residual = try #require(lines.first { $0.hasPrefix("encoder.layer.0.attention.output.residual,") })
+        // Under none: 786,432 B read + 393,216 B written at DRAM; least bytes the same.
+        #expect(residual.hasPrefix("encoder.layer.0.attention.output.residual,attention_residual,,1x128x768,fp32,98304,98304,1179648,1179648,"))
+    }
+
+    @Test func opsCSVHasARowPerOperator() throws {
+        let report = try makeReport()
+        let lines = String(decoding: try #require(report.opsCSV()), as: UTF8.self).components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        #expect(lines.count == 1 + report.kpu!.chosen.operators.count)
+        #expect(lines[0].hasPrefix("index,name,kind,add_category,fused_in,group_head,shape,macs"))
+    }
+
+    @Test func formulasAreNeutralisedAndSeparatorsQuoted() {
+        #expect(CSV.cell("=HYPERLINK(\"x\")") == "\"'=HYPERLINK(\"\"x\"\")\"")
+        #expect(CSV.cell("+1") == "'+1")
+        #expect(CSV.cell("@cmd") == "'@cmd")
+        #expect(CSV.cell("-2") == "'-2")
+        #expect(CSV.cell("a,b") == "\"a,b\"")
+        #expect(CSV.cell("plain") == "plain")
+        #expect(CSV.picojoules(1_234_567) == "1234.567")
+        #expect(CSV.seconds(2_500_000) == "0.000002500000")
     }
 }
