@@ -65,6 +65,9 @@ struct GenerateReport: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The site folder to write into.", valueName: "dir"))
     var out: String = "reports"
 
+    @Option(name: .long, help: ArgumentHelp("The date the pages name, YYYY-MM-DD (default: SOURCE_DATE_EPOCH if set, else no date).", valueName: "date"))
+    var date: String?
+
     @Option(name: .long, help: ArgumentHelp("What to write: html, json or both.", valueName: "format"))
     var format: String = "both"
 
@@ -111,6 +114,7 @@ struct GenerateReport: ParsableCommand {
         var report = RunReport(descriptor: descriptor, graph: graph, analysis: analysis,
                                kpu: RunReport.KPURun(graph: graph, analysis: analysis, evaluations: evaluations, chosen: policy))
         report.notes = notes
+        report.date = try reportDate()
         report.decompositions = Self.decompositionCosts(analysis: analysis, graph: graph, chosen: evaluations.first { $0.fusion == policy }!,
                                                         hardware: kpuHardware, energy: table, precision: descriptor.options.precision)
 
@@ -153,6 +157,19 @@ struct GenerateReport: ParsableCommand {
                                      decomposedEnergyFemtojoules: energyFJ, decomposedLatencyPicoseconds: latency, decomposedDRAMBytes: dram,
                                      fusedEnergyFemtojoules: fusedEnergy, fusedLatencyPicoseconds: fusedLatency, fusedDRAMBytes: fusedDRAM)
         }
+    }
+
+    /// The date to print: --date, else SOURCE_DATE_EPOCH, else none (so output stays reproducible).
+    func reportDate() throws -> String? {
+        if let date {
+            guard let parsed = ReportDate.parse(date) else { throw UsageError("--date \(date) is not a date; write YYYY-MM-DD") }
+            return parsed
+        }
+        if let epoch = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"], !epoch.isEmpty {
+            guard let seconds = Int64(epoch) else { throw UsageError("SOURCE_DATE_EPOCH=\(epoch) is not a whole number of seconds") }
+            return ReportDate.fromEpoch(seconds)
+        }
+        return nil
     }
 
     /// The SKU from --hardware or --hardware-file, and the label the run id uses for it.

@@ -8,6 +8,8 @@ import ModelGraph
 struct ReportDocument: Codable, Sendable {
     var schemaVersion = 1
     var tool: Tool
+    /// Only from --date or SOURCE_DATE_EPOCH.
+    var generated: String?
     var runId: String
     var model: Model
     var adds: [Add]
@@ -168,6 +170,7 @@ extension RunReport {
         }
         return ReportDocument(
             tool: .init(name: ToolInfo.name, version: ToolInfo.version),
+            generated: date,
             runId: runID,
             model: .init(
                 name: config.name, source: descriptor.sourceDescription, sourceHash: hash,

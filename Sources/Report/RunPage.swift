@@ -81,6 +81,7 @@ struct RunPage: Sendable {
     var hasDecompositions: Bool
     var hasJSON: Bool
     var toolVersion: String
+    var date: String?
     var kpu: KPUSection?
 
     /// Everything the page says about the KPU run; absent for graph-only reports.
@@ -139,6 +140,7 @@ struct RunPage: Sendable {
             + (options.aggregation == .none ? "" : " · hidden states \(options.aggregation)")
         runID = report.runID
         toolVersion = ToolInfo.version
+        date = report.date
         self.hasJSON = hasJSON
 
         facts = [

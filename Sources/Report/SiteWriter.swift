@@ -127,8 +127,23 @@ public struct SiteWriter: Sendable {
             }
             siteIndex = index
         }
+        // reports/latest/ holds a copy of the newest run, so a fixed link always shows it.
+        // A copy rather than a link: Pages artifacts and zip archives do not keep symlinks.
+        let latest = root.appendingPathComponent(Self.latestFolder)
+        let latestStaging = root.appendingPathComponent(".staging-latest-\(ProcessInfo.processInfo.processIdentifier)")
+        do {
+            try? fileManager.removeItem(at: latestStaging)
+            try fileManager.createDirectory(at: latestStaging, withIntermediateDirectories: false)
+            for file in files { try file.data.write(to: latestStaging.appendingPathComponent(file.name)) }
+            try Self.replace(latest, with: latestStaging)
+        } catch {
+            try? fileManager.removeItem(at: latestStaging)
+            throw ReportError("\(latest.path): cannot update the copy of the newest run (\(Self.reason(error)))")
+        }
         return Published(runDirectory: destination, files: files.map { destination.appendingPathComponent($0.name) }, siteIndex: siteIndex)
     }
+
+    static let latestFolder = "latest"
 
     /// Runs already in the site: every folder holding a readable `report.json`.
     func existingRuns() -> [(runID: String, document: ReportDocument, hasPage: Bool)] {
@@ -137,7 +152,7 @@ public struct SiteWriter: Sendable {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         return names.sorted().compactMap { name in
-            guard !name.hasPrefix(".") else { return nil }
+            guard !name.hasPrefix("."), name != Self.latestFolder else { return nil }
             let folder = root.appendingPathComponent(name)
             guard let data = try? Data(contentsOf: folder.appendingPathComponent("report.json")),
                   let document = try? decoder.decode(ReportDocument.self, from: data) else { return nil }

@@ -181,7 +181,10 @@ func temporaryFolder() throws -> URL {
         #expect(index.contains("href=\"bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/index.html\""))
         // No staging or previous folders are left behind.
         let names = try FileManager.default.contentsOfDirectory(atPath: root.path).sorted()
-        #expect(names == ["bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine", "bert-tiny_b1_s128_fp32_kpu-t256_vector-engine", "index.html"])
+        #expect(names == ["bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine", "bert-tiny_b1_s128_fp32_kpu-t256_vector-engine", "index.html", "latest"])
+        // latest/ is a copy of the newest run, and is not listed as a run of its own.
+        #expect(try Data(contentsOf: root.appendingPathComponent("latest/report.json")) == makeReport("bert-tiny").jsonData())
+        #expect(!index.contains("href=\"latest/"))
     }
 
     @Test func republishingReplacesTheRun() throws {
@@ -227,7 +230,7 @@ func temporaryFolder() throws -> URL {
         #expect(try String(contentsOf: root.appendingPathComponent("index.html"), encoding: .utf8) == before)
         #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine").path))
         let names = try FileManager.default.contentsOfDirectory(atPath: root.path).sorted()
-        #expect(names == ["bert-tiny_b1_s128_fp32_kpu-t256_vector-engine", "index.html"])
+        #expect(names == ["bert-tiny_b1_s128_fp32_kpu-t256_vector-engine", "index.html", "latest"])
     }
 
     @Test func unwritableFolderIsAClearError() throws {
@@ -298,5 +301,29 @@ func temporaryFolder() throws -> URL {
         #expect(CSV.cell("plain") == "plain")
         #expect(CSV.picojoules(1_234_567) == "1234.567")
         #expect(CSV.seconds(2_500_000) == "0.000002500000")
+    }
+}
+
+@Suite struct ReportDateTests {
+    @Test func sourceDateEpochGivesTheUTCDate() {
+        #expect(ReportDate.fromEpoch(0) == "1970-01-01")
+        #expect(ReportDate.fromEpoch(1_764_547_200) == "2025-12-01")
+        #expect(ReportDate.fromEpoch(951_782_400) == "2000-02-29")
+        #expect(ReportDate.fromEpoch(-1) == "1969-12-31")
+    }
+
+    @Test func explicitDatesAreChecked() {
+        #expect(ReportDate.parse("2026-11-30") == "2026-11-30")
+        #expect(ReportDate.parse("2024-02-29") == "2024-02-29")
+        #expect(ReportDate.parse("2026-02-29") == nil)
+        #expect(ReportDate.parse("30/11/2026") == nil)
+    }
+
+    @Test func pagesCarryNoDateUnlessGiven() throws {
+        var report = try makeReport("bert-tiny")
+        let templates = try Templates(directory: projectTemplates)
+        #expect(!(try templates.render(RunPage(report: report, hasJSON: true), template: "run")).contains("Generated on"))
+        report.date = "2026-11-30"
+        #expect(try templates.render(RunPage(report: report, hasJSON: true), template: "run").contains("Generated on 2026-11-30 by"))
     }
 }
