@@ -71,7 +71,7 @@ struct GenerateReport: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("What to write: html, json or both.", valueName: "format"))
     var format: String = "both"
 
-    @Option(name: .long, help: ArgumentHelp("Folder of Mustache templates (default: templates/ here or beside the binary).", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("Folder of Mustache templates (default: templates/ here or beside the binary, else the built-in copy).", valueName: "dir"))
     var templates: String?
 
     static func main() {
@@ -119,7 +119,7 @@ struct GenerateReport: ParsableCommand {
                                                         hardware: kpuHardware, energy: table, precision: descriptor.options.precision)
 
         let outputFormat = try parseFormat()
-        let templateSet = try Templates(directory: try templateDirectory())
+        let templateSet = try templateDirectory().map { directory throws in try Templates(directory: directory) } ?? Templates.bundled()
         let writer = SiteWriter(root: URL(fileURLWithPath: out), templates: templateSet)
         let published = try writer.publish(report, format: outputFormat)
         for file in published.files { print(relative(file)) }
@@ -281,15 +281,13 @@ struct GenerateReport: ParsableCommand {
         return parsed
     }
 
-    func templateDirectory() throws -> URL {
+    /// --templates, else a templates/ folder here or beside the binary; nil means the built-in copy.
+    func templateDirectory() throws -> URL? {
         if let templates { return URL(fileURLWithPath: templates) }
         let executable = URL(fileURLWithPath: CommandLine.arguments[0].contains("/")
             ? CommandLine.arguments[0] : "/proc/self/exe")
         let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        guard let found = Templates.locate(executable: executable, workingDirectory: here) else {
-            throw UsageError("cannot find the report templates (templates/run.mustache) here or beside the binary; pass --templates DIR")
-        }
-        return found
+        return Templates.locate(executable: executable, workingDirectory: here)
     }
 
     func relative(_ url: URL) -> String {

@@ -14,22 +14,40 @@ public struct Templates: Sendable {
 
     public init(directory: URL) throws(ReportError) {
         self.directory = directory
-        var library = MustacheLibrary()
+        var texts: [String: String] = [:]
         for name in Self.required {
             let file = directory.appendingPathComponent("\(name).mustache")
-            let text: String
             do {
-                text = try String(contentsOf: file, encoding: .utf8)
+                texts[name] = try String(contentsOf: file, encoding: .utf8)
             } catch {
                 throw ReportError("\(file.path): cannot read this template; pass --templates DIR pointing at the project's templates/ folder")
             }
+        }
+        library = try Self.library(texts, directory: directory)
+    }
+
+    /// The copy built into the binary (scripts/embed-data.py), for when no templates folder is found.
+    public static func bundled() throws(ReportError) -> Templates {
+        let directory = URL(fileURLWithPath: "(built-in templates)")
+        return Templates(directory: directory, library: try library(BundledTemplates.files, directory: directory))
+    }
+
+    private init(directory: URL, library: MustacheLibrary) {
+        self.directory = directory
+        self.library = library
+    }
+
+    private static func library(_ texts: [String: String], directory: URL) throws(ReportError) -> MustacheLibrary {
+        var library = MustacheLibrary()
+        for name in required {
+            guard let text = texts[name] else { throw ReportError("\(directory.path)/\(name).mustache: missing") }
             do {
                 try library.register(text, named: name)
             } catch {
-                throw ReportError("\(file.path): \(Self.describe(error)); fix the template")
+                throw ReportError("\(directory.path)/\(name).mustache: \(describe(error)); fix the template")
             }
         }
-        self.library = library
+        return library
     }
 
     /// Looks for `templates/` in the working folder, then beside the executable and in the

@@ -167,6 +167,23 @@ struct CommandRun {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["text.onnx", "truncated.onnx"])
     }
 
+    @Test func aCopiedBinaryWorksFromAnyFolder() throws {
+        // No templates/ beside it or in the working folder: the built-in copy is used.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("bin"), withIntermediateDirectories: true)
+        let copy = folder.appendingPathComponent("bin/generate-report")
+        try FileManager.default.copyItem(at: CommandRun.binary, to: copy)
+        let process = Process()
+        process.executableURL = copy
+        process.arguments = ["--model", "bert-tiny", "--out", "site", "--format", "html"]
+        process.currentDirectoryURL = folder
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("site/latest/index.html").path))
+    }
+
     @Test func helpExitsZero() throws {
         let run = try CommandRun(["--help"])
         #expect(run.status == 0)

@@ -327,3 +327,19 @@ func temporaryFolder() throws -> URL {
         #expect(try templates.render(RunPage(report: report, hasJSON: true), template: "run").contains("Generated on 2026-11-30 by"))
     }
 }
+
+@Suite struct BundledTemplateTests {
+    @Test func bundledCopyMatchesTheTemplatesFolder() throws {
+        for name in Templates.required {
+            let onDisk = try String(contentsOf: projectTemplates.appendingPathComponent("\(name).mustache"), encoding: .utf8)
+            #expect(BundledTemplates.files[name] == onDisk, "templates/\(name).mustache changed: run scripts/embed-data.py")
+        }
+    }
+
+    @Test func bundledTemplatesRenderTheSamePage() throws {
+        let report = try makeReport("bert-tiny")
+        let fromFolder = try Templates(directory: projectTemplates).render(RunPage(report: report, hasJSON: true), template: "run")
+        let builtIn = try Templates.bundled().render(RunPage(report: report, hasJSON: true), template: "run")
+        #expect(fromFolder == builtIn)
+    }
+}
