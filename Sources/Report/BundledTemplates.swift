@@ -51,6 +51,8 @@ enum BundledTemplates {
 <a href="#why">Why so many adds</a>
 <a href="#categories">Adds by category</a>
 <a href="#every-add">Every add</a>
+{{#kpu}}<a href="#every-operator">Every operator</a>
+{{/kpu}}
 <a href="#provenance">Provenance</a>
 </nav>
 </header>
@@ -219,6 +221,25 @@ Least bytes: each input read once and the output written once, the floor any map
 </details>
 </section>
 
+{{#kpu}}
+<section id="every-operator">
+<h2>Every operator<a class="self" href="#every-operator" aria-label="Link to this section">#</a></h2>
+<details>
+<summary>{{operatorCount}} operators under {{chosenPolicy}} fusion, in graph order</summary>
+<div class="scroll">
+<table id="operator-table">
+<thead><tr><th>Op</th><th>Kind</th><th>Add category</th><th>Shape</th><th class="num">MACs</th><th class="num">DRAM B</th><th class="num">L3 B</th><th class="num">L2 B</th><th class="num">L1 B</th><th class="num">Cycles</th><th class="num">Energy</th><th class="num">Latency</th><th>Mapping</th></tr></thead>
+<tbody>
+{{#operators}}
+<tr><td><code>{{name}}</code></td><td>{{kind}}</td><td>{{category}}</td><td>{{shape}}</td><td class="num">{{macs}}</td><td class="num">{{dram}}</td><td class="num">{{l3}}</td><td class="num">{{l2}}</td><td class="num">{{l1}}</td><td class="num">{{cycles}}</td><td class="num">{{energy}}</td><td class="num">{{latency}}</td><td class="mapping">{{mapping}}</td></tr>
+{{/operators}}
+</tbody>
+</table>
+</div>
+</details>
+</section>
+{{/kpu}}
+
 <section id="provenance">
 <h2>Provenance<a class="self" href="#provenance" aria-label="Link to this section">#</a></h2>
 <table id="provenance-table">
@@ -322,6 +343,7 @@ svg.gantt text.tick { fill: var(--muted); font-size: 10px; }
 ul.legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .3rem 1.1rem; font-size: .85rem; }
 details summary { cursor: pointer; color: var(--accent); }
 div.scroll { overflow-x: auto; }
+td.mapping { font-size: .8rem; color: var(--muted); min-width: 24rem; }
 td.chosen { background: var(--panel); font-weight: 600; }
 p.note { font-size: .85rem; color: var(--muted); }
 footer { margin-top: 3rem; font-size: .8rem; color: var(--muted); }

@@ -86,3 +86,24 @@ extension RunPage.AddRow: MustacheParent {
 
     private var name_: String { self.name }
 }
+
+extension RunPage.OperatorRow: MustacheParent {
+    func child(named key: String) -> Any? {
+        switch key {
+        case "name": name
+        case "kind": kind
+        case "category": category
+        case "shape": shape
+        case "macs": macs
+        case "dram": dram
+        case "l3": l3
+        case "l2": l2
+        case "l1": l1
+        case "cycles": cycles
+        case "energy": energy
+        case "latency": latency
+        case "mapping": mapping
+        default: nil
+        }
+    }
+}

@@ -130,6 +130,25 @@ struct RunPage: Sendable {
         var ganttLayer: GanttChart?
         var hasGanttLayer: Bool
         var ganttOverview: GanttChart
+        var operators: [OperatorRow]
+        var operatorCount: String
+    }
+
+    /// One operator in the every-operator table.
+    struct OperatorRow: Sendable {
+        var name: String
+        var kind: String
+        var category: String
+        var shape: String
+        var macs: String
+        var dram: String
+        var l3: String
+        var l2: String
+        var l1: String
+        var cycles: String
+        var energy: String
+        var latency: String
+        var mapping: String
     }
 
     init(report: RunReport, hasJSON: Bool) {
@@ -405,6 +424,18 @@ extension RunPage.KPUSection {
         attributionRule = KPUEvaluation.attributionRule
         (ganttLayer, ganttOverview) = Self.ganttCharts(run: run, modelName: report.config.name)
         hasGanttLayer = ganttLayer != nil
+        operators = run.chosen.operators.map { op in
+            let index = op.opIndex
+            return RunPage.OperatorRow(
+                name: run.opPaths[index], kind: run.opKinds[index].rawValue, category: run.categoryOfOp[index]?.id ?? "",
+                shape: Format.shape(run.opShapes[index]), macs: op.macs == 0 ? "" : Format.grouped(op.macs),
+                dram: Format.grouped(op.traffic.dram.total), l3: Format.grouped(op.traffic.l3.total),
+                l2: Format.grouped(op.traffic.l2.total), l1: Format.grouped(op.traffic.l1.total),
+                cycles: op.computeCycles == 0 ? "" : Format.grouped(op.computeCycles),
+                energy: Format.joules(Double(op.energy.total) * 1e-15), latency: Format.seconds(op.latencySeconds), mapping: op.mapping
+            )
+        }
+        operatorCount = Format.grouped(operators.count)
         energyTableNote = "\(run.energyTable.title). \(run.energyTable.derivation)."
     }
 }
