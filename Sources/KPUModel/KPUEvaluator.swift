@@ -108,7 +108,7 @@ public struct KPUEvaluator: Sendable {
                         mapping = "fused into the drain; the skip tensor does not fit beside the matmul's working set in L3 and comes from DRAM"
                     }
                 } else {
-                    bringBroadcast(graph[input].byteCount, outputElements: outputElements, lastDimension: graph[output].shape.last ?? 1, into: &traffic)
+                    bringBroadcast(graph[input], outputElements: outputElements, lastDimension: graph[output].shape.last ?? 1, into: &traffic)
                 }
             }
             if case .fusedLayerNorm = role {
@@ -151,7 +151,7 @@ public struct KPUEvaluator: Sendable {
             for input in Set(op.inputs) {
                 let tensor = graph[input]
                 if tensor.elementCount < outputElements {
-                    bringBroadcast(tensor.byteCount, outputElements: outputElements, lastDimension: graph[output].shape.last ?? 1, into: &traffic)
+                    bringBroadcast(tensor, outputElements: outputElements, lastDimension: graph[output].shape.last ?? 1, into: &traffic)
                     notes.append("\(Self.shapeText(tensor.shape)) fetched once per reuse window")
                 } else {
                     traffic.bringIn(tensor.byteCount)
@@ -201,14 +201,18 @@ public struct KPUEvaluator: Sendable {
         return e
     }
 
-    /// A broadcast operand (a bias [H], a mask [B,1,1,S]) comes from DRAM once, then once into
-    /// each tile that works on part of the output, where it stays for all the rows that tile processes.
-    func bringBroadcast(_ bytes: Int, outputElements: Int, lastDimension: Int, into traffic: inout Traffic) {
-        let rows = max(outputElements / max(lastDimension, 1), 1)
-        let tiles = min(hardware.totalTiles, rows)
-        traffic.fetchFromDRAM(bytes)
-        traffic.moveToL2(bytes * tiles)
-        traffic.streamToL1(bytes * tiles)
+    /// A broadcast operand (a bias [H], a mask [B,1,S,S] shared by the heads) comes from DRAM
+    /// once, then into the tiles that need it: each of its rows is reused by `outputRows /
+    /// operandRows` output rows, spread over at most that many tiles, where it stays resident.
+    /// A bias (one row) goes to every tile working on the output; a head-shared mask is copied
+    /// once per head, not once per tile.
+    func bringBroadcast(_ operand: Tensor, outputElements: Int, lastDimension: Int, into traffic: inout Traffic) {
+        let outputRows = max(outputElements / max(lastDimension, 1), 1)
+        let operandRows = max(operand.elementCount / max(operand.shape.last ?? 1, 1), 1)
+        let copies = min(hardware.totalTiles, max(outputRows / operandRows, 1))
+        traffic.fetchFromDRAM(operand.byteCount)
+        traffic.moveToL2(operand.byteCount * copies)
+        traffic.streamToL1(operand.byteCount * copies)
     }
 
     /// The input a fused op receives from the chain (the matmul's result), as opposed to side operands.

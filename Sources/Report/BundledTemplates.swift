@@ -100,6 +100,14 @@ enum BundledTemplates {
 {{#energyChart}}{{> bar-chart}}{{/energyChart}}
 <figcaption>Energy of each add category, dynamic and static. Hover a bar for its share, latency and DRAM traffic.</figcaption>
 </figure>
+<figure>
+{{#energySplitChart}}{{{svg}}}
+<figcaption>Where each category's energy goes: {{#legend}}<span class="swatch" style="background: {{color}}"></span>{{label}} {{/legend}}</figcaption>{{/energySplitChart}}
+</figure>
+<figure>
+{{#bytesByLevelChart}}{{{svg}}}
+<figcaption>Bytes at each level: {{#legend}}<span class="swatch" style="background: {{color}}"></span>{{label}} {{/legend}}</figcaption>{{/bytesByLevelChart}}
+</figure>
 <p class="note">Latency and static energy are shared among ops by this rule: {{attributionRule}}</p>
 </section>
 

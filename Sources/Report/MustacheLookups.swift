@@ -107,3 +107,13 @@ extension RunPage.OperatorRow: MustacheParent {
         }
     }
 }
+
+extension StackedBarChart: MustacheParent {
+    func child(named key: String) -> Any? {
+        switch key {
+        case "svg": svg
+        case "legend": legend.map { ["label": $0.label, "color": $0.color] }
+        default: nil
+        }
+    }
+}

@@ -132,6 +132,8 @@ struct RunPage: Sendable {
         var ganttOverview: GanttChart
         var operators: [OperatorRow]
         var operatorCount: String
+        var energySplitChart: StackedBarChart
+        var bytesByLevelChart: StackedBarChart
     }
 
     /// One operator in the every-operator table.
@@ -436,6 +438,27 @@ extension RunPage.KPUSection {
             )
         }
         operatorCount = Format.grouped(operators.count)
+        let palette = StackedBarChart.palette
+        let energySegments = ["Compute", "DRAM", "L3", "L2", "L1", "Engines", "Static"].enumerated()
+            .map { StackedBarChart.Segment(label: $1, color: palette[$0]) }
+        energySplitChart = StackedBarChart(
+            id: "chart-energy-split", title: "Where each add category's energy is spent",
+            description: "Stacked bars, one per add category present: compute, DRAM, L3, L2, L1, data-movement engines and static energy, under \(run.chosen.fusion.rawValue) fusion on \(hw.name).",
+            segments: energySegments,
+            rows: present.map { cost in
+                let e = cost.figures.energy
+                return StackedBarChart.Row(label: cost.category.title, values: [e.compute, e.dram, e.l3, e.l2, e.l1, e.engines, e.staticEnergy].map { Double($0) * 1e-15 })
+            },
+            format: { Format.joules($0) }, unit: "J")
+        bytesByLevelChart = StackedBarChart(
+            id: "chart-bytes-by-level", title: "Bytes each add category moves at each memory level",
+            description: "Stacked bars, one per add category present: bytes read and written at DRAM, L3, L2 and L1 under \(run.chosen.fusion.rawValue) fusion.",
+            segments: ["DRAM", "L3", "L2", "L1"].enumerated().map { StackedBarChart.Segment(label: $1, color: palette[$0 + 1]) },
+            rows: present.map { cost in
+                let t = cost.figures.traffic
+                return StackedBarChart.Row(label: cost.category.title, values: [t.dram.total, t.l3.total, t.l2.total, t.l1.total].map(Double.init))
+            },
+            format: { Format.bytes(Int($0)) }, unit: "B")
         energyTableNote = "\(run.energyTable.title). \(run.energyTable.derivation)."
     }
 }

@@ -39,6 +39,21 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
         }
     }
 
+    @Test func broadcastOperandsAreCopiedOncePerReuseWindow() throws {
+        let graph = try bertGraph("bert-base-uncased")
+        let none = try evaluate(graph, fusion: .none)
+        let mask = try #require(graph.ops.first { $0.path == "encoder.layer.0.attention.self.mask" })
+        // Scores [1,12,128,128] fp32 stream in once; the [1,1,128,128] mask (65,536 B) is shared by
+        // the 12 heads, so it reaches L2 once per head, not once per tile.
+        #expect(none.operators[mask.index].traffic.dram.read == 786_432 + 65_536)
+        // The result drains back through L2 too: another 786,432 B written.
+        #expect(none.operators[mask.index].traffic.l2.written == 786_432 + 12 * 65_536 + 786_432)
+        // A bias [768] fp32 (3,072 B) is needed by every tile working on the 128 rows: 128 copies.
+        let vector = try evaluate(graph, fusion: .vectorEngine)
+        let bias = try #require(graph.ops.first { $0.path == "encoder.layer.0.attention.self.query.add_bias" })
+        #expect(vector.operators[bias.index].traffic.l2.written == 128 * 3_072)
+    }
+
     @Test func epilogueTakesTheSkipFromL3AndLeavesResidualsOffDRAM() throws {
         let graph = try bertGraph("bert-base-uncased")
         let epilogue = try evaluate(graph, fusion: .epilogue)
