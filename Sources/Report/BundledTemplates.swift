@@ -51,7 +51,8 @@ enum BundledTemplates {
 <a href="#why">Why so many adds</a>
 <a href="#categories">Adds by category</a>
 <a href="#every-add">Every add</a>
-{{#kpu}}<a href="#every-operator">Every operator</a>
+{{#kpu}}<a href="#loop-nests">Loop nests</a>
+<a href="#every-operator">Every operator</a>
 {{/kpu}}
 <a href="#provenance">Provenance</a>
 </nav>
@@ -230,6 +231,17 @@ Least bytes: each input read once and the output written once, the floor any map
 </section>
 
 {{#kpu}}
+<section id="loop-nests">
+<h2>Loop nests<a class="self" href="#loop-nests" aria-label="Link to this section">#</a></h2>
+<p>Each add category as it runs on the KPU under <strong>{{chosenPolicy}}</strong> fusion, from its first add with the real sizes: loop order, the tile sizes at L3, L2 and L1, where each operand lives, and what the fusion policies change.</p>
+{{#loopNests}}
+<h3 id="loop-{{id}}">{{title}}</h3>
+<pre><code>{{code}}</code></pre>
+<p>{{operands}}</p>
+<p>By policy: {{fusion}}</p>
+{{/loopNests}}
+</section>
+
 <section id="every-operator">
 <h2>Every operator<a class="self" href="#every-operator" aria-label="Link to this section">#</a></h2>
 <details>
@@ -334,6 +346,8 @@ td.num, th.num { text-align: right; white-space: nowrap; }
 table.compact { width: auto; min-width: 16rem; }
 caption { text-align: left; font-size: .85rem; color: var(--muted); padding-bottom: .2rem; }
 tfoot td { font-weight: 600; border-top: 2px solid var(--rule); }
+pre { background: var(--panel); border: 1px solid var(--rule); border-radius: 6px; padding: .6rem .8rem; overflow-x: auto; font-size: .82rem; line-height: 1.4; }
+h3 { font-size: 1.05rem; margin: 1.4rem 0 .4rem; }
 code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .88em; }
 .swatch { display: inline-block; width: .8rem; height: .8rem; border-radius: 2px; margin-right: .4rem; vertical-align: -1px; border: 1px solid var(--rule); }
 ul.groups { padding-left: 1.1rem; }

@@ -132,6 +132,7 @@ struct RunPage: Sendable {
         var ganttOverview: GanttChart
         var operators: [OperatorRow]
         var operatorCount: String
+        var loopNests: [LoopNest]
         var energySplitChart: StackedBarChart
         var bytesByLevelChart: StackedBarChart
     }
@@ -438,6 +439,10 @@ extension RunPage.KPUSection {
             )
         }
         operatorCount = Format.grouped(operators.count)
+        loopNests = present.compactMap { cost in
+            report.analysis.records.first { $0.category == cost.category && !$0.embedded }
+                .flatMap { LoopNest(category: cost.category, record: $0, run: run) }
+        }
         let palette = StackedBarChart.palette
         let energySegments = ["Compute", "DRAM", "L3", "L2", "L1", "Engines", "Static"].enumerated()
             .map { StackedBarChart.Segment(label: $1, color: palette[$0]) }

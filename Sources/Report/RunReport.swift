@@ -30,6 +30,8 @@ public struct RunReport: Sendable {
         let opKinds: [OpKind]
         let opShapes: [[Int]]
         let opOrigins: [String?]
+        /// Each op's input shapes, and whether each input is a trained weight.
+        let opInputs: [[(shape: [Int], isParameter: Bool)]]
         /// Op indexes of the first encoder layer: after the hidden state feeding the first
         /// attention residual, up to the op that reads the first FFN residual.
         let firstLayer: ClosedRange<Int>?
@@ -45,6 +47,7 @@ public struct RunReport: Sendable {
             opKinds = graph.ops.map(\.kind)
             opShapes = graph.ops.map { graph[$0.outputs[0]].shape }
             opOrigins = graph.ops.map(\.origin)
+            opInputs = graph.ops.map { op in op.inputs.map { (graph[$0].shape, graph[$0].role == .parameter) } }
             let attention = analysis.records.first { $0.category == .attentionResidual && !$0.embedded }
             let ffn = analysis.records.first { $0.category == .ffnResidual && !$0.embedded }
             if let attention, let ffn,

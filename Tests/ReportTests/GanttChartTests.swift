@@ -65,3 +65,22 @@ import XHTMLValidator
         #expect(XHTMLValidator.validate(Array(rendered.utf8), file: "index.html") == [])
     }
 }
+
+@Suite struct LoopNestTests {
+    @Test func loopNestsCarryTheRealSizes() throws {
+        let page = RunPage(report: try makeReport(), hasJSON: true)
+        let nests = try #require(page.kpu?.loopNests)
+        let byID = Dictionary(uniqueKeysWithValues: nests.map { ($0.id, $0) })
+        // The first bias rides the Q projection's drain: 128×768 · 768×768.
+        #expect(try #require(byID["bias"]).code.contains("M×N×K = 128×768×768"))
+        #expect(try #require(byID["bias"]).code.contains("C[m, n] = C[m, n] + bias[n]"))
+        // Residuals stream under vector-engine fusion: [1,128,768] in 4 chunks of 32 rows.
+        let residual = try #require(byID["attention_residual"])
+        #expect(residual.code.contains("C[b,s,h] = A[b,s,h] + B[b,s,h]"))
+        #expect(residual.code.contains("rows 0..<128 step 32"))
+        // The mask is shared by the heads.
+        let mask = try #require(byID["attention_mask"])
+        #expect(mask.code.contains("C[b,a,q,k] = A[b,a,q,k] + B[b,q,k]"))
+        #expect(mask.operands.contains("broadcast along a"))
+    }
+}
