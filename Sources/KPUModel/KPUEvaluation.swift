@@ -98,6 +98,16 @@ public struct ScheduleEvent: Sendable, Hashable {
     public let startPicoseconds: Int64
     public let endPicoseconds: Int64
     public let bytes: Int
+
+    public init(lane: Lane, stage: Stage, opIndex: Int, chunk: Int, startPicoseconds: Int64, endPicoseconds: Int64, bytes: Int) {
+        self.lane = lane
+        self.stage = stage
+        self.opIndex = opIndex
+        self.chunk = chunk
+        self.startPicoseconds = startPicoseconds
+        self.endPicoseconds = endPicoseconds
+        self.bytes = bytes
+    }
 }
 
 /// The whole model on one KPU under one fusion policy.

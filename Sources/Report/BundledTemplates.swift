@@ -114,7 +114,7 @@ enum BundledTemplates {
 
 <section id="gantt">
 <h2>Schedule on the KPU<a class="self" href="#gantt" aria-label="Link to this section">#</a></h2>
-<p>One row per resource: the DMA engines (transfers are striped across every channel, so each carries the same bars), the block movers (L3 → L2), the streamers (L2 → L1 and the drain back), the compute tiles and the vector engines. Each operator flows in up to four chunks, so loading one chunk overlaps computing the previous one. Hover a bar for its operator, stage, bytes and times; the axis gives time and KPU cycles. Every interval is also in schedule.json.</p>
+<p>One row per resource: the DMA engines (transfers are striped across every channel, so each carries the same bars), the block movers (L3 → L2), the streamers (L2 → L1 and the drain back), the compute tiles and the vector engines. Each operator flows in up to four chunks, so loading one chunk overlaps computing the previous one. Hover a bar for its operator, stage, bytes and times; the axis gives time and KPU cycles. {{#hasJSON}}Every interval is also in schedule.json, and the schedule opens as a trace: go to ui.perfetto.dev, choose “Open trace file” and pick this run's <a href="trace.json">trace.json</a> (Perfetto reads it in the browser; nothing is uploaded).{{/hasJSON}}</p>
 {{#hasGanttLayer}}
 <figure>
 {{#ganttLayer}}{{{svg}}}{{/ganttLayer}}

@@ -42,33 +42,29 @@ public struct SiteWriter: Sendable {
         // are produced side by side.
         let templates = self.templates
         let pagePath = "\(root.path)/\(report.runID)/index.html"
-        let parts: [Result<[(name: String, data: Data)], ReportError>] = [0, 1].concurrentMap { part in
+        // Each file is independent: they are produced side by side on all cores, kept in this order.
+        let names = ["index.html", "report.json", "schedule.json", "trace.json", "adds.csv", "ops.csv"]
+        let parts: [Result<[(name: String, data: Data)], ReportError>] = names.concurrentMap { name in
             do {
-                if part == 0 {
+                let data: Data?
+                switch name {
+                case "index.html":
                     guard format.writesHTML else { return .success([]) }
                     let page = try templates.render(RunPage(report: report, hasJSON: format.writesJSON), template: "run")
                     try Self.validate(page, file: pagePath)
-                    return .success([("index.html", Data(page.utf8))])
+                    data = Data(page.utf8)
+                case _ where !format.writesJSON: data = nil
+                case "report.json": data = try report.jsonData()
+                case "schedule.json": data = try report.scheduleData()
+                case "trace.json": data = try report.perfettoTraceData()
+                case "adds.csv": data = report.addsCSV()
+                default: data = report.opsCSV()
                 }
-                guard format.writesJSON else { return .success([]) }
-                var files: [(name: String, data: Data)] = []
-                do {
-                    files.append(("report.json", try report.jsonData()))
-                } catch {
-                    throw ReportError("\(report.runID)/report.json: could not encode the report: \(error)")
-                }
-                do {
-                    if let schedule = try report.scheduleData() { files.append(("schedule.json", schedule)) }
-                } catch {
-                    throw ReportError("\(report.runID)/schedule.json: could not encode the schedule: \(error)")
-                }
-                files.append(("adds.csv", report.addsCSV()))
-                if let ops = report.opsCSV() { files.append(("ops.csv", ops)) }
-                return .success(files)
+                return .success(data.map { [(name, $0)] } ?? [])
             } catch let error as ReportError {
                 return .failure(error)
             } catch {
-                return .failure(ReportError("\(report.runID): \(error)"))
+                return .failure(ReportError("\(report.runID)/\(name): could not encode it: \(error)"))
             }
         }
         var files: [(name: String, data: Data)] = []

@@ -51,6 +51,7 @@ struct CommandRun {
             "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/index.html",
             "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/report.json",
             "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/schedule.json",
+            "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/trace.json",
             "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/adds.csv",
             "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/ops.csv",
             "reports/index.html",

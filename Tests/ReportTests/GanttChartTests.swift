@@ -84,3 +84,23 @@ import XHTMLValidator
         #expect(mask.operands.contains("broadcast along a"))
     }
 }
+
+@Suite struct PerfettoTraceTests {
+    @Test func traceHasCompleteEventsOnNamedThreads() throws {
+        let report = try makeReport("bert-tiny")
+        let data = try #require(try report.perfettoTraceData())
+        let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let events = try #require(root["traceEvents"] as? [[String: Any]])
+        let slices = events.filter { $0["ph"] as? String == "X" }
+        let threads = events.filter { $0["ph"] as? String == "M" && $0["name"] as? String == "thread_name" }
+        #expect(threads.count == 5)
+        let named = Set(threads.compactMap { $0["tid"] as? Int })
+        #expect(slices.allSatisfy { named.contains($0["tid"] as? Int ?? -1) })
+        // ts and dur in microseconds: the last slice ends at the makespan.
+        let end = slices.map { ($0["ts"] as? Double ?? 0) + ($0["dur"] as? Double ?? 0) }.max() ?? 0
+        #expect(abs(end - Double(report.kpu!.chosen.makespanPicoseconds) / 1e6) < 1e-6)
+        // Bytes are kept: the slices carry every byte the chunk-level schedule moves.
+        let sliceBytes = slices.reduce(0) { $0 + (($1["args"] as? [String: Any])?["bytes"] as? Int ?? 0) }
+        #expect(sliceBytes == report.kpu!.chosen.events.reduce(0) { $0 + $1.bytes })
+    }
+}

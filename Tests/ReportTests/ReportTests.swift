@@ -201,7 +201,7 @@ func temporaryFolder() throws -> URL {
         let root = try temporaryFolder()
         let writer = SiteWriter(root: root, templates: try Templates(directory: projectTemplates))
         let published = try writer.publish(makeReport("bert-tiny"), format: .json)
-        #expect(published.files.map(\.lastPathComponent) == ["report.json", "schedule.json", "adds.csv", "ops.csv"])
+        #expect(published.files.map(\.lastPathComponent) == ["report.json", "schedule.json", "trace.json", "adds.csv", "ops.csv"])
         #expect(published.siteIndex == nil)
     }
 
