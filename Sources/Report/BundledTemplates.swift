@@ -222,9 +222,7 @@ Least bytes: each input read once and the output written once, the floor any map
 <table id="add-table">
 <thead><tr><th>Op</th><th>Category</th><th>Fused in</th><th>Shape</th><th>Type</th><th class="num">Elements</th><th class="num">Least bytes</th></tr></thead>
 <tbody>
-{{#adds}}
-<tr><td><code>{{name}}</code></td><td>{{category}}</td><td>{{fusedIn}}</td><td>{{shape}}</td><td>{{dtype}}</td><td class="num">{{elements}}</td><td class="num">{{bytes}}</td></tr>
-{{/adds}}
+{{{addRowsHTML}}}
 </tbody>
 </table>
 </details>
@@ -250,9 +248,7 @@ Least bytes: each input read once and the output written once, the floor any map
 <table id="operator-table">
 <thead><tr><th>Op</th><th>Kind</th><th>Add category</th><th>Shape</th><th class="num">MACs</th><th class="num">DRAM B</th><th class="num">L3 B</th><th class="num">L2 B</th><th class="num">L1 B</th><th class="num">Cycles</th><th class="num">Energy</th><th class="num">Latency</th><th>Mapping</th></tr></thead>
 <tbody>
-{{#operators}}
-<tr><td><code>{{name}}</code></td><td>{{kind}}</td><td>{{category}}</td><td>{{shape}}</td><td class="num">{{macs}}</td><td class="num">{{dram}}</td><td class="num">{{l3}}</td><td class="num">{{l2}}</td><td class="num">{{l1}}</td><td class="num">{{cycles}}</td><td class="num">{{energy}}</td><td class="num">{{latency}}</td><td class="mapping">{{mapping}}</td></tr>
-{{/operators}}
+{{{operatorRowsHTML}}}
 </tbody>
 </table>
 </div>
