@@ -69,7 +69,7 @@ struct BarChart: Sendable {
         ticks = (0...4).map { step in
             let value = scale * Double(step) / 4
             return Tick(x: Format.fixed(Double(190) + plot * Double(step) / 4, decimals: 1),
-                        label: Format.scaled(value, unit: unit, trimZeros: true))
+                        label: Format.axis(value, unit: unit))
         }
     }
 

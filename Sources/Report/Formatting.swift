@@ -61,6 +61,17 @@ enum Format {
         return value < 0 && rounded != 0 ? "-" + text : text
     }
 
+    /// An axis label: values below one of a unit (joules, seconds) take m, µ, n, p; others k, M, G.
+    static func axis(_ value: Double, unit: String) -> String {
+        guard (unit == "J" || unit == "s"), value != 0, abs(value) < 1 else { return scaled(value, unit: unit, trimZeros: true) }
+        let text = submultiple(value, unit: unit)
+        guard let space = text.firstIndex(of: " "), text[..<space].contains(".") else { return text }
+        var number = String(text[..<space])
+        while number.hasSuffix("0") { number.removeLast() }
+        if number.hasSuffix(".") { number.removeLast() }
+        return number + text[space...]
+    }
+
     /// `0.0031446` → `3.14 ms`.
     static func seconds(_ value: Double, trimZeros: Bool = false) -> String {
         let text = submultiple(value, unit: "s")

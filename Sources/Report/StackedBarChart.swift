@@ -26,7 +26,7 @@ struct StackedBarChart: Sendable {
         for step in 0...4 {
             let x = Double(labelWidth) + Double(plotWidth) * Double(step) / 4
             out += "<line class=\"grid\" x1=\"\(Format.fixed(x, decimals: 1))\" y1=\"0\" x2=\"\(Format.fixed(x, decimals: 1))\" y2=\"\(axisY)\"/>\n"
-            out += "<text class=\"tick\" x=\"\(Format.fixed(x, decimals: 1))\" y=\"\(axisY)\" dy=\"15\" text-anchor=\"middle\">\(e(Format.scaled(scale * Double(step) / 4, unit: unit, trimZeros: true)))</text>\n"
+            out += "<text class=\"tick\" x=\"\(Format.fixed(x, decimals: 1))\" y=\"\(axisY)\" dy=\"15\" text-anchor=\"middle\">\(e(Format.axis(scale * Double(step) / 4, unit: unit)))</text>\n"
         }
         for (index, row) in rows.enumerated() {
             let y = top + index * rowHeight
