@@ -98,13 +98,35 @@ struct GenerateReport: ParsableCommand {
     }
 
     mutating func run() throws {
-        let (kpuHardware, hardwareLabel) = try loadHardware()
-        let table = try EnergyTable.named(energyTable, for: kpuHardware)
+        let outputFormat = try parseFormat()
+        let templateFolder = try templateDirectory()
+        // Parsing the templates is independent of the model: it runs beside the whole analysis.
+        let command = self
+        let (report, templateSet) = try concurrently({ try command.analyse() }, {
+            try templateFolder.map { directory throws in try Templates(directory: directory) } ?? Templates.bundled()
+        })
+        let writer = SiteWriter(root: URL(fileURLWithPath: out), templates: templateSet)
+        let published = try writer.publish(report, format: outputFormat)
+        for file in published.files { print(relative(file)) }
+        if let index = published.siteIndex { print(relative(index)) }
+    }
+
+    /// Everything up to the report's view-independent figures: hardware, graph, add analysis,
+    /// the KPU model under every fusion policy.
+    func analyse() throws -> RunReport {
         guard let policy = FusionPolicy(rawValue: fusion) else {
             throw UsageError("--fusion \(fusion) is not a policy; use none, vector-engine or epilogue")
         }
+        // The hardware description (YAML) is read beside the graph build.
+        let command = self
+        let ((kpuHardware, hardwareLabel), built) = try concurrently({ try command.loadHardware() }, {
+            // The run id needs the hardware label, which only naming needs: build with a placeholder.
+            try command.buildGraph(hardware: RunDescriptor.HardwareChoice(label: "", profile: nil, energyTable: "", fusion: policy))
+        })
+        let table = try EnergyTable.named(energyTable, for: kpuHardware)
         let choice = RunDescriptor.HardwareChoice(label: hardwareLabel, profile: profile, energyTable: energyTable, fusion: policy)
-        let (descriptor, graph, notes) = try buildGraph(hardware: choice)
+        let (graph, notes) = (built.1, built.2)
+        let descriptor = built.0.with(hardware: choice)
         let cost = WorkloadCost(graph: graph)
         let analysis = AddAnalysis(graph: graph, cost: cost)
         // Every policy is modelled: the page compares them. MACs are the same in all three.
@@ -117,13 +139,7 @@ struct GenerateReport: ParsableCommand {
         report.date = try reportDate()
         report.decompositions = Self.decompositionCosts(analysis: analysis, graph: graph, chosen: evaluations.first { $0.fusion == policy }!,
                                                         hardware: kpuHardware, energy: table, precision: descriptor.options.precision)
-
-        let outputFormat = try parseFormat()
-        let templateSet = try templateDirectory().map { directory throws in try Templates(directory: directory) } ?? Templates.bundled()
-        let writer = SiteWriter(root: URL(fileURLWithPath: out), templates: templateSet)
-        let published = try writer.publish(report, format: outputFormat)
-        for file in published.files { print(relative(file)) }
-        if let index = published.siteIndex { print(relative(index)) }
+        return report
     }
 
     /// Turns the options into a run description, checking each one.

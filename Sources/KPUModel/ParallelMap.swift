@@ -32,3 +32,15 @@ private final class OrderedResults<T: Sendable>: @unchecked Sendable {
         return slots.map { $0! }
     }
 }
+
+/// Runs two independent jobs side by side and returns both results (or the first error, in
+/// argument order), e.g. parsing templates while the model is built and evaluated.
+public func concurrently<A: Sendable, B: Sendable>(_ first: @Sendable () throws -> A,
+                                                   _ second: @Sendable () throws -> B) throws -> (A, B) {
+    let a = OrderedResults<Result<A, any Error>>(count: 1)
+    let b = OrderedResults<Result<B, any Error>>(count: 1)
+    DispatchQueue.concurrentPerform(iterations: 2) { index in
+        if index == 0 { a.set(0, Result { try first() }) } else { b.set(0, Result { try second() }) }
+    }
+    return (try a.values()[0].get(), try b.values()[0].get())
+}

@@ -26,49 +26,120 @@ enum BundledTemplates {
         "cost-cells": #"""
 <td class="num">{{dram}}</td><td class="num">{{l3}}</td><td class="num">{{l2}}</td><td class="num">{{l1}}</td><td class="num">{{compute}}</td><td class="num">{{memory}}</td><td class="num">{{engines}}</td><td class="num">{{staticEnergy}}</td><td class="num">{{energy}}</td><td class="num">{{latency}}</td><td class="num">{{edp}}</td><td class="num">{{shareEnergy}}</td><td class="num">{{shareLatency}}</td><td class="num">{{offDRAM}}</td>
 """#,
-        "run": #"""
-<!DOCTYPE html>
-<html xmlns="http://www.w3.org/1999/xhtml" lang="en" xml:lang="en">
-<head>
-<meta charset="utf-8"/>
-<meta name="viewport" content="width=device-width, initial-scale=1"/>
-<meta name="generator" content="generate-report {{toolVersion}}"/>
-<title>{{pageTitle}}</title>
-{{> style}}
-</head>
-<body>
-<header id="top">
-<p class="subtitle"><a href="../index.html">All runs</a></p>
-<h1>{{heading}}</h1>
-<p class="subtitle">{{subtitle}}</p>
-<nav class="toc" aria-label="Sections">
-{{#kpu}}<a href="#headline">Headline</a>
-<a href="#hardware">Hardware</a>
-<a href="#kpu-costs">Adds on the KPU</a>
-<a href="#gantt">Schedule</a>
-<a href="#fusion">Fusion what-if</a>
-{{/kpu}}<a href="#model">Model</a>
-<a href="#why">Why so many adds</a>
-<a href="#categories">Adds by category</a>
-<a href="#every-add">Every add</a>
-{{#kpu}}<a href="#loop-nests">Loop nests</a>
-<a href="#every-operator">Every operator</a>
-{{/kpu}}
-<a href="#provenance">Provenance</a>
-</nav>
-</header>
-<main>
-{{#kpu}}
-<section id="headline">
-<h2>Headline<a class="self" href="#headline" aria-label="Link to this section">#</a></h2>
-<dl class="facts">
-{{#headline}}
-<div><dt>{{label}}</dt><dd>{{value}}<small>{{detail}}</small></dd></div>
-{{/headline}}
+        "run-categories": #"""
+<section id="categories">
+<h2>Adds by category<a class="self" href="#categories" aria-label="Link to this section">#</a></h2>
+<p>Every Add in the graph has exactly one category, found from the graph's structure (producers, consumers, shapes, parameters), not from names. Adds inside fused operators (onnxruntime's SkipLayerNormalization, Attention, BiasGelu, a Gemm's bias) count too; the explicit column counts Add nodes only.
+Least bytes: each input read once and the output written once, the floor any mapping onto hardware starts from.</p>
+<table id="category-table">
+<thead><tr><th>Category</th><th class="num">Adds</th><th class="num">Explicit Add nodes</th><th class="num">Elements</th><th class="num">FLOPs</th><th class="num">Least bytes</th><th class="num">Share of add bytes</th></tr></thead>
+<tbody>
+{{#categoryRows}}
+<tr id="category-{{id}}"><td><span class="swatch" style="background: {{color}}"></span>{{title}} <code>{{id}}</code></td><td class="num">{{count}}</td><td class="num">{{explicit}}</td><td class="num">{{elements}}</td><td class="num">{{flops}}</td><td class="num" title="{{bytesExact}} bytes">{{bytes}}</td><td class="num">{{share}}</td></tr>
+{{/categoryRows}}
+</tbody>
+<tfoot><tr><td>All adds</td><td class="num">{{totalCount}}</td><td class="num"></td><td class="num">{{totalElements}}</td><td class="num">{{totalFLOPs}}</td><td class="num" title="{{totalBytesExact}} bytes">{{totalBytes}}</td><td class="num">100.0 %</td></tr></tfoot>
+</table>
+{{#hasAbsentCategories}}<p>None in this graph: {{absentCategories}}.</p>{{/hasAbsentCategories}}
+<figure>
+{{#chart}}{{> bar-chart}}{{/chart}}
+<figcaption>Least bytes moved by each category's adds. Hover a bar for its count, bytes and FLOPs.</figcaption>
+</figure>
+<dl>
+{{#categoryRows}}
+<dt><span class="swatch" style="background: {{color}}"></span>{{title}}</dt><dd>{{explanation}}</dd>
+{{/categoryRows}}
 </dl>
-<p>{{biggest}}</p>
 </section>
 
+"""#,
+        "run-decompositions": #"""
+<section id="decompositions">
+<h2>Written-out ops against fused ones<a class="self" href="#decompositions" aria-label="Link to this section">#</a></h2>
+<p>This graph spells some LayerNorms or GELUs out as primitive ops (their adds are the LayerNorm and activation categories). Each row sums every instance's primitive ops under the chosen policy, against the same number of fused ops of the same shapes, each evaluated alone on this KPU.</p>
+<table id="decomposition-table">
+<thead><tr><th>Op</th><th class="num">Instances</th><th class="num">Primitive ops</th><th class="num">Energy, written out</th><th class="num">Energy, fused</th><th class="num">Latency, written out</th><th class="num">Latency, fused</th><th class="num">DRAM, written out</th><th class="num">DRAM, fused</th><th class="num">Energy ratio</th></tr></thead>
+<tbody>
+{{#decompositions}}
+<tr><td>{{kind}}</td><td class="num">{{instances}}</td><td class="num">{{ops}}</td><td class="num">{{decomposedEnergy}}</td><td class="num">{{fusedEnergy}}</td><td class="num">{{decomposedLatency}}</td><td class="num">{{fusedLatency}}</td><td class="num">{{decomposedDRAM}}</td><td class="num">{{fusedDRAM}}</td><td class="num">{{ratio}}</td></tr>
+{{/decompositions}}
+</tbody>
+</table>
+</section>
+
+"""#,
+        "run-every-add": #"""
+<section id="every-add">
+<h2>Every add<a class="self" href="#every-add" aria-label="Link to this section">#</a></h2>
+<details>
+<summary>{{addCount}} adds in graph order</summary>
+<table id="add-table">
+<thead><tr><th>Op</th><th>Category</th><th>Fused in</th><th>Shape</th><th>Type</th><th class="num">Elements</th><th class="num">Least bytes</th></tr></thead>
+<tbody>
+{{{addRowsHTML}}}
+</tbody>
+</table>
+</details>
+</section>
+
+"""#,
+        "run-every-operator": #"""
+<section id="every-operator">
+<h2>Every operator<a class="self" href="#every-operator" aria-label="Link to this section">#</a></h2>
+<details>
+<summary>{{operatorCount}} operators under {{chosenPolicy}} fusion, in graph order</summary>
+<div class="scroll">
+<table id="operator-table">
+<thead><tr><th>Op</th><th>Kind</th><th>Add category</th><th>Shape</th><th class="num">MACs</th><th class="num">DRAM B</th><th class="num">L3 B</th><th class="num">L2 B</th><th class="num">L1 B</th><th class="num">Cycles</th><th class="num">Energy</th><th class="num">Latency</th><th>Mapping</th></tr></thead>
+<tbody>
+{{{operatorRowsHTML}}}
+</tbody>
+</table>
+</div>
+</details>
+</section>
+
+"""#,
+        "run-fusion": #"""
+<section id="fusion">
+<h2>Fusion what-if<a class="self" href="#fusion" aria-label="Link to this section">#</a></h2>
+<p><code>none</code>: every op reads its inputs from and writes its output to DRAM. <code>vector-engine</code>: bias adds and activations ride the matmul's drain. <code>epilogue</code>: also the residual add and the LayerNorm after it, the skip tensor read from L3. MACs are the same under all three; only movement and time change.</p>
+<div class="scroll">
+<table id="fusion-table">
+<thead><tr><th>Category</th>{{#policyNames}}<th class="num">{{.}}: energy</th><th class="num">latency</th><th class="num">DRAM</th>{{/policyNames}}{{#otherPolicyNames}}<th class="num">energy vs {{.}}</th>{{/otherPolicyNames}}</tr></thead>
+<tbody>
+{{#policyRows}}
+<tr><td>{{title}}</td>{{#cells}}<td class="num{{#isChosen}} chosen{{/isChosen}}">{{energy}}</td><td class="num{{#isChosen}} chosen{{/isChosen}}">{{latency}}</td><td class="num{{#isChosen}} chosen{{/isChosen}}">{{dram}}</td>{{/cells}}{{#deltas}}<td class="num">{{.}}</td>{{/deltas}}</tr>
+{{/policyRows}}
+</tbody>
+</table>
+</div>
+<p>The shaded columns are the chosen policy, <strong>{{chosenPolicy}}</strong>; the last columns give its energy relative to each of the others.</p>
+<p>{{vanishing}}</p>
+</section>
+
+"""#,
+        "run-gantt": #"""
+<section id="gantt">
+<h2>Schedule on the KPU<a class="self" href="#gantt" aria-label="Link to this section">#</a></h2>
+<p>One row per resource: the DMA engines (transfers are striped across every channel, so each carries the same bars), the block movers (L3 → L2), the streamers (L2 → L1 and the drain back), the compute tiles and the vector engines. Each operator flows in up to four chunks, so loading one chunk overlaps computing the previous one. Hover a bar for its operator, stage, bytes and times; the axis gives time and KPU cycles. {{#hasJSON}}Every interval is also in schedule.json, and the schedule opens as a trace: go to ui.perfetto.dev, choose “Open trace file” and pick this run's <a href="trace.json">trace.json</a> (Perfetto reads it in the browser; nothing is uploaded).{{/hasJSON}}</p>
+{{#hasGanttLayer}}
+<figure>
+{{#ganttLayer}}{{{svg}}}{{/ganttLayer}}
+<figcaption>The first encoder layer.</figcaption>
+</figure>
+{{/hasGanttLayer}}
+<figure>
+{{#ganttOverview}}{{{svg}}}{{/ganttOverview}}
+<figcaption>The whole model.</figcaption>
+</figure>
+<ul class="legend">
+{{#ganttOverview}}{{#legend}}<li><span class="swatch" style="background: {{color}}"></span>{{label}}</li>{{/legend}}{{/ganttOverview}}
+</ul>
+</section>
+
+"""#,
+        "run-hardware": #"""
 <section id="hardware">
 <h2>Hardware<a class="self" href="#hardware" aria-label="Link to this section">#</a></h2>
 <dl class="facts">
@@ -79,6 +150,20 @@ enum BundledTemplates {
 <p>Energy: {{energyTableNote}}</p>
 </section>
 
+"""#,
+        "run-headline": #"""
+<section id="headline">
+<h2>Headline<a class="self" href="#headline" aria-label="Link to this section">#</a></h2>
+<dl class="facts">
+{{#headline}}
+<div><dt>{{label}}</dt><dd>{{value}}<small>{{detail}}</small></dd></div>
+{{/headline}}
+</dl>
+<p>{{biggest}}</p>
+</section>
+
+"""#,
+        "run-kpu-costs": #"""
 <section id="kpu-costs">
 <h2>Adds on the KPU<a class="self" href="#kpu-costs" aria-label="Link to this section">#</a></h2>
 <p>Under <strong>{{chosenPolicy}}</strong> fusion. Bytes count reads and writes at each level; energy is split into compute (MACs and vector operations), memory levels, the data-movement engines and static power.</p>
@@ -112,42 +197,21 @@ enum BundledTemplates {
 <p class="note">Latency and static energy are shared among ops by this rule: {{attributionRule}}</p>
 </section>
 
-<section id="gantt">
-<h2>Schedule on the KPU<a class="self" href="#gantt" aria-label="Link to this section">#</a></h2>
-<p>One row per resource: the DMA engines (transfers are striped across every channel, so each carries the same bars), the block movers (L3 → L2), the streamers (L2 → L1 and the drain back), the compute tiles and the vector engines. Each operator flows in up to four chunks, so loading one chunk overlaps computing the previous one. Hover a bar for its operator, stage, bytes and times; the axis gives time and KPU cycles. {{#hasJSON}}Every interval is also in schedule.json, and the schedule opens as a trace: go to ui.perfetto.dev, choose “Open trace file” and pick this run's <a href="trace.json">trace.json</a> (Perfetto reads it in the browser; nothing is uploaded).{{/hasJSON}}</p>
-{{#hasGanttLayer}}
-<figure>
-{{#ganttLayer}}{{{svg}}}{{/ganttLayer}}
-<figcaption>The first encoder layer.</figcaption>
-</figure>
-{{/hasGanttLayer}}
-<figure>
-{{#ganttOverview}}{{{svg}}}{{/ganttOverview}}
-<figcaption>The whole model.</figcaption>
-</figure>
-<ul class="legend">
-{{#ganttOverview}}{{#legend}}<li><span class="swatch" style="background: {{color}}"></span>{{label}}</li>{{/legend}}{{/ganttOverview}}
-</ul>
+"""#,
+        "run-loop-nests": #"""
+<section id="loop-nests">
+<h2>Loop nests<a class="self" href="#loop-nests" aria-label="Link to this section">#</a></h2>
+<p>Each add category as it runs on the KPU under <strong>{{chosenPolicy}}</strong> fusion, from its first add with the real sizes: loop order, the tile sizes at L3, L2 and L1, where each operand lives, and what the fusion policies change.</p>
+{{#loopNests}}
+<h3 id="loop-{{id}}">{{title}}</h3>
+<pre><code>{{code}}</code></pre>
+<p>{{operands}}</p>
+<p>By policy: {{fusion}}</p>
+{{/loopNests}}
 </section>
 
-<section id="fusion">
-<h2>Fusion what-if<a class="self" href="#fusion" aria-label="Link to this section">#</a></h2>
-<p><code>none</code>: every op reads its inputs from and writes its output to DRAM. <code>vector-engine</code>: bias adds and activations ride the matmul's drain. <code>epilogue</code>: also the residual add and the LayerNorm after it, the skip tensor read from L3. MACs are the same under all three; only movement and time change.</p>
-<div class="scroll">
-<table id="fusion-table">
-<thead><tr><th>Category</th>{{#policyNames}}<th class="num">{{.}}: energy</th><th class="num">latency</th><th class="num">DRAM</th>{{/policyNames}}{{#otherPolicyNames}}<th class="num">energy vs {{.}}</th>{{/otherPolicyNames}}</tr></thead>
-<tbody>
-{{#policyRows}}
-<tr><td>{{title}}</td>{{#cells}}<td class="num{{#isChosen}} chosen{{/isChosen}}">{{energy}}</td><td class="num{{#isChosen}} chosen{{/isChosen}}">{{latency}}</td><td class="num{{#isChosen}} chosen{{/isChosen}}">{{dram}}</td>{{/cells}}{{#deltas}}<td class="num">{{.}}</td>{{/deltas}}</tr>
-{{/policyRows}}
-</tbody>
-</table>
-</div>
-<p>The shaded columns are the chosen policy, <strong>{{chosenPolicy}}</strong>; the last columns give its energy relative to each of the others.</p>
-<p>{{vanishing}}</p>
-</section>
-{{/kpu}}
-
+"""#,
+        "run-model": #"""
 <section id="model">
 <h2>Model<a class="self" href="#model" aria-label="Link to this section">#</a></h2>
 <dl class="facts">
@@ -166,96 +230,8 @@ enum BundledTemplates {
 </table>
 </section>
 
-<section id="why">
-<h2>Why BERT has so many adds<a class="self" href="#why" aria-label="Link to this section">#</a></h2>
-<ul class="groups">
-{{#groups}}
-<li id="group-{{id}}"><strong>{{title}}</strong> ({{count}}). {{explanation}}</li>
-{{/groups}}
-</ul>
-</section>
-
-<section id="categories">
-<h2>Adds by category<a class="self" href="#categories" aria-label="Link to this section">#</a></h2>
-<p>Every Add in the graph has exactly one category, found from the graph's structure (producers, consumers, shapes, parameters), not from names. Adds inside fused operators (onnxruntime's SkipLayerNormalization, Attention, BiasGelu, a Gemm's bias) count too; the explicit column counts Add nodes only.
-Least bytes: each input read once and the output written once, the floor any mapping onto hardware starts from.</p>
-<table id="category-table">
-<thead><tr><th>Category</th><th class="num">Adds</th><th class="num">Explicit Add nodes</th><th class="num">Elements</th><th class="num">FLOPs</th><th class="num">Least bytes</th><th class="num">Share of add bytes</th></tr></thead>
-<tbody>
-{{#categoryRows}}
-<tr id="category-{{id}}"><td><span class="swatch" style="background: {{color}}"></span>{{title}} <code>{{id}}</code></td><td class="num">{{count}}</td><td class="num">{{explicit}}</td><td class="num">{{elements}}</td><td class="num">{{flops}}</td><td class="num" title="{{bytesExact}} bytes">{{bytes}}</td><td class="num">{{share}}</td></tr>
-{{/categoryRows}}
-</tbody>
-<tfoot><tr><td>All adds</td><td class="num">{{totalCount}}</td><td class="num"></td><td class="num">{{totalElements}}</td><td class="num">{{totalFLOPs}}</td><td class="num" title="{{totalBytesExact}} bytes">{{totalBytes}}</td><td class="num">100.0 %</td></tr></tfoot>
-</table>
-{{#hasAbsentCategories}}<p>None in this graph: {{absentCategories}}.</p>{{/hasAbsentCategories}}
-<figure>
-{{#chart}}{{> bar-chart}}{{/chart}}
-<figcaption>Least bytes moved by each category's adds. Hover a bar for its count, bytes and FLOPs.</figcaption>
-</figure>
-<dl>
-{{#categoryRows}}
-<dt><span class="swatch" style="background: {{color}}"></span>{{title}}</dt><dd>{{explanation}}</dd>
-{{/categoryRows}}
-</dl>
-</section>
-
-{{#hasDecompositions}}
-<section id="decompositions">
-<h2>Written-out ops against fused ones<a class="self" href="#decompositions" aria-label="Link to this section">#</a></h2>
-<p>This graph spells some LayerNorms or GELUs out as primitive ops (their adds are the LayerNorm and activation categories). Each row sums every instance's primitive ops under the chosen policy, against the same number of fused ops of the same shapes, each evaluated alone on this KPU.</p>
-<table id="decomposition-table">
-<thead><tr><th>Op</th><th class="num">Instances</th><th class="num">Primitive ops</th><th class="num">Energy, written out</th><th class="num">Energy, fused</th><th class="num">Latency, written out</th><th class="num">Latency, fused</th><th class="num">DRAM, written out</th><th class="num">DRAM, fused</th><th class="num">Energy ratio</th></tr></thead>
-<tbody>
-{{#decompositions}}
-<tr><td>{{kind}}</td><td class="num">{{instances}}</td><td class="num">{{ops}}</td><td class="num">{{decomposedEnergy}}</td><td class="num">{{fusedEnergy}}</td><td class="num">{{decomposedLatency}}</td><td class="num">{{fusedLatency}}</td><td class="num">{{decomposedDRAM}}</td><td class="num">{{fusedDRAM}}</td><td class="num">{{ratio}}</td></tr>
-{{/decompositions}}
-</tbody>
-</table>
-</section>
-{{/hasDecompositions}}
-
-<section id="every-add">
-<h2>Every add<a class="self" href="#every-add" aria-label="Link to this section">#</a></h2>
-<details>
-<summary>{{addCount}} adds in graph order</summary>
-<table id="add-table">
-<thead><tr><th>Op</th><th>Category</th><th>Fused in</th><th>Shape</th><th>Type</th><th class="num">Elements</th><th class="num">Least bytes</th></tr></thead>
-<tbody>
-{{{addRowsHTML}}}
-</tbody>
-</table>
-</details>
-</section>
-
-{{#kpu}}
-<section id="loop-nests">
-<h2>Loop nests<a class="self" href="#loop-nests" aria-label="Link to this section">#</a></h2>
-<p>Each add category as it runs on the KPU under <strong>{{chosenPolicy}}</strong> fusion, from its first add with the real sizes: loop order, the tile sizes at L3, L2 and L1, where each operand lives, and what the fusion policies change.</p>
-{{#loopNests}}
-<h3 id="loop-{{id}}">{{title}}</h3>
-<pre><code>{{code}}</code></pre>
-<p>{{operands}}</p>
-<p>By policy: {{fusion}}</p>
-{{/loopNests}}
-</section>
-
-<section id="every-operator">
-<h2>Every operator<a class="self" href="#every-operator" aria-label="Link to this section">#</a></h2>
-<details>
-<summary>{{operatorCount}} operators under {{chosenPolicy}} fusion, in graph order</summary>
-<div class="scroll">
-<table id="operator-table">
-<thead><tr><th>Op</th><th>Kind</th><th>Add category</th><th>Shape</th><th class="num">MACs</th><th class="num">DRAM B</th><th class="num">L3 B</th><th class="num">L2 B</th><th class="num">L1 B</th><th class="num">Cycles</th><th class="num">Energy</th><th class="num">Latency</th><th>Mapping</th></tr></thead>
-<tbody>
-{{{operatorRowsHTML}}}
-</tbody>
-</table>
-</div>
-</details>
-</section>
-{{/kpu}}
-
+"""#,
+        "run-provenance": #"""
 <section id="provenance">
 <h2>Provenance<a class="self" href="#provenance" aria-label="Link to this section">#</a></h2>
 <table id="provenance-table">
@@ -268,6 +244,82 @@ Least bytes: each input read once and the output written once, the floor any map
 {{#hasNotes}}<ul class="notes">{{#notes}}<li>{{.}}</li>{{/notes}}</ul>{{/hasNotes}}
 {{#hasJSON}}<p>Every figure on this page is in <a href="report.json">report.json</a>, with one record per add{{#kpu}}; the KPU schedule's busy intervals are in <a href="schedule.json">schedule.json</a>{{/kpu}}. Spreadsheet-ready: <a href="adds.csv">adds.csv</a> (a row per add){{#kpu}} and <a href="ops.csv">ops.csv</a> (a row per operator, with its mapping){{/kpu}}.</p>{{/hasJSON}}
 </section>
+
+"""#,
+        "run-why": #"""
+<section id="why">
+<h2>Why BERT has so many adds<a class="self" href="#why" aria-label="Link to this section">#</a></h2>
+<ul class="groups">
+{{#groups}}
+<li id="group-{{id}}"><strong>{{title}}</strong> ({{count}}). {{explanation}}</li>
+{{/groups}}
+</ul>
+</section>
+
+"""#,
+        "run": #"""
+<!DOCTYPE html>
+<html xmlns="http://www.w3.org/1999/xhtml" lang="en" xml:lang="en">
+<head>
+<meta charset="utf-8"/>
+<meta name="viewport" content="width=device-width, initial-scale=1"/>
+<meta name="generator" content="generate-report {{toolVersion}}"/>
+<title>{{pageTitle}}</title>
+{{> style}}
+</head>
+<body>
+<header id="top">
+<p class="subtitle"><a href="../index.html">All runs</a></p>
+<h1>{{heading}}</h1>
+<p class="subtitle">{{subtitle}}</p>
+<nav class="toc" aria-label="Sections">
+{{#kpu}}<a href="#headline">Headline</a>
+<a href="#hardware">Hardware</a>
+<a href="#kpu-costs">Adds on the KPU</a>
+<a href="#gantt">Schedule</a>
+<a href="#fusion">Fusion what-if</a>
+{{/kpu}}<a href="#model">Model</a>
+<a href="#why">Why so many adds</a>
+<a href="#categories">Adds by category</a>
+<a href="#every-add">Every add</a>
+{{#kpu}}<a href="#loop-nests">Loop nests</a>
+<a href="#every-operator">Every operator</a>
+{{/kpu}}
+<a href="#provenance">Provenance</a>
+</nav>
+</header>
+<main>
+{{#kpu}}
+{{> run-headline}}
+
+{{> run-hardware}}
+
+{{> run-kpu-costs}}
+
+{{> run-gantt}}
+
+{{> run-fusion}}
+{{/kpu}}
+
+{{> run-model}}
+
+{{> run-why}}
+
+{{> run-categories}}
+
+{{#hasDecompositions}}
+{{> run-decompositions}}
+{{/hasDecompositions}}
+
+{{> run-every-add}}
+
+{{#kpu}}
+{{> run-loop-nests}}
+
+{{> run-every-operator}}
+{{/kpu}}
+
+{{> run-provenance}}
 </main>
 <footer>Generated {{#date}}on {{date}} {{/date}}by generate-report {{toolVersion}}. No scripts, no network requests: this page is complete as it is.</footer>
 </body>

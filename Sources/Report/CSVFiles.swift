@@ -49,21 +49,40 @@ extension RunReport {
 /// the tool never start with those characters except negative ones, which it does not produce.
 enum CSV {
     static func encode(_ rows: [[String]]) -> Data {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(rows.count * 160)
         for row in rows {
-            out += row.map(cell).joined(separator: ",")
-            out += "\r\n"
+            for (column, text) in row.enumerated() {
+                if column > 0 { out.append(UInt8(ascii: ",")) }
+                appendCell(text, to: &out)
+            }
+            out += [0x0D, 0x0A]
         }
-        return Data(out.utf8)
+        return Data(out)
     }
 
     static func cell(_ raw: String) -> String {
-        var text = raw
-        if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { text = "'" + text }
-        if text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        var out: [UInt8] = []
+        appendCell(raw, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Works on UTF-8 bytes: ops.csv has thousands of cells.
+    static func appendCell(_ raw: String, to out: inout [UInt8]) {
+        let utf8 = raw.utf8
+        let formula = utf8.first.map { [UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 0x09, 0x0D].contains($0) } ?? false
+        let quoted = utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }
+        if quoted { out.append(UInt8(ascii: "\"")) }
+        if formula { out.append(UInt8(ascii: "'")) }
+        if quoted {
+            for byte in utf8 {
+                out.append(byte)
+                if byte == UInt8(ascii: "\"") { out.append(byte) }
+            }
+            out.append(UInt8(ascii: "\""))
+        } else {
+            out += utf8
         }
-        return text
     }
 
     /// `1x128x768`: plain ASCII, no comma to quote.

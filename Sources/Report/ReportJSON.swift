@@ -251,75 +251,61 @@ extension RunReport {
     /// thousand events stay small and quick to write and to load into a notebook or a trace viewer.
     public func scheduleData() throws -> Data? {
         guard let kpu else { return nil }
-        struct Lane: Encodable { var id: String; var units: Int; var note: String }
-        struct Events: Encodable {
-            var lane: [String] = [], stage: [String] = [], op: [Int] = [], chunk: [Int] = []
-            var startPs: [Int64] = [], endPs: [Int64] = [], bytes: [Int] = []
-            enum CodingKeys: String, CodingKey {
-                case lane, stage, op, chunk, startPs = "start_ps", endPs = "end_ps", bytes
-            }
-        }
-        struct Document: Encodable {
-            var timeUnit = "ps"
-            var makespanPs: Int64
-            var fusion: String
-            var lanes: [Lane]
-            /// Op paths; `events.op` and `op_category` index into it.
-            var ops: [String]
-            /// The add category of each op in `ops`, or null for ops that are not adds.
-            var opCategory: [String?]
-            var events: Events
-            enum CodingKeys: String, CodingKey {
-                case timeUnit = "time_unit", makespanPs = "makespan_ps", fusion, lanes, ops, opCategory = "op_category", events
-            }
-            func encode(to encoder: Encoder) throws {
-                var c = encoder.container(keyedBy: CodingKeys.self)
-                try c.encode(timeUnit, forKey: .timeUnit)
-                try c.encode(makespanPs, forKey: .makespanPs)
-                try c.encode(fusion, forKey: .fusion)
-                try c.encode(lanes, forKey: .lanes)
-                try c.encode(ops, forKey: .ops)
-                try c.encode(opCategory, forKey: .opCategory)
-                try c.encode(events, forKey: .events)
-            }
-        }
         let hw = kpu.hardware
         // Only ops that own events are listed, in first-event order.
         var opSlot: [Int: Int] = [:]
-        var ops: [String] = [], categories: [String?] = []
-        var events = Events()
+        var ops: [Int] = []
+        var slots: [Int] = []
+        slots.reserveCapacity(kpu.chosen.events.count)
         for event in kpu.chosen.events {
-            let slot: Int
             if let known = opSlot[event.opIndex] {
-                slot = known
+                slots.append(known)
             } else {
-                slot = ops.count
-                opSlot[event.opIndex] = slot
-                ops.append(kpu.opPaths[event.opIndex])
-                categories.append(kpu.categoryOfOp[event.opIndex]?.id)
+                opSlot[event.opIndex] = ops.count
+                slots.append(ops.count)
+                ops.append(event.opIndex)
             }
-            events.lane.append(event.lane.rawValue)
-            events.stage.append(event.stage.rawValue)
-            events.op.append(slot)
-            events.chunk.append(event.chunk)
-            events.startPs.append(event.startPicoseconds)
-            events.endPs.append(event.endPicoseconds)
-            events.bytes.append(event.bytes)
         }
-        let document = Document(
-            makespanPs: kpu.chosen.makespanPicoseconds, fusion: kpu.chosen.fusion.rawValue,
-            lanes: [
-                Lane(id: "dma", units: hw.dma.count, note: "transfers are striped across all channels, so each channel carries the same interval"),
-                Lane(id: "block_movers", units: hw.blockMovers.count, note: "L3 to L2"),
-                Lane(id: "streamers", units: hw.streamers.count, note: "L2 to L1 and the drain back"),
-                Lane(id: "compute", units: hw.tileClasses.filter { $0.macsPerClock(options.precision) != nil }.reduce(0) { $0 + $1.count }, note: "tiles that run \(options.precision.rawValue)"),
-                Lane(id: "vector_engine", units: hw.vectorEngines, note: "one per tile on the drain path"),
-            ],
-            ops: ops, opCategory: categories, events: events
-        )
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var data = try encoder.encode(document)
+        let lanes: [(id: String, units: Int, note: String)] = [
+            ("dma", hw.dma.count, "transfers are striped across all channels, so each channel carries the same interval"),
+            ("block_movers", hw.blockMovers.count, "L3 to L2"),
+            ("streamers", hw.streamers.count, "L2 to L1 and the drain back"),
+            ("compute", hw.tileClasses.filter { $0.macsPerClock(options.precision) != nil }.reduce(0) { $0 + $1.count }, "tiles that run \(options.precision.rawValue)"),
+            ("vector_engine", hw.vectorEngines, "one per tile on the drain path"),
+        ]
+        let events = kpu.chosen.events
+        // Keys in sorted order, as the file has always been written.
+        let json = JSONWriter(capacity: 64 * events.count + 4096)
+        json.object {
+            json.field("events") {
+                json.object {
+                    json.field("bytes") { json.array(events) { json.int($0.bytes) } }
+                    json.field("chunk") { json.array(events) { json.int($0.chunk) } }
+                    json.field("end_ps") { json.array(events) { json.int($0.endPicoseconds) } }
+                    json.field("lane") { json.array(events) { json.string($0.lane.rawValue) } }
+                    json.field("op") { json.array(slots) { json.int($0) } }
+                    json.field("stage") { json.array(events) { json.string($0.stage.rawValue) } }
+                    json.field("start_ps") { json.array(events) { json.int($0.startPicoseconds) } }
+                }
+            }
+            json.field("fusion") { json.string(kpu.chosen.fusion.rawValue) }
+            json.field("lanes") {
+                json.array(lanes) { lane in
+                    json.object {
+                        json.field("id") { json.string(lane.id) }
+                        json.field("note") { json.string(lane.note) }
+                        json.field("units") { json.int(lane.units) }
+                    }
+                }
+            }
+            json.field("makespan_ps") { json.int(kpu.chosen.makespanPicoseconds) }
+            // The add category of each op in `ops`, or null for ops that are not adds.
+            json.field("op_category") { json.array(ops) { json.optionalString(kpu.categoryOfOp[$0]?.id) } }
+            // Op paths; `events.op` and `op_category` index into it.
+            json.field("ops") { json.array(ops) { json.string(kpu.opPaths[$0]) } }
+            json.field("time_unit") { json.string("ps") }
+        }
+        var data = Data(json.bytes)
         data.append(UInt8(ascii: "\n"))
         return data
     }

@@ -33,6 +33,11 @@ public struct RunDescriptor: Sendable, Hashable {
         public static let defaultEnergyTable = "kpu-16nm"
     }
 
+    /// The same run on other hardware.
+    public func with(hardware: HardwareChoice) -> RunDescriptor {
+        RunDescriptor(source: source, config: config, options: options, hardware: hardware)
+    }
+
     public let source: ModelSource
     public let config: BertConfig
     public let options: BertGraphOptions

@@ -50,7 +50,7 @@ public struct SiteWriter: Sendable {
                 switch name {
                 case "index.html":
                     guard format.writesHTML else { return .success([]) }
-                    let page = try templates.render(RunPage(report: report, hasJSON: format.writesJSON), template: "run")
+                    let page = try templates.render(ReflectedView(RunPage(report: report, hasJSON: format.writesJSON)), template: "run")
                     try Self.validate(page, file: pagePath)
                     data = Data(page.utf8)
                 case _ where !format.writesJSON: data = nil
@@ -94,7 +94,7 @@ public struct SiteWriter: Sendable {
             var runs = existingRuns().filter { $0.runID != report.runID }
             runs.append((report.runID, report.document, true))
             do {
-                let page = try templates.render(SiteIndexPage(runs: runs), template: "site-index")
+                let page = try templates.render(ReflectedView(SiteIndexPage(runs: runs)), template: "site-index")
                 try Self.validate(page, file: "\(root.path)/index.html")
                 indexPage = page
             } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import KPUModel
 import Mustache
 
 /// The Mustache templates pages are rendered from, loaded from a folder of `*.mustache` files
@@ -10,7 +11,9 @@ import Mustache
 public struct Templates: Sendable {
     public let directory: URL
     let library: MustacheLibrary
-    static let required = ["run", "site-index", "style", "bar-chart", "cost-cells"]
+    /// Every template the pages use: those built into the binary. A folder given with
+    /// --templates must hold all of them, since Mustache renders a missing partial as nothing.
+    static var required: [String] { BundledTemplates.files.keys.sorted() }
 
     public init(directory: URL) throws(ReportError) {
         self.directory = directory
@@ -38,15 +41,19 @@ public struct Templates: Sendable {
     }
 
     private static func library(_ texts: [String: String], directory: URL) throws(ReportError) -> MustacheLibrary {
-        var library = MustacheLibrary()
-        for name in required {
-            guard let text = texts[name] else { throw ReportError("\(directory.path)/\(name).mustache: missing") }
+        let names = required
+        for name in names where texts[name] == nil { throw ReportError("\(directory.path)/\(name).mustache: missing") }
+        // The parser's cost grows faster than the template's length (it counts characters from
+        // the current position on each step), so pages are split into partials, parsed side by side.
+        let parsed: [Result<MustacheTemplate, ReportError>] = names.concurrentMap { name in
             do {
-                try library.register(text, named: name)
+                return .success(try MustacheTemplate(string: texts[name]!))
             } catch {
-                throw ReportError("\(directory.path)/\(name).mustache: \(describe(error)); fix the template")
+                return .failure(ReportError("\(directory.path)/\(name).mustache: \(describe(error)); fix the template"))
             }
         }
+        var library = MustacheLibrary()
+        for (name, template) in zip(names, parsed) { library.register(try template.get(), named: name) }
         return library
     }
 

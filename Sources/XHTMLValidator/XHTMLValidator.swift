@@ -49,25 +49,15 @@ public enum XHTMLValidator {
     }
 }
 
-/// Runs the XPath rules over a parsed document.
+/// Runs the structural rules over a parsed document.
 private struct RuleChecker {
     let document: xmlDocPtr
     let file: String
 
     func run() -> [ValidationIssue] {
-        guard let xpath = xmlXPathNewContext(document) else { return [] }
-        defer { xmlXPathFreeContext(xpath) }
         var issues: [ValidationIssue] = []
         func report(_ node: xmlNodePtr, _ rule: String, _ message: String) {
             issues.append(ValidationIssue(file: file, line: Self.line(of: node), column: 1, rule: rule, message: message))
-        }
-        func each(_ expression: String, _ body: (xmlNodePtr) -> Void) {
-            guard let result = xmlXPathEvalExpression(expression, xpath) else { return }
-            defer { xmlXPathFreeObject(result) }
-            guard let set = result.pointee.nodesetval, set.pointee.nodeNr > 0 else { return }
-            for index in 0..<Int(set.pointee.nodeNr) {
-                if let node = set.pointee.nodeTab[index] { body(node) }
-            }
         }
 
         if let root = xmlDocGetRootElement(document) {
@@ -76,63 +66,69 @@ private struct RuleChecker {
             }
         }
 
-        each("//*[local-name()='svg' and namespace-uri()='\(XHTMLValidator.svgNamespace)' and not(ancestor::*[local-name()='svg'])]") { node in
-            let hasTitle = Self.children(of: node).contains { Self.name(of: $0) == "title" }
-            if Self.attribute("role", of: node) != "img" || !hasTitle {
-                report(node, "chart-accessibility", "a chart needs role=\"img\" and a <title> as its first child")
-            }
-        }
-
-        // The per-element and per-attribute rules run in one walk of the tree: a chart-heavy page
-        // has tens of thousands of attributes, and one XPath query per rule would visit each of
-        // them several times.
+        // Every rule runs in one walk of the tree: a chart-heavy page has
+        // tens of thousands of elements and attributes, and one XPath query per rule would visit
+        // each of them several times. Names are compared as C strings, without making Swift
+        // strings, for the same reason.
         var ids: [String: Int] = [:]
         var fragmentLinks: [(xmlNodePtr, String)] = []
-        var stack: [xmlNodePtr] = []
-        if let root = xmlDocGetRootElement(document) { stack.append(root) }
-        while let node = stack.popLast() {
+        // Each node with whether it sits inside an <svg> (whatever that svg's namespace).
+        var stack: [(node: xmlNodePtr, insideSVG: Bool)] = []
+        if let root = xmlDocGetRootElement(document) { stack.append((root, false)) }
+        var children: [xmlNodePtr] = []
+        while let (node, insideSVG) = stack.popLast() {
+            let isSVGRoot = !insideSVG && Self.named(node, "svg")
             // Children go on the stack last-first, so the walk is in document order.
-            stack.append(contentsOf: Self.children(of: node).reversed())
-            let name = Self.name(of: node)
-            let namespace = Self.namespace(of: node)
-            if Self.svgElements.contains(name) && namespace != XHTMLValidator.svgNamespace
-                && (name == "svg" || Self.hasSVGAncestor(node)) {
-                report(node, "svg-namespace", "<\(name)> is not in the SVG namespace \(XHTMLValidator.svgNamespace)")
+            children.removeAll(keepingCapacity: true)
+            var child = node.pointee.children
+            while let current = child {
+                if current.pointee.type == XML_ELEMENT_NODE { children.append(current) }
+                child = current.pointee.next
             }
-            if name == "script" {
+            for current in children.reversed() { stack.append((current, insideSVG || isSVGRoot)) }
+
+            let inSVGNamespace = Self.inNamespace(node, Self.svgNamespaceC)
+            if (insideSVG || isSVGRoot) && !inSVGNamespace && Self.svgElements.contains(where: { Self.named(node, $0) }) {
+                report(node, "svg-namespace", "<\(Self.name(of: node))> is not in the SVG namespace \(XHTMLValidator.svgNamespace)")
+            }
+            if isSVGRoot && inSVGNamespace {
+                let hasTitle = children.contains { Self.named($0, "title") }
+                if Self.attribute("role", of: node) != "img" || !hasTitle {
+                    report(node, "chart-accessibility", "a chart needs role=\"img\" and a <title> as its first child")
+                }
+            }
+            if Self.named(node, "script") {
                 report(node, "no-script", "reports carry no scripts; everything must be readable without JavaScript")
             }
             var hasAlt = false
             var attribute = node.pointee.properties
             while let current = attribute {
                 defer { attribute = current.pointee.next }
-                let attributeName = current.pointee.name.map { String(cString: $0) } ?? ""
+                guard let rawName = current.pointee.name else { continue }
                 let asNode = UnsafeMutableRawPointer(current).assumingMemoryBound(to: xmlNode.self)
-                switch attributeName {
-                case "id":
+                if Self.equal(rawName, "id") {
                     let value = Self.content(of: asNode)
                     if let first = ids[value] {
                         report(node, "unique-ids", "id \"\(value)\" is already used on line \(first)")
                     } else {
                         ids[value] = Self.line(of: node)
                     }
-                case "href":
+                } else if Self.equal(rawName, "href") {
                     let value = Self.content(of: asNode)
                     if value.hasPrefix("#") { fragmentLinks.append((node, value)) }
-                    if name == "link" { checkNetwork(node, attributeName, value) }
-                case "alt":
+                    if Self.named(node, "link") { checkNetwork(node, "href", value) }
+                } else if Self.equal(rawName, "alt") {
                     hasAlt = true
-                case "src":
-                    checkNetwork(node, attributeName, Self.content(of: asNode))
-                case "data" where name == "object":
-                    checkNetwork(node, attributeName, Self.content(of: asNode))
-                default:
-                    if attributeName.lowercased().hasPrefix("on") {
-                        report(node, "no-script", "event handler attribute \(attributeName) is not allowed")
-                    }
+                } else if Self.equal(rawName, "src") || (Self.equal(rawName, "data") && Self.named(node, "object")) {
+                    checkNetwork(node, String(cString: rawName), Self.content(of: asNode))
+                } else if (rawName[0] | 0x20) == UInt8(ascii: "o") && (rawName[1] | 0x20) == UInt8(ascii: "n") {
+                    report(node, "no-script", "event handler attribute \(String(cString: rawName)) is not allowed")
                 }
             }
-            if name == "img" && !hasAlt {
+            if Self.named(node, "table") && !Self.hasDataCell(node) {
+                report(node, "empty-table", "a table without data cells; leave the table out or say why it is empty")
+            }
+            if Self.named(node, "img") && !hasAlt {
                 report(node, "img-alt", "<img> needs an alt attribute")
             }
         }
@@ -148,22 +144,44 @@ private struct RuleChecker {
                 report(node, "no-network", "\(attribute)=\"\(value.prefix(80))\" would fetch from the network; inline it")
             }
         }
-        each("//*[local-name()='table'][not(.//*[local-name()='td'])]") { node in
-            report(node, "empty-table", "a table without data cells; leave the table out or say why it is empty")
-        }
         return issues
     }
 
-    static let svgElements: Set<String> = ["svg", "g", "rect", "line", "path", "circle", "polyline", "polygon", "text", "tspan", "title", "desc", "defs", "use"]
+    static let svgElements: [StaticString] = ["svg", "g", "rect", "line", "path", "circle", "polyline", "polygon", "text", "tspan", "title", "desc", "defs", "use"]
+    static let svgNamespaceC: StaticString = "http://www.w3.org/2000/svg"
 
-    /// True inside an `<svg>` element (whatever its namespace): `title` and `text` are SVG only there.
-    static func hasSVGAncestor(_ node: xmlNodePtr) -> Bool {
-        var parent = node.pointee.parent
-        while let current = parent, current.pointee.type == XML_ELEMENT_NODE {
-            if name(of: current) == "svg" { return true }
-            parent = current.pointee.parent
+    /// Compares a libxml2 name with a literal, byte for byte.
+    static func equal(_ raw: UnsafePointer<xmlChar>, _ literal: StaticString) -> Bool {
+        literal.withUTF8Buffer { expected in
+            for (offset, byte) in expected.enumerated() where raw[offset] != byte { return false }
+            return raw[expected.count] == 0
+        }
+    }
+
+    /// Whether a `<td>` sits anywhere below `node`; stops at the first one.
+    static func hasDataCell(_ node: xmlNodePtr) -> Bool {
+        var stack: [xmlNodePtr] = [node]
+        while let current = stack.popLast() {
+            var child = current.pointee.children
+            while let element = child {
+                if element.pointee.type == XML_ELEMENT_NODE {
+                    if named(element, "td") { return true }
+                    stack.append(element)
+                }
+                child = element.pointee.next
+            }
         }
         return false
+    }
+
+    static func named(_ node: xmlNodePtr, _ literal: StaticString) -> Bool {
+        guard let name = node.pointee.name else { return false }
+        return equal(name, literal)
+    }
+
+    static func inNamespace(_ node: xmlNodePtr, _ uri: StaticString) -> Bool {
+        guard let href = node.pointee.ns?.pointee.href else { return false }
+        return equal(href, uri)
     }
 
     static func name(of node: xmlNodePtr) -> String {

@@ -245,3 +245,41 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
         }
     }
 }
+
+@Suite struct YAMLValuesTests {
+    struct Sample: Decodable, Equatable {
+        var count: Int
+        var hex: Int
+        var ratio: Double
+        var flag: Bool
+        var name: String
+        var quoted: String
+        var missing: Int?
+        var list: [Double]
+    }
+
+    @Test func scalarsKeepTheirYAMLMeaning() throws {
+        let text = """
+        count: 1_024
+        hex: 0x10
+        ratio: 2.5e-1
+        flag: yes
+        name: "kpu \\"t256\\""
+        quoted: "16"
+        missing: null
+        list: [1, 2.5, 3]
+        """
+        let sample = try YAMLValues.decode(Sample.self, from: text)
+        #expect(sample == Sample(count: 1024, hex: 16, ratio: 0.25, flag: true, name: "kpu \"t256\"", quoted: "16", missing: nil, list: [1, 2.5, 3]))
+    }
+
+    @Test func aWrongTypeIsReportedWithItsPath() throws {
+        #expect(throws: HardwareError(file: "x.yaml", place: "list[1]", message: "has the wrong type; expected a number")) {
+            do {
+                _ = try YAMLValues.decode(Sample.self, from: "count: 1\nhex: 2\nratio: 1\nflag: no\nname: a\nquoted: b\nlist: [1, fast]\n")
+            } catch {
+                throw HardwareError.from(error, file: "x.yaml")
+            }
+        }
+    }
+}

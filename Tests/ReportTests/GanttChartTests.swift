@@ -93,7 +93,11 @@ import XHTMLValidator
         let events = try #require(root["traceEvents"] as? [[String: Any]])
         let slices = events.filter { $0["ph"] as? String == "X" }
         let threads = events.filter { $0["ph"] as? String == "M" && $0["name"] as? String == "thread_name" }
-        #expect(threads.count == 5)
+        // One thread per DMA channel, then block movers, streamers, compute and vector engines.
+        let channels = report.kpu!.hardware.dma.count
+        #expect(channels == 16)
+        #expect(threads.count == channels + 4)
+        #expect(threads.filter { (($0["args"] as? [String: Any])?["name"] as? String ?? "").hasPrefix("DMA channel") }.count == channels)
         let named = Set(threads.compactMap { $0["tid"] as? Int })
         #expect(slices.allSatisfy { named.contains($0["tid"] as? Int ?? -1) })
         // ts and dur in microseconds: the last slice ends at the makespan.
@@ -102,5 +106,23 @@ import XHTMLValidator
         // Bytes are kept: the slices carry every byte the chunk-level schedule moves.
         let sliceBytes = slices.reduce(0) { $0 + (($1["args"] as? [String: Any])?["bytes"] as? Int ?? 0) }
         #expect(sliceBytes == report.kpu!.chosen.events.reduce(0) { $0 + $1.bytes })
+    }
+}
+
+@Suite struct JSONWriterTests {
+    @Test func escapesWhatJSONAndJavaScriptNeedAndRoundTrips() throws {
+        let hostile = "a\"b\\c\nd\te\u{01}f\u{2028}g\u{2029}h</script>é"
+        let json = JSONWriter()
+        json.object {
+            json.field("s") { json.string(hostile) }
+            json.field("n") { json.array([1, -2, 3]) { json.int($0) } }
+            json.field("d") { json.double(0.25) }
+            json.field("inf") { json.double(.infinity) }
+            json.field("none") { json.optionalString(nil) }
+        }
+        let text = String(decoding: json.bytes, as: UTF8.self)
+        #expect(text == #"{"s":"a\"b\\c\nd\te\u0001f\u2028g\u2029h</script>é","n":[1,-2,3],"d":0.25,"inf":null,"none":null}"#)
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(json.bytes)) as? [String: Any])
+        #expect(root["s"] as? String == hostile)
     }
 }

@@ -246,7 +246,17 @@ func temporaryFolder() throws -> URL {
             _ = try Templates(directory: empty)
             Issue.record("an empty templates folder was accepted")
         } catch {
-            #expect(error.description.hasPrefix(empty.appendingPathComponent("run.mustache").path))
+            // The first required template in name order.
+            #expect(error.description.hasPrefix(empty.appendingPathComponent("bar-chart.mustache").path))
+        }
+        // A folder lacking one section partial is refused too: Mustache would render it as nothing.
+        let partial = try temporaryFolder()
+        for (name, text) in BundledTemplates.files where name != "run-gantt" {
+            try text.write(to: partial.appendingPathComponent("\(name).mustache"), atomically: true, encoding: .utf8)
+        }
+        #expect(throws: ReportError.self) { try Templates(directory: partial) }
+        do { _ = try Templates(directory: partial) } catch {
+            #expect(error.description.hasPrefix(partial.appendingPathComponent("run-gantt.mustache").path))
         }
     }
 }

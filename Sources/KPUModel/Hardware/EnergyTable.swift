@@ -41,7 +41,7 @@ public struct EnergyTable: Sendable, Hashable {
         let file = "data/energy-tables.yaml"
         let tables: [String: EnergyTableFile]
         do {
-            tables = try YAMLDecoder().decode([String: EnergyTableFile].self, from: BuiltInData.files["energy-tables.yaml"] ?? "")
+            tables = try YAMLValues.decode([String: EnergyTableFile].self, from: BuiltInData.files["energy-tables.yaml"] ?? "")
         } catch {
             throw HardwareError.from(error, file: file)
         }

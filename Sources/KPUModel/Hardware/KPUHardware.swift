@@ -119,7 +119,7 @@ public struct KPUHardware: Sendable, Hashable {
     static func parse(_ text: String, file: String, profile requested: String?) throws(HardwareError) -> KPUHardware {
         let product: ComputeProductFile
         do {
-            product = try YAMLDecoder().decode(ComputeProductFile.self, from: text)
+            product = try YAMLValues.decode(ComputeProductFile.self, from: text)
         } catch {
             throw HardwareError.from(error, file: file)
         }
@@ -199,7 +199,7 @@ enum EngineTable {
         let file = "data/kpu-engines.yaml"
         let entries: [String: EngineFile.Entry]
         do {
-            entries = try YAMLDecoder().decode([String: EngineFile.Entry].self, from: BuiltInData.files["kpu-engines.yaml"] ?? "")
+            entries = try YAMLValues.decode([String: EngineFile.Entry].self, from: BuiltInData.files["kpu-engines.yaml"] ?? "")
         } catch {
             throw HardwareError.from(error, file: file)
         }

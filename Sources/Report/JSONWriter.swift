@@ -1,0 +1,133 @@
+/// A streaming JSON writer for the large machine-written files (`schedule.json`, `trace.json`).
+///
+/// Why not JSONEncoder: those files hold thousands of events, and Foundation's encoder boxes every
+/// value through a generic container, which took 15–25 ms per file for bert-base, a third of the
+/// whole report's budget. This writes UTF-8 bytes straight into one buffer. The caller writes
+/// keys in a fixed order, so output is byte-identical for identical inputs.
+///
+/// A class, so the closures that write nested values can write into the same buffer.
+///
+/// ```swift
+/// let json = JSONWriter()
+/// json.object {
+///     json.field("time_unit") { json.string("ps") }
+///     json.field("op") { json.array([3, 4], json.int) }
+/// }
+/// ```
+final class JSONWriter {
+    // Unchecked: every value is an append to these two, and dynamic exclusivity checks on a
+    // class's properties cost more than the appends (they were most of trace.json's time).
+    // Nothing here runs concurrently or re-enters while an append is in progress.
+    @exclusivity(unchecked) private(set) var bytes: [UInt8] = []
+    /// Whether the next value in the current object or array needs a comma before it.
+    @exclusivity(unchecked) private var needsComma: [Bool] = []
+
+    init(capacity: Int = 1 << 16) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    func object(_ body: () -> Void) {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+        needsComma.append(false)
+        body()
+        needsComma.removeLast()
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    func array(_ body: () -> Void) {
+        separate()
+        bytes.append(UInt8(ascii: "["))
+        needsComma.append(false)
+        body()
+        needsComma.removeLast()
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// An array of values written by `element`.
+    func array<S: Sequence>(_ values: S, _ element: (S.Element) -> Void) {
+        array {
+            for value in values { element(value) }
+        }
+    }
+
+    /// `"name":` then the value `body` writes.
+    func field(_ name: String, _ body: () -> Void) {
+        separate()
+        writeString(name)
+        bytes.append(UInt8(ascii: ":"))
+        // The value that follows belongs to this key: no comma before it.
+        needsComma[needsComma.count - 1] = false
+        body()
+        needsComma[needsComma.count - 1] = true
+    }
+
+    func string(_ text: String) {
+        separate()
+        writeString(text)
+    }
+
+    func int<T: BinaryInteger>(_ value: T) {
+        separate()
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    /// A finite double in Swift's shortest round-trip form; NaN and infinities (which JSON
+    /// cannot hold) become null.
+    func double(_ value: Double) {
+        separate()
+        if value.isFinite {
+            bytes.append(contentsOf: value.description.utf8)
+        } else {
+            bytes.append(contentsOf: "null".utf8)
+        }
+    }
+
+    func null() {
+        separate()
+        bytes.append(contentsOf: "null".utf8)
+    }
+
+    func optionalString(_ text: String?) {
+        if let text { string(text) } else { null() }
+    }
+
+    private func separate() {
+        guard let last = needsComma.last else { return }
+        if last { bytes.append(UInt8(ascii: ",")) } else { needsComma[needsComma.count - 1] = true }
+    }
+
+    /// RFC 8259 string escaping on UTF-8 bytes. U+2028 and U+2029 are escaped too, so the file
+    /// is also safe to paste into JavaScript.
+    private func writeString(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0xE2 }) {
+            bytes.append(contentsOf: text.utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
+        let utf8 = Array(text.utf8)
+        var i = 0
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        while i < utf8.count {
+            let byte = utf8[i]
+            switch byte {
+            case UInt8(ascii: "\""): bytes += [0x5C, 0x22]
+            case UInt8(ascii: "\\"): bytes += [0x5C, 0x5C]
+            case 0x0A: bytes += [0x5C, UInt8(ascii: "n")]
+            case 0x0D: bytes += [0x5C, UInt8(ascii: "r")]
+            case 0x09: bytes += [0x5C, UInt8(ascii: "t")]
+            case 0x00..<0x20:
+                bytes += Array("\\u00".utf8)
+                bytes.append(hex[Int(byte >> 4)])
+                bytes.append(hex[Int(byte & 0xF)])
+            case 0xE2 where i + 2 < utf8.count && utf8[i + 1] == 0x80 && (utf8[i + 2] == 0xA8 || utf8[i + 2] == 0xA9):
+                bytes += Array((utf8[i + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
+                i += 2
+            default: bytes.append(byte)
+            }
+            i += 1
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}
