@@ -122,7 +122,7 @@ Least bytes: each input read once and the output written once, the floor any map
         "run-gantt": #"""
 <section id="gantt">
 <h2>Schedule on the KPU<a class="self" href="#gantt" aria-label="Link to this section">#</a></h2>
-<p>One row per resource: the DMA engines (transfers are striped across every channel, so each carries the same bars), the block movers (L3 → L2), the streamers (L2 → L1 and the drain back), the compute tiles and the vector engines. Each operator flows in up to four chunks, so loading one chunk overlaps computing the previous one. Hover a bar for its operator, stage, bytes and times; the axis gives time and KPU cycles. {{#hasJSON}}Every interval is also in schedule.json, and the schedule opens as a trace: go to ui.perfetto.dev, choose “Open trace file” and pick this run's <a href="trace.json">trace.json</a> (Perfetto reads it in the browser; nothing is uploaded).{{/hasJSON}}</p>
+<p>One row per resource: in the layer chart a thin row per DMA channel (a transfer is striped across every channel, so the channels share the same intervals, each moving its share of the bytes; the whole-model chart folds them into one row), the block movers (L3 → L2), the streamers (L2 → L1 and the drain back), the compute tiles and the vector engines. Each operator flows in up to four chunks, so loading one chunk overlaps computing the previous one. Hover a bar for its operator, stage, bytes and times; the axis gives time and KPU cycles. {{#hasJSON}}Every interval is also in schedule.json, and the schedule opens as a trace: go to ui.perfetto.dev, choose “Open trace file” and pick this run's <a href="trace.json">trace.json</a> (Perfetto reads it in the browser; nothing is uploaded).{{/hasJSON}}</p>
 {{#hasGanttLayer}}
 <figure>
 {{#ganttLayer}}{{{svg}}}{{/ganttLayer}}
@@ -410,6 +410,7 @@ svg.gantt { width: 100%; height: auto; color: var(--fg); }
 svg.gantt .grid { stroke: var(--grid); stroke-width: 1; }
 svg.gantt text { fill: currentColor; font-size: 11px; }
 svg.gantt text.tick { fill: var(--muted); font-size: 10px; }
+svg.gantt text.thin { font-size: 9px; }
 ul.legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .3rem 1.1rem; font-size: .85rem; }
 details summary { cursor: pointer; color: var(--accent); }
 div.scroll { overflow-x: auto; }

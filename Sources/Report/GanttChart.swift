@@ -5,8 +5,17 @@ import KPUModel
 /// by add category (neutral greys for matmuls and everything else), a time axis with 1-2-5 ticks
 /// in seconds and in KPU cycles. Bars narrower than a pixel are merged with their neighbours.
 struct GanttChart: Sendable {
-    struct Row: Sendable { var label: String; var y: String; var textY: String }
-    struct Bar: Sendable { var x: String; var y: String; var width: String; var color: String; var tooltip: String }
+    struct Row: Sendable { var label: String; var y: String; var textY: String; var thin: Bool }
+    /// A resource row: its label, and whether it is one of several identical units drawn thin
+    /// (the DMA channels).
+    struct RowSpec: Sendable {
+        var label: String
+        var thin = false
+        /// A row that shows exactly another row's bars (DMA channels of one striped transfer):
+        /// drawn as an SVG `<use>` of that row, not as a second set of bars.
+        var copyOf: Int? = nil
+    }
+    struct Bar: Sendable { var row: Int; var x: String; var y: String; var height: String; var width: String; var color: String; var tooltip: String }
     struct Tick: Sendable { var x: String; var time: String; var cycles: String }
     struct LegendItem: Sendable { var label: String; var color: String }
 
@@ -30,6 +39,8 @@ struct GanttChart: Sendable {
 
     static let rowHeight = 26
     static let barHeight = 18
+    static let thinRowHeight = 13
+    static let thinBarHeight = 9
 
     /// Neutral tones for what is not an add, so the add categories stand out.
     static func neutral(for kind: String) -> (label: String, color: String) {
@@ -42,7 +53,8 @@ struct GanttChart: Sendable {
     }
 
     struct Input: Sendable {
-        var lane: Lane
+        /// Index into the chart's rows.
+        var row: Int
         var start: Int64
         var end: Int64
         var label: String
@@ -53,11 +65,19 @@ struct GanttChart: Sendable {
         var chunk: Int
         var bytes: Int
         var energyFemtojoules: Int64
-        var detail: String { "\(stage), chunk \(chunk + 1), \(Format.grouped(bytes)) bytes, op energy \(Format.joules(Double(energyFemtojoules) * 1e-15))" }
+        /// For a striped transfer drawn on each DMA channel: the channel count.
+        var stripedOver = 1
+        var detail: String {
+            let share = bytes / stripedOver, extra = bytes % stripedOver
+            let moved = stripedOver > 1
+                ? "\(Format.grouped(share))\(extra > 0 ? "–\(Format.grouped(share + 1))" : "") bytes per channel, \(Format.grouped(bytes)) across \(stripedOver) channels"
+                : "\(Format.grouped(bytes)) bytes"
+            return "\(stage), chunk \(chunk + 1), \(moved), op energy \(Format.joules(Double(energyFemtojoules) * 1e-15))"
+        }
     }
 
     init(id: String, title: String, description: String, window: ClosedRange<Int64>, clockHz: Double,
-         lanes: [(Lane, String)], events: [Input]) {
+         rows specs: [RowSpec], events: [Input]) {
         self.id = id
         self.title = title
         self.description = description
@@ -66,44 +86,51 @@ struct GanttChart: Sendable {
         let span = Double(max(window.upperBound - window.lowerBound, 1))
         let scale = plotWidth / span
         var rows: [Row] = []
-        var laneY: [Lane: Int] = [:]
-        for (index, (lane, label)) in lanes.enumerated() {
-            let y = 8 + index * Self.rowHeight
-            laneY[lane] = y
-            rows.append(Row(label: label, y: String(y), textY: String(y + 13)))
+        var rowY: [Int] = []
+        var y = 8
+        for spec in specs {
+            let height = spec.thin ? Self.thinRowHeight : Self.rowHeight
+            rowY.append(y)
+            rows.append(Row(label: spec.label, y: String(y), textY: String(y + height / 2 + (spec.thin ? 3 : 4)), thin: spec.thin))
+            y += height
         }
         self.rows = rows
-        axisY = 8 + lanes.count * Self.rowHeight + 4
+        axisY = y + 4
         height = axisY + 40
 
-        // Merge, lane by lane, runs of bars that would each be under a pixel wide.
+        // Events bucketed by row in one pass, each row sorted by time.
+        var byRow = Array(repeating: [Input](), count: specs.count)
+        for event in events where event.row < specs.count && event.end > window.lowerBound && event.start < window.upperBound {
+            byRow[event.row].append(event)
+        }
+        // Merge, row by row, runs of bars that would each be under a pixel wide.
         var bars: [Bar] = []
         var legendSeen: [String: String] = [:]
         var legendOrder: [String] = []
-        for (lane, _) in lanes {
-            guard let y = laneY[lane] else { continue }
-            let inLane = events.filter { $0.lane == lane && $0.end > window.lowerBound && $0.start < window.upperBound }
-                .sorted { ($0.start, $0.end) < ($1.start, $1.end) }
+        for (row, spec) in specs.enumerated() {
+            let inRow = byRow[row].sorted { ($0.start, $0.end) < ($1.start, $1.end) }
+            let barY = String(rowY[row] + (spec.thin ? 2 : 4))
+            let barHeight = String(spec.thin ? Self.thinBarHeight : Self.barHeight)
             var index = 0
-            while index < inLane.count {
-                var group = [inLane[index]]
-                var end = inLane[index].end
-                let startX = Double(max(inLane[index].start, window.lowerBound) - window.lowerBound) * scale
-                if Double(end - inLane[index].start) * scale < 1 {
-                    while index + 1 < inLane.count, Double(inLane[index + 1].end - group[0].start) * scale <= 1 + 1e-9 {
+            while index < inRow.count {
+                let first = index
+                var end = inRow[index].end
+                let startX = Double(max(inRow[index].start, window.lowerBound) - window.lowerBound) * scale
+                if Double(end - inRow[index].start) * scale < 1 {
+                    while index + 1 < inRow.count, Double(inRow[index + 1].end - inRow[first].start) * scale <= 1 + 1e-9 {
                         index += 1
-                        group.append(inLane[index])
-                        end = max(end, inLane[index].end)
+                        end = max(end, inRow[index].end)
                     }
                 }
+                let group = inRow[first...index]
                 index += 1
                 let endX = Double(min(end, window.upperBound) - window.lowerBound) * scale
                 // The colour of the longest member stands for a merged run.
                 let dominant = group.max { ($0.end - $0.start) < ($1.end - $1.start) }!
                 let tooltip = group.count == 1
                     ? "\(dominant.label): \(dominant.detail), start \(Format.seconds(Double(dominant.start) * 1e-12)), duration \(Format.seconds(Double(dominant.end - dominant.start) * 1e-12))"
-                    : "\(group.count) short intervals merged (\(Format.seconds(Double(end - group[0].start) * 1e-12))), longest: \(dominant.label)"
-                bars.append(Bar(x: Format.fixed(Double(plotLeft) + startX, decimals: 1), y: String(y + 4),
+                    : "\(group.count) short intervals merged (\(Format.seconds(Double(end - inRow[first].start) * 1e-12))), longest: \(dominant.label)"
+                bars.append(Bar(row: row, x: Format.fixed(Double(plotLeft) + startX, decimals: 1), y: barY, height: barHeight,
                                 width: Format.fixed(max(endX - startX, 1), decimals: 1), color: dominant.color, tooltip: tooltip))
                 if legendSeen[dominant.legend] == nil {
                     legendSeen[dominant.legend] = dominant.color
@@ -129,18 +156,19 @@ struct GanttChart: Sendable {
             t += step
         }
         self.ticks = ticks
-        elementCount = rows.count * 2 + bars.count * 2 + ticks.count * 3 + 4
+        let copies = specs.enumerated().compactMap { row, spec in spec.copyOf.map { (row: row, source: $0, dy: rowY[row] - rowY[$0]) } }
+        elementCount = rows.count * 2 + bars.count * 2 + ticks.count * 3 + copies.count + 4
         svg = Self.render(id: id, title: title, description: description, width: width, height: height, plotLeft: plotLeft,
-                          plotRight: plotRight, axisY: axisY, rows: rows, ticks: ticks, bars: bars)
+                          plotRight: plotRight, axisY: axisY, rows: rows, ticks: ticks, bars: bars, copies: copies)
     }
 
     private static func render(id: String, title: String, description: String, width: Int, height: Int, plotLeft: Int, plotRight: Int,
-                               axisY: Int, rows: [Row], ticks: [Tick], bars: [Bar]) -> String {
+                               axisY: Int, rows: [Row], ticks: [Tick], bars: [Bar], copies: [(row: Int, source: Int, dy: Int)]) -> String {
         let e = XMLEscaping.escape
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"gantt\" id=\"\(e(id))\" role=\"img\" aria-labelledby=\"\(e(id))-title \(e(id))-desc\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\">\n"
         out += "<title id=\"\(e(id))-title\">\(e(title))</title>\n<desc id=\"\(e(id))-desc\">\(e(description))</desc>\n"
         for row in rows {
-            out += "<text class=\"lane\" x=\"\(plotLeft)\" y=\"\(row.textY)\" dx=\"-8\" text-anchor=\"end\">\(e(row.label))</text>\n"
+            out += "<text class=\"lane\(row.thin ? " thin" : "")\" x=\"\(plotLeft)\" y=\"\(row.textY)\" dx=\"-8\" text-anchor=\"end\">\(e(row.label))</text>\n"
             out += "<line class=\"grid\" x1=\"\(plotLeft)\" y1=\"\(row.y)\" x2=\"\(plotRight)\" y2=\"\(row.y)\"/>\n"
         }
         for tick in ticks {
@@ -148,8 +176,22 @@ struct GanttChart: Sendable {
             out += "<text class=\"tick\" x=\"\(tick.x)\" y=\"\(axisY)\" dy=\"13\" text-anchor=\"middle\">\(e(tick.time))</text>\n"
             out += "<text class=\"tick\" x=\"\(tick.x)\" y=\"\(axisY)\" dy=\"26\" text-anchor=\"middle\">\(e(tick.cycles))</text>\n"
         }
+        let sources = Set(copies.map(\.source))
+        var openGroup: Int?
         for bar in bars {
-            out += "<rect x=\"\(bar.x)\" y=\"\(bar.y)\" width=\"\(bar.width)\" height=\"\(barHeight)\" fill=\"\(e(bar.color))\"><title>\(e(bar.tooltip))</title></rect>\n"
+            if openGroup != bar.row {
+                if openGroup != nil { out += "</g>\n" }
+                openGroup = nil
+                if sources.contains(bar.row) {
+                    out += "<g id=\"\(e(id))-row\(bar.row)\">\n"
+                    openGroup = bar.row
+                }
+            }
+            out += "<rect x=\"\(bar.x)\" y=\"\(bar.y)\" width=\"\(bar.width)\" height=\"\(bar.height)\" fill=\"\(e(bar.color))\"><title>\(e(bar.tooltip))</title></rect>\n"
+        }
+        if openGroup != nil { out += "</g>\n" }
+        for copy in copies where bars.contains(where: { $0.row == copy.source }) {
+            out += "<use href=\"#\(e(id))-row\(copy.source)\" y=\"\(copy.dy)\"/>\n"
         }
         out += "</svg>"
         return out

@@ -141,6 +141,10 @@ struct ReportDocument: Codable, Sendable {
         var energyTableTitle: String
         var energyTableSource: String
         var attributionRule: String
+        /// Fingerprints of the ComputeProduct text and of the energy-tables file (absent in
+        /// reports written before they were recorded).
+        var sourceHash: String?
+        var energyTableHash: String?
     }
 
     struct Group: Codable, Sendable {
@@ -166,7 +170,7 @@ extension RunReport {
     var document: ReportDocument {
         let hash: String? = switch descriptor.source {
         case .configFile(_, let digest), .onnxFile(_, let digest, _): digest
-        case .preset: nil
+        case .preset: config.fingerprint
         }
         return ReportDocument(
             tool: .init(name: ToolInfo.name, version: ToolInfo.version),
@@ -222,7 +226,8 @@ extension RunReport {
                     memoryType: hw.memoryType, dramBandwidthGbS: hw.dramBandwidth / 1e9, l3Bytes: hw.l3Bytes, l2Bytes: hw.l2Bytes,
                     l1BytesPerTile: hw.l1BytesPerTile, dmaEngines: hw.dma.count, blockMovers: hw.blockMovers.count,
                     streamers: hw.streamers.count, vectorEngines: hw.vectorEngines, energyTable: table.name,
-                    energyTableTitle: table.title, energyTableSource: table.source, attributionRule: KPUEvaluation.attributionRule
+                    energyTableTitle: table.title, energyTableSource: table.source, attributionRule: KPUEvaluation.attributionRule,
+                    sourceHash: hw.contentHash, energyTableHash: table.contentHash
                 )
             },
             fusion: kpu?.chosen.fusion.rawValue,

@@ -244,7 +244,7 @@ struct RunPage: Sendable {
         case .onnxFile(_, let hash, _):
             provenance.append(Fact(label: "Graph fingerprint", value: hash, detail: "FNV-1a 64 of the ModelProto without its large weight payloads"))
         case .preset:
-            break
+            provenance.append(Fact(label: "Config fingerprint", value: config.fingerprint, detail: "FNV-1a 64 of the preset's fields (sizes, vocabularies, activation, LayerNorm eps)"))
         }
         provenance += [
             Fact(label: "Options", value: "batch \(options.batch), sequence \(options.sequenceLength), precision \(options.precision.rawValue), hidden-state aggregation \(options.aggregation)", detail: ""),
@@ -268,8 +268,10 @@ struct RunPage: Sendable {
         if let run = report.kpu {
             kpu = KPUSection(report: report, run: run)
             self.provenance.insert(contentsOf: [
-                Fact(label: "Hardware", value: "\(run.hardware.name), profile \(run.hardware.profileName)", detail: run.hardware.source),
-                Fact(label: "Energy table", value: run.energyTable.title, detail: run.energyTable.source),
+                Fact(label: "Hardware", value: "\(run.hardware.name), profile \(run.hardware.profileName)",
+                     detail: "\(run.hardware.source); ComputeProduct fingerprint \(run.hardware.contentHash)"),
+                Fact(label: "Energy table", value: run.energyTable.title,
+                     detail: "\(run.energyTable.source); energy-tables file fingerprint \(run.energyTable.contentHash)"),
                 Fact(label: "Fusion policy", value: run.chosen.fusion.rawValue, detail: "all three are modelled for the comparison"),
             ], at: 2)
         }
@@ -280,52 +282,60 @@ extension RunPage.KPUSection {
     static func ganttCharts(run: RunReport.KPURun, modelName: String) -> (GanttChart?, GanttChart) {
         let hw = run.hardware
         let computeTiles = hw.tileClasses.filter { $0.macsPerClock(run.chosen.precision) != nil }.reduce(0) { $0 + $1.count }
-        let lanes: [(Lane, String)] = [
-            (.dma, "DMA ×\(hw.dma.count) (striped)"), (.blockMovers, "Block movers ×\(hw.blockMovers.count)"),
-            (.streamers, "Streamers ×\(hw.streamers.count)"), (.compute, "Compute tiles ×\(computeTiles)"),
-            (.vectorEngine, "Vector engines ×\(hw.vectorEngines)"),
+        let otherLanes: [(Lane, String)] = [
+            (.blockMovers, "Block movers ×\(hw.blockMovers.count)"), (.streamers, "Streamers ×\(hw.streamers.count)"),
+            (.compute, "Compute tiles ×\(computeTiles)"), (.vectorEngine, "Vector engines ×\(hw.vectorEngines)"),
         ]
-        let inputs = run.chosen.events.map { event -> GanttChart.Input in
+        // Colour, legend and label per op, worked out once rather than per interval.
+        var looks: [Int: (label: String, legend: String, color: String, energy: Int64)] = [:]
+        func look(_ op: Int) -> (label: String, legend: String, color: String, energy: Int64) {
+            if let known = looks[op] { return known }
             let (legend, color): (String, String)
-            if let category = run.categoryOfOp[event.opIndex] {
+            if let category = run.categoryOfOp[op] {
                 (legend, color) = (category.title, CategoryPalette.color(category))
             } else {
-                (legend, color) = GanttChart.neutral(for: run.opKinds[event.opIndex].rawValue)
+                (legend, color) = GanttChart.neutral(for: run.opKinds[op].rawValue)
             }
-            return GanttChart.Input(lane: event.lane, start: event.startPicoseconds, end: event.endPicoseconds,
-                                    label: run.opPaths[event.opIndex], color: color, legend: legend, stage: event.stage.rawValue,
-                                    chunk: event.chunk, bytes: event.bytes, energyFemtojoules: run.chosen.operators[event.opIndex].energy.total)
+            let value = (run.opPaths[op], legend, color, run.chosen.operators[op].energy.total)
+            looks[op] = value
+            return value
         }
-        // The overview draws one bar per operator and lane (its chunks joined): at model scale the
-        // chunks are below a pixel anyway, and a quarter of the bars keeps the page light.
-        var spans: [String: GanttChart.Input] = [:]
-        var spanOrder: [String] = []
-        for input in inputs {
-            let key = "\(input.lane.rawValue)|\(input.label)|\(input.stage)"
-            if var span = spans[key] {
-                span.start = min(span.start, input.start)
-                span.end = max(span.end, input.end)
-                span.bytes += input.bytes
-                spans[key] = span
-            } else {
-                spans[key] = input
-                spanOrder.append(key)
-            }
+        func input(_ event: ScheduleEvent, row: Int, stripedOver: Int = 1) -> GanttChart.Input {
+            let op = look(event.opIndex)
+            return GanttChart.Input(row: row, start: event.startPicoseconds, end: event.endPicoseconds, label: op.label, color: op.color,
+                                    legend: op.legend, stage: event.stage.rawValue, chunk: event.chunk, bytes: event.bytes,
+                                    energyFemtojoules: op.energy, stripedOver: stripedOver)
         }
+
+        // The overview: one DMA row (every channel carries the same intervals) and one bar per
+        // operator and lane, its chunks joined: at model scale the chunks are below a pixel anyway.
+        let overviewRows = [GanttChart.RowSpec(label: "DMA ×\(hw.dma.count) (striped)")] + otherLanes.map { GanttChart.RowSpec(label: $0.1) }
+        var overviewRow: [Lane: Int] = [.dma: 0]
+        for (index, lane) in otherLanes.enumerated() { overviewRow[lane.0] = index + 1 }
         let overview = GanttChart(
             id: "gantt-model", title: "The whole model on \(hw.name), \(run.chosen.fusion.rawValue) fusion",
-            description: "Busy intervals of each resource lane over the model's \(Format.seconds(run.chosen.latencySeconds)); bars are coloured by add category, grey for other ops; intervals under a pixel are merged.",
-            window: 0...max(run.chosen.makespanPicoseconds, 1), clockHz: hw.clockHz, lanes: lanes, events: spanOrder.map { spans[$0]! })
+            description: "Busy intervals of each resource over the model's \(Format.seconds(run.chosen.latencySeconds)); bars are coloured by add category, grey for other ops; intervals under a pixel are merged.",
+            window: 0...max(run.chosen.makespanPicoseconds, 1), clockHz: hw.clockHz, rows: overviewRows,
+            events: OperatorSlices(run.chosen.events).events.map { input($0, row: overviewRow[$0.lane]!) })
+
         guard let layer = run.firstLayer else { return (nil, overview) }
         let inLayer = run.chosen.events.filter { layer.contains($0.opIndex) }
         guard let start = inLayer.map(\.startPicoseconds).min(), let end = inLayer.map(\.endPicoseconds).max(), end > start else {
             return (nil, overview)
         }
+        // The layer in full detail: a thin row per DMA channel. A transfer is striped across all
+        // channels, so they are busy over the same intervals, each moving an equal share; the
+        // first channel's bars are drawn and the others repeat them.
+        let channels = max(1, hw.dma.count)
+        let detailRows = (0..<channels).map { GanttChart.RowSpec(label: "DMA channel \($0)", thin: true, copyOf: $0 == 0 ? nil : 0) }
+            + otherLanes.map { GanttChart.RowSpec(label: $0.1) }
+        let detailEvents = inLayer.map { event in
+            event.lane == .dma ? input(event, row: 0, stripedOver: channels) : input(event, row: channels + overviewRow[event.lane]! - 1)
+        }
         let detail = GanttChart(
             id: "gantt-layer", title: "The first encoder layer of \(modelName) in full detail",
-            description: "Every stage of the first encoder layer's operators on \(hw.name), from \(Format.seconds(Double(start) * 1e-12)) to \(Format.seconds(Double(end) * 1e-12)).",
-            window: start...end, clockHz: hw.clockHz, lanes: lanes,
-            events: zip(run.chosen.events, inputs).filter { layer.contains($0.0.opIndex) }.map(\.1))
+            description: "Every stage of the first encoder layer's operators on \(hw.name), one row per DMA channel and per engine group, from \(Format.seconds(Double(start) * 1e-12)) to \(Format.seconds(Double(end) * 1e-12)).",
+            window: start...end, clockHz: hw.clockHz, rows: detailRows, events: detailEvents)
         return (detail, overview)
     }
 

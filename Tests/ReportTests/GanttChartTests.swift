@@ -6,13 +6,13 @@ import XHTMLValidator
 
 @Suite struct GanttChartTests {
     static func input(_ lane: Lane, _ start: Int64, _ end: Int64, _ label: String = "op") -> GanttChart.Input {
-        GanttChart.Input(lane: lane, start: start, end: end, label: label, color: "#5f6b7a", legend: "Matmul", stage: "compute",
+        GanttChart.Input(row: lane == .dma ? 0 : 1, start: start, end: end, label: label, color: "#5f6b7a", legend: "Matmul", stage: "compute",
                          chunk: 0, bytes: 64, energyFemtojoules: 1_000)
     }
 
     static func chart(_ events: [GanttChart.Input], window: ClosedRange<Int64> = 0...930_000) -> GanttChart {
         GanttChart(id: "g", title: "t", description: "d", window: window, clockHz: 600e6,
-                   lanes: [(.dma, "DMA"), (.compute, "Compute")], events: events)
+                   rows: [.init(label: "DMA"), .init(label: "Compute")], events: events)
     }
 
     @Test func barsNarrowerThanAPixelAreMerged() {
@@ -56,6 +56,16 @@ import XHTMLValidator
         let section = try #require(page.kpu)
         let layer = try #require(section.ganttLayer)
         #expect(layer.bars.count > 0)
+        // The layer chart has a thin row per DMA channel (16 on T256) and carries each channel's
+        // share of a striped transfer; the overview folds the channels into one row.
+        let channels = report.kpu!.hardware.dma.count
+        #expect(layer.rows.count == channels + 4)
+        #expect(layer.rows.prefix(channels).allSatisfy { $0.thin && $0.label.hasPrefix("DMA channel") })
+        #expect(section.ganttOverview.rows.count == 5)
+        // Channel 0's bars are drawn; the other 15 rows repeat them with <use>.
+        #expect(layer.bars.contains { $0.row == 0 && $0.tooltip.contains("bytes per channel") && $0.tooltip.contains("across 16 channels") })
+        #expect(!layer.bars.contains { (1..<channels).contains($0.row) })
+        #expect(layer.svg.components(separatedBy: "<use href=\"#gantt-layer-row0\"").count - 1 == channels - 1)
         #expect(layer.elementCount + section.ganttOverview.elementCount < 20_000)
         // The layer chart covers the first encoder layer only: shorter than the model.
         #expect(layer.ticks.count > 3)

@@ -1,6 +1,6 @@
 import AddAnalysis
 import Foundation
-import KPUModel
+@testable import KPUModel
 import ModelGraph
 import Testing
 import XHTMLValidator
@@ -46,6 +46,25 @@ func temporaryFolder() throws -> URL {
         let templates = try Templates(directory: projectTemplates)
         let page = try templates.render(RunPage(report: makeReport(preset, options: options), hasJSON: true), template: "run")
         #expect(XHTMLValidator.validate(Array(page.utf8), file: "index.html") == [])
+    }
+
+    @Test func provenanceFingerprintsEveryInput() throws {
+        let report = try makeReport()
+        let page = RunPage(report: report, hasJSON: true)
+        let facts = Dictionary(uniqueKeysWithValues: page.provenance.map { ($0.label, $0) })
+        // The preset's fingerprint covers its fields: a different vocabulary gives a different one.
+        let config = try #require(BertConfig.preset(named: "bert-base-uncased"))
+        var other = config
+        other.vocabSize += 1
+        #expect(facts["Config fingerprint"]?.value == config.fingerprint)
+        #expect(config.fingerprint.count == 16 && config.fingerprint != other.fingerprint)
+        // Hardware and energy table: FNV-1a 64 of the exact text they were read from.
+        let t256 = try #require(BuiltInData.files["hardware/kpu-t256.yaml"])
+        #expect(try #require(facts["Hardware"]).detail.hasSuffix("fingerprint \(contentFingerprint(t256.utf8))"))
+        let tables = try #require(BuiltInData.files["energy-tables.yaml"])
+        #expect(try #require(facts["Energy table"]).detail.hasSuffix("fingerprint \(contentFingerprint(tables.utf8))"))
+        #expect(report.document.model.sourceHash == config.fingerprint)
+        #expect(report.document.hardware?.sourceHash == contentFingerprint(t256.utf8))
     }
 
     @Test func pageShowsTheRealNumbers() throws {

@@ -12,6 +12,8 @@ public struct EnergyTable: Sendable, Hashable {
     public let title: String
     public let source: String
     public let derivation: String
+    /// FNV-1a 64 of the energy-tables file the table was read from.
+    public internal(set) var contentHash = ""
     /// The process key the MAC and add energies were taken from (`n16`, `n7`, `n45`, `n65`).
     public let node: String
     public let dramRead: Double
@@ -40,8 +42,9 @@ public struct EnergyTable: Sendable, Hashable {
     public static func named(_ name: String, for hardware: KPUHardware) throws(HardwareError) -> EnergyTable {
         let file = "data/energy-tables.yaml"
         let tables: [String: EnergyTableFile]
+        let text = BuiltInData.files["energy-tables.yaml"] ?? ""
         do {
-            tables = try YAMLValues.decode([String: EnergyTableFile].self, from: BuiltInData.files["energy-tables.yaml"] ?? "")
+            tables = try YAMLValues.decode([String: EnergyTableFile].self, from: text)
         } catch {
             throw HardwareError.from(error, file: file)
         }
@@ -63,13 +66,15 @@ public struct EnergyTable: Sendable, Hashable {
         for precision in Precision.allCases where macs[precision.rawValue] == nil || adds[precision.rawValue] == nil {
             throw HardwareError(file: file, place: "\(name).mac/add.\(node).\(precision.rawValue)", message: "is missing; every table needs MAC and add energy for each precision")
         }
-        return EnergyTable(
+        var resolved = EnergyTable(
             name: name, title: table.title, source: table.source, derivation: table.derivation, node: node,
             dramRead: dram.read, dramWrite: dram.write, l3Read: table.l3.read, l3Write: table.l3.write,
             l2Read: table.l2.read, l2Write: table.l2.write, l1Read: table.l1.read, l1Write: table.l1.write,
             dmaPerByte: table.engines.dma, blockMoverPerByte: table.engines.blockMover, streamerPerByte: table.engines.streamer,
             macByPrecision: byPrecision(macs), addByPrecision: byPrecision(adds)
         )
+        resolved.contentHash = contentFingerprint(text.utf8)
+        return resolved
     }
 
     /// A copy with every energy multiplied by `factor` (for what-if and monotonicity checks).

@@ -68,6 +68,9 @@ public struct KPUHardware: Sendable, Hashable {
     public let vectorEngineSource: String
     public let efficiencyByPrecision: [String: Double]
     public let tileUtilizationByPrecision: [String: Double]
+    /// FNV-1a 64 of the ComputeProduct text the SKU was read from (built-in or a file), so a
+    /// report names exactly which description it used.
+    public internal(set) var contentHash = ""
 
     public var totalTiles: Int { tileClasses.reduce(0) { $0 + $1.count } }
     public var l3Bytes: Int { l3BytesPerTile * totalTiles }
@@ -164,7 +167,7 @@ public struct KPUHardware: Sendable, Hashable {
             }
             return EngineGroup(count: count, busBytes: bus, clockMHz: clock, source: engine.source)
         }
-        return KPUHardware(
+        var hardware = KPUHardware(
             id: product.id, name: product.name, source: file, processNode: product.dies[dieIndex].processNodeId,
             profileName: profile.name, clockMHz: profile.clockMhz, tdpWatts: profile.tdpWatts,
             idlePowerWatts: product.power.idlePowerWatts,
@@ -190,6 +193,8 @@ public struct KPUHardware: Sendable, Hashable {
             efficiencyByPrecision: profile.efficiencyFactorByPrecision ?? [:],
             tileUtilizationByPrecision: profile.tileUtilizationByPrecision ?? [:]
         )
+        hardware.contentHash = contentFingerprint(text.utf8)
+        return hardware
     }
 }
 
