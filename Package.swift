@@ -2,7 +2,7 @@
 import PackageDescription
 
 // One module per stage; each stage's output is a plain value the next one consumes:
-// ModelGraph → KPUModel → AddAnalysis → Report → generate-report.
+// ModelGraph → KPUModel → AddAnalysis → Report → Pipeline → generate-report.
 // XHTMLValidator wraps libxml2 and deliberately does not import Foundation: a module that
 // imports both fails clean builds with ICU header clashes (see Sources/CLibXML2/shim.h).
 let package = Package(
@@ -31,17 +31,24 @@ let package = Package(
             providers: [.apt(["libxml2-dev"])]
         ),
         .target(name: "XHTMLValidator", dependencies: ["CLibXML2"]),
+        // renameat2(RENAME_EXCHANGE), which Glibc's Swift module does not expose: swaps a new site into place in one step.
+        .target(name: "CSiteSwap"),
         .target(
             name: "Report",
             dependencies: [
-                "ModelGraph", "KPUModel", "AddAnalysis", "XHTMLValidator",
+                "ModelGraph", "KPUModel", "AddAnalysis", "XHTMLValidator", "CSiteSwap",
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
+        ),
+        // Runs requests through the stages: one run, a sweep over a grid, or a merge of shards.
+        .target(
+            name: "Pipeline",
+            dependencies: ["ModelGraph", "ONNXImport", "KPUModel", "AddAnalysis", "Report", .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(
             name: "GenerateReport",
             dependencies: [
-                "ModelGraph", "ONNXImport", "KPUModel", "AddAnalysis", "Report",
+                "ModelGraph", "KPUModel", "Report", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -55,6 +62,7 @@ let package = Package(
         .testTarget(name: "XHTMLValidatorTests", dependencies: ["XHTMLValidator"]),
         .testTarget(name: "ReportTests", dependencies: ["ModelGraph", "KPUModel", "AddAnalysis", "Report", "XHTMLValidator"]),
         // Depends on the executable so `swift test` builds it; the tests run it as a process.
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Report", "KPUModel", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "GenerateReportTests", dependencies: ["GenerateReport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,27 +1,164 @@
-import AddAnalysis
 import ArgumentParser
 import Foundation
 import KPUModel
 import ModelGraph
-import ONNXImport
+import Pipeline
 import Report
 
 /// `generate-report`: builds a BERT graph, classifies its adds, and publishes a validated report.
 ///
-/// The stages live in their own modules; this command only reads options, runs the stages in
-/// order and maps every failure to one line on stderr and exit code 2.
+/// The stages live in their own modules (run through `Pipeline`); this command only reads
+/// options and maps every failure to one line on stderr: exit 2 for bad input, 3 for a
+/// regression beyond --fail-on-regression.
 @main
 struct GenerateReport: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate-report",
-        abstract: "Report where a BERT model's tensor additions spend memory traffic, as a static HTML site.",
+        abstract: "Report where a BERT model's tensor additions spend memory traffic, energy and time on a KPU, as a static HTML site.",
         discussion: """
-        Writes <out>/<run-id>/index.html and report.json, and <out>/index.html listing every run in <out>.
+        Without a subcommand, reports one configuration (the `run` options below).
+        Writes <out>/<run-id>/ (index.html, report.json, schedule.json, trace.json, adds.csv, ops.csv), \
+        <out>/index.html listing every run, <out>/latest/ and <out>/history.jsonl.
         The run id is derived from the options, so the same inputs always land in the same folder.
         Presets: \(BertConfig.presetNames.joined(separator: ", ")).
         """,
-        version: ToolInfo.version
+        version: ToolInfo.version,
+        subcommands: [RunCommand.self, SweepCommand.self, MergeCommand.self],
+        defaultSubcommand: RunCommand.self
     )
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as RegressionFound {
+            FileHandle.standardError.write(Data("generate-report: regression: \(error.lines.joined(separator: "; "))\n".utf8))
+            Foundation.exit(3)
+        } catch let error as RunRequestError {
+            fail(error.description)
+        } catch let error as SweepError {
+            fail(error.description)
+        } catch let error as GraphError {
+            fail(error.description)
+        } catch let error as ReportError {
+            fail(error.description)
+        } catch let error as HardwareError {
+            fail(error.description)
+        } catch {
+            // Help and --version exit 0 through here; a malformed command line is a usage error.
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            fail("\(message(for: error)); see 'generate-report --help'")
+        }
+    }
+
+    /// One line on stderr, exit code 2: the contract for every kind of bad input.
+    static func fail(_ message: String) -> Never {
+        let line = "generate-report: error: " + message.replacingOccurrences(of: "\n", with: " ") + "\n"
+        FileHandle.standardError.write(Data(line.utf8))
+        Foundation.exit(2)
+    }
+}
+
+/// Headline metrics regressed beyond --fail-on-regression; the site was still published.
+struct RegressionFound: Error {
+    let lines: [String]
+}
+
+/// Where and how the site is written; shared by every subcommand.
+struct SiteOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The site folder to write into.", valueName: "dir"))
+    var out: String = "reports"
+
+    @Option(name: .long, help: ArgumentHelp("The date the pages and history name, YYYY-MM-DD (default: SOURCE_DATE_EPOCH if set, else no date).", valueName: "date"))
+    var date: String?
+
+    @Option(name: .long, help: ArgumentHelp("The commit history.jsonl records (default: GITHUB_SHA or CI_COMMIT_SHA).", valueName: "sha"))
+    var commit: String?
+
+    @Option(name: .long, help: ArgumentHelp("What to write: html, json or both.", valueName: "format"))
+    var format: String = "both"
+
+    @Option(name: .long, help: ArgumentHelp("Folder of Mustache templates (default: templates/ here or beside the binary, else the built-in copy).", valueName: "dir"))
+    var templates: String?
+
+    @Option(name: .long, help: ArgumentHelp("A previous report.json or site folder: pages show baseline, current, change and a verdict.", valueName: "path"))
+    var baseline: String?
+
+    @Option(name: .customLong("noise-threshold"), help: ArgumentHelp("Changes within this many percent count as noise.", valueName: "pct"))
+    var noiseThreshold: Double = 1
+
+    @Option(name: .customLong("fail-on-regression"), help: ArgumentHelp("Exit 3 when a chosen metric regressed by more than this many percent against --baseline.", valueName: "pct"))
+    var failOnRegression: Double?
+
+    @Option(name: .customLong("fail-metrics"), help: ArgumentHelp("The metrics --fail-on-regression watches: latency, energy, edp, comma-separated.", valueName: "list"))
+    var failMetrics: String = "latency,energy,edp"
+
+    func validate() throws {
+        if !(0..<100).contains(noiseThreshold) { throw ValidationError("--noise-threshold \(noiseThreshold): give a percentage from 0 to 100") }
+        if let failOnRegression, failOnRegression < 0 { throw ValidationError("--fail-on-regression \(failOnRegression): give a percentage of 0 or more") }
+        if failOnRegression != nil && baseline == nil { throw ValidationError("--fail-on-regression needs --baseline to compare with") }
+        for metric in watchedMetrics where !["latency", "energy", "edp"].contains(metric) {
+            throw ValidationError("--fail-metrics: \(metric) is not a metric; use latency, energy, edp")
+        }
+    }
+
+    var watchedMetrics: Set<String> {
+        Set(failMetrics.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+    }
+
+    func outputFormat() throws -> OutputFormat {
+        guard let parsed = OutputFormat(rawValue: format) else {
+            throw RunRequestError("--format \(format) is not supported; use html, json or both")
+        }
+        return parsed
+    }
+
+    func publishOptions() throws -> PublishOptions {
+        PublishOptions(format: try outputFormat(), commit: History.commit(option: commit, environment: ProcessInfo.processInfo.environment),
+                       baseline: try baseline.map { path throws in try BaselineComparison.load(path) }, noiseThreshold: noiseThreshold / 100)
+    }
+
+    func pipeline() throws -> RunPipeline {
+        RunPipeline(date: try RunPipeline.reportDate(option: date, environment: ProcessInfo.processInfo.environment))
+    }
+
+    /// --templates, else a templates/ folder here or beside the binary, else the built-in copy.
+    func loadTemplates() throws -> Templates {
+        if let templates { return try Templates(directory: URL(fileURLWithPath: templates)) }
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0].contains("/") ? CommandLine.arguments[0] : "/proc/self/exe")
+        let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        return try Templates.locate(executable: executable, workingDirectory: here).map { directory throws in try Templates(directory: directory) }
+            ?? Templates.bundled()
+    }
+
+    /// Prints the written files, and exits 3 through `RegressionFound` if asked to.
+    func finish(_ outcome: SweepOutcome, runFiles: Bool) throws {
+        let root = URL(fileURLWithPath: out).standardizedFileURL
+        if runFiles {
+            for run in outcome.runs {
+                for file in run.files { print(relative(root.appendingPathComponent(run.runID).appendingPathComponent(file))) }
+            }
+        }
+        for file in outcome.siteFiles { print(relative(file)) }
+        if let threshold = failOnRegression, let comparison = outcome.comparison {
+            let regressions = comparison.regressions(beyond: threshold, metrics: watchedMetrics)
+            if !regressions.isEmpty { throw RegressionFound(lines: regressions) }
+        }
+    }
+
+    func relative(_ url: URL) -> String {
+        let here = FileManager.default.currentDirectoryPath + "/"
+        return url.path.hasPrefix(here) ? String(url.path.dropFirst(here.count)) : url.path
+    }
+}
+
+/// The hardware and fusion options, one value each (run) or repeatable (sweep).
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Report on one configuration (the default).")
 
     @Option(name: .long, help: ArgumentHelp("A built-in model.", valueName: "preset"))
     var model: String?
@@ -62,274 +199,156 @@ struct GenerateReport: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("What rides the matmul drain: none, vector-engine or epilogue.", valueName: "policy"))
     var fusion: String = "vector-engine"
 
-    @Option(name: .long, help: ArgumentHelp("The site folder to write into.", valueName: "dir"))
-    var out: String = "reports"
+    @OptionGroup var site: SiteOptions
 
-    @Option(name: .long, help: ArgumentHelp("The date the pages name, YYYY-MM-DD (default: SOURCE_DATE_EPOCH if set, else no date).", valueName: "date"))
-    var date: String?
-
-    @Option(name: .long, help: ArgumentHelp("What to write: html, json or both.", valueName: "format"))
-    var format: String = "both"
-
-    @Option(name: .long, help: ArgumentHelp("Folder of Mustache templates (default: templates/ here or beside the binary, else the built-in copy).", valueName: "dir"))
-    var templates: String?
-
-    static func main() {
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch let error as UsageError {
-            fail(error.message)
-        } catch let error as GraphError {
-            fail(error.description)
-        } catch let error as ReportError {
-            fail(error.description)
-        } catch let error as HardwareError {
-            fail(error.description)
-        } catch {
-            // Help and --version exit 0 through here; a malformed command line is a usage error.
-            let code = exitCode(for: error)
-            if code == .success {
-                print(fullMessage(for: error))
-                Foundation.exit(0)
-            }
-            fail("\(message(for: error)); see 'generate-report --help'")
+    func request() throws -> RunRequest {
+        let sources = [model, config, onnx].compactMap { $0 }
+        guard sources.count == 1 else {
+            throw RunRequestError(sources.isEmpty
+                ? "give --model PRESET, --config FILE or --onnx FILE; presets: \(BertConfig.presetNames.joined(separator: ", "))"
+                : "give one of --model, --config or --onnx, not several")
         }
-    }
-
-    mutating func run() throws {
-        let outputFormat = try parseFormat()
-        let templateFolder = try templateDirectory()
-        // Parsing the templates is independent of the model: it runs beside the whole analysis.
-        let command = self
-        let (report, templateSet) = try concurrently({ try command.analyse() }, {
-            try templateFolder.map { directory throws in try Templates(directory: directory) } ?? Templates.bundled()
-        })
-        let writer = SiteWriter(root: URL(fileURLWithPath: out), templates: templateSet)
-        let published = try writer.publish(report, format: outputFormat)
-        for file in published.files { print(relative(file)) }
-        if let index = published.siteIndex { print(relative(index)) }
-    }
-
-    /// Everything up to the report's view-independent figures: hardware, graph, add analysis,
-    /// the KPU model under every fusion policy.
-    func analyse() throws -> RunReport {
-        guard let policy = FusionPolicy(rawValue: fusion) else {
-            throw UsageError("--fusion \(fusion) is not a policy; use none, vector-engine or epilogue")
-        }
-        // The hardware description (YAML) is read beside the graph build.
-        let command = self
-        let ((kpuHardware, hardwareLabel), built) = try concurrently({ try command.loadHardware() }, {
-            // The run id needs the hardware label, which only naming needs: build with a placeholder.
-            try command.buildGraph(hardware: RunDescriptor.HardwareChoice(label: "", profile: nil, energyTable: "", fusion: policy))
-        })
-        let table = try EnergyTable.named(energyTable, for: kpuHardware)
-        let choice = RunDescriptor.HardwareChoice(label: hardwareLabel, profile: profile, energyTable: energyTable, fusion: policy)
-        let (graph, notes) = (built.1, built.2)
-        let descriptor = built.0.with(hardware: choice)
-        let cost = WorkloadCost(graph: graph)
-        let analysis = AddAnalysis(graph: graph, cost: cost)
-        // Every policy is modelled: the page compares them. MACs are the same in all three.
-        let evaluations = FusionPolicy.allCases.concurrentMap { candidate in
-            KPUEvaluator(graph: graph, hardware: kpuHardware, energy: table, precision: descriptor.options.precision, fusion: candidate).evaluate()
-        }
-        var report = RunReport(descriptor: descriptor, graph: graph, analysis: analysis,
-                               kpu: RunReport.KPURun(graph: graph, analysis: analysis, evaluations: evaluations, chosen: policy))
-        report.notes = notes
-        report.date = try reportDate()
-        report.decompositions = Self.decompositionCosts(analysis: analysis, graph: graph, chosen: evaluations.first { $0.fusion == policy }!,
-                                                        hardware: kpuHardware, energy: table, precision: descriptor.options.precision)
-        return report
-    }
-
-    /// Turns the options into a run description, checking each one.
-    /// Sets each kind of written-out op (summed over its instances, under the chosen policy)
-    /// against as many fused ops of the same shapes, each evaluated alone.
-    static func decompositionCosts(analysis: AddAnalysis, graph: Graph, chosen: KPUEvaluation, hardware: KPUHardware,
-                                   energy: EnergyTable, precision: Precision) -> [DecompositionCost] {
-        let found = analysis.decompositions(in: graph)
-        return Decomposition.Kind.allCases.compactMap { kind in
-            let instances = found.filter { $0.kind == kind }
-            guard !instances.isEmpty else { return nil }
-            var energyFJ: Int64 = 0, latency: Int64 = 0, dram = 0, ops = 0
-            var fusedEnergy: Int64 = 0, fusedLatency: Int64 = 0, fusedDRAM = 0
-            for instance in instances {
-                for index in instance.ops {
-                    let op = chosen.operators[index]
-                    energyFJ += op.energy.total
-                    latency += op.latencyPicoseconds
-                    dram += op.traffic.dram.total
-                }
-                ops += instance.ops.count
-                let tensor = graph[instance.input]
-                if let estimate = FusedOpEstimate.evaluate(kind == .layerNorm ? .layerNorm : .gelu, shape: tensor.shape, dtype: tensor.dtype,
-                                                           hardware: hardware, energy: energy, precision: precision) {
-                    fusedEnergy += estimate.energyFemtojoules
-                    fusedLatency += estimate.latencyPicoseconds
-                    fusedDRAM += estimate.dramBytes
-                }
-            }
-            return DecompositionCost(kind: kind.rawValue, instances: instances.count, primitiveOps: ops,
-                                     decomposedEnergyFemtojoules: energyFJ, decomposedLatencyPicoseconds: latency, decomposedDRAMBytes: dram,
-                                     fusedEnergyFemtojoules: fusedEnergy, fusedLatencyPicoseconds: fusedLatency, fusedDRAMBytes: fusedDRAM)
-        }
-    }
-
-    /// The date to print: --date, else SOURCE_DATE_EPOCH, else none (so output stays reproducible).
-    func reportDate() throws -> String? {
-        if let date {
-            guard let parsed = ReportDate.parse(date) else { throw UsageError("--date \(date) is not a date; write YYYY-MM-DD") }
-            return parsed
-        }
-        if let epoch = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"], !epoch.isEmpty {
-            guard let seconds = Int64(epoch) else { throw UsageError("SOURCE_DATE_EPOCH=\(epoch) is not a whole number of seconds") }
-            return ReportDate.fromEpoch(seconds)
-        }
-        return nil
-    }
-
-    /// The SKU from --hardware or --hardware-file, and the label the run id uses for it.
-    func loadHardware() throws -> (KPUHardware, String) {
+        let modelSource: RunRequest.Model = if let model { .preset(model) } else if let config { .config(config) } else { .onnx(onnx!) }
+        let hardwareSource: RunRequest.Hardware
         switch (hardware, hardwareFile) {
-        case (.some, .some):
-            throw UsageError("give either --hardware or --hardware-file, not both")
-        case (nil, let path?):
-            let data: Data
-            do {
-                data = try Data(contentsOf: URL(fileURLWithPath: path))
-            } catch {
-                throw UsageError("\(path): cannot read the hardware file (\(Self.reason(error))); check the path")
-            }
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw UsageError("\(path): is not UTF-8 text; a ComputeProduct file is YAML")
-            }
-            let loaded = try KPUHardware.load(file: path, contents: text, profile: profile)
-            return (loaded, "\(loaded.id)-\(contentFingerprint(data).prefix(8))")
-        case (let name, nil):
-            let sku = name ?? RunDescriptor.HardwareChoice.defaultSKU
-            return (try KPUHardware.builtIn(sku, profile: profile), sku)
+        case (.some, .some): throw RunRequestError("give either --hardware or --hardware-file, not both")
+        case (nil, let path?): hardwareSource = .file(path)
+        case (let name, nil): hardwareSource = .builtIn(name ?? RunDescriptor.HardwareChoice.defaultSKU)
         }
+        return RunRequest(model: modelSource, batch: batch, seq: seq, precision: precision, aggregation: aggregateHiddenStates,
+                          dimensions: dimensions, hardware: hardwareSource, profile: profile, energyTable: energyTable, fusion: fusion)
     }
 
-    /// The graph from a preset, a config.json or an ONNX export, with its run description and
-    /// notes for the reader.
-    func buildGraph(hardware: RunDescriptor.HardwareChoice) throws -> (RunDescriptor, Graph, [String]) {
-        let sources = [model, config, onnx].compactMap { $0 }.count
-        if sources > 1 { throw UsageError("give one of --model, --config or --onnx, not several") }
-        if let batch, batch < 1 { throw UsageError("--batch \(batch): the batch must be at least 1") }
-        if let seq, seq < 1 { throw UsageError("--seq \(seq): the sequence length must be at least 1") }
-        let parsedPrecision = try precision.map { value throws -> Precision in
-            guard let parsed = Precision(rawValue: value) else {
-                throw UsageError("--precision \(value) is not supported; use one of \(Precision.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            return parsed
+    func run() throws {
+        let request = try request()
+        let options = try site.publishOptions()
+        let pipeline = try site.pipeline()
+        // Parsing the templates is independent of the model: it runs beside the whole analysis.
+        let site = self.site
+        var (report, templates) = try concurrently({ try pipeline.report(request) }, { try site.loadTemplates() })
+        if let baseline = options.baseline,
+           let comparison = BaselineComparison.compare(report, with: baseline, runCount: 1, threshold: options.noiseThreshold) {
+            report.baseline = (comparison, baseline.source, options.noiseThreshold)
         }
-        guard let onnx else {
-            if !dimensions.isEmpty { throw UsageError("--dim binds dimensions of an ONNX file; give --onnx FILE") }
-            let descriptor = try describeRun(hardware: hardware, precision: parsedPrecision ?? .fp32)
-            let graph = try BertGraphBuilder(config: descriptor.config, options: descriptor.options, source: configSourceName).build()
-            return (descriptor, graph, [])
-        }
-        if aggregateHiddenStates != "none" {
-            throw UsageError("--aggregate-hidden-states applies to presets and configs; an ONNX file already fixes its outputs")
-        }
-        var bindings: [String: Int] = [:]
-        for binding in dimensions {
-            let parts = binding.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty, let value = Int(parts[1]), value > 0 else {
-                throw UsageError("--dim \(binding) is not NAME=VALUE with a positive VALUE")
-            }
-            bindings[parts[0]] = value
-        }
-        let imported = try ONNXImporter.read(path: onnx, options: ONNXImportOptions(batch: batch ?? 1, sequenceLength: seq ?? 128, dimensions: bindings))
-        let size = imported.inputSize
-        if imported.boundDimensions.isEmpty, let asked = batch ?? seq, (batch.map { $0 != size.batch } ?? false) || (seq.map { $0 != size.sequence } ?? false) {
-            throw UsageError("\(onnx): its inputs have the static shape [\(size.batch), \(size.sequence)]; --batch/--seq \(asked) cannot change it (export with dynamic axes to vary them)")
-        }
-        if let parsedPrecision, parsedPrecision != imported.precision {
-            throw UsageError("\(onnx): its weights are \(imported.precision.rawValue); --precision \(parsedPrecision.rawValue) cannot change an exported model")
-        }
-        let name = URL(fileURLWithPath: onnx).deletingPathExtension().lastPathComponent
-        let options = BertGraphOptions(batch: size.batch, sequenceLength: size.sequence, precision: imported.precision)
-        let descriptor = RunDescriptor(source: .onnxFile(path: onnx, contentHash: imported.fingerprint, producer: imported.producer),
-                                       config: imported.inferredConfig(name: name), options: options, hardware: hardware)
-        var notes = imported.unknownCostNodes.map { "\($0) is not modelled; it lies on no path to an add or a matmul and is counted at zero cost (unknown cost)." }
-        if !imported.boundDimensions.isEmpty {
-            notes.append("Symbolic dimensions bound: " + imported.boundDimensions.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", ") + ".")
-        }
-        return (descriptor, imported.graph, notes)
-    }
-
-    func describeRun(hardware: RunDescriptor.HardwareChoice, precision parsedPrecision: Precision) throws -> RunDescriptor {
-        guard let aggregation = HiddenStateAggregation(argument: aggregateHiddenStates) else {
-            throw UsageError("--aggregate-hidden-states \(aggregateHiddenStates) is not understood; use none, last-K-sum (e.g. last-4-sum) or all-mean")
-        }
-        let options = BertGraphOptions(batch: batch ?? 1, sequenceLength: seq ?? 128, precision: parsedPrecision, aggregation: aggregation)
-
-        switch (model, config) {
-        case (nil, nil):
-            throw UsageError("give --model PRESET, --config FILE or --onnx FILE; presets: \(BertConfig.presetNames.joined(separator: ", "))")
-        case (.some, .some):
-            throw UsageError("give one of --model, --config or --onnx, not several")
-        case (let name?, nil):
-            guard let preset = BertConfig.preset(named: name) else {
-                throw UsageError("--model \(name) is not a known preset; use one of \(BertConfig.presetNames.joined(separator: ", ")), or --config FILE")
-            }
-            return RunDescriptor(source: .preset(name), config: preset, options: options, hardware: hardware)
-        case (nil, let path?):
-            let data: Data
-            do {
-                data = try Data(contentsOf: URL(fileURLWithPath: path))
-            } catch {
-                throw UsageError("\(path): cannot read the config file (\(Self.reason(error))); check the path")
-            }
-            let parsed = try BertConfig(huggingFaceJSON: data, source: path)
-            return RunDescriptor(source: .configFile(path: path, contentHash: contentFingerprint(data)), config: parsed, options: options, hardware: hardware)
-        }
-    }
-
-    var configSourceName: String? { config }
-
-    func parseFormat() throws -> OutputFormat {
-        guard let parsed = OutputFormat(rawValue: format) else {
-            throw UsageError("--format \(format) is not supported; use html, json or both")
-        }
-        return parsed
-    }
-
-    /// --templates, else a templates/ folder here or beside the binary; nil means the built-in copy.
-    func templateDirectory() throws -> URL? {
-        if let templates { return URL(fileURLWithPath: templates) }
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0].contains("/")
-            ? CommandLine.arguments[0] : "/proc/self/exe")
-        let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        return Templates.locate(executable: executable, workingDirectory: here)
-    }
-
-    func relative(_ url: URL) -> String {
-        let here = FileManager.default.currentDirectoryPath + "/"
-        return url.path.hasPrefix(here) ? String(url.path.dropFirst(here.count)) : url.path
-    }
-
-    static func reason(_ error: Error) -> String {
-        let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        if nsError.domain == NSCocoaErrorDomain && nsError.code == NSFileReadNoSuchFileError { return "no such file" }
-        return nsError.localizedDescription
-    }
-
-    /// One line on stderr, exit code 2: the contract for every kind of bad input.
-    static func fail(_ message: String) -> Never {
-        let line = "generate-report: error: " + message.replacingOccurrences(of: "\n", with: " ") + "\n"
-        FileHandle.standardError.write(Data(line.utf8))
-        Foundation.exit(2)
+        let assembly = try SiteAssembly(root: URL(fileURLWithPath: site.out), templates: templates)
+        let summary = try assembly.add(report, format: options.format)
+        let comparison = options.baseline.map { BaselineComparison(runs: [summary], baseline: $0, threshold: options.noiseThreshold) }
+        let files = try assembly.publish(latest: summary.runID, history: [HistoryEntry(report: report, commit: options.commit)],
+                                         comparison: comparison.map { ComparisonPage(runs: [summary], baseline: $0) }, pages: options.format.writesHTML)
+        try site.finish(SweepOutcome(runs: [summary], comparison: comparison, siteFiles: files), runFiles: true)
     }
 }
 
-/// A bad option value, written for the person who typed it.
-struct UsageError: Error {
-    let message: String
-    init(_ message: String) { self.message = message }
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Report on a grid of configurations into one site, with a comparison page.",
+        discussion: """
+        The grid is models × seq × batch × precision × hardware × fusion × energy table, from repeated options \
+        or a YAML file (--grid; see README). Runs use every core; the site is the same as a serial run's and \
+        is published in one step once every run succeeded. --shard I/N runs every N-th configuration, \
+        starting at the I-th, for a CI matrix; 'generate-report merge' combines the shards' sites.
+        """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("A YAML file describing the grid (options below add to it).", valueName: "file"))
+    var grid: String?
+
+    @Option(name: .long, help: ArgumentHelp("A built-in model (repeatable).", valueName: "preset"))
+    var model: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("A Hugging Face config.json (repeatable).", valueName: "file"))
+    var config: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("An ONNX export (repeatable).", valueName: "file"))
+    var onnx: [String] = []
+
+    @Option(name: .customLong("dim"), help: ArgumentHelp("Binds a symbolic ONNX dimension (repeatable).", valueName: "name=value"))
+    var dimensions: [String] = []
+
+    @Option(name: .long, help: "Sequence lengths (repeatable).")
+    var seq: [Int] = []
+
+    @Option(name: .long, help: "Batch sizes (repeatable).")
+    var batch: [Int] = []
+
+    @Option(name: .long, help: ArgumentHelp("Precisions (repeatable).", valueName: "precision"))
+    var precision: [String] = []
+
+    @Option(name: .customLong("aggregate-hidden-states"), help: ArgumentHelp("Hidden-state pooling for every run.", valueName: "mode"))
+    var aggregateHiddenStates: String?
+
+    @Option(name: .long, help: ArgumentHelp("Built-in SKUs (repeatable).", valueName: "sku"))
+    var hardware: [String] = []
+
+    @Option(name: .customLong("hardware-file"), help: ArgumentHelp("ComputeProduct files (repeatable).", valueName: "file"))
+    var hardwareFile: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Thermal profile for every SKU.", valueName: "name"))
+    var profile: String?
+
+    @Option(name: .customLong("energy-table"), help: ArgumentHelp("Energy tables (repeatable).", valueName: "table"))
+    var energyTable: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Fusion policies (repeatable).", valueName: "policy"))
+    var fusion: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Run only the I-th of N slices of the grid, e.g. 2/4.", valueName: "i/n"))
+    var shard: String?
+
+    @OptionGroup var site: SiteOptions
+
+    func sweepGrid() throws -> SweepGrid {
+        var grid = try grid.map { path throws in try SweepGrid.load(path) } ?? SweepGrid()
+        grid.models += model.map { .preset($0) } + config.map { .config($0) } + onnx.map { .onnx($0) }
+        guard !grid.models.isEmpty else { throw RunRequestError("a sweep needs models: give --model, --config, --onnx or --grid FILE") }
+        if !seq.isEmpty { grid.seqs = seq }
+        if !batch.isEmpty { grid.batches = batch }
+        if !precision.isEmpty { grid.precisions = precision }
+        let skus = hardware.map { RunRequest.Hardware.builtIn($0) } + hardwareFile.map { .file($0) }
+        if !skus.isEmpty { grid.hardware = skus }
+        if !energyTable.isEmpty { grid.energyTables = energyTable }
+        if !fusion.isEmpty { grid.fusions = fusion }
+        if let profile { grid.profile = profile }
+        if let aggregateHiddenStates { grid.aggregation = aggregateHiddenStates }
+        grid.dimensions += dimensions
+        return grid
+    }
+
+    func run() throws {
+        var requests = try sweepGrid().requests
+        if let shard {
+            let (index, count) = try SweepGrid.parseShard(shard)
+            requests = SweepGrid.shard(requests, index: index, count: count)
+            guard !requests.isEmpty else { throw RunRequestError("--shard \(shard): this slice of the grid is empty; use fewer shards") }
+        }
+        let options = try site.publishOptions()
+        let pipeline = try site.pipeline()
+        let assembly = try SiteAssembly(root: URL(fileURLWithPath: site.out), templates: try site.loadTemplates())
+        let outcome = try Sweep.run(requests, pipeline: pipeline, site: assembly, options: options, progress: SweepProgress(total: requests.count))
+        try site.finish(outcome, runFiles: false)
+    }
+}
+
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Combine the sites written by sweep shards into one site (runs, history, index, comparison)."
+    )
+
+    @Argument(help: ArgumentHelp("The shards' --out folders.", valueName: "dir"))
+    var folders: [String]
+
+    @OptionGroup var site: SiteOptions
+
+    func validate() throws {
+        if folders.isEmpty { throw ValidationError("give the shards' site folders to merge") }
+    }
+
+    func run() throws {
+        let options = try site.publishOptions()
+        let assembly = try SiteAssembly(root: URL(fileURLWithPath: site.out), templates: try site.loadTemplates())
+        let outcome = try Sweep.merge(folders, into: assembly, options: options)
+        try site.finish(outcome, runFiles: false)
+    }
 }

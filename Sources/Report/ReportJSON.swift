@@ -27,6 +27,13 @@ struct ReportDocument: Codable, Sendable {
 
     struct Tool: Codable, Sendable { var name: String; var version: String }
 
+    /// Reads what `jsonData()` writes.
+    static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }
+
     struct Model: Codable, Sendable {
         var name: String
         var source: String

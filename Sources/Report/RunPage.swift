@@ -66,6 +66,19 @@ struct RunPage: Sendable {
     var provenance: [Fact]
     var notes: [String]
     var hasNotes: Bool
+    /// Baseline, current, Δ% and verdict per headline metric and per add category.
+    struct BaselineRow: Sendable {
+        var title: String
+        var baseline: String
+        var current: String
+        var change: String
+        var verdict: String
+        var verdictClass: String
+    }
+    var hasBaseline: Bool
+    var baselineRows: [BaselineRow]
+    var baselineCategoryRows: [BaselineRow]
+    var baselineNote: String
     struct DecompositionRow: Sendable {
         var kind: String
         var instances: String
@@ -254,6 +267,30 @@ struct RunPage: Sendable {
         self.provenance = provenance
         notes = report.notes
         hasNotes = !report.notes.isEmpty
+        func rows(_ metrics: [BaselineComparison.Metric]) -> [BaselineRow] {
+            metrics.map { metric in
+                BaselineRow(title: metric.title, baseline: metric.format(metric.baseline), current: metric.format(metric.current),
+                            change: BaselineComparison.signedPercent(metric.change), verdict: metric.verdict.rawValue,
+                            verdictClass: metric.verdict == .withinNoise ? "noise" : metric.verdict.rawValue)
+            }
+        }
+        if let baseline = report.baseline, !(baseline.comparison.headline.isEmpty && baseline.comparison.categories.isEmpty) {
+            hasBaseline = true
+            baselineRows = rows(baseline.comparison.headline)
+            baselineCategoryRows = rows(baseline.comparison.categories)
+            var note = "Against \(baseline.source)"
+            if baseline.comparison.baselineRunID != report.runID { note += " (run \(baseline.comparison.baselineRunID))" }
+            note += "; changes within ±\(Format.fixed(baseline.threshold * 100, decimals: 2)) % count as noise. Lower is better for every figure."
+            if !baseline.comparison.unmatchedCategories.isEmpty {
+                note += " Categories on one side only: \(baseline.comparison.unmatchedCategories.joined(separator: ", "))."
+            }
+            baselineNote = note
+        } else {
+            hasBaseline = false
+            baselineRows = []
+            baselineCategoryRows = []
+            baselineNote = ""
+        }
         decompositions = report.decompositions.map { d in
             DecompositionRow(
                 kind: d.kind, instances: Format.grouped(d.instances), ops: Format.grouped(d.primitiveOps),

@@ -84,6 +84,8 @@ public struct RunReport: Sendable {
 
     /// Notes about the input the reader should see (ops of unknown cost, for instance).
     public var notes: [String] = []
+    /// This run set against a baseline run, when --baseline was given.
+    public var baseline: (comparison: BaselineComparison.Run, source: String, threshold: Double)?
 
     public init(descriptor: RunDescriptor, graph: Graph, analysis: AddAnalysis, kpu: KPURun? = nil) {
         self.descriptor = descriptor

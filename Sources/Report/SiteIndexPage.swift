@@ -17,16 +17,24 @@ struct SiteIndexPage: Sendable {
         var edp: String
         var addShare: String
         var adds: String
+        /// Inline SVG of the configuration's last 50 history entries, or empty.
+        var trend: String
+        var hasTrend: Bool
     }
 
     var rows: [Row]
     var runCount: String
+    var hasComparison: Bool
+    var hasHistory: Bool
     var toolVersion = ToolInfo.version
 
     /// Reads each run's `report.json`; runs are sorted by id so the page is deterministic.
-    init(runs: [(runID: String, document: ReportDocument, hasPage: Bool)]) {
-        rows = runs.sorted { $0.runID < $1.runID }.map { run in
+    init(runs: [(runID: String, document: ReportDocument, hasPage: Bool)], history: [HistoryEntry] = [], hasComparison: Bool = false) {
+        self.hasComparison = hasComparison
+        hasHistory = !history.isEmpty
+        rows = runs.sorted { $0.runID < $1.runID }.enumerated().map { index, run in
             let model = run.document.model
+            let trend = TrendChart.svg(id: "trend-\(index + 1)", key: run.runID, entries: history)
             return Row(
                 runID: run.runID,
                 href: run.hasPage ? "\(run.runID)/index.html" : "\(run.runID)/report.json",
@@ -38,7 +46,8 @@ struct SiteIndexPage: Sendable {
                 energy: run.document.totals.map { Format.joules($0.energyPj.total * 1e-12) } ?? "—",
                 edp: run.document.totals.map { Format.scientific($0.edp, unit: "J·s") } ?? "—",
                 addShare: run.document.addTotals.shareEnergy.map { Format.percent($0) } ?? "—",
-                adds: Format.grouped(run.document.addTotals.adds)
+                adds: Format.grouped(run.document.addTotals.adds),
+                trend: trend ?? "", hasTrend: trend != nil
             )
         }
         runCount = runs.count == 1 ? "1 run" : "\(runs.count) runs"

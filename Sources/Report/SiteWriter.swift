@@ -6,8 +6,8 @@ import XHTMLValidator
 public enum OutputFormat: String, Sendable, CaseIterable {
     case html, json, both
 
-    var writesHTML: Bool { self != .json }
-    var writesJSON: Bool { self != .html }
+    public var writesHTML: Bool { self != .json }
+    public var writesJSON: Bool { self != .html }
 }
 
 /// Publishes runs into a site folder without ever leaving it half-written.
@@ -36,13 +36,21 @@ public struct SiteWriter: Sendable {
         public let siteIndex: URL?
     }
 
-    public func publish(_ report: RunReport, format: OutputFormat) throws(ReportError) -> Published {
-        // Render and validate everything in memory first: a template or validation error must
-        // not touch the file system at all. The page and the JSON files are independent, so they
-        // are produced side by side.
-        let templates = self.templates
-        let pagePath = "\(root.path)/\(report.runID)/index.html"
-        // Each file is independent: they are produced side by side on all cores, kept in this order.
+    /// Publishes one run: the whole site is assembled beside the published one and swapped in
+    /// (see ``SiteAssembly``), with the run's line appended to `history.jsonl`.
+    public func publish(_ report: RunReport, format: OutputFormat, commit: String? = nil) throws(ReportError) -> Published {
+        // Render and validate first: a template or validation error must not touch the file system.
+        let files = try Self.renderFiles(report, format: format, templates: templates, pagePath: "\(root.path)/\(report.runID)/index.html")
+        let site = try SiteAssembly(root: root, templates: templates)
+        let summary = try site.add(prerendered: files, of: report)
+        let written = try site.publish(latest: summary.runID, history: [HistoryEntry(report: report, commit: commit)], pages: format.writesHTML)
+        let destination = site.root.appendingPathComponent(report.runID)
+        return Published(runDirectory: destination, files: files.map { destination.appendingPathComponent($0.name) },
+                         siteIndex: written.first { $0.lastPathComponent == "index.html" })
+    }
+
+    /// A run's files, rendered and validated in memory, side by side on all cores.
+    static func renderFiles(_ report: RunReport, format: OutputFormat, templates: Templates, pagePath: String) throws(ReportError) -> [(name: String, data: Data)] {
         let names = ["index.html", "report.json", "schedule.json", "trace.json", "adds.csv", "ops.csv"]
         let parts: [Result<[(name: String, data: Data)], ReportError>] = names.concurrentMap { name in
             do {
@@ -69,84 +77,16 @@ public struct SiteWriter: Sendable {
         }
         var files: [(name: String, data: Data)] = []
         for part in parts { files += try part.get() }
-
-        let fileManager = FileManager.default
-        do {
-            try fileManager.createDirectory(at: root, withIntermediateDirectories: true)
-        } catch {
-            throw ReportError("\(root.path): cannot create the output folder (\(Self.reason(error))); choose a writable folder with --out")
-        }
-        let staging = root.appendingPathComponent(".staging-\(report.runID)-\(ProcessInfo.processInfo.processIdentifier)")
-        do {
-            try? fileManager.removeItem(at: staging)
-            try fileManager.createDirectory(at: staging, withIntermediateDirectories: false)
-            for file in files {
-                try file.data.write(to: staging.appendingPathComponent(file.name))
-            }
-        } catch {
-            try? fileManager.removeItem(at: staging)
-            throw ReportError("\(root.path): cannot write into the output folder (\(Self.reason(error))); choose a writable folder with --out")
-        }
-
-        // The index lists the runs already present plus this one; render it before moving anything.
-        var indexPage: String?
-        if format.writesHTML {
-            var runs = existingRuns().filter { $0.runID != report.runID }
-            runs.append((report.runID, report.document, true))
-            do {
-                let page = try templates.render(ReflectedView(SiteIndexPage(runs: runs)), template: "site-index")
-                try Self.validate(page, file: "\(root.path)/index.html")
-                indexPage = page
-            } catch {
-                try? fileManager.removeItem(at: staging)
-                throw error
-            }
-        }
-
-        let destination = root.appendingPathComponent(report.runID)
-        do {
-            try Self.replace(destination, with: staging)
-        } catch {
-            try? fileManager.removeItem(at: staging)
-            throw ReportError("\(destination.path): cannot move the new run into place (\(Self.reason(error)))")
-        }
-        var siteIndex: URL?
-        if let indexPage {
-            let index = root.appendingPathComponent("index.html")
-            let temporary = root.appendingPathComponent(".index.html.\(ProcessInfo.processInfo.processIdentifier).tmp")
-            do {
-                try Data(indexPage.utf8).write(to: temporary)
-                try Self.rename(temporary, to: index)
-            } catch {
-                try? fileManager.removeItem(at: temporary)
-                throw ReportError("\(index.path): cannot update the site index (\(Self.reason(error)))")
-            }
-            siteIndex = index
-        }
-        // reports/latest/ holds a copy of the newest run, so a fixed link always shows it.
-        // A copy rather than a link: Pages artifacts and zip archives do not keep symlinks.
-        let latest = root.appendingPathComponent(Self.latestFolder)
-        let latestStaging = root.appendingPathComponent(".staging-latest-\(ProcessInfo.processInfo.processIdentifier)")
-        do {
-            try? fileManager.removeItem(at: latestStaging)
-            try fileManager.createDirectory(at: latestStaging, withIntermediateDirectories: false)
-            for file in files { try file.data.write(to: latestStaging.appendingPathComponent(file.name)) }
-            try Self.replace(latest, with: latestStaging)
-        } catch {
-            try? fileManager.removeItem(at: latestStaging)
-            throw ReportError("\(latest.path): cannot update the copy of the newest run (\(Self.reason(error)))")
-        }
-        return Published(runDirectory: destination, files: files.map { destination.appendingPathComponent($0.name) }, siteIndex: siteIndex)
+        return files
     }
 
     static let latestFolder = "latest"
 
-    /// Runs already in the site: every folder holding a readable `report.json`.
-    func existingRuns() -> [(runID: String, document: ReportDocument, hasPage: Bool)] {
+    /// Runs in a site folder: every folder holding a readable `report.json`.
+    static func runs(in root: URL) -> [(runID: String, document: ReportDocument, hasPage: Bool)] {
         let fileManager = FileManager.default
         guard let names = try? fileManager.contentsOfDirectory(atPath: root.path) else { return [] }
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let decoder = ReportDocument.decoder
         return names.sorted().compactMap { name in
             guard !name.hasPrefix("."), name != Self.latestFolder else { return nil }
             let folder = root.appendingPathComponent(name)
@@ -163,25 +103,6 @@ public struct SiteWriter: Sendable {
             let more = issues.count > 1 ? " (and \(issues.count - 1) more)" : ""
             throw ReportError("\(first)\(more); the page was not published")
         }
-    }
-
-    /// Puts `staging` at `destination`, moving any previous run aside first and deleting it after.
-    static func replace(_ destination: URL, with staging: URL) throws {
-        let fileManager = FileManager.default
-        let previous = destination.deletingLastPathComponent()
-            .appendingPathComponent(".previous-\(destination.lastPathComponent)-\(ProcessInfo.processInfo.processIdentifier)")
-        var movedAside = false
-        if fileManager.fileExists(atPath: destination.path) {
-            try rename(destination, to: previous)
-            movedAside = true
-        }
-        do {
-            try rename(staging, to: destination)
-        } catch {
-            if movedAside { try? rename(previous, to: destination) }
-            throw error
-        }
-        if movedAside { try? fileManager.removeItem(at: previous) }
     }
 
     /// rename(2): atomic within one file system, replacing a file at the destination.

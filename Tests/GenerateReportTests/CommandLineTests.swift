@@ -54,6 +54,7 @@ struct CommandRun {
             "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/trace.json",
             "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/adds.csv",
             "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/ops.csv",
+            "reports/history.jsonl",
             "reports/index.html",
         ])
         let json = try Data(contentsOf: run.folder.appendingPathComponent("reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/report.json"))
@@ -188,7 +189,12 @@ struct CommandRun {
     @Test func helpExitsZero() throws {
         let run = try CommandRun(["--help"])
         #expect(run.status == 0)
-        #expect(run.stdout.contains("--aggregate-hidden-states"))
+        #expect(run.stdout.contains("sweep") && run.stdout.contains("merge"))
+        let options = try CommandRun(["run", "--help"])
+        #expect(options.status == 0)
+        #expect(options.stdout.contains("--aggregate-hidden-states") && options.stdout.contains("--fail-on-regression"))
+        let sweep = try CommandRun(["sweep", "--help"])
+        #expect(sweep.status == 0 && sweep.stdout.contains("--shard"))
     }
 
     /// Bad input: one line on stderr naming the problem and the fix, exit 2, nothing written.

@@ -200,7 +200,7 @@ func temporaryFolder() throws -> URL {
         #expect(index.contains("href=\"bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/index.html\""))
         // No staging or previous folders are left behind.
         let names = try FileManager.default.contentsOfDirectory(atPath: root.path).sorted()
-        #expect(names == ["bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine", "bert-tiny_b1_s128_fp32_kpu-t256_vector-engine", "index.html", "latest"])
+        #expect(names == ["bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine", "bert-tiny_b1_s128_fp32_kpu-t256_vector-engine", "history.jsonl", "index.html", "latest"])
         // latest/ is a copy of the newest run, and is not listed as a run of its own.
         #expect(try Data(contentsOf: root.appendingPathComponent("latest/report.json")) == makeReport("bert-tiny").jsonData())
         #expect(!index.contains("href=\"latest/"))
@@ -249,7 +249,7 @@ func temporaryFolder() throws -> URL {
         #expect(try String(contentsOf: root.appendingPathComponent("index.html"), encoding: .utf8) == before)
         #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine").path))
         let names = try FileManager.default.contentsOfDirectory(atPath: root.path).sorted()
-        #expect(names == ["bert-tiny_b1_s128_fp32_kpu-t256_vector-engine", "index.html", "latest"])
+        #expect(names == ["bert-tiny_b1_s128_fp32_kpu-t256_vector-engine", "history.jsonl", "index.html", "latest"])
     }
 
     @Test func unwritableFolderIsAClearError() throws {

@@ -1,0 +1,271 @@
+import AddAnalysis
+import Foundation
+import KPUModel
+import ModelGraph
+import ONNXImport
+import Report
+
+/// One configuration to report on: the model, its shape and precision, the KPU and its energy
+/// table, and the fusion policy. Values are as typed on the command line or in a sweep file,
+/// checked when the run is made, so every error names the option it came from.
+public struct RunRequest: Sendable, Hashable {
+    public enum Model: Sendable, Hashable {
+        case preset(String)
+        case config(String)
+        case onnx(String)
+    }
+
+    public enum Hardware: Sendable, Hashable {
+        case builtIn(String)
+        case file(String)
+    }
+
+    public var model: Model
+    public var batch: Int?
+    public var seq: Int?
+    public var precision: String?
+    public var aggregation: String
+    /// `NAME=VALUE` bindings of symbolic ONNX dimensions.
+    public var dimensions: [String]
+    public var hardware: Hardware
+    public var profile: String?
+    public var energyTable: String
+    public var fusion: String
+
+    public init(model: Model, batch: Int? = nil, seq: Int? = nil, precision: String? = nil, aggregation: String = "none",
+                dimensions: [String] = [], hardware: Hardware = .builtIn(RunDescriptor.HardwareChoice.defaultSKU), profile: String? = nil,
+                energyTable: String = RunDescriptor.HardwareChoice.defaultEnergyTable, fusion: String = FusionPolicy.vectorEngine.rawValue) {
+        self.model = model
+        self.batch = batch
+        self.seq = seq
+        self.precision = precision
+        self.aggregation = aggregation
+        self.dimensions = dimensions
+        self.hardware = hardware
+        self.profile = profile
+        self.energyTable = energyTable
+        self.fusion = fusion
+    }
+
+    /// A short description for progress lines and errors.
+    public var label: String {
+        let model = switch self.model { case .preset(let name): name; case .config(let path), .onnx(let path): path }
+        let hardware = switch self.hardware { case .builtIn(let name): name; case .file(let path): path }
+        var parts = [model, hardware, fusion]
+        if let batch { parts.append("batch \(batch)") }
+        if let seq { parts.append("seq \(seq)") }
+        if let precision { parts.append(precision) }
+        return parts.joined(separator: ", ")
+    }
+}
+
+/// A bad option value, written for the person who typed it.
+public struct RunRequestError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Turns run requests into reports: hardware, graph, add analysis and the KPU model under every
+/// fusion policy. Hardware descriptions are read once per SKU and profile and shared, so a sweep
+/// over many models reads each SKU once. Safe to use from several threads.
+public final class RunPipeline: @unchecked Sendable {
+    /// The date the pages name (from --date or SOURCE_DATE_EPOCH), or nil.
+    public let date: String?
+    private let lock = NSLock()
+    private var hardwareCache: [String: Result<(KPUHardware, String), any Error>] = [:]
+
+    public init(date: String?) {
+        self.date = date
+    }
+
+    /// --date, else SOURCE_DATE_EPOCH, else none (so output stays reproducible).
+    public static func reportDate(option: String?, environment: [String: String]) throws(RunRequestError) -> String? {
+        if let option {
+            guard let parsed = ReportDate.parse(option) else { throw RunRequestError("--date \(option) is not a date; write YYYY-MM-DD") }
+            return parsed
+        }
+        if let epoch = environment["SOURCE_DATE_EPOCH"], !epoch.isEmpty {
+            guard let seconds = Int64(epoch) else { throw RunRequestError("SOURCE_DATE_EPOCH=\(epoch) is not a whole number of seconds") }
+            return ReportDate.fromEpoch(seconds)
+        }
+        return nil
+    }
+
+    public func report(_ request: RunRequest) throws -> RunReport {
+        guard let policy = FusionPolicy(rawValue: request.fusion) else {
+            throw RunRequestError("--fusion \(request.fusion) is not a policy; use none, vector-engine or epilogue")
+        }
+        // The hardware description (YAML) is read beside the graph build. The run id needs the
+        // hardware label, which only naming needs: the graph is built with a placeholder.
+        let ((kpuHardware, hardwareLabel), built) = try concurrently({ try self.hardware(request) }, {
+            try Self.buildGraph(request, hardware: RunDescriptor.HardwareChoice(label: "", profile: nil, energyTable: "", fusion: policy))
+        })
+        let table = try EnergyTable.named(request.energyTable, for: kpuHardware)
+        let choice = RunDescriptor.HardwareChoice(label: hardwareLabel, profile: request.profile, energyTable: request.energyTable, fusion: policy)
+        let (graph, notes) = (built.1, built.2)
+        let descriptor = built.0.with(hardware: choice)
+        let analysis = AddAnalysis(graph: graph, cost: WorkloadCost(graph: graph))
+        // Every policy is modelled: the page compares them. MACs are the same in all three.
+        let evaluations = FusionPolicy.allCases.concurrentMap { candidate in
+            KPUEvaluator(graph: graph, hardware: kpuHardware, energy: table, precision: descriptor.options.precision, fusion: candidate).evaluate()
+        }
+        var report = RunReport(descriptor: descriptor, graph: graph, analysis: analysis,
+                               kpu: RunReport.KPURun(graph: graph, analysis: analysis, evaluations: evaluations, chosen: policy))
+        report.notes = notes
+        report.date = date
+        report.decompositions = Self.decompositionCosts(analysis: analysis, graph: graph, chosen: evaluations.first { $0.fusion == policy }!,
+                                                        hardware: kpuHardware, energy: table, precision: descriptor.options.precision)
+        return report
+    }
+
+    /// The SKU and the label the run id uses for it, read once per (source, profile).
+    func hardware(_ request: RunRequest) throws -> (KPUHardware, String) {
+        let key = "\(request.hardware)|\(request.profile ?? "")"
+        lock.lock()
+        if let cached = hardwareCache[key] {
+            lock.unlock()
+            return try cached.get()
+        }
+        lock.unlock()
+        let loaded = Result<(KPUHardware, String), any Error> { try Self.loadHardware(request) }
+        lock.lock()
+        hardwareCache[key] = loaded
+        lock.unlock()
+        return try loaded.get()
+    }
+
+    static func loadHardware(_ request: RunRequest) throws -> (KPUHardware, String) {
+        switch request.hardware {
+        case .file(let path):
+            let data: Data
+            do {
+                data = try Data(contentsOf: URL(fileURLWithPath: path))
+            } catch {
+                throw RunRequestError("\(path): cannot read the hardware file (\(reason(error))); check the path")
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw RunRequestError("\(path): is not UTF-8 text; a ComputeProduct file is YAML")
+            }
+            let loaded = try KPUHardware.load(file: path, contents: text, profile: request.profile)
+            return (loaded, "\(loaded.id)-\(contentFingerprint(data).prefix(8))")
+        case .builtIn(let sku):
+            return (try KPUHardware.builtIn(sku, profile: request.profile), sku)
+        }
+    }
+
+    /// The graph from a preset, a config.json or an ONNX export, with its run description and
+    /// notes for the reader.
+    static func buildGraph(_ request: RunRequest, hardware: RunDescriptor.HardwareChoice) throws -> (RunDescriptor, Graph, [String]) {
+        if let batch = request.batch, batch < 1 { throw RunRequestError("--batch \(batch): the batch must be at least 1") }
+        if let seq = request.seq, seq < 1 { throw RunRequestError("--seq \(seq): the sequence length must be at least 1") }
+        let parsedPrecision = try request.precision.map { value throws -> Precision in
+            guard let parsed = Precision(rawValue: value) else {
+                throw RunRequestError("--precision \(value) is not supported; use one of \(Precision.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return parsed
+        }
+        guard case .onnx(let onnx) = request.model else {
+            if !request.dimensions.isEmpty { throw RunRequestError("--dim binds dimensions of an ONNX file; give --onnx FILE") }
+            let descriptor = try describeRun(request, hardware: hardware, precision: parsedPrecision ?? .fp32)
+            let configPath: String? = if case .config(let path) = request.model { path } else { nil }
+            let graph = try BertGraphBuilder(config: descriptor.config, options: descriptor.options, source: configPath).build()
+            return (descriptor, graph, [])
+        }
+        if request.aggregation != "none" {
+            throw RunRequestError("--aggregate-hidden-states applies to presets and configs; an ONNX file already fixes its outputs")
+        }
+        var bindings: [String: Int] = [:]
+        for binding in request.dimensions {
+            let parts = binding.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, let value = Int(parts[1]), value > 0 else {
+                throw RunRequestError("--dim \(binding) is not NAME=VALUE with a positive VALUE")
+            }
+            bindings[parts[0]] = value
+        }
+        let (batch, seq) = (request.batch, request.seq)
+        let imported = try ONNXImporter.read(path: onnx, options: ONNXImportOptions(batch: batch ?? 1, sequenceLength: seq ?? 128, dimensions: bindings))
+        let size = imported.inputSize
+        if imported.boundDimensions.isEmpty, let asked = batch ?? seq, (batch.map { $0 != size.batch } ?? false) || (seq.map { $0 != size.sequence } ?? false) {
+            throw RunRequestError("\(onnx): its inputs have the static shape [\(size.batch), \(size.sequence)]; --batch/--seq \(asked) cannot change it (export with dynamic axes to vary them)")
+        }
+        if let parsedPrecision, parsedPrecision != imported.precision {
+            throw RunRequestError("\(onnx): its weights are \(imported.precision.rawValue); --precision \(parsedPrecision.rawValue) cannot change an exported model")
+        }
+        let name = URL(fileURLWithPath: onnx).deletingPathExtension().lastPathComponent
+        let options = BertGraphOptions(batch: size.batch, sequenceLength: size.sequence, precision: imported.precision)
+        let descriptor = RunDescriptor(source: .onnxFile(path: onnx, contentHash: imported.fingerprint, producer: imported.producer),
+                                       config: imported.inferredConfig(name: name), options: options, hardware: hardware)
+        var notes = imported.unknownCostNodes.map { "\($0) is not modelled; it lies on no path to an add or a matmul and is counted at zero cost (unknown cost)." }
+        if !imported.boundDimensions.isEmpty {
+            notes.append("Symbolic dimensions bound: " + imported.boundDimensions.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", ") + ".")
+        }
+        return (descriptor, imported.graph, notes)
+    }
+
+    static func describeRun(_ request: RunRequest, hardware: RunDescriptor.HardwareChoice, precision parsedPrecision: Precision) throws -> RunDescriptor {
+        guard let aggregation = HiddenStateAggregation(argument: request.aggregation) else {
+            throw RunRequestError("--aggregate-hidden-states \(request.aggregation) is not understood; use none, last-K-sum (e.g. last-4-sum) or all-mean")
+        }
+        let options = BertGraphOptions(batch: request.batch ?? 1, sequenceLength: request.seq ?? 128, precision: parsedPrecision, aggregation: aggregation)
+        switch request.model {
+        case .preset(let name):
+            guard let preset = BertConfig.preset(named: name) else {
+                throw RunRequestError("--model \(name) is not a known preset; use one of \(BertConfig.presetNames.joined(separator: ", ")), or --config FILE")
+            }
+            return RunDescriptor(source: .preset(name), config: preset, options: options, hardware: hardware)
+        case .config(let path):
+            let data: Data
+            do {
+                data = try Data(contentsOf: URL(fileURLWithPath: path))
+            } catch {
+                throw RunRequestError("\(path): cannot read the config file (\(reason(error))); check the path")
+            }
+            let parsed = try BertConfig(huggingFaceJSON: data, source: path)
+            return RunDescriptor(source: .configFile(path: path, contentHash: contentFingerprint(data)), config: parsed, options: options, hardware: hardware)
+        case .onnx:
+            preconditionFailure("ONNX files are described by their importer")
+        }
+    }
+
+    /// Sets each kind of written-out op (summed over its instances, under the chosen policy)
+    /// against as many fused ops of the same shapes, each evaluated alone.
+    static func decompositionCosts(analysis: AddAnalysis, graph: Graph, chosen: KPUEvaluation, hardware: KPUHardware,
+                                   energy: EnergyTable, precision: Precision) -> [DecompositionCost] {
+        let found = analysis.decompositions(in: graph)
+        return Decomposition.Kind.allCases.compactMap { kind in
+            let instances = found.filter { $0.kind == kind }
+            guard !instances.isEmpty else { return nil }
+            var energyFJ: Int64 = 0, latency: Int64 = 0, dram = 0, ops = 0
+            var fusedEnergy: Int64 = 0, fusedLatency: Int64 = 0, fusedDRAM = 0
+            for instance in instances {
+                for index in instance.ops {
+                    let op = chosen.operators[index]
+                    energyFJ += op.energy.total
+                    latency += op.latencyPicoseconds
+                    dram += op.traffic.dram.total
+                }
+                ops += instance.ops.count
+                let tensor = graph[instance.input]
+                if let estimate = FusedOpEstimate.evaluate(kind == .layerNorm ? .layerNorm : .gelu, shape: tensor.shape, dtype: tensor.dtype,
+                                                           hardware: hardware, energy: energy, precision: precision) {
+                    fusedEnergy += estimate.energyFemtojoules
+                    fusedLatency += estimate.latencyPicoseconds
+                    fusedDRAM += estimate.dramBytes
+                }
+            }
+            return DecompositionCost(kind: kind.rawValue, instances: instances.count, primitiveOps: ops,
+                                     decomposedEnergyFemtojoules: energyFJ, decomposedLatencyPicoseconds: latency, decomposedDRAMBytes: dram,
+                                     fusedEnergyFemtojoules: fusedEnergy, fusedLatencyPicoseconds: fusedLatency, fusedDRAMBytes: fusedDRAM)
+        }
+    }
+
+
+    static func reason(_ error: Error) -> String {
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if nsError.domain == NSCocoaErrorDomain && nsError.code == NSFileReadNoSuchFileError { return "no such file" }
+        return nsError.localizedDescription
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import KPUModel
+import Report
+
+/// Options that shape the published site rather than a run.
+public struct PublishOptions: Sendable {
+    public var format: OutputFormat
+    public var commit: String?
+    public var baseline: BaselineRuns?
+    /// Relative change below which a difference is noise (0.01 = 1 %).
+    public var noiseThreshold: Double
+
+    public init(format: OutputFormat = .both, commit: String? = nil, baseline: BaselineRuns? = nil, noiseThreshold: Double = 0.01) {
+        self.format = format
+        self.commit = commit
+        self.baseline = baseline
+        self.noiseThreshold = noiseThreshold
+    }
+}
+
+/// What a published sweep or merge holds.
+public struct SweepOutcome: Sendable {
+    public let runs: [SiteAssembly.RunSummary]
+    public let comparison: BaselineComparison?
+    public let siteFiles: [URL]
+
+    public init(runs: [SiteAssembly.RunSummary], comparison: BaselineComparison?, siteFiles: [URL]) {
+        self.runs = runs
+        self.comparison = comparison
+        self.siteFiles = siteFiles
+    }
+}
+
+/// Runs a grid of configurations on all cores into one site, published in one step: the run
+/// pages, the site index, a comparison page and one history line per run. The output is the
+/// same as a serial run's: each run depends only on its inputs, and the index, comparison and
+/// history are written in grid order once all runs are done. If any run fails, nothing is
+/// published and the error names the configuration.
+public enum Sweep {
+    public static func run(_ requests: [RunRequest], pipeline: RunPipeline, site: SiteAssembly, options: PublishOptions,
+                           progress: SweepProgress? = nil, parallel: Bool = true) throws -> SweepOutcome {
+        let total = requests.count
+        let work: @Sendable (RunRequest) -> Result<(SiteAssembly.RunSummary, HistoryEntry), any Error> = { request in
+            let result = Result { () throws -> (SiteAssembly.RunSummary, HistoryEntry) in
+                var report = try pipeline.report(request)
+                if let baseline = options.baseline,
+                   let comparison = BaselineComparison.compare(report, with: baseline, runCount: total, threshold: options.noiseThreshold) {
+                    report.baseline = (comparison, baseline.source, options.noiseThreshold)
+                }
+                let summary = try site.add(report, format: options.format)
+                return (summary, HistoryEntry(report: report, commit: options.commit))
+            }
+            progress?.finished(label: (try? result.get().0.runID) ?? request.label, failed: (try? result.get()) == nil)
+            return result
+        }
+        // Serial is there to check that parallel output is identical.
+        let outcomes = parallel ? requests.concurrentMap(work) : requests.map(work)
+        progress?.done()
+        var summaries: [SiteAssembly.RunSummary] = []
+        var history: [HistoryEntry] = []
+        for (index, outcome) in outcomes.enumerated() {
+            switch outcome {
+            case .success(let (summary, entry)):
+                summaries.append(summary)
+                history.append(entry)
+            case .failure(let error):
+                throw SweepError(run: index + 1, of: total, label: requests[index].label, underlying: error)
+            }
+        }
+        let comparison = options.baseline.map { BaselineComparison(runs: summaries, baseline: $0, threshold: options.noiseThreshold) }
+        let files = try site.publish(latest: summaries.last?.runID, history: history,
+                                     comparison: total > 1 || comparison != nil ? ComparisonPage(runs: summaries, baseline: comparison) : nil,
+                                     pages: options.format.writesHTML)
+        return SweepOutcome(runs: summaries, comparison: comparison, siteFiles: files)
+    }
+
+    /// Combines the sites that shards wrote into one: their run folders, their history lines
+    /// (each line once), a comparison page over every run, and a fresh index.
+    public static func merge(_ folders: [String], into site: SiteAssembly, options: PublishOptions) throws -> SweepOutcome {
+        var summaries: [String: SiteAssembly.RunSummary] = [:]
+        var history: [HistoryEntry] = []
+        var seen = Set<String>()
+        for entry in try site.previousHistory() { seen.insert(Self.identity(entry)) }
+        for folder in folders {
+            let url = URL(fileURLWithPath: folder)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw RunRequestError("\(folder): no such folder; merge takes the site folders the shards wrote")
+            }
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder))?.sorted() ?? []
+            let runFolders = names.filter { !$0.hasPrefix(".") && $0 != "latest" && FileManager.default.fileExists(atPath: url.appendingPathComponent($0).appendingPathComponent("report.json").path) }
+            if runFolders.isEmpty {
+                throw RunRequestError("\(folder): holds no run folders with a report.json; is it a shard's --out folder?")
+            }
+            for name in runFolders { summaries[name] = try site.adopt(runFolder: url.appendingPathComponent(name)) }
+            for entry in try History.read(url.appendingPathComponent(History.fileName)) where seen.insert(Self.identity(entry)).inserted {
+                history.append(entry)
+            }
+        }
+        let runs = summaries.keys.sorted().map { summaries[$0]! }
+        let comparison = options.baseline.map { BaselineComparison(runs: runs, baseline: $0, threshold: options.noiseThreshold) }
+        let files = try site.publish(latest: runs.last?.runID, history: history, comparison: ComparisonPage(runs: runs, baseline: comparison),
+                                     pages: options.format.writesHTML)
+        return SweepOutcome(runs: runs, comparison: comparison, siteFiles: files)
+    }
+
+    /// A history line is the same line when key, date, commit and figures agree.
+    static func identity(_ entry: HistoryEntry) -> String {
+        String(decoding: History.encode([entry]), as: UTF8.self)
+    }
+}
+
+/// A run of a sweep failed: which one, and why.
+public struct SweepError: Error, CustomStringConvertible {
+    public let run: Int
+    public let of: Int
+    public let label: String
+    public let underlying: any Error
+    public var description: String { "run \(run) of \(of) (\(label)): \(underlying); nothing was published" }
+}
+
+/// Progress on stderr: a line rewritten in place on a terminal (run i of n, elapsed, remaining),
+/// one line per finished run otherwise (CI logs).
+public final class SweepProgress: @unchecked Sendable {
+    private let total: Int
+    private let terminal: Bool
+    private let start = DispatchTime.now().uptimeNanoseconds
+    private let lock = NSLock()
+    private var count = 0
+
+    public init(total: Int, terminal: Bool = isatty(2) != 0) {
+        self.total = total
+        self.terminal = terminal
+    }
+
+    func finished(label: String, failed: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        count += 1
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let remaining = elapsed / Double(count) * Double(total - count)
+        let line = terminal
+            ? "\r\u{1B}[Krun \(count) of \(total), \(Self.seconds(elapsed)) elapsed, about \(Self.seconds(remaining)) left"
+            : "run \(count) of \(total)\(failed ? " failed" : ""): \(label) (\(Self.seconds(elapsed)) elapsed)\n"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func done() {
+        if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+
+    static func seconds(_ value: Double) -> String {
+        value < 10 ? String(format: "%.1f s", value) : "\(Int(value.rounded())) s"
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import Report
+import Yams
+
+/// A grid of configurations: models (presets, configs, ONNX files) × sequence lengths ×
+/// batches × precisions × SKUs × fusion policies × energy tables, from repeated command-line
+/// options or a YAML file. Expanded in that nesting order, so a grid always lists its runs in
+/// the same order (which `--shard` and `history.jsonl` rely on).
+///
+/// ```yaml
+/// models: [bert-base-uncased, bert-large-uncased]   # presets
+/// configs: [configs/my-bert.json]                    # Hugging Face config.json files
+/// onnx: [exports/bert.onnx]
+/// seq: [128, 512]
+/// batch: [1]
+/// precision: [fp32, bf16]
+/// hardware: [kpu-t64, kpu-t256]                      # built-in SKUs
+/// hardware_files: [skus/my-kpu.yaml]                 # ComputeProduct files
+/// fusion: [none, vector-engine, epilogue]
+/// energy_table: [kpu-16nm]
+/// profile: 30W
+/// aggregate_hidden_states: none
+/// dim: [batch=8]
+/// ```
+public struct SweepGrid: Sendable, Equatable {
+    public var models: [RunRequest.Model] = []
+    public var seqs: [Int?] = [nil]
+    public var batches: [Int?] = [nil]
+    public var precisions: [String?] = [nil]
+    public var hardware: [RunRequest.Hardware] = [.builtIn(RunDescriptor.HardwareChoice.defaultSKU)]
+    public var fusions: [String] = ["vector-engine"]
+    public var energyTables: [String] = [RunDescriptor.HardwareChoice.defaultEnergyTable]
+    public var profile: String?
+    public var aggregation = "none"
+    public var dimensions: [String] = []
+
+    public init() {}
+
+    public var requests: [RunRequest] {
+        var requests: [RunRequest] = []
+        for model in models {
+            for seq in seqs {
+                for batch in batches {
+                    for precision in precisions {
+                        for hardware in hardware {
+                            for fusion in fusions {
+                                for table in energyTables {
+                                    requests.append(RunRequest(model: model, batch: batch, seq: seq, precision: precision, aggregation: aggregation,
+                                                               dimensions: dimensions, hardware: hardware, profile: profile, energyTable: table, fusion: fusion))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return requests
+    }
+
+    /// Every `count`-th configuration starting at `index` (1-based), for splitting a sweep
+    /// across the jobs of a CI matrix.
+    public static func shard(_ requests: [RunRequest], index: Int, count: Int) -> [RunRequest] {
+        requests.enumerated().filter { $0.offset % count == index - 1 }.map(\.element)
+    }
+
+    /// Parses `--shard i/n`.
+    public static func parseShard(_ text: String) throws(RunRequestError) -> (index: Int, count: Int) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1, (1...count).contains(index) else {
+            throw RunRequestError("--shard \(text) is not I/N with 1 ≤ I ≤ N (e.g. --shard 2/4)")
+        }
+        return (index, count)
+    }
+
+    private struct File: Decodable {
+        var models: [String]?
+        var configs: [String]?
+        var onnx: [String]?
+        var seq: [Int]?
+        var batch: [Int]?
+        var precision: [String]?
+        var hardware: [String]?
+        var hardwareFiles: [String]?
+        var fusion: [String]?
+        var energyTable: [String]?
+        var profile: String?
+        var aggregateHiddenStates: String?
+        var dim: [String]?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case models, configs, onnx, seq, batch, precision, hardware, hardwareFiles = "hardware_files", fusion
+            case energyTable = "energy_table", profile, aggregateHiddenStates = "aggregate_hidden_states", dim
+        }
+    }
+
+    /// Reads a sweep file. Every key is checked: a misspelt one is an error, not a silently
+    /// smaller grid. Relative paths in it are taken from the file's folder.
+    public static func load(_ path: String) throws(RunRequestError) -> SweepGrid {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw RunRequestError("\(path): cannot read the sweep file; check the path")
+        }
+        let node: Node
+        do {
+            guard let composed = try Yams.compose(yaml: text) else { throw RunRequestError("\(path): is empty; list at least models: [...]") }
+            node = composed
+        } catch let error as RunRequestError {
+            throw error
+        } catch let YamlError.scanner(_, problem, mark, _), let YamlError.parser(_, problem, mark, _) {
+            throw RunRequestError("\(path):\(mark.line):\(mark.column): \(problem); fix the YAML there")
+        } catch {
+            throw RunRequestError("\(path): is not valid YAML (\(error))")
+        }
+        guard let mapping = node.mapping else {
+            throw RunRequestError("\(path): the top level must be a mapping of keys such as models, seq, hardware")
+        }
+        let known = Set(File.CodingKeys.allCases.map(\.stringValue))
+        for key in mapping.keys {
+            let name = key.string ?? "\(key)"
+            if !known.contains(name) {
+                throw RunRequestError("\(path):\(key.mark.map { "\($0.line)" } ?? "?"): unknown key \(name); use \(known.sorted().joined(separator: ", "))")
+            }
+        }
+        let file: File
+        do {
+            file = try YAMLDecoder().decode(File.self, from: node)
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw RunRequestError("\(path): \(context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")) has the wrong type; lists are [a, b], numbers unquoted")
+        } catch {
+            throw RunRequestError("\(path): cannot be read (\(error))")
+        }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        func resolve(_ relative: String) -> String {
+            relative.hasPrefix("/") ? relative : folder.appendingPathComponent(relative).standardizedFileURL.path
+        }
+        var grid = SweepGrid()
+        grid.models = (file.models ?? []).map { .preset($0) } + (file.configs ?? []).map { .config(resolve($0)) } + (file.onnx ?? []).map { .onnx(resolve($0)) }
+        guard !grid.models.isEmpty else { throw RunRequestError("\(path): names no model; add models:, configs: or onnx:") }
+        if let seq = file.seq, !seq.isEmpty { grid.seqs = seq }
+        if let batch = file.batch, !batch.isEmpty { grid.batches = batch }
+        if let precision = file.precision, !precision.isEmpty { grid.precisions = precision }
+        let hardware = (file.hardware ?? []).map { RunRequest.Hardware.builtIn($0) } + (file.hardwareFiles ?? []).map { .file(resolve($0)) }
+        if !hardware.isEmpty { grid.hardware = hardware }
+        if let fusion = file.fusion, !fusion.isEmpty { grid.fusions = fusion }
+        if let tables = file.energyTable, !tables.isEmpty { grid.energyTables = tables }
+        grid.profile = file.profile
+        grid.aggregation = file.aggregateHiddenStates ?? "none"
+        grid.dimensions = file.dim ?? []
+        return grid
+    }
+}

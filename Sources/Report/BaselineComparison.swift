@@ -1,0 +1,161 @@
+import Foundation
+
+/// Current runs set against a baseline (a previous `report.json` or a site folder of them):
+/// per run, each headline metric and each add category's energy and latency, with Δ% and a
+/// verdict. Lower is better for every metric compared. Runs are matched by run id; a run on only
+/// one side is listed, never an error. When each side holds exactly one run they are compared
+/// whatever their ids (e.g. one SKU against another).
+public struct BaselineComparison: Sendable {
+    public enum Verdict: String, Sendable {
+        case improved, regressed
+        case withinNoise = "within noise"
+    }
+
+    public struct Metric: Sendable {
+        /// `latency`, `energy`, `edp`, or `<category>.energy` / `<category>.latency`.
+        public let id: String
+        public let title: String
+        public let baseline: Double
+        public let current: Double
+        /// (current − baseline) / baseline; nil when the baseline is zero.
+        public let change: Double?
+        public let verdict: Verdict
+        let format: @Sendable (Double) -> String
+    }
+
+    public struct Run: Sendable {
+        public let runID: String
+        public let baselineRunID: String
+        public let headline: [Metric]
+        public let categories: [Metric]
+        /// Categories present on one side only.
+        public let unmatchedCategories: [String]
+    }
+
+    public let runs: [Run]
+    /// Current runs with no baseline to compare with.
+    public let missingInBaseline: [String]
+    /// Baseline runs that this run set does not have.
+    public let missingInCurrent: [String]
+    /// Relative change below which a difference is noise (0.01 = 1 %).
+    public let threshold: Double
+    public let baselineSource: String
+
+    init(current: [ReportDocument], baseline: [ReportDocument], threshold: Double, baselineSource: String) {
+        self.threshold = threshold
+        self.baselineSource = baselineSource
+        var pairs: [(ReportDocument, ReportDocument)] = []
+        let baselineByID = Dictionary(baseline.map { ($0.runId, $0) }, uniquingKeysWith: { first, _ in first })
+        if current.count == 1, baseline.count == 1 {
+            pairs = [(current[0], baseline[0])]
+            missingInBaseline = []
+            missingInCurrent = []
+        } else {
+            pairs = current.compactMap { run in baselineByID[run.runId].map { (run, $0) } }
+            let currentIDs = Set(current.map(\.runId))
+            missingInBaseline = current.map(\.runId).filter { baselineByID[$0] == nil }.sorted()
+            missingInCurrent = baseline.map(\.runId).filter { !currentIDs.contains($0) }.sorted()
+        }
+        runs = pairs.map { Self.compare($0.0, $0.1, threshold: threshold) }
+    }
+
+    static func compare(_ current: ReportDocument, _ baseline: ReportDocument, threshold: Double) -> Run {
+        func metric(_ id: String, _ title: String, _ old: Double, _ new: Double, _ format: @escaping @Sendable (Double) -> String) -> Metric {
+            let change: Double? = old != 0 ? (new - old) / abs(old) : (new == 0 ? 0 : nil)
+            let verdict: Verdict
+            if let change {
+                verdict = change > threshold ? .regressed : (change < -threshold ? .improved : .withinNoise)
+            } else {
+                verdict = new > old ? .regressed : .withinNoise
+            }
+            return Metric(id: id, title: title, baseline: old, current: new, change: change, verdict: verdict, format: format)
+        }
+        var headline: [Metric] = []
+        if let now = current.totals, let then = baseline.totals {
+            headline = [
+                metric("latency", "Latency", then.latencyS, now.latencyS, { Format.seconds($0) }),
+                metric("energy", "Energy", then.energyPj.total * 1e-12, now.energyPj.total * 1e-12, { Format.joules($0) }),
+                metric("edp", "Energy-delay product", then.edp, now.edp, { Format.scientific($0, unit: "J·s") }),
+            ]
+        }
+        var categories: [Metric] = []
+        let old = Dictionary(baseline.categories.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let new = Dictionary(current.categories.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for category in current.categories {
+            guard let then = old[category.id], let nowEnergy = category.energyPj?.total, let thenEnergy = then.energyPj?.total,
+                  let nowLatency = category.latencyS, let thenLatency = then.latencyS else { continue }
+            categories.append(metric("\(category.id).energy", "\(category.title): energy", thenEnergy * 1e-12, nowEnergy * 1e-12, { Format.joules($0) }))
+            categories.append(metric("\(category.id).latency", "\(category.title): latency", thenLatency, nowLatency, { Format.seconds($0) }))
+        }
+        let unmatched = Set(old.keys).symmetricDifference(new.keys).sorted()
+        return Run(runID: current.runId, baselineRunID: baseline.runId, headline: headline, categories: categories, unmatchedCategories: unmatched)
+    }
+
+    /// Each headline metric of `metrics` that rose by more than `percent` %, described in one line.
+    public func regressions(beyond percent: Double, metrics: Set<String>) -> [String] {
+        runs.flatMap { run in
+            run.headline.filter { metrics.contains($0.id) && ($0.change ?? .infinity) > percent / 100 && $0.current > $0.baseline }.map {
+                "\(run.runID): \($0.id) \($0.format($0.baseline)) → \($0.format($0.current)) (\(Self.signedPercent($0.change)))"
+            }
+        }
+    }
+
+    public func run(_ runID: String) -> Run? { runs.first { $0.runID == runID } }
+
+    static func signedPercent(_ change: Double?) -> String {
+        guard let change else { return "new" }
+        let text = Format.fixed(change * 100, decimals: 2) + " %"
+        return change > 0 ? "+" + text : text
+    }
+
+    /// Reads a baseline: a `report.json`, or a site folder (each run folder's `report.json`).
+    public static func load(_ path: String) throws(ReportError) -> BaselineRuns {
+        BaselineRuns(documents: try loadDocuments(path), source: path)
+    }
+
+    static func loadDocuments(_ path: String) throws(ReportError) -> [ReportDocument] {
+        let url = URL(fileURLWithPath: path)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ReportError("\(path): no such file or folder; --baseline takes a report.json or a site folder from an earlier run")
+        }
+        if isDirectory.boolValue {
+            let runs = SiteWriter.runs(in: url).map(\.document)
+            if runs.isEmpty {
+                throw ReportError("\(path): holds no run folders with a report.json; --baseline takes a report.json or a site folder from an earlier run")
+            }
+            return runs
+        }
+        do {
+            return [try ReportDocument.decoder.decode(ReportDocument.self, from: Data(contentsOf: url))]
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw ReportError("\(path): \((context.codingPath + [key]).map(\.stringValue).joined(separator: ".")) is missing; --baseline takes a report.json this tool wrote")
+        } catch {
+            throw ReportError("\(path): is not a report.json this tool wrote (\(History.describe(error))); --baseline takes a report.json or a site folder")
+        }
+    }
+}
+
+/// The runs of a baseline, as read by ``BaselineComparison/load(_:)``.
+public struct BaselineRuns: Sendable {
+    let documents: [ReportDocument]
+    public let source: String
+}
+
+extension BaselineComparison {
+    /// Compares the given runs with a baseline.
+    public init(runs summaries: [SiteAssembly.RunSummary], baseline: BaselineRuns, threshold: Double) {
+        self.init(current: summaries.map(\.document), baseline: baseline.documents, threshold: threshold, baselineSource: baseline.source)
+    }
+
+    /// One run against its baseline run: the run of the same id, or, when both sides hold a
+    /// single run, that one. `runCount` is how many runs the current set has.
+    public static func compare(_ report: RunReport, with baseline: BaselineRuns, runCount: Int, threshold: Double) -> Run? {
+        let document = report.document
+        if let match = baseline.documents.first(where: { $0.runId == report.runID }) {
+            return compare(document, match, threshold: threshold)
+        }
+        if runCount == 1, baseline.documents.count == 1 { return compare(document, baseline.documents[0], threshold: threshold) }
+        return nil
+    }
+}
