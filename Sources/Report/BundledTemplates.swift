@@ -33,7 +33,7 @@ enum BundledTemplates {
 <title>BERT add reports: comparison</title>
 {{> style}}
 </head>
-<body>
+<body class="wide">
 <header id="top">
 <p class="subtitle"><a href="index.html">All runs</a></p>
 <h1>Comparison of {{runCount}}</h1>
@@ -47,7 +47,7 @@ enum BundledTemplates {
 <thead><tr><th>#</th><th>Run</th><th>Model</th><th class="num">Sequence</th><th class="num">Batch</th><th>Precision</th><th>KPU</th><th>Fusion</th><th class="num">Latency</th><th class="num">Energy</th><th class="num">EDP</th><th class="num">Adds' share of energy</th>{{#hasBaseline}}<th class="num">Δ latency</th><th class="num">Δ energy</th><th class="num">Δ EDP</th>{{/hasBaseline}}</tr></thead>
 <tbody>
 {{#rows}}
-<tr><td>{{number}}</td><td><a href="{{href}}">{{runID}}</a></td><td>{{model}}</td><td class="num">{{seq}}</td><td class="num">{{batch}}</td><td>{{precision}}</td><td>{{hardware}}</td><td>{{fusion}}</td><td class="num">{{latency}}</td><td class="num">{{energy}}</td><td class="num">{{edp}}</td><td class="num">{{addShare}}</td>{{#hasBaseline}}<td class="num {{latencyClass}}">{{latencyChange}}</td><td class="num {{energyClass}}">{{energyChange}}</td><td class="num {{edpClass}}">{{edpChange}}</td>{{/hasBaseline}}</tr>
+<tr><td>{{number}}</td><td class="run-id"><a href="{{href}}">{{runID}}</a></td><td>{{model}}</td><td class="num">{{seq}}</td><td class="num">{{batch}}</td><td>{{precision}}</td><td>{{hardware}}</td><td>{{fusion}}</td><td class="num">{{latency}}</td><td class="num">{{energy}}</td><td class="num">{{edp}}</td><td class="num">{{addShare}}</td>{{#hasBaseline}}<td class="num {{latencyClass}}">{{latencyChange}}</td><td class="num {{energyClass}}">{{energyChange}}</td><td class="num {{edpClass}}">{{edpChange}}</td>{{/hasBaseline}}</tr>
 {{/rows}}
 </tbody>
 </table>
@@ -62,6 +62,7 @@ enum BundledTemplates {
 {{#charts}}
 <figure>
 {{> bar-chart}}
+<figcaption>{{title}} of each run, numbered as in the table; hover a bar for the run id. The axis is linear, so small models sit near zero.</figcaption>
 </figure>
 {{/charts}}
 </section>
@@ -409,7 +410,7 @@ Least bytes: each input read once and the output written once, the floor any map
 <title>BERT add reports</title>
 {{> style}}
 </head>
-<body>
+<body class="wide">
 <header id="top">
 <h1>BERT add reports</h1>
 <p class="subtitle">{{runCount}} in this folder: where each BERT configuration's tensor additions go.{{#hasComparison}} <a href="comparison.html">Compare the last sweep's runs</a>.{{/hasComparison}}{{#hasHistory}} Every run's headline figures, dated, are in <a href="history.jsonl">history.jsonl</a>.{{/hasHistory}}</p>
@@ -419,10 +420,10 @@ Least bytes: each input read once and the output written once, the floor any map
 <h2>Runs<a class="self" href="#runs" aria-label="Link to this section">#</a></h2>
 <div class="scroll">
 <table id="run-table">
-<thead><tr><th>Run</th><th>Model</th><th>KPU</th><th>Fusion</th><th class="num">Batch</th><th class="num">Sequence</th><th>Precision</th><th>Aggregation</th><th class="num">Latency</th><th class="num">Energy</th><th class="num">EDP</th><th class="num">Adds</th><th class="num">Adds' share of energy</th><th>History (latency, energy)</th></tr></thead>
+<thead><tr><th>Run</th><th>History (latency, energy)</th><th>Model</th><th>KPU</th><th>Fusion</th><th class="num">Batch</th><th class="num">Sequence</th><th>Precision</th><th>Aggregation</th><th class="num">Latency</th><th class="num">Energy</th><th class="num">EDP</th><th class="num">Adds</th><th class="num">Adds' share of energy</th></tr></thead>
 <tbody>
 {{#rows}}
-<tr><td><a href="{{href}}">{{runID}}</a></td><td>{{model}}</td><td>{{hardware}}</td><td>{{fusion}}</td><td class="num">{{batch}}</td><td class="num">{{seq}}</td><td>{{precision}}</td><td>{{aggregation}}</td><td class="num">{{latency}}</td><td class="num">{{energy}}</td><td class="num">{{edp}}</td><td class="num">{{adds}}</td><td class="num">{{addShare}}</td><td>{{#hasTrend}}{{{trend}}}{{/hasTrend}}{{^hasTrend}}—{{/hasTrend}}</td></tr>
+<tr><td class="run-id"><a href="{{href}}">{{runID}}</a></td><td>{{#hasTrend}}{{{trend}}}{{/hasTrend}}{{^hasTrend}}—{{/hasTrend}}</td><td>{{model}}</td><td>{{hardware}}</td><td>{{fusion}}</td><td class="num">{{batch}}</td><td class="num">{{seq}}</td><td>{{precision}}</td><td>{{aggregation}}</td><td class="num">{{latency}}</td><td class="num">{{energy}}</td><td class="num">{{edp}}</td><td class="num">{{adds}}</td><td class="num">{{addShare}}</td></tr>
 {{/rows}}
 </tbody>
 </table>
@@ -484,6 +485,8 @@ svg.gantt .grid { stroke: var(--grid); stroke-width: 1; }
 svg.gantt text { fill: currentColor; font-size: 11px; }
 svg.gantt text.tick { fill: var(--muted); font-size: 10px; }
 svg.gantt text.thin { font-size: 9px; }
+body.wide { max-width: 110rem; }
+td.run-id, #run-table td, #comparison-table td { white-space: nowrap; }
 svg.trend { vertical-align: middle; }
 svg.trend polyline { fill: none; stroke-width: 1.5; }
 svg.trend polyline.trend-latency { stroke: #0072b2; }

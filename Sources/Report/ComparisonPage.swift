@@ -51,7 +51,7 @@ public struct ComparisonPage: Sendable {
             let latency = cell(document.runId, "latency"), energy = cell(document.runId, "energy"), edp = cell(document.runId, "edp")
             return Row(number: "#\(index + 1)", runID: document.runId, href: "\(document.runId)/index.html", model: document.model.name,
                        seq: String(document.model.seq), batch: String(document.model.batch), precision: document.model.precision,
-                       hardware: document.hardware?.id ?? "—", fusion: document.fusion ?? "—",
+                       hardware: document.hardware.map { "\($0.name.replacingOccurrences(of: "Stillwater ", with: "")) \($0.profile)" } ?? "—", fusion: document.fusion ?? "—",
                        latency: totals.map { Format.seconds($0.latencyS) } ?? "—",
                        energy: totals.map { Format.joules($0.energyPj.total * 1e-12) } ?? "—",
                        edp: totals.map { Format.scientific($0.edp, unit: "J·s") } ?? "—",

@@ -40,7 +40,7 @@ struct SiteIndexPage: Sendable {
                 href: run.hasPage ? "\(run.runID)/index.html" : "\(run.runID)/report.json",
                 model: model.name, batch: String(model.batch), seq: String(model.seq), precision: model.precision,
                 aggregation: model.aggregation,
-                hardware: run.document.hardware.map { "\($0.name) (\($0.profile))" } ?? "—",
+                hardware: run.document.hardware.map { "\($0.name.replacingOccurrences(of: "Stillwater ", with: "")) \($0.profile)" } ?? "—",
                 fusion: run.document.fusion ?? "—",
                 latency: run.document.totals.map { Format.seconds($0.latencyS) } ?? "—",
                 energy: run.document.totals.map { Format.joules($0.energyPj.total * 1e-12) } ?? "—",
