@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "XHTMLValidatorTests", dependencies: ["XHTMLValidator"]),
         .testTarget(name: "ReportTests", dependencies: ["ModelGraph", "KPUModel", "AddAnalysis", "Report", "XHTMLValidator"]),
         // Depends on the executable so `swift test` builds it; the tests run it as a process.
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Report", "KPUModel", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Report", "KPUModel", "ONNXImport", "XHTMLValidator", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "GenerateReportTests", dependencies: ["GenerateReport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -5,6 +5,7 @@
 enum BundledTemplates {
     static let files: [String: String] = [
         "bar-chart": #"""
+{{% CONTENT_TYPE: XHTML}}
 <svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{{id}}" role="img" aria-labelledby="{{id}}-title {{id}}-desc" viewBox="0 0 {{width}} {{height}}" width="{{width}}" height="{{height}}">
 <title id="{{id}}-title">{{title}}</title>
 <desc id="{{id}}-desc">{{description}}</desc>
@@ -24,6 +25,7 @@ enum BundledTemplates {
 
 """#,
         "comparison": #"""
+{{% CONTENT_TYPE: XHTML}}
 <!DOCTYPE html>
 <html xmlns="http://www.w3.org/1999/xhtml" lang="en" xml:lang="en">
 <head>
@@ -73,9 +75,11 @@ enum BundledTemplates {
 
 """#,
         "cost-cells": #"""
+{{% CONTENT_TYPE: XHTML}}
 <td class="num">{{dram}}</td><td class="num">{{l3}}</td><td class="num">{{l2}}</td><td class="num">{{l1}}</td><td class="num">{{compute}}</td><td class="num">{{memory}}</td><td class="num">{{engines}}</td><td class="num">{{staticEnergy}}</td><td class="num">{{energy}}</td><td class="num">{{latency}}</td><td class="num">{{edp}}</td><td class="num">{{shareEnergy}}</td><td class="num">{{shareLatency}}</td><td class="num">{{offDRAM}}</td>
 """#,
         "run-baseline": #"""
+{{% CONTENT_TYPE: XHTML}}
 <section id="baseline">
 <h2>Against the baseline<a class="self" href="#baseline" aria-label="Link to this section">#</a></h2>
 <p>{{baselineNote}}</p>
@@ -96,6 +100,7 @@ enum BundledTemplates {
 
 """#,
         "run-categories": #"""
+{{% CONTENT_TYPE: XHTML}}
 <section id="categories">
 <h2>Adds by category<a class="self" href="#categories" aria-label="Link to this section">#</a></h2>
 <p>Every Add in the graph has exactly one category, found from the graph's structure (producers, consumers, shapes, parameters), not from names. Adds inside fused operators (onnxruntime's SkipLayerNormalization, Attention, BiasGelu, a Gemm's bias) count too; the explicit column counts Add nodes only.
@@ -123,6 +128,7 @@ Least bytes: each input read once and the output written once, the floor any map
 
 """#,
         "run-decompositions": #"""
+{{% CONTENT_TYPE: XHTML}}
 <section id="decompositions">
 <h2>Written-out ops against fused ones<a class="self" href="#decompositions" aria-label="Link to this section">#</a></h2>
 <p>This graph spells some LayerNorms or GELUs out as primitive ops (their adds are the LayerNorm and activation categories). Each row sums every instance's primitive ops under the chosen policy, against the same number of fused ops of the same shapes, each evaluated alone on this KPU.</p>
@@ -138,6 +144,7 @@ Least bytes: each input read once and the output written once, the floor any map
 
 """#,
         "run-every-add": #"""
+{{% CONTENT_TYPE: XHTML}}
 <section id="every-add">
 <h2>Every add<a class="self" href="#every-add" aria-label="Link to this section">#</a></h2>
 <details>
@@ -153,6 +160,7 @@ Least bytes: each input read once and the output written once, the floor any map
 
 """#,
         "run-every-operator": #"""
+{{% CONTENT_TYPE: XHTML}}
 <section id="every-operator">
 <h2>Every operator<a class="self" href="#every-operator" aria-label="Link to this section">#</a></h2>
 <details>
@@ -170,6 +178,7 @@ Least bytes: each input read once and the output written once, the floor any map
 
 """#,
         "run-fusion": #"""
+{{% CONTENT_TYPE: XHTML}}
 <section id="fusion">
 <h2>Fusion what-if<a class="self" href="#fusion" aria-label="Link to this section">#</a></h2>
 <p><code>none</code>: every op reads its inputs from and writes its output to DRAM. <code>vector-engine</code>: bias adds and activations ride the matmul's drain. <code>epilogue</code>: also the residual add and the LayerNorm after it, the skip tensor read from L3. MACs are the same under all three; only movement and time change.</p>
@@ -189,6 +198,7 @@ Least bytes: each input read once and the output written once, the floor any map
 
 """#,
         "run-gantt": #"""
+{{% CONTENT_TYPE: XHTML}}
 <section id="gantt">
 <h2>Schedule on the KPU<a class="self" href="#gantt" aria-label="Link to this section">#</a></h2>
 <p>One row per resource: in the layer chart a thin row per DMA channel (a transfer is striped across every channel, so the channels share the same intervals, each moving its share of the bytes; the whole-model chart folds them into one row), the block movers (L3 → L2), the streamers (L2 → L1 and the drain back), the compute tiles and the vector engines. Each operator flows in up to four chunks, so loading one chunk overlaps computing the previous one. Hover a bar for its operator, stage, bytes and times; the axis gives time and KPU cycles. {{#hasJSON}}Every interval is also in schedule.json, and the schedule opens as a trace: go to ui.perfetto.dev, choose “Open trace file” and pick this run's <a href="trace.json">trace.json</a> (Perfetto reads it in the browser; nothing is uploaded).{{/hasJSON}}</p>
@@ -209,6 +219,7 @@ Least bytes: each input read once and the output written once, the floor any map
 
 """#,
         "run-hardware": #"""
+{{% CONTENT_TYPE: XHTML}}
 <section id="hardware">
 <h2>Hardware<a class="self" href="#hardware" aria-label="Link to this section">#</a></h2>
 <dl class="facts">
@@ -221,6 +232,7 @@ Least bytes: each input read once and the output written once, the floor any map
 
 """#,
         "run-headline": #"""
+{{% CONTENT_TYPE: XHTML}}
 <section id="headline">
 <h2>Headline<a class="self" href="#headline" aria-label="Link to this section">#</a></h2>
 <dl class="facts">
@@ -233,6 +245,7 @@ Least bytes: each input read once and the output written once, the floor any map
 
 """#,
         "run-kpu-costs": #"""
+{{% CONTENT_TYPE: XHTML}}
 <section id="kpu-costs">
 <h2>Adds on the KPU<a class="self" href="#kpu-costs" aria-label="Link to this section">#</a></h2>
 <p>Under <strong>{{chosenPolicy}}</strong> fusion. Bytes count reads and writes at each level; energy is split into compute (MACs and vector operations), memory levels, the data-movement engines and static power.</p>
@@ -268,6 +281,7 @@ Least bytes: each input read once and the output written once, the floor any map
 
 """#,
         "run-loop-nests": #"""
+{{% CONTENT_TYPE: XHTML}}
 <section id="loop-nests">
 <h2>Loop nests<a class="self" href="#loop-nests" aria-label="Link to this section">#</a></h2>
 <p>Each add category as it runs on the KPU under <strong>{{chosenPolicy}}</strong> fusion, from its first add with the real sizes: loop order, the tile sizes at L3, L2 and L1, where each operand lives, and what the fusion policies change.</p>
@@ -281,6 +295,7 @@ Least bytes: each input read once and the output written once, the floor any map
 
 """#,
         "run-model": #"""
+{{% CONTENT_TYPE: XHTML}}
 <section id="model">
 <h2>Model<a class="self" href="#model" aria-label="Link to this section">#</a></h2>
 <dl class="facts">
@@ -301,6 +316,7 @@ Least bytes: each input read once and the output written once, the floor any map
 
 """#,
         "run-provenance": #"""
+{{% CONTENT_TYPE: XHTML}}
 <section id="provenance">
 <h2>Provenance<a class="self" href="#provenance" aria-label="Link to this section">#</a></h2>
 <table id="provenance-table">
@@ -316,6 +332,7 @@ Least bytes: each input read once and the output written once, the floor any map
 
 """#,
         "run-why": #"""
+{{% CONTENT_TYPE: XHTML}}
 <section id="why">
 <h2>Why BERT has so many adds<a class="self" href="#why" aria-label="Link to this section">#</a></h2>
 <ul class="groups">
@@ -327,6 +344,7 @@ Least bytes: each input read once and the output written once, the floor any map
 
 """#,
         "run": #"""
+{{% CONTENT_TYPE: XHTML}}
 <!DOCTYPE html>
 <html xmlns="http://www.w3.org/1999/xhtml" lang="en" xml:lang="en">
 <head>
@@ -401,6 +419,7 @@ Least bytes: each input read once and the output written once, the floor any map
 
 """#,
         "site-index": #"""
+{{% CONTENT_TYPE: XHTML}}
 <!DOCTYPE html>
 <html xmlns="http://www.w3.org/1999/xhtml" lang="en" xml:lang="en">
 <head>
@@ -436,6 +455,7 @@ Least bytes: each input read once and the output written once, the floor any map
 
 """#,
         "style": #"""
+{{% CONTENT_TYPE: XHTML}}
 <style>
 :root {
   color-scheme: light dark;

@@ -55,6 +55,17 @@ final class ReflectedView: MustacheParent, @unchecked Sendable {
 
     func child(named name: String) -> Any? { fields[name] }
 
+    /// The view models that answer lookups themselves. Compared by type identity rather than
+    /// with `is MustacheParent`: the first protocol check on each type scans every conformance
+    /// record of every loaded library, which cost several milliseconds per page.
+    private static let ownLookups: Set<ObjectIdentifier> = [
+        ObjectIdentifier(GanttChart.self), ObjectIdentifier(GanttChart.LegendItem.self), ObjectIdentifier(StackedBarChart.self),
+    ]
+
+    private static func isPlainStruct(_ value: Any, _ mirror: Mirror) -> Bool {
+        mirror.displayStyle == .struct && !ownLookups.contains(ObjectIdentifier(type(of: value)))
+    }
+
     /// Optionals unwrapped (nil left out, so the lookup goes on outward as before), plain structs
     /// and arrays of them wrapped; strings, numbers, booleans and types with their own lookup kept.
     private static func wrap(_ value: Any) -> Any? {
@@ -63,12 +74,11 @@ final class ReflectedView: MustacheParent, @unchecked Sendable {
         case .optional:
             guard let payload = mirror.children.first?.value else { return nil }
             return wrap(payload)
-        case .struct where !(value is MustacheParent):
+        case .struct where isPlainStruct(value, mirror):
             return ReflectedView(value)
         case .collection:
             return mirror.children.map { child -> Any in
-                let childMirror = Mirror(reflecting: child.value)
-                return childMirror.displayStyle == .struct && !(child.value is MustacheParent) ? ReflectedView(child.value) : child.value
+                isPlainStruct(child.value, Mirror(reflecting: child.value)) ? ReflectedView(child.value) : child.value
             }
         default:
             return value

@@ -40,7 +40,19 @@ public struct Templates: Sendable {
         self.library = library
     }
 
+    /// Escaping for every `{{value}}` in the templates (each starts with `{{% CONTENT_TYPE: XHTML}}`):
+    /// markup characters as entities, as Mustache's HTML type does, and also characters XML
+    /// forbids (C0/C1 controls, U+FFFE, U+FFFF) replaced by U+FFFD, so a name from a
+    /// hostile file cannot make a page unparseable.
+    struct XHTMLContent: MustacheContentType {
+        func escapeText(_ text: String) -> String { XMLEscaping.escape(text) }
+    }
+
+    /// Registered once, before any template is parsed (the pragma is resolved while parsing).
+    private static let registerContentType: Void = MustacheContentTypes.register(XHTMLContent(), named: "XHTML")
+
     private static func library(_ texts: [String: String], directory: URL) throws(ReportError) -> MustacheLibrary {
+        _ = registerContentType
         let names = required
         for name in names where texts[name] == nil { throw ReportError("\(directory.path)/\(name).mustache: missing") }
         // The parser's cost grows faster than the template's length (it counts characters from

@@ -259,6 +259,19 @@ func temporaryFolder() throws -> URL {
         #expect(throws: ReportError.self) { try writer.publish(makeReport("bert-tiny"), format: .both) }
     }
 
+    @Test func everyTemplateEscapesForXHTML() throws {
+        for (name, text) in BundledTemplates.files {
+            #expect(text.hasPrefix("{{% CONTENT_TYPE: XHTML}}\n"), "templates/\(name).mustache must start with the XHTML content-type pragma")
+        }
+        // A control character in a value becomes U+FFFD instead of breaking the page.
+        let templates = try Templates(directory: projectTemplates)
+        var report = try makeReport("bert-tiny")
+        report.notes = ["bad\u{1}name <b>"]
+        let page = try templates.render(RunPage(report: report, hasJSON: true), template: "run")
+        #expect(page.contains("bad\u{FFFD}name &lt;b&gt;"))
+        #expect(XHTMLValidator.validate(Array(page.utf8), file: "index.html") == [])
+    }
+
     @Test func missingTemplateIsNamed() throws {
         let empty = try temporaryFolder()
         do {

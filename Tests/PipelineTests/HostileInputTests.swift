@@ -1,0 +1,162 @@
+import Foundation
+import Pipeline
+import Report
+import Testing
+import XHTMLValidator
+@testable import ONNXImport
+
+/// Strings a published report may receive from files other people made. Each must come out
+/// escaped for its context (HTML and SVG, CSV, JSON) and never run, break a page or a file.
+let hostileStrings: [String] = [
+    "<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "'><svg onload=alert(1)>", "</style><script>x</script>",
+    "]]>", "--!>", "<!--", "-->", "javascript:alert(1)", "JaVaScRiPt:alert(document.domain)", "vbscript:msgbox",
+    "data:text/html,<script>x</script>", "line\u{2028}separator", "para\u{2029}separator", "nul\u{0}byte", "\u{202E}override rtl",
+    "\u{202D}override ltr", "\u{2066}isolate\u{2069}", "=1+1", "+SUM(A1:A2)", "-2+3", "@SUM(1)", "=HYPERLINK(\"http://x\",\"y\")",
+    "\ttab first", "\rcarriage first", "a,b,\"c\"", "line\nbreak", "&amp;", "&lt;b&gt;", "'single'", "\"double\"",
+    "{{mustache}}", "{{{triple}}}", "{{> partial}}", "\\u0000", "%00", "../../etc/passwd", "/absolute/path", "C:\\windows\\system32",
+    "<a href=\"javascript:x\">link</a>", "<iframe src=//evil.example>", "url(javascript:x)", "expression(alert(1))",
+    "\u{FFFE}", "\u{FFFF}", "\u{1}\u{2}\u{1F}", "\u{7F}\u{85}\u{9F}", "😀 emoji", "𝕏 astral", "\u{FEFF}bom", "<![CDATA[x]]>",
+    "<?xml version=\"1.0\"?>", "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>", "&e;", "</title>", "</textarea>",
+    "onmouseover=alert(1)", "style=\"background:url(x)\"", "#fragment", "?query=1&b=2",
+    String(repeating: "A<", count: 50_000),
+]
+
+@Suite struct HostileInputTests {
+    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("shared/fixtures/onnx/bert-tiny.legacy14.onnx")
+
+    /// The fixture with every node, tensor and the graph renamed to hostile strings.
+    static func hostileExport() throws -> Data {
+        var model = try Onnx_ModelProto(serializedBytes: try Data(contentsOf: fixture))
+        var renamed: [String: String] = [:]
+        func rename(_ name: String) -> String {
+            if name.isEmpty { return name }
+            if let known = renamed[name] { return known }
+            // A number keeps names unique, as ONNX requires.
+            let new = hostileStrings[renamed.count % hostileStrings.count] + "#\(renamed.count)"
+            renamed[name] = new
+            return new
+        }
+        model.producerName = hostileStrings[0]
+        model.docString = hostileStrings[1]
+        model.graph.name = hostileStrings[2]
+        model.graph.docString = hostileStrings[3]
+        for index in model.graph.node.indices {
+            model.graph.node[index].name = hostileStrings[index % hostileStrings.count]
+            model.graph.node[index].docString = hostileStrings[(index + 7) % hostileStrings.count]
+            model.graph.node[index].input = model.graph.node[index].input.map(rename)
+            model.graph.node[index].output = model.graph.node[index].output.map(rename)
+        }
+        for index in model.graph.initializer.indices { model.graph.initializer[index].name = rename(model.graph.initializer[index].name) }
+        for index in model.graph.input.indices { model.graph.input[index].name = rename(model.graph.input[index].name) }
+        for index in model.graph.output.indices { model.graph.output[index].name = rename(model.graph.output[index].name) }
+        for index in model.graph.valueInfo.indices { model.graph.valueInfo[index].name = rename(model.graph.valueInfo[index].name) }
+        return try model.serializedData()
+    }
+
+    /// Publishes one run and checks every file of it in its own context.
+    static func publishAndCheck(_ request: RunRequest, in folder: URL) throws {
+        let site = folder.appendingPathComponent("site")
+        let report = try RunPipeline(date: nil).report(request)
+        let published = try SiteWriter(root: site, templates: try Templates(directory: projectTemplates)).publish(report, format: .both)
+        for url in published.files + [published.siteIndex].compactMap({ $0 }) {
+            let data = try Data(contentsOf: url)
+            let text = String(decoding: data, as: UTF8.self)
+            switch url.pathExtension {
+            case "html":
+                #expect(XHTMLValidator.validate(Array(data), file: url.path) == [], "\(url.lastPathComponent) does not validate")
+                for raw in ["<script", "<img", "<iframe", "<svg onload", "<a href=\"javascript", "<![CDATA[", "<!ENTITY", "\u{0}"] {
+                    #expect(!text.contains(raw), "\(url.lastPathComponent) carries \(raw.debugDescription) unescaped")
+                }
+            case "json":
+                #expect((try? JSONSerialization.jsonObject(with: data)) != nil, "\(url.lastPathComponent) is not valid JSON")
+            case "csv":
+                for (row, cells) in parseCSV(text).enumerated() {
+                    for cell in cells {
+                        if let first = cell.unicodeScalars.first {
+                            #expect(!"=+-@\t\r".unicodeScalars.contains(first), "\(url.lastPathComponent) row \(row): cell \(cell.prefix(40).debugDescription) would run as a formula")
+                        }
+                    }
+                }
+            default:
+                break
+            }
+        }
+    }
+
+    @Test func hostileNamesInAnONNXExportComeOutEscaped() throws {
+        #expect(hostileStrings.count >= 50)
+        let folder = try temporaryFolder()
+        let file = folder.appendingPathComponent("hostile.onnx")
+        try Self.hostileExport().write(to: file)
+        try Self.publishAndCheck(RunRequest(model: .onnx(file.path)), in: folder)
+        // The names are carried, not dropped: report.json has the adds under their hostile names.
+        let site = folder.appendingPathComponent("site")
+        let runs = try FileManager.default.contentsOfDirectory(atPath: site.path).filter { $0.hasPrefix("hostile") }
+        let json = try Data(contentsOf: site.appendingPathComponent(runs[0]).appendingPathComponent("report.json"))
+        let adds = try #require((try JSONSerialization.jsonObject(with: json) as? [String: Any])?["adds"] as? [[String: Any]])
+        let names = adds.compactMap { $0["name"] as? String }
+        #expect(names.contains { name in hostileStrings.contains { !$0.isEmpty && name.hasPrefix($0) } })
+    }
+
+    @Test func hostileNameInAConfigComesOutEscaped() throws {
+        let folder = try temporaryFolder()
+        for (index, name) in hostileStrings.enumerated() where index % 5 == 0 || name.count > 1000 {
+            let config = folder.appendingPathComponent("config-\(index).json")
+            let json: [String: Any] = ["_name_or_path": name, "model_type": "bert", "hidden_size": 32, "num_hidden_layers": 1,
+                                       "num_attention_heads": 2, "intermediate_size": 64]
+            try JSONSerialization.data(withJSONObject: json).write(to: config)
+            try Self.publishAndCheck(RunRequest(model: .config(config.path), seq: 16), in: folder.appendingPathComponent("run-\(index)"))
+        }
+    }
+
+    @Test func invalidUTF8InAnExportIsAClearError() throws {
+        let folder = try temporaryFolder()
+        var model = try Onnx_ModelProto(serializedBytes: try Data(contentsOf: Self.fixture))
+        model.graph.node[0].name = "SURROGATE!"
+        var bytes = [UInt8](try model.serializedData())
+        // A lone UTF-16 surrogate written as UTF-8 (ED A0 80): not valid UTF-8; same length, so the protobuf framing holds.
+        let marker = Array("SURROGATE!".utf8)
+        let at = try #require((0...(bytes.count - marker.count)).first { Array(bytes[$0..<($0 + marker.count)]) == marker })
+        bytes.replaceSubrange(at..<(at + 3), with: [0xED, 0xA0, 0x80])
+        let file = folder.appendingPathComponent("surrogate.onnx")
+        try Data(bytes).write(to: file)
+        do {
+            try Self.publishAndCheck(RunRequest(model: .onnx(file.path)), in: folder)
+        } catch {
+            let message = "\(error)"
+            #expect(message.hasPrefix(file.path) && !message.contains("\n"), "unclear error: \(message)")
+        }
+    }
+}
+
+/// RFC 4180 cells, enough to check what a spreadsheet would see first in each.
+func parseCSV(_ text: String) -> [[String]] {
+    var rows: [[String]] = [], row: [String] = [], cell = "", quoted = false
+    var scalars = text.unicodeScalars.makeIterator()
+    var pending: Unicode.Scalar? = nil
+    while let scalar = pending ?? scalars.next() {
+        pending = nil
+        if quoted {
+            if scalar == "\"" {
+                if let next = scalars.next() {
+                    if next == "\"" { cell.unicodeScalars.append("\"") } else { quoted = false; pending = next }
+                } else { quoted = false }
+            } else {
+                cell.unicodeScalars.append(scalar)
+            }
+        } else if scalar == "\"" && cell.isEmpty {
+            quoted = true
+        } else if scalar == "," {
+            row.append(cell); cell = ""
+        } else if scalar == "\r" {
+            continue
+        } else if scalar == "\n" {
+            row.append(cell); rows.append(row); row = []; cell = ""
+        } else {
+            cell.unicodeScalars.append(scalar)
+        }
+    }
+    if !cell.isEmpty || !row.isEmpty { row.append(cell); rows.append(row) }
+    return rows
+}
