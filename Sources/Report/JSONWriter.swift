@@ -92,6 +92,21 @@ final class JSONWriter {
         if let text { string(text) } else { null() }
     }
 
+    /// Pre-serialised JSON (a fragment built with ``quoted(_:)`` and numbers), written as the
+    /// next value. For repeated objects that differ in a field or two, such as one trace slice
+    /// per DMA channel.
+    func raw(_ json: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: json)
+    }
+
+    /// A string as a JSON literal, quotes included.
+    static func quoted(_ text: String) -> [UInt8] {
+        let writer = JSONWriter(capacity: text.utf8.count + 8)
+        writer.string(text)
+        return writer.bytes
+    }
+
     private func separate() {
         guard let last = needsComma.last else { return }
         if last { bytes.append(UInt8(ascii: ",")) } else { needsComma[needsComma.count - 1] = true }

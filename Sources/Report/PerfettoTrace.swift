@@ -26,7 +26,8 @@ extension RunReport {
         }
         let slices = OperatorSlices(kpu.chosen.events)
         let cyclesPerPicosecond = hw.clockHz * 1e-12
-        let json = JSONWriter(capacity: 256 * (slices.events.count + 4 * channels) + 4096)
+        let dmaSlices = slices.events.reduce(0) { $0 + ($1.lane == .dma ? 1 : 0) }
+        let json = JSONWriter(capacity: 280 * (slices.events.count + dmaSlices * (channels - 1)) + 4096)
         json.object {
             json.field("displayTimeUnit") { json.string("ns") }
             json.field("traceEvents") {
@@ -42,33 +43,31 @@ extension RunReport {
                             json.field("ts") { json.int(0) }
                         }
                     }
+                    // Each slice is serialised once around its two varying fields (bytes and
+                    // tid), then written once per DMA channel: the same interval on every channel.
                     for event in slices.events {
                         let length = event.endPicoseconds - event.startPicoseconds
                         let category = kpu.categoryOfOp[event.opIndex]?.id
+                        var middle: [UInt8] = []
+                        if let category { middle += Array(",\"category\":".utf8) + JSONWriter.quoted(category) }
+                        middle += Array(",\"chunks\":\(event.chunk + 1),\"cycles\":\(Int64((Double(length) * cyclesPerPicosecond).rounded(.up)))".utf8)
+                        middle += Array(",\"stage\":".utf8) + JSONWriter.quoted(event.stage.rawValue)
+                        middle += Array(",\"start_cycle\":\(Int64((Double(event.startPicoseconds) * cyclesPerPicosecond).rounded(.down)))},\"cat\":".utf8)
+                        middle += JSONWriter.quoted(category ?? kpu.opKinds[event.opIndex].rawValue)
+                        middle += Array(",\"dur\":\((Double(length) / 1e6).description),\"name\":".utf8) + JSONWriter.quoted(kpu.opPaths[event.opIndex])
+                        middle += Array(",\"ph\":\"X\",\"pid\":1,\"tid\":".utf8)
+                        let tail = Array(",\"ts\":\((Double(event.startPicoseconds) / 1e6).description)}".utf8)
                         // A striped transfer occupies every channel for the same interval, each
                         // carrying an equal share (the leftover bytes on the lowest channels).
                         let copies = event.lane == .dma ? channels : 1
                         for copy in 0..<copies {
                             let bytes = event.lane == .dma ? event.bytes / channels + (copy < event.bytes % channels ? 1 : 0) : event.bytes
-                            json.object {
-                                json.field("args") {
-                                    json.object {
-                                        json.field("bytes") { json.int(bytes) }
-                                        if let category { json.field("category") { json.string(category) } }
-                                        json.field("chunks") { json.int(event.chunk + 1) }
-                                        json.field("cycles") { json.int(Int64((Double(length) * cyclesPerPicosecond).rounded(.up))) }
-                                        json.field("stage") { json.string(event.stage.rawValue) }
-                                        json.field("start_cycle") { json.int(Int64((Double(event.startPicoseconds) * cyclesPerPicosecond).rounded(.down))) }
-                                    }
-                                }
-                                json.field("cat") { json.string(category ?? kpu.opKinds[event.opIndex].rawValue) }
-                                json.field("dur") { json.double(Double(length) / 1e6) }
-                                json.field("name") { json.string(kpu.opPaths[event.opIndex]) }
-                                json.field("ph") { json.string("X") }
-                                json.field("pid") { json.int(1) }
-                                json.field("tid") { json.int(firstTid[event.lane]! + copy) }
-                                json.field("ts") { json.double(Double(event.startPicoseconds) / 1e6) }
-                            }
+                            var object = Array("{\"args\":{\"bytes\":\(bytes)".utf8)
+                            object.reserveCapacity(middle.count + tail.count + 48)
+                            object += middle
+                            object += Array(String(firstTid[event.lane]! + copy).utf8)
+                            object += tail
+                            json.raw(object)
                         }
                     }
                 }

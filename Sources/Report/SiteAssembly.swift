@@ -25,6 +25,8 @@ public final class SiteAssembly: @unchecked Sendable {
     private let state = NSLock()
     private var published = false
     private var released = false
+    /// Documents of the runs added here, so the index need not read them back.
+    private var added: [String: ReportDocument] = [:]
 
     /// What the site index and the comparison page need of a run, kept instead of the report.
     public struct RunSummary: Sendable {
@@ -101,7 +103,9 @@ public final class SiteAssembly: @unchecked Sendable {
         } catch {
             throw ReportError("\(root.path): cannot write into the output folder (\(SiteWriter.reason(error))); choose a writable folder with --out")
         }
-        return RunSummary(runID: report.runID, document: report.document, files: files.map(\.name))
+        let summary = RunSummary(runID: report.runID, document: report.document, files: files.map(\.name))
+        state.withLock { added[summary.runID] = summary.document }
+        return summary
     }
 
     /// Copies a finished run folder (from a shard's site) into the staging site.
@@ -152,7 +156,7 @@ public final class SiteAssembly: @unchecked Sendable {
             }
             written.append(root.appendingPathComponent(ComparisonPage.fileName))
         }
-        let runs = SiteWriter.runs(in: staging)
+        let runs = SiteWriter.runs(in: staging, known: state.withLock { added })
         if !runs.isEmpty && pages {
             let hasComparison = fileManager.fileExists(atPath: staging.appendingPathComponent(ComparisonPage.fileName).path)
             let index = SiteIndexPage(runs: runs, history: history, hasComparison: hasComparison)

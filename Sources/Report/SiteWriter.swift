@@ -83,18 +83,19 @@ public struct SiteWriter: Sendable {
     static let latestFolder = "latest"
 
     /// Runs in a site folder: every folder holding a readable `report.json`.
-    static func runs(in root: URL) -> [(runID: String, document: ReportDocument, hasPage: Bool)] {
+    static func runs(in root: URL, known: [String: ReportDocument] = [:]) -> [(runID: String, document: ReportDocument, hasPage: Bool)] {
         let fileManager = FileManager.default
         guard let names = try? fileManager.contentsOfDirectory(atPath: root.path) else { return [] }
-        let decoder = ReportDocument.decoder
-        return names.sorted().compactMap { name in
-            guard !name.hasPrefix("."), name != Self.latestFolder else { return nil }
+        // Read side by side: a site of a hundred runs has a hundred report.json files to decode.
+        let found: [(String, ReportDocument, Bool)?] = names.sorted().filter { !$0.hasPrefix(".") && $0 != Self.latestFolder }.concurrentMap { name in
             let folder = root.appendingPathComponent(name)
+            let hasPage = FileManager.default.fileExists(atPath: folder.appendingPathComponent("index.html").path)
+            if let document = known[name] { return (name, document, hasPage) }
             guard let data = try? Data(contentsOf: folder.appendingPathComponent("report.json")),
-                  let document = try? decoder.decode(ReportDocument.self, from: data) else { return nil }
-            let hasPage = fileManager.fileExists(atPath: folder.appendingPathComponent("index.html").path)
+                  let document = try? ReportDocument.decoder.decode(ReportDocument.self, from: data) else { return nil }
             return (name, document, hasPage)
         }
+        return found.compactMap { $0.map { (runID: $0.0, document: $0.1, hasPage: $0.2) } }
     }
 
     static func validate(_ page: String, file: String) throws(ReportError) {
