@@ -126,3 +126,35 @@ public struct Graph: Sendable {
         ops.reduce(into: [:]) { $0[$1.kind, default: 0] += 1 }
     }
 }
+
+extension Graph {
+    /// Checks that the graph's totals fit in 64-bit counts before anything multiplies or sums
+    /// them: every tensor's bytes, each op's MACs, the parameter, MAC and byte totals. Shapes are
+    /// already checked element by element when built; this catches the products and sums.
+    public func checkTotalsFit(source: String) throws(GraphError) {
+        func fail(_ place: String, _ what: String) -> GraphError {
+            GraphError(source: source, place: place, message: "\(what) more than a 64-bit count holds; use a smaller batch or sequence length")
+        }
+        var totalBytes = 0, parameters = 0, macs = 0
+        for tensor in tensors {
+            let (bytes, bytesOverflow) = tensor.elementCount.multipliedReportingOverflow(by: tensor.dtype.byteSize)
+            if bytesOverflow { throw fail(tensor.name, "its bytes are") }
+            let (sum, sumOverflow) = totalBytes.addingReportingOverflow(bytes)
+            if sumOverflow { throw fail(tensor.name, "the bytes of all tensors up to this one are") }
+            totalBytes = sum
+            if tensor.role == .parameter {
+                let (next, overflow) = parameters.addingReportingOverflow(tensor.elementCount)
+                if overflow { throw fail(tensor.name, "the parameter count is") }
+                parameters = next
+            }
+        }
+        for op in ops where op.kind == .matMul && !op.folded {
+            guard let a = op.inputs.first, let out = op.outputs.first else { continue }
+            let (product, overflow) = self[out].elementCount.multipliedReportingOverflow(by: self[a].shape.last ?? 1)
+            if overflow { throw fail(op.path, "its multiply-accumulates are") }
+            let (sum, sumOverflow) = macs.addingReportingOverflow(product)
+            if sumOverflow { throw fail(op.path, "the multiply-accumulates up to this op are") }
+            macs = sum
+        }
+    }
+}

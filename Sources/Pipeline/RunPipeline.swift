@@ -104,6 +104,11 @@ public final class RunPipeline: @unchecked Sendable {
         let choice = RunDescriptor.HardwareChoice(label: hardwareLabel, profile: request.profile, energyTable: request.energyTable, fusion: policy)
         let (graph, notes) = (built.1, built.2)
         let descriptor = built.0.with(hardware: choice)
+        // Counts, energies and times are 64-bit integers: a workload too large for them is an
+        // error here, before anything multiplies or sums them.
+        let source = descriptor.sourceDescription
+        try graph.checkTotalsFit(source: source)
+        try KPUEvaluator.checkWithinRange(graph: graph, hardware: kpuHardware, energy: table, precision: descriptor.options.precision, source: source)
         let analysis = AddAnalysis(graph: graph, cost: WorkloadCost(graph: graph))
         // Every policy is modelled: the page compares them. MACs are the same in all three.
         let evaluations = FusionPolicy.allCases.concurrentMap { candidate in

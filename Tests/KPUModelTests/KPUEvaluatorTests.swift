@@ -283,3 +283,50 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
         }
     }
 }
+
+@Suite struct WorkloadRangeTests {
+    /// The range check is only safe if its bounds are above what the evaluation produces.
+    @Test(arguments: ["kpu-t64", "kpu-t128", "kpu-t256", "kpu-t768"])
+    func boundsAreAboveTheEvaluatedFigures(sku: String) throws {
+        let hardware = try KPUHardware.builtIn(sku)
+        let table = try EnergyTable.named("kpu-16nm", for: hardware)
+        for (preset, options) in [("bert-base-uncased", BertGraphOptions()), ("bert-large-uncased", BertGraphOptions(batch: 2, sequenceLength: 512, precision: .bf16)),
+                                  ("bert-tiny", BertGraphOptions(batch: 8, sequenceLength: 512, precision: .int8))] {
+            let graph = try BertGraphBuilder(config: try #require(BertConfig.preset(named: preset)), options: options).build()
+            let bounds = KPUEvaluator.upperBounds(graph: graph, hardware: hardware, energy: table, precision: options.precision)
+            for fusion in FusionPolicy.allCases {
+                let evaluation = KPUEvaluator(graph: graph, hardware: hardware, energy: table, precision: options.precision, fusion: fusion).evaluate()
+                let energy = Double(evaluation.operators.reduce(Int64(0)) { $0 + $1.energy.total })
+                #expect(energy <= bounds.femtojoules, "\(preset) \(sku) \(fusion): energy \(energy) fJ above the bound \(bounds.femtojoules)")
+                #expect(Double(evaluation.makespanPicoseconds) <= bounds.picoseconds, "\(preset) \(sku) \(fusion): time above the bound")
+                // Not so loose that real workloads are refused: within 100× of the figures.
+                #expect(bounds.femtojoules < 100 * energy && bounds.picoseconds < 100 * Double(evaluation.makespanPicoseconds))
+            }
+        }
+    }
+
+    @Test func bertLargeAtBatch64AndSequence4096ComputesAndBiggerIsAClearError() throws {
+        var config = try #require(BertConfig.preset(named: "bert-large-uncased"))
+        config.maxPositionEmbeddings = 4096
+        let hardware = try KPUHardware.builtIn("kpu-t256")
+        let table = try EnergyTable.named("kpu-16nm", for: hardware)
+        let graph = try BertGraphBuilder(config: config, options: BertGraphOptions(batch: 64, sequenceLength: 4096)).build()
+        try graph.checkTotalsFit(source: "test")
+        try KPUEvaluator.checkWithinRange(graph: graph, hardware: hardware, energy: table, precision: .fp32, source: "test")
+        // PyTorch-style closed form: per layer 4 projections + 2 FFN matmuls + QKᵀ and AV (all 64 × 4096 tokens), plus the pooler.
+        let tokens = 64 * 4096, h = 1024, i = 4096, s = 4096
+        let perLayer = tokens * h * h * 4 + tokens * h * i * 2 + 2 * tokens * s * h
+        #expect(graph.macCount == 24 * perLayer + 64 * h * h)
+        #expect(graph.macCount == 131_941_462_441_984)
+        let huge = try BertGraphBuilder(config: config, options: BertGraphOptions(batch: 9_000_000, sequenceLength: 4096)).build()
+        #expect(throws: GraphError.self) { try huge.checkTotalsFit(source: "test") }
+        let big = try BertGraphBuilder(config: config, options: BertGraphOptions(batch: 1024, sequenceLength: 4096)).build()
+        try big.checkTotalsFit(source: "test")
+        do {
+            try KPUEvaluator.checkWithinRange(graph: big, hardware: hardware, energy: table, precision: .fp32, source: "big.json")
+            Issue.record("a batch of 1024 × 4096 tokens fits in 64-bit femtojoules?")
+        } catch {
+            #expect(error.description.hasPrefix("big.json: workload: is too large"))
+        }
+    }
+}
