@@ -15,6 +15,10 @@ import SwiftProtobuf
 enum ONNXFile {
     /// Initializers whose payload is at most this many bytes keep their values.
     static let keptPayloadBytes = 64 * 1024
+    /// The most the model may hold once large weight payloads are left out. A BERT graph is a
+    /// few megabytes; a file whose remainder is larger (a 2 GB blob in an unknown field, say)
+    /// is refused before it is copied, so it cannot exhaust memory.
+    static let maxTrimmedBytes = 256 * 1024 * 1024
 
     static func fingerprint(_ bytes: [UInt8]) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -95,12 +99,14 @@ struct WireWalker {
     let bytes: UnsafeBufferPointer<UInt8>
 
     // ModelProto.graph, GraphProto.initializer, and TensorProto's data-bearing fields.
-    static let modelGraph = 7, graphInitializer = 5
+    static let modelGraph = 7, graphInitializer = 5, modelTrainingInfo = 20
     static let tensorPayloadFields: Set<Int> = [4, 5, 6, 7, 9, 10, 11]
 
     func model() throws(WireError) -> [UInt8] {
         var out: [UInt8] = []
         try copyFields(0..<bytes.count, into: &out) { field, range, out throws(WireError) in
+            // ModelProto.training_info: training-only graphs and their initializers, not needed here.
+            if field == Self.modelTrainingInfo { return true }
             guard field == Self.modelGraph else { return false }
             var graph: [UInt8] = []
             try copyFields(range, into: &graph) { field, range, out throws(WireError) in
@@ -135,7 +141,12 @@ struct WireWalker {
             let isMessage = fullRange.count > payloadRange.count && wireType(at: fullRange.lowerBound) == 2
             var replaced = false
             if isMessage { replaced = try replace(number, payloadRange, &out) }
-            if !replaced { out.append(contentsOf: bytes[fullRange]) }
+            if !replaced {
+                guard out.count + fullRange.count <= ONNXFile.maxTrimmedBytes else {
+                    throw WireError(offset: fullRange.lowerBound, reason: "field \(number) holds \(fullRange.count) bytes, more than the \(ONNXFile.maxTrimmedBytes >> 20) MiB a model may have besides its weights")
+                }
+                out.append(contentsOf: bytes[fullRange])
+            }
         }
     }
 

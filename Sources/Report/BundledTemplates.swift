@@ -147,6 +147,7 @@ Least bytes: each input read once and the output written once, the floor any map
 {{% CONTENT_TYPE: XHTML}}
 <section id="every-add">
 <h2>Every add<a class="self" href="#every-add" aria-label="Link to this section">#</a></h2>
+{{#hasAddTableNote}}<p>{{addTableNote}}</p>{{/hasAddTableNote}}
 <details>
 <summary>{{addCount}} adds in graph order</summary>
 <table id="add-table">
@@ -163,6 +164,7 @@ Least bytes: each input read once and the output written once, the floor any map
 {{% CONTENT_TYPE: XHTML}}
 <section id="every-operator">
 <h2>Every operator<a class="self" href="#every-operator" aria-label="Link to this section">#</a></h2>
+{{#hasOperatorTableNote}}<p>{{operatorTableNote}}</p>{{/hasOperatorTableNote}}
 <details>
 <summary>{{operatorCount}} operators under {{chosenPolicy}} fusion, in graph order</summary>
 <div class="scroll">

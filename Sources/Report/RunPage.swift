@@ -62,6 +62,12 @@ struct RunPage: Sendable {
     var chart: BarChart
     var adds: [AddRow]
     var addRowsHTML: String
+    /// Says so when the table shows only the first rows (very deep graphs).
+    var addTableNote: String
+    var hasAddTableNote: Bool
+    /// Rows a page table carries at most: bert-large has about 1,100 operators; a graph of tens
+    /// of thousands would make a page of tens of megabytes. The CSV files have every row.
+    static let tableRowLimit = 3_000
     var addCount: String
     var provenance: [Fact]
     var notes: [String]
@@ -148,6 +154,8 @@ struct RunPage: Sendable {
         /// The operator table's rows as markup: hundreds of rows of long text go many times
         /// faster through the byte-level escaper than through a template loop.
         var operatorRowsHTML: String
+        var operatorTableNote: String
+        var hasOperatorTableNote: Bool
         var operatorCount: String
         var loopNests: [LoopNest]
         var energySplitChart: StackedBarChart
@@ -240,7 +248,10 @@ struct RunPage: Sendable {
                    elements: Format.grouped($0.elements), bytes: Format.grouped($0.minimalBytes), fusedIn: $0.fusedIn ?? "—")
         }
         addCount = Format.grouped(analysis.records.count)
-        addRowsHTML = adds.map { row in
+        addTableNote = adds.count > Self.tableRowLimit
+            ? "The first \(Format.grouped(Self.tableRowLimit)) of \(addCount) adds; every one is in adds.csv and report.json." : ""
+        hasAddTableNote = !addTableNote.isEmpty
+        addRowsHTML = adds.prefix(Self.tableRowLimit).map { row in
             let e = XMLEscaping.escape
             return "<tr><td><code>\(e(row.name))</code></td><td>\(e(row.category))</td><td>\(e(row.fusedIn))</td><td>\(e(row.shape))</td><td>\(e(row.dtype))</td>"
                 + "<td class=\"num\">\(row.elements)</td><td class=\"num\">\(row.bytes)</td></tr>"
@@ -496,7 +507,10 @@ extension RunPage.KPUSection {
         }
         operatorCount = Format.grouped(operators.count)
         let e = XMLEscaping.escape
-        operatorRowsHTML = operators.map { row in
+        operatorTableNote = operators.count > RunPage.tableRowLimit
+            ? "The first \(Format.grouped(RunPage.tableRowLimit)) of \(operatorCount) operators; every one is in ops.csv." : ""
+        hasOperatorTableNote = !operatorTableNote.isEmpty
+        operatorRowsHTML = operators.prefix(RunPage.tableRowLimit).map { row in
             "<tr><td><code>\(e(row.name))</code></td><td>\(e(row.kind))</td><td>\(e(row.category))</td><td>\(e(row.shape))</td>"
                 + "<td class=\"num\">\(row.macs)</td><td class=\"num\">\(row.dram)</td><td class=\"num\">\(row.l3)</td><td class=\"num\">\(row.l2)</td>"
                 + "<td class=\"num\">\(row.l1)</td><td class=\"num\">\(row.cycles)</td><td class=\"num\">\(e(row.energy))</td><td class=\"num\">\(e(row.latency))</td>"

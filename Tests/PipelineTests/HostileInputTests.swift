@@ -160,3 +160,57 @@ func parseCSV(_ text: String) -> [[String]] {
     if !cell.isEmpty || !row.isEmpty { row.append(cell); rows.append(row) }
     return rows
 }
+
+@Suite struct LimitTests {
+    static func config(layers: Int, in folder: URL) throws -> URL {
+        let url = folder.appendingPathComponent("deep-\(layers).json")
+        let json: [String: Any] = ["model_type": "bert", "hidden_size": 8, "num_hidden_layers": layers, "num_attention_heads": 2, "intermediate_size": 16]
+        try JSONSerialization.data(withJSONObject: json).write(to: url)
+        return url
+    }
+
+    @Test func deepGraphsAreCappedOnThePageAndRefusedPastTheLimit() throws {
+        let folder = try temporaryFolder()
+        // 120 layers: about 4,000 operators, more than a page table shows.
+        let report = try RunPipeline(date: nil).report(RunRequest(model: .config(try Self.config(layers: 120, in: folder).path), seq: 8))
+        let published = try SiteWriter(root: folder.appendingPathComponent("site"), templates: try Templates(directory: projectTemplates)).publish(report, format: .both)
+        let page = try String(contentsOf: try #require(published.files.first { $0.lastPathComponent == "index.html" }), encoding: .utf8)
+        #expect(page.contains("The first 3,000 of"))
+        #expect(page.components(separatedBy: "<td class=\"mapping\">").count - 1 == 3_000)
+        let csv = try String(contentsOf: try #require(published.files.first { $0.lastPathComponent == "ops.csv" }), encoding: .utf8)
+        #expect(csv.components(separatedBy: "\r\n").filter { !$0.isEmpty }.count - 1 == report.kpu!.chosen.operators.count)
+        // 4,000 layers: about 120,000 operators, past the limit: a clear error.
+        do {
+            _ = try RunPipeline(date: nil).report(RunRequest(model: .config(try Self.config(layers: 4_000, in: folder).path), seq: 8))
+            Issue.record("a graph past the operator limit was modelled")
+        } catch let error as RunRequestError {
+            #expect(error.description.contains("operators; this tool models up to 100000"))
+        }
+    }
+
+    @Test func aTwoGigabyteFieldIsRefusedWithoutReadingIt() throws {
+        let folder = try temporaryFolder()
+        let file = folder.appendingPathComponent("huge.onnx")
+        var bytes = [UInt8](try Data(contentsOf: HostileInputTests.fixture))
+        // An unknown field (21) claiming 2.1 GB, written sparse: the file is 2.1 GB on paper only.
+        let length = 2_100_000_000
+        func varint(_ number: Int) {
+            var value = number
+            while value >= 0x80 { bytes.append(UInt8(value & 0x7F) | 0x80); value >>= 7 }
+            bytes.append(UInt8(value))
+        }
+        varint((21 << 3) | 2)
+        varint(length)
+        try Data(bytes).write(to: file)
+        let handle = try FileHandle(forWritingTo: file)
+        try handle.seek(toOffset: UInt64(bytes.count + length - 1))
+        try handle.write(contentsOf: [0])
+        try handle.close()
+        do {
+            _ = try RunPipeline(date: nil).report(RunRequest(model: .onnx(file.path)))
+            Issue.record("a 2 GB field was accepted")
+        } catch {
+            #expect("\(error)".contains("field 21 holds 2100000007 bytes, more than the 256 MiB"))
+        }
+    }
+}
