@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "generate-report", targets: ["GenerateReport"]),
         .executable(name: "kpu-model-benchmark", targets: ["KPUModelBenchmark"]),
         .executable(name: "onnx-import-benchmark", targets: ["ONNXImportBenchmark"]),
+        .executable(name: "fuzz-readers", targets: ["FuzzReaders"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -55,6 +56,10 @@ let package = Package(
         // Times the KPU stage alone on a large configuration (see README, Benchmarks).
         .executableTarget(name: "KPUModelBenchmark", dependencies: ["ModelGraph", "KPUModel"]),
         .executableTarget(name: "ONNXImportBenchmark", dependencies: ["ModelGraph", "ONNXImport"]),
+        // The readers of outside files on arbitrary bytes, for libFuzzer (scripts/fuzz) and the replay tests.
+        .target(name: "ReaderFuzzing", dependencies: ["ModelGraph", "ONNXImport", "KPUModel"]),
+        .target(name: "CFuzzDriver"),
+        .executableTarget(name: "FuzzReaders", dependencies: ["ReaderFuzzing", "CFuzzDriver"]),
         .testTarget(name: "ModelGraphTests", dependencies: ["ModelGraph"]),
         .testTarget(name: "KPUModelTests", dependencies: ["ModelGraph", "KPUModel"]),
         .testTarget(name: "AddAnalysisTests", dependencies: ["ModelGraph", "KPUModel", "AddAnalysis"]),
@@ -62,7 +67,7 @@ let package = Package(
         .testTarget(name: "XHTMLValidatorTests", dependencies: ["XHTMLValidator"]),
         .testTarget(name: "ReportTests", dependencies: ["ModelGraph", "KPUModel", "AddAnalysis", "Report", "XHTMLValidator"]),
         // Depends on the executable so `swift test` builds it; the tests run it as a process.
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Report", "KPUModel", "ONNXImport", "XHTMLValidator", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Report", "KPUModel", "ONNXImport", "XHTMLValidator", "ReaderFuzzing", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "GenerateReportTests", dependencies: ["GenerateReport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -31,6 +31,7 @@ enum BundledTemplates {
 <head>
 <meta charset="utf-8"/>
 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+<meta name="color-scheme" content="light dark"/>
 <meta name="generator" content="generate-report {{toolVersion}}"/>
 <title>BERT add reports: comparison</title>
 {{> style}}
@@ -352,6 +353,7 @@ Least bytes: each input read once and the output written once, the floor any map
 <head>
 <meta charset="utf-8"/>
 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+<meta name="color-scheme" content="light dark"/>
 <meta name="generator" content="generate-report {{toolVersion}}"/>
 <title>{{pageTitle}}</title>
 {{> style}}
@@ -427,6 +429,7 @@ Least bytes: each input read once and the output written once, the floor any map
 <head>
 <meta charset="utf-8"/>
 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+<meta name="color-scheme" content="light dark"/>
 <meta name="generator" content="generate-report {{toolVersion}}"/>
 <title>BERT add reports</title>
 {{> style}}
@@ -460,7 +463,6 @@ Least bytes: each input read once and the output written once, the floor any map
 {{% CONTENT_TYPE: XHTML}}
 <style>
 :root {
-  color-scheme: light dark;
   --bg: #ffffff; --fg: #1d1f23; --muted: #5a606b; --rule: #d8dbe0; --panel: #f5f6f8; --accent: #1f5fa8;
   --grid: #c9cdd3;
 }

@@ -40,9 +40,12 @@ public struct EnergyTable: Sendable, Hashable {
     /// Resolves a built-in table for a SKU: DRAM energy by the SKU's memory type, MAC and add
     /// energy by its process node when the table has that node, else the table's own node.
     public static func named(_ name: String, for hardware: KPUHardware) throws(HardwareError) -> EnergyTable {
-        let file = "data/energy-tables.yaml"
+        try named(name, for: hardware, yaml: BuiltInData.files["energy-tables.yaml"] ?? "", file: "data/energy-tables.yaml")
+    }
+
+    /// The same, from the text of an energy-tables file (the fuzzer feeds this arbitrary bytes).
+    public static func named(_ name: String, for hardware: KPUHardware, yaml text: String, file: String) throws(HardwareError) -> EnergyTable {
         let tables: [String: EnergyTableFile]
-        let text = BuiltInData.files["energy-tables.yaml"] ?? ""
         do {
             tables = try YAMLValues.decode([String: EnergyTableFile].self, from: text)
         } catch {
