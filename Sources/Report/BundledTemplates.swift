@@ -60,6 +60,22 @@ enum BundledTemplates {
 {{#hasMissingInCurrent}}<p>In the baseline but not in these runs: {{#missingInCurrent}}<code>{{.}}</code> {{/missingInCurrent}}</p>{{/hasMissingInCurrent}}
 {{/hasMissing}}
 </section>
+{{#hasCategoryRows}}
+<section id="categories">
+<h2>Add categories against the baseline<a class="self" href="#categories" aria-label="Link to this section">#</a></h2>
+<p>Change in each add category's energy; hover a cell for baseline, current and verdict. Each run page has the same per category for energy and latency.</p>
+<div class="scroll">
+<table id="category-comparison-table">
+<thead><tr><th>#</th><th>Run</th>{{#categoryTitles}}<th class="num">{{.}}</th>{{/categoryTitles}}</tr></thead>
+<tbody>
+{{#categoryRows}}
+<tr><td>{{number}}</td><td class="run-id">{{runID}}</td>{{#cells}}<td class="num {{verdictClass}}" title="{{tooltip}}">{{text}}</td>{{/cells}}</tr>
+{{/categoryRows}}
+</tbody>
+</table>
+</div>
+</section>
+{{/hasCategoryRows}}
 <section id="charts">
 <h2>Across the grid<a class="self" href="#charts" aria-label="Link to this section">#</a></h2>
 {{#charts}}

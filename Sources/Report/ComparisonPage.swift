@@ -30,6 +30,12 @@ public struct ComparisonPage: Sendable {
 
     var rows: [Row]
     var charts: [BarChart]
+    /// With a baseline: each run's change in energy per add category, categories as columns.
+    struct CategoryCell: Sendable { var text: String; var verdictClass: String; var tooltip: String }
+    struct CategoryRow: Sendable { var number: String; var runID: String; var cells: [CategoryCell] }
+    var categoryTitles: [String]
+    var categoryRows: [CategoryRow]
+    var hasCategoryRows: Bool
     var runCount: String
     var hasBaseline: Bool
     var baselineNote: String
@@ -75,6 +81,25 @@ public struct ComparisonPage: Sendable {
             chart("compare-edp", "Energy-delay product", unit: "J·s", color: "#009e73", value: { $0.totals?.edp }, label: { Format.scientific($0, unit: "J·s") }),
             chart("compare-add-share", "Adds' share of energy", unit: "", color: "#cc79a7", value: { $0.addTotals.shareEnergy }, label: { Format.percent($0) }),
         ].compactMap { $0 }
+        // Categories in the order the first run lists them, then any others.
+        var categoryIDs: [String] = [], titles: [String: String] = [:]
+        for document in documents {
+            for category in document.categories where titles[category.id] == nil {
+                categoryIDs.append(category.id)
+                titles[category.id] = category.title
+            }
+        }
+        categoryTitles = categoryIDs.map { titles[$0]! }
+        categoryRows = documents.enumerated().compactMap { index, document in
+            guard let run = baseline?.run(document.runId) else { return nil }
+            let byID = Dictionary(run.categories.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            return CategoryRow(number: "#\(index + 1)", runID: document.runId, cells: categoryIDs.map { id in
+                guard let metric = byID["\(id).energy"] else { return CategoryCell(text: "—", verdictClass: "", tooltip: "not in both runs") }
+                return CategoryCell(text: BaselineComparison.signedPercent(metric.change), verdictClass: metric.verdict == .withinNoise ? "noise" : metric.verdict.rawValue,
+                                    tooltip: "\(metric.format(metric.baseline)) → \(metric.format(metric.current)), \(metric.verdict.rawValue)")
+            })
+        }
+        hasCategoryRows = !categoryRows.isEmpty
         runCount = documents.count == 1 ? "1 run" : "\(documents.count) runs"
         hasBaseline = baseline != nil
         baselineNote = baseline.map { "Changes against \($0.baselineSource); within ±\(Format.fixed($0.threshold * 100, decimals: 2)) % counts as noise, and lower is better." } ?? ""

@@ -178,6 +178,9 @@ func snapshot(_ root: URL) throws -> [String: Data] {
         #expect(comparison.missingInCurrent == ["bert-tiny_b1_s128_fp32_kpu-t256_epilogue"])
         let page = try String(contentsOf: folder.appendingPathComponent("new/comparison.html"), encoding: .utf8)
         #expect(page.contains("<code>bert-mini_b1_s128_fp32_kpu-t256_none</code>"))
+        // The matched run gets a row of per-category changes: the same runs, so every one is 0.00 %.
+        #expect(page.contains("id=\"category-comparison-table\""))
+        #expect(page.contains("<td class=\"num noise\" title=\"") && page.contains(">0.00 %</td>"))
     }
 
     @Test func shardsMergeIntoOneSite() throws {
