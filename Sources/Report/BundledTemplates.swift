@@ -47,10 +47,10 @@ enum BundledTemplates {
 <h2>Runs<a class="self" href="#runs" aria-label="Link to this section">#</a></h2>
 <div class="scroll">
 <table id="comparison-table">
-<thead><tr><th>#</th><th>Run</th><th>Model</th><th class="num">Sequence</th><th class="num">Batch</th><th>Precision</th><th>KPU</th><th>Fusion</th><th class="num">Latency</th><th class="num">Energy</th><th class="num">EDP</th><th class="num">Adds' share of energy</th>{{#hasBaseline}}<th class="num">Δ latency</th><th class="num">Δ energy</th><th class="num">Δ EDP</th>{{/hasBaseline}}</tr></thead>
+<thead><tr><th>#</th><th>Run (model, batch, sequence, precision, SKU, fusion)</th><th class="num">Latency</th>{{#hasBaseline}}<th class="num">Δ</th>{{/hasBaseline}}<th class="num">Energy</th>{{#hasBaseline}}<th class="num">Δ</th>{{/hasBaseline}}<th class="num">EDP</th>{{#hasBaseline}}<th class="num">Δ</th>{{/hasBaseline}}<th class="num">Adds' share of energy</th><th>KPU</th></tr></thead>
 <tbody>
 {{#rows}}
-<tr><td>{{number}}</td><td class="run-id"><a href="{{href}}">{{runID}}</a></td><td>{{model}}</td><td class="num">{{seq}}</td><td class="num">{{batch}}</td><td>{{precision}}</td><td>{{hardware}}</td><td>{{fusion}}</td><td class="num">{{latency}}</td><td class="num">{{energy}}</td><td class="num">{{edp}}</td><td class="num">{{addShare}}</td>{{#hasBaseline}}<td class="num {{latencyClass}}">{{latencyChange}}</td><td class="num {{energyClass}}">{{energyChange}}</td><td class="num {{edpClass}}">{{edpChange}}</td>{{/hasBaseline}}</tr>
+<tr><td>{{number}}</td><td class="run-id"><a href="{{href}}">{{runID}}</a></td><td class="num">{{latency}}</td>{{#hasBaseline}}<td class="num {{latencyClass}}">{{latencyChange}}</td>{{/hasBaseline}}<td class="num">{{energy}}</td>{{#hasBaseline}}<td class="num {{energyClass}}">{{energyChange}}</td>{{/hasBaseline}}<td class="num">{{edp}}</td>{{#hasBaseline}}<td class="num {{edpClass}}">{{edpChange}}</td>{{/hasBaseline}}<td class="num">{{addShare}}</td><td>{{hardware}}</td></tr>
 {{/rows}}
 </tbody>
 </table>

@@ -84,7 +84,7 @@ public struct ComparisonPage: Sendable {
         // Categories in the order the first run lists them, then any others.
         var categoryIDs: [String] = [], titles: [String: String] = [:]
         for document in documents {
-            for category in document.categories where titles[category.id] == nil {
+            for category in document.categories where category.count > 0 && titles[category.id] == nil {
                 categoryIDs.append(category.id)
                 titles[category.id] = category.title
             }
