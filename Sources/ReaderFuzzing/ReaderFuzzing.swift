@@ -30,7 +30,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .energy:
             guard let hardware = Self.referenceHardware else { return false }
             let text = String(decoding: data, as: UTF8.self)
-            return EnergyTable.names.contains { (try? EnergyTable.named($0, for: hardware, yaml: text, file: "fuzz.yaml")) != nil }
+            return !((try? EnergyTable.all(for: hardware, yaml: text, file: "fuzz.yaml")) ?? []).isEmpty
         }
     }
 

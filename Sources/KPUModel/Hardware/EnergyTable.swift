@@ -45,12 +45,26 @@ public struct EnergyTable: Sendable, Hashable {
 
     /// The same, from the text of an energy-tables file (the fuzzer feeds this arbitrary bytes).
     public static func named(_ name: String, for hardware: KPUHardware, yaml text: String, file: String) throws(HardwareError) -> EnergyTable {
-        let tables: [String: EnergyTableFile]
+        try resolve(name, in: try parse(yaml: text, file: file), for: hardware, file: file, hash: contentFingerprint(text.utf8))
+    }
+
+    /// Every table of an energy-tables file that resolves for the SKU, the file parsed once.
+    public static func all(for hardware: KPUHardware, yaml text: String, file: String) throws(HardwareError) -> [EnergyTable] {
+        let tables = try parse(yaml: text, file: file)
+        let hash = contentFingerprint(text.utf8)
+        return tables.keys.sorted().compactMap { try? resolve($0, in: tables, for: hardware, file: file, hash: hash) }
+    }
+
+    static func parse(yaml text: String, file: String) throws(HardwareError) -> [String: EnergyTableFile] {
         do {
-            tables = try YAMLValues.decode([String: EnergyTableFile].self, from: text)
+            return try YAMLValues.decode([String: EnergyTableFile].self, from: text)
         } catch {
             throw HardwareError.from(error, file: file)
         }
+    }
+
+    static func resolve(_ name: String, in tables: [String: EnergyTableFile], for hardware: KPUHardware, file: String,
+                        hash: String) throws(HardwareError) -> EnergyTable {
         guard let table = tables[name] else {
             throw HardwareError(file: "--energy-table", place: name, message: "is not an energy table; use one of \(names.joined(separator: ", "))")
         }
@@ -76,7 +90,7 @@ public struct EnergyTable: Sendable, Hashable {
             dmaPerByte: table.engines.dma, blockMoverPerByte: table.engines.blockMover, streamerPerByte: table.engines.streamer,
             macByPrecision: byPrecision(macs), addByPrecision: byPrecision(adds)
         )
-        resolved.contentHash = contentFingerprint(text.utf8)
+        resolved.contentHash = hash
         return resolved
     }
 
