@@ -82,7 +82,9 @@ public struct BaselineComparison: Sendable {
         let old = Dictionary(baseline.categories.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let new = Dictionary(current.categories.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for category in current.categories {
-            guard let then = old[category.id], let nowEnergy = category.energyPj?.total, let thenEnergy = then.energyPj?.total,
+            // Categories the model has on neither side (no LayerNorm internals in a fused graph) say nothing.
+            guard let then = old[category.id], category.count > 0 || then.count > 0,
+                  let nowEnergy = category.energyPj?.total, let thenEnergy = then.energyPj?.total,
                   let nowLatency = category.latencyS, let thenLatency = then.latencyS else { continue }
             categories.append(metric("\(category.id).energy", "\(category.title): energy", thenEnergy * 1e-12, nowEnergy * 1e-12, { Format.joules($0) }))
             categories.append(metric("\(category.id).latency", "\(category.title): latency", thenLatency, nowLatency, { Format.seconds($0) }))
