@@ -214,3 +214,40 @@ func parseCSV(_ text: String) -> [[String]] {
         }
     }
 }
+
+@Suite struct HostileHardwareTests {
+    /// Names from a ComputeProduct file and a profile label from the command line reach the
+    /// pages, the CSVs and the JSON files escaped.
+    @Test func hostileSKUAndProfileNamesComeOutEscaped() throws {
+        let folder = try temporaryFolder()
+        let original = try String(contentsOf: projectRoot.appendingPathComponent("data/hardware/kpu-t64.yaml"), encoding: .utf8)
+        for (index, hostile) in hostileStrings.enumerated() where index % 6 == 1 && hostile.count < 1_000 {
+            // YAML double-quoted scalars: escape backslash and quote, and write controls as \u escapes.
+            var quoted = "\""
+            for scalar in hostile.unicodeScalars {
+                switch scalar {
+                case "\\": quoted += "\\\\"
+                case "\"": quoted += "\\\""
+                case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029 || scalar.value == 0xFEFF:
+                    quoted += String(format: "\\u%04X", scalar.value)
+                default: quoted.unicodeScalars.append(scalar)
+                }
+            }
+            quoted += "\""
+            let text = original
+                .replacingOccurrences(of: "name: Stillwater KPU-T64", with: "name: \(quoted)")
+                .replacingOccurrences(of: "  - name: 6W", with: "  - name: \(quoted)")
+                .replacingOccurrences(of: "default_thermal_profile: 6W", with: "default_thermal_profile: \(quoted)")
+            let file = folder.appendingPathComponent("sku-\(index).yaml")
+            try text.write(to: file, atomically: true, encoding: .utf8)
+            do {
+                try HostileInputTests.publishAndCheck(RunRequest(model: .preset("bert-tiny"), hardware: .file(file.path), profile: hostile),
+                                                      in: folder.appendingPathComponent("run-\(index)"))
+            } catch {
+                // YAML forbids some characters (U+FFFE even escaped) and libyaml drops a BOM: then a
+                // clear one-line error naming the file, never a broken page.
+                #expect("\(error)".hasPrefix(file.path) && !"\(error)".contains("\n"), "\(error)")
+            }
+        }
+    }
+}
