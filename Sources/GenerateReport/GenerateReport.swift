@@ -226,10 +226,7 @@ struct RunCommand: ParsableCommand {
         // Parsing the templates is independent of the model: it runs beside the whole analysis.
         let site = self.site
         var (report, templates) = try concurrently({ try pipeline.report(request) }, { try site.loadTemplates() })
-        if let baseline = options.baseline,
-           let comparison = BaselineComparison.compare(report, with: baseline, runCount: 1, threshold: options.noiseThreshold) {
-            report.baseline = (comparison, baseline.source, options.noiseThreshold)
-        }
+        options.attachBaseline(to: &report, runCount: 1)
         let assembly = try SiteAssembly(root: URL(fileURLWithPath: site.out), templates: templates)
         let summary = try assembly.add(report, format: options.format)
         let comparison = options.baseline.map { BaselineComparison(runs: [summary], baseline: $0, threshold: options.noiseThreshold) }

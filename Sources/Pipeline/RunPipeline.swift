@@ -272,12 +272,5 @@ public final class RunPipeline: @unchecked Sendable {
     }
 
 
-    static func reason(_ error: Error) -> String {
-        let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        if nsError.domain == NSCocoaErrorDomain && nsError.code == NSFileReadNoSuchFileError { return "no such file" }
-        return nsError.localizedDescription
-    }
+    static func reason(_ error: Error) -> String { SiteWriter.reason(error) }
 }

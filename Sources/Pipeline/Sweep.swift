@@ -16,6 +16,13 @@ public struct PublishOptions: Sendable {
         self.baseline = baseline
         self.noiseThreshold = noiseThreshold
     }
+
+    /// Sets the run's comparison with its baseline run, when there is one (see
+    /// ``BaselineComparison/compare(_:with:runCount:threshold:)``).
+    public func attachBaseline(to report: inout RunReport, runCount: Int) {
+        guard let baseline, let comparison = BaselineComparison.compare(report, with: baseline, runCount: runCount, threshold: noiseThreshold) else { return }
+        report.baseline = (comparison, baseline.source, noiseThreshold)
+    }
 }
 
 /// What a published sweep or merge holds.
@@ -43,10 +50,7 @@ public enum Sweep {
         let work: @Sendable (RunRequest) -> Result<(SiteAssembly.RunSummary, HistoryEntry), any Error> = { request in
             let result = Result { () throws -> (SiteAssembly.RunSummary, HistoryEntry) in
                 var report = try pipeline.report(request)
-                if let baseline = options.baseline,
-                   let comparison = BaselineComparison.compare(report, with: baseline, runCount: total, threshold: options.noiseThreshold) {
-                    report.baseline = (comparison, baseline.source, options.noiseThreshold)
-                }
+                options.attachBaseline(to: &report, runCount: total)
                 let summary = try site.add(report, format: options.format)
                 return (summary, HistoryEntry(report: report, commit: options.commit))
             }

@@ -53,15 +53,12 @@ public struct ComparisonPage: Sendable {
             return (BaselineComparison.signedPercent(metric.change), metric.verdict == .withinNoise ? "noise" : metric.verdict.rawValue)
         }
         rows = documents.enumerated().map { index, document in
-            let totals = document.totals
+            let cells = document.cells
             let latency = cell(document.runId, "latency"), energy = cell(document.runId, "energy"), edp = cell(document.runId, "edp")
             return Row(number: "#\(index + 1)", runID: document.runId, href: "\(document.runId)/index.html", model: document.model.name,
                        seq: String(document.model.seq), batch: String(document.model.batch), precision: document.model.precision,
-                       hardware: document.hardware.map { "\($0.name.replacingOccurrences(of: "Stillwater ", with: "")) \($0.profile)" } ?? "—", fusion: document.fusion ?? "—",
-                       latency: totals.map { Format.seconds($0.latencyS) } ?? "—",
-                       energy: totals.map { Format.joules($0.energyPj.total * 1e-12) } ?? "—",
-                       edp: totals.map { Format.scientific($0.edp, unit: "J·s") } ?? "—",
-                       addShare: document.addTotals.shareEnergy.map { Format.percent($0) } ?? "—",
+                       hardware: cells.hardware, fusion: document.fusion ?? "—",
+                       latency: cells.latency, energy: cells.energy, edp: cells.edp, addShare: cells.addShare,
                        latencyChange: latency.0, energyChange: energy.0, edpChange: edp.0,
                        latencyClass: latency.1, energyClass: energy.1, edpClass: edp.1)
         }

@@ -27,6 +27,15 @@ struct ReportDocument: Codable, Sendable {
 
     struct Tool: Codable, Sendable { var name: String; var version: String }
 
+    /// The headline figures as the site index and the comparison page print them.
+    var cells: (hardware: String, latency: String, energy: String, edp: String, addShare: String) {
+        (hardware: hardware.map { "\($0.name.replacingOccurrences(of: "Stillwater ", with: "")) \($0.profile)" } ?? "—",
+         latency: totals.map { Format.seconds($0.latencyS) } ?? "—",
+         energy: totals.map { Format.joules($0.energyPj.total * 1e-12) } ?? "—",
+         edp: totals.map { Format.scientific($0.edp, unit: "J·s") } ?? "—",
+         addShare: addTotals.shareEnergy.map { Format.percent($0) } ?? "—")
+    }
+
     /// Reads what `jsonData()` writes.
     static var decoder: JSONDecoder {
         let decoder = JSONDecoder()

@@ -35,17 +35,14 @@ struct SiteIndexPage: Sendable {
         rows = runs.sorted { $0.runID < $1.runID }.enumerated().map { index, run in
             let model = run.document.model
             let trend = TrendChart.svg(id: "trend-\(index + 1)", key: run.runID, entries: history)
+            let cells = run.document.cells
             return Row(
                 runID: run.runID,
                 href: run.hasPage ? "\(run.runID)/index.html" : "\(run.runID)/report.json",
                 model: model.name, batch: String(model.batch), seq: String(model.seq), precision: model.precision,
                 aggregation: model.aggregation,
-                hardware: run.document.hardware.map { "\($0.name.replacingOccurrences(of: "Stillwater ", with: "")) \($0.profile)" } ?? "—",
-                fusion: run.document.fusion ?? "—",
-                latency: run.document.totals.map { Format.seconds($0.latencyS) } ?? "—",
-                energy: run.document.totals.map { Format.joules($0.energyPj.total * 1e-12) } ?? "—",
-                edp: run.document.totals.map { Format.scientific($0.edp, unit: "J·s") } ?? "—",
-                addShare: run.document.addTotals.shareEnergy.map { Format.percent($0) } ?? "—",
+                hardware: cells.hardware, fusion: run.document.fusion ?? "—",
+                latency: cells.latency, energy: cells.energy, edp: cells.edp, addShare: cells.addShare,
                 adds: Format.grouped(run.document.addTotals.adds),
                 trend: trend ?? "", hasTrend: trend != nil
             )
