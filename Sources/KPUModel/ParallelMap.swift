@@ -35,12 +35,19 @@ private final class OrderedResults<T: Sendable>: @unchecked Sendable {
 
 /// Runs two independent jobs side by side and returns both results (or the first error, in
 /// argument order), e.g. parsing templates while the model is built and evaluated.
+///
+/// The second job runs on a global queue and the first on the calling thread. Not
+/// `concurrentPerform`: libdispatch divides the width of an apply nested inside another among
+/// the outer iterations, so a `concurrentMap` inside either job would run serially on 2 cores.
 public func concurrently<A: Sendable, B: Sendable>(_ first: @Sendable () throws -> A,
-                                                   _ second: @Sendable () throws -> B) throws -> (A, B) {
-    let a = OrderedResults<Result<A, any Error>>(count: 1)
+                                                   _ second: @escaping @Sendable () throws -> B) throws -> (A, B) {
     let b = OrderedResults<Result<B, any Error>>(count: 1)
-    DispatchQueue.concurrentPerform(iterations: 2) { index in
-        if index == 0 { a.set(0, Result { try first() }) } else { b.set(0, Result { try second() }) }
+    let done = DispatchSemaphore(value: 0)
+    DispatchQueue.global().async {
+        b.set(0, Result { try second() })
+        done.signal()
     }
-    return (try a.values()[0].get(), try b.values()[0].get())
+    let a = Result { try first() }
+    done.wait()
+    return (try a.get(), try b.values()[0].get())
 }

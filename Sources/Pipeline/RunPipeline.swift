@@ -99,12 +99,15 @@ public final class RunPipeline: @unchecked Sendable {
         guard let policy = FusionPolicy(rawValue: request.fusion) else {
             throw RunRequestError("--fusion \(request.fusion) is not a policy; use none, vector-engine or epilogue")
         }
-        // The hardware description (YAML) is read beside the graph build. The run id needs the
-        // hardware label, which only naming needs: the graph is built with a placeholder.
-        let ((kpuHardware, hardwareLabel), built) = try concurrently({ try self.hardware(request) }, {
+        // The hardware description and its energy table (YAML) are read beside the graph build.
+        // The run id needs the hardware label, which only naming needs: the graph is built with
+        // a placeholder.
+        let ((kpuHardware, hardwareLabel, table), built) = try concurrently({
+            let (hardware, label) = try self.hardware(request)
+            return (hardware, label, try EnergyTable.named(request.energyTable, for: hardware))
+        }, {
             try Self.buildGraph(request, hardware: RunDescriptor.HardwareChoice(label: "", profile: nil, energyTable: "", fusion: policy))
         })
-        let table = try EnergyTable.named(request.energyTable, for: kpuHardware)
         let choice = RunDescriptor.HardwareChoice(label: hardwareLabel, profile: request.profile, energyTable: request.energyTable, fusion: policy)
         let (graph, notes) = (built.1, built.2)
         let descriptor = built.0.with(hardware: choice)
