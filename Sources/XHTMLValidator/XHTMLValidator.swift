@@ -17,206 +17,194 @@ public enum XHTMLValidator {
     static let xhtmlNamespace = "http://www.w3.org/1999/xhtml"
     static let svgNamespace = "http://www.w3.org/2000/svg"
 
-    /// Every rule violation found, in document order per rule; empty when the page may be published.
+    /// Every rule violation found, in document order; empty when the page may be published.
     /// A page that is not well-formed XML yields exactly one issue: where parsing stopped.
     public static func validate(_ bytes: [UInt8], file: String) -> [ValidationIssue] {
         guard bytes.count < Int(Int32.max) else {
             return [ValidationIssue(file: file, line: 1, column: 1, rule: "well-formed", message: "the page is larger than 2 GiB")]
         }
         xmlInitParser()
-        guard let context = xmlNewParserCtxt() else {
+        // libxml2's own SAX2 handlers, except that elements go to the rule checker and text,
+        // comments and processing instructions go nowhere: the rules need no tree, and building
+        // and freeing one was most of the validation's time on a chart-heavy page. The
+        // defaults still handle the DOCTYPE and declared entities exactly as the tree parser does.
+        var handler = xmlSAXHandler()
+        xmlSAXVersion(&handler, 2)
+        handler.startElementNs = { context, name, _, uri, _, _, attributeCount, _, attributes in
+            guard let context, let name else { return }
+            let parser = context.assumingMemoryBound(to: xmlParserCtxt.self)
+            let checker = Unmanaged<RuleChecker>.fromOpaque(parser.pointee._private!).takeUnretainedValue()
+            checker.start(name, namespace: uri, attributes: attributes, count: Int(attributeCount), line: Int(parser.pointee.input.pointee.line))
+        }
+        handler.endElementNs = { context, name, _, _ in
+            guard let context, let name else { return }
+            let parser = context.assumingMemoryBound(to: xmlParserCtxt.self)
+            Unmanaged<RuleChecker>.fromOpaque(parser.pointee._private!).takeUnretainedValue().end(name)
+        }
+        handler.characters = nil
+        handler.ignorableWhitespace = nil
+        handler.cdataBlock = nil
+        handler.comment = nil
+        handler.processingInstruction = nil
+        handler.reference = nil
+        guard let context = xmlCreatePushParserCtxt(&handler, nil, nil, 0, file) else {
             return [ValidationIssue(file: file, line: 1, column: 1, rule: "well-formed", message: "libxml2 could not allocate a parser")]
         }
-        defer { xmlFreeParserCtxt(context) }
+        defer {
+            if let document = context.pointee.myDoc { xmlFreeDoc(document) }
+            xmlFreeParserCtxt(context)
+        }
         // Strict XML: the HTML parser would silently repair mis-nesting. No network, no DTD
         // loading, no entity expansion; errors are collected instead of printed.
-        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
-        let document = bytes.withUnsafeBufferPointer { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { pointer in
-                xmlCtxtReadMemory(context, pointer, Int32(buffer.count), file, "UTF-8", options)
+        xmlCtxtUseOptions(context, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue))
+        let checker = RuleChecker(file: file)
+        context.pointee._private = Unmanaged.passUnretained(checker).toOpaque()
+        withExtendedLifetime(checker) {
+            bytes.withUnsafeBufferPointer { buffer in
+                let base = buffer.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }
+                _ = xmlParseChunk(context, base, Int32(buffer.count), 1)
             }
         }
-        if context.pointee.wellFormed == 0 || document == nil {
-            defer { if let document { xmlFreeDoc(document) } }
+        if context.pointee.wellFormed == 0 || !checker.sawRoot {
             let error = context.pointee.lastError
             let message = error.message.map { String(cString: $0) } ?? "not well-formed XML"
             return [ValidationIssue(file: file, line: Int(max(error.line, 1)), column: Int(max(error.int2, 1)), rule: "well-formed",
                                     message: message.trimmingTrailingNewlines)]
         }
-        guard let document else { return [] }
-        defer { xmlFreeDoc(document) }
-        return RuleChecker(document: document, file: file).run()
+        return checker.finish()
     }
 }
 
-/// Runs the structural rules over a parsed document.
-private struct RuleChecker {
-    let document: xmlDocPtr
+/// The structural rules, checked element by element as the parser streams them: names are
+/// compared as C strings, and Swift strings are made only for ids and fragment links.
+private final class RuleChecker {
     let file: String
+    private(set) var sawRoot = false
+    private var issues: [(order: Int, issue: ValidationIssue)] = []
+    private var order = 0
+    private var ids: [String: Int] = [:]
+    private var fragmentLinks: [(line: Int, value: String)] = []
+    /// Depth of open elements inside the outermost `<svg>` (0: not inside one).
+    private var svgDepth = 0
+    /// The outermost open `<svg>` in the SVG namespace: its line, whether it has role="img",
+    /// and whether a `<title>` child was seen.
+    private var chart: (line: Int, order: Int, hasRole: Bool, hasTitle: Bool)?
+    /// Open tables, innermost last: where each starts and whether a `<td>` was seen in it.
+    private var tables: [(line: Int, order: Int, hasCell: Bool)] = []
 
-    func run() -> [ValidationIssue] {
-        var issues: [ValidationIssue] = []
-        func report(_ node: xmlNodePtr, _ rule: String, _ message: String) {
-            issues.append(ValidationIssue(file: file, line: Self.line(of: node), column: 1, rule: rule, message: message))
-        }
+    init(file: String) { self.file = file }
 
-        if let root = xmlDocGetRootElement(document) {
-            if Self.name(of: root) != "html" || Self.namespace(of: root) != XHTMLValidator.xhtmlNamespace {
-                report(root, "xhtml-root", "the root element must be <html> in the XHTML namespace \(XHTMLValidator.xhtmlNamespace)")
+    private func report(_ line: Int, _ rule: String, _ message: String, order: Int? = nil) {
+        issues.append((order ?? self.order, ValidationIssue(file: file, line: line, column: 1, rule: rule, message: message)))
+    }
+
+    func start(_ name: UnsafePointer<xmlChar>, namespace: UnsafePointer<xmlChar>?, attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?,
+               count: Int, line: Int) {
+        order += 1
+        if !sawRoot {
+            sawRoot = true
+            if !Self.equal(name, "html") || !Self.equal(namespace, "http://www.w3.org/1999/xhtml") {
+                report(line, "xhtml-root", "the root element must be <html> in the XHTML namespace \(XHTMLValidator.xhtmlNamespace)")
             }
         }
-
-        // Every rule runs in one walk of the tree: a chart-heavy page has
-        // tens of thousands of elements and attributes, and one XPath query per rule would visit
-        // each of them several times. Names are compared as C strings, without making Swift
-        // strings, for the same reason.
-        var ids: [String: Int] = [:]
-        var fragmentLinks: [(xmlNodePtr, String)] = []
-        // Each node with whether it sits inside an <svg> (whatever that svg's namespace).
-        var stack: [(node: xmlNodePtr, insideSVG: Bool)] = []
-        if let root = xmlDocGetRootElement(document) { stack.append((root, false)) }
-        var children: [xmlNodePtr] = []
-        while let (node, insideSVG) = stack.popLast() {
-            let isSVGRoot = !insideSVG && Self.named(node, "svg")
-            // Children go on the stack last-first, so the walk is in document order.
-            children.removeAll(keepingCapacity: true)
-            var child = node.pointee.children
-            while let current = child {
-                if current.pointee.type == XML_ELEMENT_NODE { children.append(current) }
-                child = current.pointee.next
+        let inSVGNamespace = Self.equal(namespace, "http://www.w3.org/2000/svg")
+        let isSVGRoot = svgDepth == 0 && Self.equal(name, "svg")
+        if svgDepth > 0 || isSVGRoot {
+            if !inSVGNamespace && Self.svgElements.contains(where: { Self.equal(name, $0) }) {
+                report(line, "svg-namespace", "<\(String(cString: name))> is not in the SVG namespace \(XHTMLValidator.svgNamespace)")
             }
-            for current in children.reversed() { stack.append((current, insideSVG || isSVGRoot)) }
-
-            let inSVGNamespace = Self.inNamespace(node, Self.svgNamespaceC)
-            if (insideSVG || isSVGRoot) && !inSVGNamespace && Self.svgElements.contains(where: { Self.named(node, $0) }) {
-                report(node, "svg-namespace", "<\(Self.name(of: node))> is not in the SVG namespace \(XHTMLValidator.svgNamespace)")
+            // A direct child of the chart's root.
+            if svgDepth == 1 && Self.equal(name, "title") { chart?.hasTitle = true }
+            svgDepth += 1
+        }
+        if Self.equal(name, "script") {
+            report(line, "no-script", "reports carry no scripts; everything must be readable without JavaScript")
+        }
+        var hasAlt = false, hasRole = false
+        for index in 0..<count {
+            // Five pointers per attribute: local name, prefix, URI, value start, value end.
+            guard let attribute = attributes?.advanced(by: index * 5), let rawName = attribute[0] else { continue }
+            func value() -> String {
+                guard let start = attribute[3], let end = attribute[4] else { return "" }
+                return String(decoding: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self)
             }
-            if isSVGRoot && inSVGNamespace {
-                let hasTitle = children.contains { Self.named($0, "title") }
-                if Self.attribute("role", of: node) != "img" || !hasTitle {
-                    report(node, "chart-accessibility", "a chart needs role=\"img\" and a <title> as its first child")
+            if Self.equal(rawName, "id") {
+                let id = value()
+                if let first = ids[id] {
+                    report(line, "unique-ids", "id \"\(id)\" is already used on line \(first)")
+                } else {
+                    ids[id] = line
                 }
-            }
-            if Self.named(node, "script") {
-                report(node, "no-script", "reports carry no scripts; everything must be readable without JavaScript")
-            }
-            var hasAlt = false
-            var attribute = node.pointee.properties
-            while let current = attribute {
-                defer { attribute = current.pointee.next }
-                guard let rawName = current.pointee.name else { continue }
-                let asNode = UnsafeMutableRawPointer(current).assumingMemoryBound(to: xmlNode.self)
-                if Self.equal(rawName, "id") {
-                    let value = Self.content(of: asNode)
-                    if let first = ids[value] {
-                        report(node, "unique-ids", "id \"\(value)\" is already used on line \(first)")
-                    } else {
-                        ids[value] = Self.line(of: node)
-                    }
-                } else if Self.equal(rawName, "href") {
-                    let value = Self.content(of: asNode)
-                    if value.hasPrefix("#") { fragmentLinks.append((node, value)) }
-                    if Self.named(node, "link") { checkNetwork(node, "href", value) }
-                } else if Self.equal(rawName, "alt") {
-                    hasAlt = true
-                } else if Self.equal(rawName, "src") || (Self.equal(rawName, "data") && Self.named(node, "object")) {
-                    checkNetwork(node, String(cString: rawName), Self.content(of: asNode))
-                } else if (rawName[0] | 0x20) == UInt8(ascii: "o") && (rawName[1] | 0x20) == UInt8(ascii: "n") {
-                    report(node, "no-script", "event handler attribute \(String(cString: rawName)) is not allowed")
-                }
-            }
-            if Self.named(node, "table") && !Self.hasDataCell(node) {
-                report(node, "empty-table", "a table without data cells; leave the table out or say why it is empty")
-            }
-            if Self.named(node, "img") && !hasAlt {
-                report(node, "img-alt", "<img> needs an alt attribute")
+            } else if Self.equal(rawName, "href") {
+                let target = value()
+                if target.hasPrefix("#") { fragmentLinks.append((line, target)) }
+                if Self.equal(name, "link") { checkNetwork(line, "href", target) }
+            } else if Self.equal(rawName, "alt") {
+                hasAlt = true
+            } else if Self.equal(rawName, "role") {
+                hasRole = value() == "img"
+            } else if Self.equal(rawName, "src") || (Self.equal(rawName, "data") && Self.equal(name, "object")) {
+                checkNetwork(line, String(cString: rawName), value())
+            } else if (rawName[0] | 0x20) == UInt8(ascii: "o") && (rawName[1] | 0x20) == UInt8(ascii: "n") {
+                report(line, "no-script", "event handler attribute \(String(cString: rawName)) is not allowed")
             }
         }
-        for (node, value) in fragmentLinks {
+        if isSVGRoot && inSVGNamespace { chart = (line, order, hasRole, false) }
+        if Self.equal(name, "table") { tables.append((line, order, false)) }
+        if Self.equal(name, "td"), !tables.isEmpty { tables[tables.count - 1].hasCell = true }
+        if Self.equal(name, "img") && !hasAlt {
+            report(line, "img-alt", "<img> needs an alt attribute")
+        }
+    }
+
+    func end(_ name: UnsafePointer<xmlChar>) {
+        if svgDepth > 0 {
+            svgDepth -= 1
+            if svgDepth == 0, let chart {
+                if !chart.hasRole || !chart.hasTitle {
+                    report(chart.line, "chart-accessibility", "a chart needs role=\"img\" and a <title> as its first child", order: chart.order)
+                }
+                self.chart = nil
+            }
+        }
+        if Self.equal(name, "table"), let table = tables.popLast() {
+            if table.hasCell {
+                // A cell inside a nested table is inside the enclosing one too.
+                if !tables.isEmpty { tables[tables.count - 1].hasCell = true }
+            } else {
+                report(table.line, "empty-table", "a table without data cells; leave the table out or say why it is empty", order: table.order)
+            }
+        }
+    }
+
+    /// The issues in document order (by the element they are about), then dangling links.
+    func finish() -> [ValidationIssue] {
+        order += 1
+        for (line, value) in fragmentLinks {
             let target = String(value.dropFirst())
             if !target.isEmpty && ids[target] == nil {
-                report(node, "fragment-links", "link \"\(value)\" points to no element with id \"\(target)\"")
+                report(line, "fragment-links", "link \"\(value)\" points to no element with id \"\(target)\"")
             }
         }
-        func checkNetwork(_ node: xmlNodePtr, _ attribute: String, _ raw: String) {
-            let value = raw.lowercased()
-            if value.hasPrefix("//") || (value.contains(":") && !value.hasPrefix("data:")) {
-                report(node, "no-network", "\(attribute)=\"\(value.prefix(80))\" would fetch from the network; inline it")
-            }
+        return issues.enumerated().sorted { ($0.element.order, $0.offset) < ($1.element.order, $1.offset) }.map(\.element.issue)
+    }
+
+    private func checkNetwork(_ line: Int, _ attribute: String, _ raw: String) {
+        let value = raw.lowercased()
+        if value.hasPrefix("//") || (value.contains(":") && !value.hasPrefix("data:")) {
+            report(line, "no-network", "\(attribute)=\"\(value.prefix(80))\" would fetch from the network; inline it")
         }
-        return issues
     }
 
     static let svgElements: [StaticString] = ["svg", "g", "rect", "line", "path", "circle", "polyline", "polygon", "text", "tspan", "title", "desc", "defs", "use"]
-    static let svgNamespaceC: StaticString = "http://www.w3.org/2000/svg"
 
     /// Compares a libxml2 name with a literal, byte for byte.
-    static func equal(_ raw: UnsafePointer<xmlChar>, _ literal: StaticString) -> Bool {
-        literal.withUTF8Buffer { expected in
+    static func equal(_ raw: UnsafePointer<xmlChar>?, _ literal: StaticString) -> Bool {
+        guard let raw else { return false }
+        return literal.withUTF8Buffer { expected in
             for (offset, byte) in expected.enumerated() where raw[offset] != byte { return false }
             return raw[expected.count] == 0
         }
-    }
-
-    /// Whether a `<td>` sits anywhere below `node`; stops at the first one.
-    static func hasDataCell(_ node: xmlNodePtr) -> Bool {
-        var stack: [xmlNodePtr] = [node]
-        while let current = stack.popLast() {
-            var child = current.pointee.children
-            while let element = child {
-                if element.pointee.type == XML_ELEMENT_NODE {
-                    if named(element, "td") { return true }
-                    stack.append(element)
-                }
-                child = element.pointee.next
-            }
-        }
-        return false
-    }
-
-    static func named(_ node: xmlNodePtr, _ literal: StaticString) -> Bool {
-        guard let name = node.pointee.name else { return false }
-        return equal(name, literal)
-    }
-
-    static func inNamespace(_ node: xmlNodePtr, _ uri: StaticString) -> Bool {
-        guard let href = node.pointee.ns?.pointee.href else { return false }
-        return equal(href, uri)
-    }
-
-    static func name(of node: xmlNodePtr) -> String {
-        node.pointee.name.map { String(cString: $0) } ?? ""
-    }
-
-    static func namespace(of node: xmlNodePtr) -> String? {
-        node.pointee.ns?.pointee.href.map { String(cString: $0) }
-    }
-
-    static func line(of node: xmlNodePtr) -> Int {
-        Int(max(xmlGetLineNo(node), 1))
-    }
-
-    static func children(of node: xmlNodePtr) -> [xmlNodePtr] {
-        var result: [xmlNodePtr] = []
-        var child = node.pointee.children
-        while let current = child {
-            if current.pointee.type == XML_ELEMENT_NODE { result.append(current) }
-            child = current.pointee.next
-        }
-        return result
-    }
-
-    static func attribute(_ name: String, of node: xmlNodePtr) -> String? {
-        guard let value = xmlGetProp(node, name) else { return nil }
-        defer { free(value) }
-        return String(cString: value)
-    }
-
-    /// The text of an attribute or element node.
-    static func content(of node: xmlNodePtr) -> String {
-        guard let value = xmlNodeGetContent(node) else { return "" }
-        defer { free(value) }
-        return String(cString: value)
     }
 }
 

@@ -90,6 +90,24 @@ import Testing
         #expect(Self.rules(Self.page("<table><tr><th>only a header</th></tr></table>")) == ["empty-table"])
     }
 
+    @Test func aCellInANestedTableFillsTheOuterOneToo() {
+        #expect(Self.rules(Self.page("<table><tr><td><table><tr><td>1</td></tr></table></td></tr></table>")) == [])
+        #expect(Self.rules(Self.page("<table><tr><th><table><tr><th>h</th></tr></table></th></tr></table>")) == ["empty-table", "empty-table"])
+    }
+
+    @Test func aChartTitleMustBeADirectChild() {
+        let body = #"<svg xmlns="http://www.w3.org/2000/svg" role="img"><g><title>nested</title></g></svg>"#
+        #expect(Self.rules(Self.page(body)) == ["chart-accessibility"])
+    }
+
+    @Test func issuesComeInDocumentOrder() {
+        // The chart's issue is about its opening tag (line 5), though found at its end.
+        let body = "<svg xmlns=\"http://www.w3.org/2000/svg\"><rect width=\"1\" height=\"1\"/>\n</svg><img src=\"a.png\"/>"
+        let issues = XHTMLValidator.validate(Array(Self.page(body).utf8), file: "p.html")
+        #expect(issues.map(\.rule) == ["chart-accessibility", "img-alt"])
+        #expect(issues.map(\.line) == [5, 6])
+    }
+
     @Test func externalEntitiesAreNotFetched() {
         // With XML_PARSE_NONET and no entity substitution, a SYSTEM entity stays unexpanded.
         let text = """
