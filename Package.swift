@@ -24,7 +24,9 @@ let package = Package(
         .target(name: "ModelGraph"),
         // Reads ONNX exports into the same IR the BERT builder produces (part of the graph stage).
         .target(name: "ONNXImport", dependencies: ["ModelGraph", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
-        .target(name: "KPUModel", dependencies: ["ModelGraph", .product(name: "Yams", package: "Yams")]),
+        // Streaming JSON output, shared by the YAML readers and the report's data files.
+        .target(name: "JSONOutput"),
+        .target(name: "KPUModel", dependencies: ["ModelGraph", "JSONOutput", .product(name: "Yams", package: "Yams")]),
         .target(name: "AddAnalysis", dependencies: ["ModelGraph", "KPUModel"]),
         .systemLibrary(
             name: "CLibXML2",
@@ -37,7 +39,7 @@ let package = Package(
         .target(
             name: "Report",
             dependencies: [
-                "ModelGraph", "KPUModel", "AddAnalysis", "XHTMLValidator", "CSiteSwap",
+                "ModelGraph", "KPUModel", "AddAnalysis", "XHTMLValidator", "CSiteSwap", "JSONOutput",
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
@@ -61,11 +63,11 @@ let package = Package(
         .target(name: "CFuzzDriver"),
         .executableTarget(name: "FuzzReaders", dependencies: ["ReaderFuzzing", "CFuzzDriver"]),
         .testTarget(name: "ModelGraphTests", dependencies: ["ModelGraph"]),
-        .testTarget(name: "KPUModelTests", dependencies: ["ModelGraph", "KPUModel"]),
+        .testTarget(name: "KPUModelTests", dependencies: ["ModelGraph", "KPUModel", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "AddAnalysisTests", dependencies: ["ModelGraph", "KPUModel", "AddAnalysis"]),
         .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "ModelGraph", "KPUModel", "AddAnalysis"]),
         .testTarget(name: "XHTMLValidatorTests", dependencies: ["XHTMLValidator"]),
-        .testTarget(name: "ReportTests", dependencies: ["ModelGraph", "KPUModel", "AddAnalysis", "Report", "XHTMLValidator"]),
+        .testTarget(name: "ReportTests", dependencies: ["ModelGraph", "KPUModel", "AddAnalysis", "Report", "XHTMLValidator", "JSONOutput"]),
         // Depends on the executable so `swift test` builds it; the tests run it as a process.
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Report", "KPUModel", "ONNXImport", "XHTMLValidator", "ReaderFuzzing", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "GenerateReportTests", dependencies: ["GenerateReport"]),

@@ -1,4 +1,5 @@
 import Foundation
+import JSONOutput
 import KPUModel
 
 /// The chosen policy's schedule in the Chrome trace-event format that ui.perfetto.dev opens:

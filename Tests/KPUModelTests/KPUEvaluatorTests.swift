@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Yams
 import ModelGraph
 @testable import KPUModel
 
@@ -271,6 +272,42 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
         """
         let sample = try YAMLValues.decode(Sample.self, from: text)
         #expect(sample == Sample(count: 1024, hex: 16, ratio: 0.25, flag: true, name: "kpu \"t256\"", quoted: "16", missing: nil, list: [1, 2.5, 3]))
+    }
+
+    /// Plain scalars the fast path decides without Yams' regular expressions; wherever it
+    /// decides, it must give the tag Yams' default resolver gives.
+    static let scalars = [
+        "0", "7", "-3", "+12", "256", "1099511627776", "1_000", "0755", "0o17", "0x1F", "0b101", "-0", "00",
+        "1.5", "-2.25e-3", "2.5E+10", "1.", "1.e5", "1e5", ".5", "+.5", "-.5", "1.5e", "1.5e+", "1.2.3", "1_0.5",
+        ".inf", "-.inf", "+.INF", ".nan", ".NaN", "1:30", "190:20:30.15", "2001-12-14", "2001-12-14t21:59:43.10-05:00",
+        "true", "True", "TRUE", "false", "yes", "No", "on", "OFF", "y", "n", "Y", "o", "null", "Null", "~", "", "<<", "=",
+        "kpu-t256", "KPU-T256 30W", "tile", "fp32", "bf16", "nan", "info", "nulls", "yesterday", "onto", "12abc", "-", "+",
+        "- x", "1 000", "1,000", "0.5 W", "-x", "+y", "=x", "<x", "~x", "é", "∞", "_1",
+    ]
+
+    @Test func fastPathAgreesWithYamsDefaultResolver() {
+        var decided = 0
+        for text in Self.scalars {
+            guard let fast = YAMLValues.fastTag(text) else { continue }
+            decided += 1
+            #expect(fast == Resolver.default.resolveTag(of: Node(text)), "\(text)")
+        }
+        #expect(decided == 19)
+        #expect(YAMLValues.fastTag("256") == .int)
+        #expect(YAMLValues.fastTag("-2.25e-3") == .float)
+        #expect(YAMLValues.fastTag("kpu-t256") == .str)
+        // Left to Yams: octal, underscores, booleans, nulls, infinities, exponents without a point.
+        for text in ["0755", "1_000", "yes", "null", "~", "", ".inf", "1e5"] {
+            #expect(YAMLValues.fastTag(text) == nil, "\(text)")
+        }
+    }
+
+    @Test func octalGroupedExponentAndQuotedScalars() throws {
+        struct Numbers: Decodable, Equatable { var octal: Int; var grouped: Int; var exponent: Double; var off: Bool; var text: String }
+        let decoded = try YAMLValues.decode(Numbers.self, from: "octal: 0o17\ngrouped: 1_000\nexponent: 1e3\noff: False\ntext: '0755'\n")
+        #expect(decoded == Numbers(octal: 15, grouped: 1000, exponent: 1000, off: false, text: "0755"))
+        struct Count: Decodable { var count: Int }
+        #expect(throws: DecodingError.self) { try YAMLValues.decode(Count.self, from: "count: '256'") }
     }
 
     @Test func aWrongTypeIsReportedWithItsPath() throws {

@@ -3,6 +3,7 @@ import KPUModel
 import Testing
 import XHTMLValidator
 @testable import Report
+import JSONOutput
 
 @Suite struct GanttChartTests {
     static func input(_ lane: Lane, _ start: Int64, _ end: Int64, _ label: String = "op") -> GanttChart.Input {

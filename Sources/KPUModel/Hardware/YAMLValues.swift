@@ -1,8 +1,9 @@
 import Foundation
+import JSONOutput
 import Yams
 
-/// Decodes YAML into a `Decodable` type: Yams parses and resolves every scalar's tag once, the
-/// tree is turned into JSON by JSONSerialization, and JSONDecoder builds the value.
+/// Decodes YAML into a `Decodable` type: Yams parses, every scalar's tag is resolved once, the
+/// tree is written out as JSON, and JSONDecoder builds the value.
 ///
 /// Why not `YAMLDecoder` directly: its keyed containers look keys up by building a new node and
 /// comparing it with each key of the mapping, resolving tags through regular expressions on the
@@ -11,35 +12,95 @@ import Yams
 /// YAML 1.1 core-schema meaning (`0x10` and `1_000` are numbers, `yes` is a boolean; `.inf`, which JSON cannot hold, stays text).
 enum YAMLValues {
     static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
-        guard let node = try Yams.compose(yaml: text) else {
+        // Composed without tag resolution: `write(_:to:)` resolves each plain scalar itself,
+        // asking Yams' default resolver only where a fast path cannot decide.
+        guard let node = try Yams.compose(yaml: text, .basic) else {
             throw DecodingError.valueNotFound(type, .init(codingPath: [], debugDescription: "the file is empty"))
         }
-        let json = try JSONSerialization.data(withJSONObject: value(of: node), options: [.fragmentsAllowed])
-        return try JSONDecoder().decode(type, from: json)
+        let json = JSONWriter(capacity: text.utf8.count * 2)
+        write(node, to: json)
+        return try JSONDecoder().decode(type, from: Data(json.bytes))
     }
 
-    /// The node as Foundation values JSONSerialization writes: each scalar by its resolved tag.
-    private static func value(of node: Node) -> Any {
+    /// The node as JSON: each scalar by its resolved tag, mappings as objects, aliases that
+    /// survived composing as null. Yams rejects repeated keys, but two complex keys can still
+    /// print alike: the last one is kept, as a dictionary would.
+    private static func write(_ node: Node, to json: JSONWriter) {
         switch node {
         case .scalar(let scalar):
-            // Node.tag resolves an implicit tag once, through the core schema's rules.
-            switch node.tag.description {
-            case Tag.Name.null.rawValue: return NSNull()
-            case Tag.Name.bool.rawValue: return Bool.construct(from: scalar) ?? false
-            case Tag.Name.int.rawValue: return Int.construct(from: scalar).map { $0 as Any } ?? scalar.string
+            switch resolvedTag(of: scalar) {
+            case .null: json.null()
+            case .bool:
+                if let value = Bool.construct(from: scalar) { json.bool(value) } else { json.bool(false) }
+            case .int:
+                if let value = Int.construct(from: scalar) { json.int(value) } else { json.string(scalar.string) }
             // JSON has no infinities or NaN: those stay text, and a number field reports them.
-            case Tag.Name.float.rawValue: return Double.construct(from: scalar).flatMap { $0.isFinite ? $0 as Any : nil } ?? scalar.string
-            default: return scalar.string
+            case .float:
+                if let value = Double.construct(from: scalar), value.isFinite { json.double(value) } else { json.string(scalar.string) }
+            default: json.string(scalar.string)
             }
         case .mapping(let mapping):
-            var object: [String: Any] = [:]
-            for pair in mapping { object[pair.key.string ?? "\(pair.key)"] = value(of: pair.value) }
-            return object
+            var seen: [String: Int] = [:]
+            let pairs = Array(mapping)
+            for (index, pair) in pairs.enumerated() { seen[pair.key.string ?? "\(pair.key)"] = index }
+            json.object {
+                for (index, pair) in pairs.enumerated() {
+                    let key = pair.key.string ?? "\(pair.key)"
+                    guard seen[key] == index else { continue }
+                    json.field(key) { write(pair.value, to: json) }
+                }
+            }
         case .sequence(let sequence):
-            return sequence.map(value(of:))
+            json.array { for element in sequence { write(element, to: json) } }
         case .alias:
             // Yams resolves aliases while composing; a leftover one has nothing to point at.
-            return NSNull()
+            json.null()
         }
+    }
+
+    /// The tag Yams' default resolver gives a scalar, without its regular expressions for the
+    /// scalars most files are made of.
+    ///
+    /// Yams matches every plain scalar against up to seven NSRegularExpressions (bool, int,
+    /// float, merge, null, timestamp, value); on Linux that took 5 ms for a 2.6 kB ComputeProduct
+    /// file, the largest cost of loading a SKU. Three shapes are decided here instead: a plain
+    /// scalar that no default rule can match (its first character starts none of their
+    /// patterns), a decimal integer without leading zeros, and a decimal with a fraction.
+    /// Everything else goes to `Resolver.default`. A test checks the shortcut against it.
+    static func resolvedTag(of scalar: Node.Scalar) -> Tag.Name {
+        // Quoted, block and explicitly tagged scalars: no implicit resolution.
+        guard scalar.style == .plain, scalar.tag.description == Tag.Name.implicit.rawValue else {
+            return Tag.Name(rawValue: Node.scalar(scalar).tag.description)
+        }
+        if let fast = fastTag(scalar.string) { return fast }
+        return Resolver.default.resolveTag(of: .scalar(scalar))
+    }
+
+    /// `.str`, `.int` or `.float` where the default rules' patterns decide that from the text
+    /// alone; nil where a regular expression must.
+    static func fastTag(_ text: String) -> Tag.Name? {
+        let bytes = Array(text.utf8)
+        guard let first = bytes.first else { return nil }
+        // Every default rule's pattern begins with one of these (or matches the empty string).
+        if !"-+.0123456789<=~nNyYtTfFoO".utf8.contains(first) { return .str }
+        let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        var index = first == UInt8(ascii: "-") || first == UInt8(ascii: "+") ? 1 : 0
+        let digitsStart = index
+        while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        let digits = index - digitsStart
+        // A leading zero may be octal (0755) or a timestamp or sexagesimal: leave it to Yams.
+        guard digits > 0, bytes[digitsStart] != UInt8(ascii: "0") || digits == 1 else { return nil }
+        if index == bytes.count { return .int }
+        guard bytes[index] == UInt8(ascii: ".") else { return nil }
+        index += 1
+        while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") { index += 1 }
+            let exponentStart = index
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            guard index > exponentStart else { return nil }
+        }
+        return index == bytes.count ? .float : nil
     }
 }

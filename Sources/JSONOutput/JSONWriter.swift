@@ -1,4 +1,5 @@
-/// A streaming JSON writer for the large machine-written files (`schedule.json`, `trace.json`).
+/// A streaming JSON writer for the large machine-written files (`schedule.json`, `trace.json`),
+/// and for turning parsed YAML into JSON for JSONDecoder.
 ///
 /// Why not JSONEncoder: those files hold thousands of events, and Foundation's encoder boxes every
 /// value through a generic container, which took 15–25 ms per file for bert-base, a third of the
@@ -14,19 +15,19 @@
 ///     json.field("op") { json.array([3, 4], json.int) }
 /// }
 /// ```
-final class JSONWriter {
+public final class JSONWriter {
     // Unchecked: every value is an append to these two, and dynamic exclusivity checks on a
     // class's properties cost more than the appends (they were most of trace.json's time).
     // Nothing here runs concurrently or re-enters while an append is in progress.
-    @exclusivity(unchecked) private(set) var bytes: [UInt8] = []
+    @exclusivity(unchecked) public private(set) var bytes: [UInt8] = []
     /// Whether the next value in the current object or array needs a comma before it.
     @exclusivity(unchecked) private var needsComma: [Bool] = []
 
-    init(capacity: Int = 1 << 16) {
+    public init(capacity: Int = 1 << 16) {
         bytes.reserveCapacity(capacity)
     }
 
-    func object(_ body: () -> Void) {
+    public func object(_ body: () -> Void) {
         separate()
         bytes.append(UInt8(ascii: "{"))
         needsComma.append(false)
@@ -35,7 +36,7 @@ final class JSONWriter {
         bytes.append(UInt8(ascii: "}"))
     }
 
-    func array(_ body: () -> Void) {
+    public func array(_ body: () -> Void) {
         separate()
         bytes.append(UInt8(ascii: "["))
         needsComma.append(false)
@@ -45,14 +46,14 @@ final class JSONWriter {
     }
 
     /// An array of values written by `element`.
-    func array<S: Sequence>(_ values: S, _ element: (S.Element) -> Void) {
+    public func array<S: Sequence>(_ values: S, _ element: (S.Element) -> Void) {
         array {
             for value in values { element(value) }
         }
     }
 
     /// `"name":` then the value `body` writes.
-    func field(_ name: String, _ body: () -> Void) {
+    public func field(_ name: String, _ body: () -> Void) {
         separate()
         writeString(name)
         bytes.append(UInt8(ascii: ":"))
@@ -62,19 +63,19 @@ final class JSONWriter {
         needsComma[needsComma.count - 1] = true
     }
 
-    func string(_ text: String) {
+    public func string(_ text: String) {
         separate()
         writeString(text)
     }
 
-    func int<T: BinaryInteger>(_ value: T) {
+    public func int<T: BinaryInteger>(_ value: T) {
         separate()
         bytes.append(contentsOf: String(value).utf8)
     }
 
     /// A finite double in Swift's shortest round-trip form; NaN and infinities (which JSON
     /// cannot hold) become null.
-    func double(_ value: Double) {
+    public func double(_ value: Double) {
         separate()
         if value.isFinite {
             bytes.append(contentsOf: value.description.utf8)
@@ -83,25 +84,30 @@ final class JSONWriter {
         }
     }
 
-    func null() {
+    public func bool(_ value: Bool) {
+        separate()
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
+    public func null() {
         separate()
         bytes.append(contentsOf: "null".utf8)
     }
 
-    func optionalString(_ text: String?) {
+    public func optionalString(_ text: String?) {
         if let text { string(text) } else { null() }
     }
 
     /// Pre-serialised JSON (a fragment built with ``quoted(_:)`` and numbers), written as the
     /// next value. For repeated objects that differ in a field or two, such as one trace slice
     /// per DMA channel.
-    func raw(_ json: [UInt8]) {
+    public func raw(_ json: [UInt8]) {
         separate()
         bytes.append(contentsOf: json)
     }
 
     /// A string as a JSON literal, quotes included.
-    static func quoted(_ text: String) -> [UInt8] {
+    public static func quoted(_ text: String) -> [UInt8] {
         let writer = JSONWriter(capacity: text.utf8.count + 8)
         writer.string(text)
         return writer.bytes
