@@ -163,18 +163,22 @@ public struct KPUEvaluator: Sendable {
             mapping = "streamed DRAM → L3 → L2 → L1 → vector engine → DRAM" + (notes.isEmpty ? "" : "; broadcast " + notes.sorted().joined(separator: ", "))
         }
 
+        // Only the stages the op uses.
         var stages: [Stage: Double] = [:]
-        stages[.load] = Double(traffic.dram.read) / hardware.dramBandwidth
-        stages[.store] = Double(traffic.dram.written) / hardware.dramBandwidth
-        stages[.move] = Double(traffic.blockMoverBytes) / hardware.blockMovers.aggregateBandwidth
-        stages[.stream] = Double(traffic.streamerBytes) / hardware.streamers.aggregateBandwidth
-        stages[.compute] = Double(cycles) / hardware.clockHz
-        stages[.vector] = Double(vectorPassOps) / hardware.vectorThroughput
+        stages.reserveCapacity(Stage.allCases.count)
+        for (stage, seconds) in [(Stage.load, Double(traffic.dram.read) / hardware.dramBandwidth),
+                                 (.store, Double(traffic.dram.written) / hardware.dramBandwidth),
+                                 (.move, Double(traffic.blockMoverBytes) / hardware.blockMovers.aggregateBandwidth),
+                                 (.stream, Double(traffic.streamerBytes) / hardware.streamers.aggregateBandwidth),
+                                 (.compute, Double(cycles) / hardware.clockHz),
+                                 (.vector, Double(vectorPassOps) / hardware.vectorThroughput)] where seconds > 0 {
+            stages[stage] = seconds
+        }
 
         return OperatorEvaluation(
             opIndex: op.index, groupHead: head, macs: macs, vectorOps: vectorOps, addOps: addOps, traffic: traffic,
             compulsoryExternalBytes: workload.compulsoryBytes, mapping: mapping, tiling: tiling, trafficByTensor: byTensor,
-            computeCycles: cycles, utilization: utilization, stageSeconds: stages.filter { $0.value > 0 },
+            computeCycles: cycles, utilization: utilization, stageSeconds: stages,
             energy: dynamicEnergy(traffic: traffic, macs: macs, vectorOps: vectorOps, addOps: addOps),
             latencyPicoseconds: 0, startPicoseconds: 0, endPicoseconds: 0
         )

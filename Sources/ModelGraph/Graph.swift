@@ -98,6 +98,12 @@ public struct Graph: Sendable {
         producerIndex[tensor.index].map { ops[$0] }
     }
 
+    /// The index of the operator that writes `tensor`, or nil for graph inputs and parameters:
+    /// `producer(of:)` without copying the op.
+    public func producerIndex(of tensor: TensorID) -> Int? {
+        producerIndex[tensor.index]
+    }
+
     /// The operators that read `tensor`, in topological order.
     public func consumers(of tensor: TensorID) -> [Op] {
         consumerIndex[tensor.index].map { ops[$0] }

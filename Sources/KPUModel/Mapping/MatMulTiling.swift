@@ -61,19 +61,21 @@ public struct MatMulTiling: Sendable, Hashable {
         }
 
         let ms = candidates(m, step: arrayRows), ns = candidates(n, step: arrayColumns), ks = candidates(k, step: 32)
-        var bestL3: (key: [Int], block: (Int, Int, Int))?
+        // Keys compare as tuples, lexicographically: fewest DRAM reads, then fewest blocks, then
+        // the smallest block.
+        var bestL3: (key: (Int, Int, Int, Int, Int), block: (Int, Int, Int))?
         for bm in ms { for bn in ns { for bk in ks where fits(bm, bn, bk, capacity: l3Capacity) {
             let blocks = ceilDiv(m, bm) * ceilDiv(n, bn) * ceilDiv(k, bk) * batch
-            let key = [reads(bm, bn), blocks, bm, bn, bk]
-            if bestL3 == nil || key.lexicographicallyPrecedes(bestL3!.key) { bestL3 = (key, (bm, bn, bk)) }
+            let key = (reads(bm, bn), blocks, bm, bn, bk)
+            if bestL3 == nil || key < bestL3!.key { bestL3 = (key, (bm, bn, bk)) }
         } } }
         // Nothing fits (a tiny L3): stream the smallest blocks.
         let l3 = bestL3?.block ?? (min(m, arrayRows), min(n, arrayColumns), min(k, 32))
 
-        var bestL2: (key: [Int], block: (Int, Int, Int))?
+        var bestL2: (key: (Int, Int, Int, Int), block: (Int, Int, Int))?
         for bm in ms where bm <= l3.0 { for bn in ns where bn <= l3.1 { for bk in ks where bk <= l3.2 && fits(bm, bn, bk, capacity: l2Capacity) {
-            let key = [reads(bm, bn), -bk, bm, bn]
-            if bestL2 == nil || key.lexicographicallyPrecedes(bestL2!.key) { bestL2 = (key, (bm, bn, bk)) }
+            let key = (reads(bm, bn), -bk, bm, bn)
+            if bestL2 == nil || key < bestL2!.key { bestL2 = (key, (bm, bn, bk)) }
         } } }
         let l2 = bestL2?.block ?? (min(m, arrayRows), min(n, arrayColumns), min(k, 32))
 

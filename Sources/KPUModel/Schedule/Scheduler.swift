@@ -14,37 +14,44 @@ struct Scheduler {
     static let maximumChunks = 4
 
     func run(groups: [[Int]], groupOf: [Int], operators: inout [OperatorEvaluation]) -> (events: [ScheduleEvent], makespan: Int64) {
-        var laneFree: [Lane: Int64] = [:]
-        var groupEnd: [Int: Int64] = [:]
-        var groupStart: [Int: Int64] = [:]
+        // Arrays indexed by lane, stage and op rather than dictionaries: hashing the keys was a
+        // third of the evaluation's time.
+        let allStages = Stage.allCases, allLanes = Lane.allCases
+        let laneOfStage = allStages.map { stage in allLanes.firstIndex(of: stage.lane)! }
+        let stageIndex = Dictionary(uniqueKeysWithValues: allStages.enumerated().map { ($1, $0) })
+        var laneFree = [Int64](repeating: 0, count: allLanes.count)
+        var groupEnd = [Int64](repeating: 0, count: graph.ops.count)
+        var groupStart = [Int64](repeating: 0, count: graph.ops.count)
         var events: [ScheduleEvent] = []
+        var duration = [Int64](repeating: 0, count: allStages.count)
+        var bytes = [Int](repeating: 0, count: allStages.count)
+        let (load, move, stream, store) = (allStages.firstIndex(of: .load)!, allStages.firstIndex(of: .move)!,
+                                           allStages.firstIndex(of: .stream)!, allStages.firstIndex(of: .store)!)
 
         for group in groups {
             let head = group[0]
-            let members = Set(group)
             // Ready when every producer outside the group has finished.
             var ready: Int64 = 0
             for member in group {
                 for input in graph.ops[member].inputs {
-                    if let producer = graph.producer(of: input), !members.contains(producer.index) {
-                        ready = max(ready, groupEnd[groupOf[producer.index]] ?? 0)
+                    if let producer = graph.producerIndex(of: input), groupOf[producer] != head {
+                        ready = max(ready, groupEnd[groupOf[producer]])
                     }
                 }
             }
             // Stage durations of the whole group, in picoseconds, and the bytes each stage carries.
-            var duration: [Stage: Int64] = [:]
-            var bytes: [Stage: Int] = [:]
+            for index in allStages.indices { duration[index] = 0; bytes[index] = 0 }
             for member in group {
-                let evaluation = operators[member]
-                for (stage, seconds) in evaluation.stageSeconds {
-                    duration[stage, default: 0] += Int64((seconds * 1e12).rounded(.up))
+                for (stage, seconds) in operators[member].stageSeconds {
+                    duration[stageIndex[stage]!] += Int64((seconds * 1e12).rounded(.up))
                 }
-                bytes[.load, default: 0] += evaluation.traffic.dram.read
-                bytes[.store, default: 0] += evaluation.traffic.dram.written
-                bytes[.move, default: 0] += evaluation.traffic.blockMoverBytes
-                bytes[.stream, default: 0] += evaluation.traffic.streamerBytes
+                let traffic = operators[member].traffic
+                bytes[load] += traffic.dram.read
+                bytes[store] += traffic.dram.written
+                bytes[move] += traffic.blockMoverBytes
+                bytes[stream] += traffic.streamerBytes
             }
-            let stages = Stage.allCases.filter { (duration[$0] ?? 0) > 0 }
+            let stages = allStages.indices.filter { duration[$0] > 0 }
             guard !stages.isEmpty else {
                 groupStart[head] = ready
                 groupEnd[head] = ready
@@ -58,21 +65,22 @@ struct Scheduler {
                 for (position, stage) in stages.enumerated() {
                     let chunk = step - position
                     guard chunk >= 0 && chunk < chunks else { continue }
-                    let total = duration[stage]!
+                    let total = duration[stage]
+                    let lane = laneOfStage[stage]
                     // Split the stage evenly; the first chunks take the remainder so the sum is exact.
                     let share = total / Int64(chunks) + (Int64(chunk) < total % Int64(chunks) ? 1 : 0)
-                    var begin = max(laneFree[stage.lane] ?? 0, ready)
+                    var begin = max(laneFree[lane], ready)
                     if position > 0 { begin = max(begin, ends[chunk][position - 1]) }
                     if chunk > 0 { begin = max(begin, ends[chunk - 1][position]) }
                     if chunk >= 2 && position + 1 < stages.count { begin = max(begin, ends[chunk - 2][position + 1]) }
                     let finish = begin + share
                     ends[chunk][position] = finish
-                    laneFree[stage.lane] = finish
+                    laneFree[lane] = finish
                     start = min(start, begin)
                     end = max(end, finish)
-                    let stageBytes = bytes[stage] ?? 0
+                    let stageBytes = bytes[stage]
                     let chunkBytes = stageBytes / chunks + (chunk < stageBytes % chunks ? 1 : 0)
-                    events.append(ScheduleEvent(lane: stage.lane, stage: stage, opIndex: head, chunk: chunk,
+                    events.append(ScheduleEvent(lane: allLanes[lane], stage: allStages[stage], opIndex: head, chunk: chunk,
                                                 startPicoseconds: begin, endPicoseconds: finish, bytes: chunkBytes))
                 }
             }
@@ -81,21 +89,21 @@ struct Scheduler {
         }
 
         // Charge each group the time by which it moves the finish line, in order of finish.
-        let ordered = groups.map { $0[0] }.sorted { (groupEnd[$0]!, $0) < (groupEnd[$1]!, $1) }
+        let ordered = groups.map { $0[0] }.sorted { (groupEnd[$0], $0) < (groupEnd[$1], $1) }
         var finishLine: Int64 = 0
-        var charge: [Int: Int64] = [:]
+        var charge = [Int64](repeating: 0, count: graph.ops.count)
         for head in ordered {
-            let end = groupEnd[head]!
+            let end = groupEnd[head]
             charge[head] = max(0, end - finishLine)
             finishLine = max(finishLine, end)
         }
         for group in groups {
             let head = group[0]
             let weights = group.map { member in operators[member].stageSeconds.values.reduce(0, +) }
-            for (member, share) in zip(group, Self.split(charge[head]!, weights: weights)) {
+            for (member, share) in zip(group, Self.split(charge[head], weights: weights)) {
                 operators[member].latencyPicoseconds = share
-                operators[member].startPicoseconds = groupStart[head]!
-                operators[member].endPicoseconds = groupEnd[head]!
+                operators[member].startPicoseconds = groupStart[head]
+                operators[member].endPicoseconds = groupEnd[head]
             }
         }
         return (events, finishLine)
