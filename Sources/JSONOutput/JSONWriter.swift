@@ -6,7 +6,8 @@
 /// whole report's budget. This writes UTF-8 bytes straight into one buffer. The caller writes
 /// keys in a fixed order, so output is byte-identical for identical inputs.
 ///
-/// A class, so the closures that write nested values can write into the same buffer.
+/// A class, so the closures that write nested values can write into the same buffer. The static
+/// `append…` functions build fragments to repeat, such as one trace slice per DMA channel.
 ///
 /// ```swift
 /// let json = JSONWriter()
@@ -70,7 +71,7 @@ public final class JSONWriter {
 
     public func int<T: BinaryInteger>(_ value: T) {
         separate()
-        bytes.append(contentsOf: String(value).utf8)
+        if let exact = Int64(exactly: value) { Self.appendInt(exact, to: &bytes) } else { bytes.append(contentsOf: String(value).utf8) }
     }
 
     /// A finite double in Swift's shortest round-trip form; NaN and infinities (which JSON
@@ -106,11 +107,44 @@ public final class JSONWriter {
         bytes.append(contentsOf: json)
     }
 
+    /// The next value, appended by `write` straight into the buffer (pieces made with
+    /// ``appendQuoted(_:to:)``, ``appendInt(_:to:)`` and ``append(_:to:)``).
+    public func raw(_ write: (inout [UInt8]) -> Void) {
+        separate()
+        write(&bytes)
+    }
+
+    /// Appends literal JSON text.
+    public static func append(_ text: StaticString, to buffer: inout [UInt8]) {
+        text.withUTF8Buffer { buffer.append(contentsOf: $0) }
+    }
+
     /// A string as a JSON literal, quotes included.
     public static func quoted(_ text: String) -> [UInt8] {
-        let writer = JSONWriter(capacity: text.utf8.count + 8)
-        writer.string(text)
-        return writer.bytes
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(text.utf8.count + 2)
+        appendQuoted(text, to: &buffer)
+        return buffer
+    }
+
+    /// Appends an integer's decimal digits: no String is made, which mattered for files of
+    /// tens of thousands of numbers.
+    public static func appendInt(_ value: Int64, to buffer: inout [UInt8]) {
+        if value < 0 { buffer.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        if magnitude < 10 {
+            buffer.append(UInt8(ascii: "0") + UInt8(magnitude))
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var count = 0
+            while magnitude > 0 {
+                digits[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            }
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: digits[(20 - count)...]))
+        }
     }
 
     private func separate() {
@@ -118,9 +152,13 @@ public final class JSONWriter {
         if last { bytes.append(UInt8(ascii: ",")) } else { needsComma[needsComma.count - 1] = true }
     }
 
+    private func writeString(_ text: String) {
+        Self.appendQuoted(text, to: &bytes)
+    }
+
     /// RFC 8259 string escaping on UTF-8 bytes. U+2028 and U+2029 are escaped too, so the file
     /// is also safe to paste into JavaScript.
-    private func writeString(_ text: String) {
+    public static func appendQuoted(_ text: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
         if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0xE2 }) {
             bytes.append(contentsOf: text.utf8)

@@ -46,29 +46,52 @@ extension RunReport {
                     }
                     // Each slice is serialised once around its two varying fields (bytes and
                     // tid), then written once per DMA channel: the same interval on every channel.
+                    let paths = kpu.opPaths.map(JSONWriter.quoted)
+                    let categories = (0..<kpu.opPaths.count).map { kpu.categoryOfOp[$0].map { JSONWriter.quoted($0.id) } }
+                    let kinds = kpu.opKinds.map { JSONWriter.quoted($0.rawValue) }
+                    var stages: [Stage: [UInt8]] = [:]
+                    for stage in Stage.allCases { stages[stage] = JSONWriter.quoted(stage.rawValue) }
+                    var middle: [UInt8] = [], tail: [UInt8] = []
                     for event in slices.events {
                         let length = event.endPicoseconds - event.startPicoseconds
-                        let category = kpu.categoryOfOp[event.opIndex]?.id
-                        var middle: [UInt8] = []
-                        if let category { middle += Array(",\"category\":".utf8) + JSONWriter.quoted(category) }
-                        middle += Array(",\"chunks\":\(event.chunk + 1),\"cycles\":\(Int64((Double(length) * cyclesPerPicosecond).rounded(.up)))".utf8)
-                        middle += Array(",\"stage\":".utf8) + JSONWriter.quoted(event.stage.rawValue)
-                        middle += Array(",\"start_cycle\":\(Int64((Double(event.startPicoseconds) * cyclesPerPicosecond).rounded(.down)))},\"cat\":".utf8)
-                        middle += JSONWriter.quoted(category ?? kpu.opKinds[event.opIndex].rawValue)
-                        middle += Array(",\"dur\":\((Double(length) / 1e6).description),\"name\":".utf8) + JSONWriter.quoted(kpu.opPaths[event.opIndex])
-                        middle += Array(",\"ph\":\"X\",\"pid\":1,\"tid\":".utf8)
-                        let tail = Array(",\"ts\":\((Double(event.startPicoseconds) / 1e6).description)}".utf8)
+                        let category = categories[event.opIndex]
+                        middle.removeAll(keepingCapacity: true)
+                        if let category {
+                            JSONWriter.append(",\"category\":", to: &middle)
+                            middle += category
+                        }
+                        JSONWriter.append(",\"chunks\":", to: &middle)
+                        JSONWriter.appendInt(Int64(event.chunk + 1), to: &middle)
+                        JSONWriter.append(",\"cycles\":", to: &middle)
+                        JSONWriter.appendInt(Int64((Double(length) * cyclesPerPicosecond).rounded(.up)), to: &middle)
+                        JSONWriter.append(",\"stage\":", to: &middle)
+                        middle += stages[event.stage]!
+                        JSONWriter.append(",\"start_cycle\":", to: &middle)
+                        JSONWriter.appendInt(Int64((Double(event.startPicoseconds) * cyclesPerPicosecond).rounded(.down)), to: &middle)
+                        JSONWriter.append("},\"cat\":", to: &middle)
+                        middle += category ?? kinds[event.opIndex]
+                        JSONWriter.append(",\"dur\":", to: &middle)
+                        middle += (Double(length) / 1e6).description.utf8
+                        JSONWriter.append(",\"name\":", to: &middle)
+                        middle += paths[event.opIndex]
+                        JSONWriter.append(",\"ph\":\"X\",\"pid\":1,\"tid\":", to: &middle)
+                        tail.removeAll(keepingCapacity: true)
+                        JSONWriter.append(",\"ts\":", to: &tail)
+                        tail += (Double(event.startPicoseconds) / 1e6).description.utf8
+                        tail.append(UInt8(ascii: "}"))
                         // A striped transfer occupies every channel for the same interval, each
                         // carrying an equal share (the leftover bytes on the lowest channels).
                         let copies = event.lane == .dma ? channels : 1
+                        let tid = firstTid[event.lane]!
                         for copy in 0..<copies {
                             let bytes = event.lane == .dma ? event.bytes / channels + (copy < event.bytes % channels ? 1 : 0) : event.bytes
-                            var object = Array("{\"args\":{\"bytes\":\(bytes)".utf8)
-                            object.reserveCapacity(middle.count + tail.count + 48)
-                            object += middle
-                            object += Array(String(firstTid[event.lane]! + copy).utf8)
-                            object += tail
-                            json.raw(object)
+                            json.raw { buffer in
+                                JSONWriter.append("{\"args\":{\"bytes\":", to: &buffer)
+                                JSONWriter.appendInt(Int64(bytes), to: &buffer)
+                                buffer += middle
+                                JSONWriter.appendInt(Int64(tid + copy), to: &buffer)
+                                buffer += tail
+                            }
                         }
                     }
                 }
