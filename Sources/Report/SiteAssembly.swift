@@ -89,21 +89,43 @@ public final class SiteAssembly: @unchecked Sendable {
     /// Renders, validates and writes one run into the staging site. Safe to call from several
     /// threads at once for different runs.
     public func add(_ report: RunReport, format: OutputFormat) throws(ReportError) -> RunSummary {
-        let files = try SiteWriter.renderFiles(report, format: format, templates: templates, pagePath: "\(root.path)/\(report.runID)/index.html")
-        return try add(prerendered: files, of: report)
+        // Each file is written as soon as it is rendered, beside the others still rendering: the
+        // folder is in the staging site, which is dropped if anything fails.
+        let folder = try runFolder(report.runID)
+        let files = try SiteWriter.renderFiles(report, format: format, templates: templates, pagePath: "\(root.path)/\(report.runID)/index.html") {
+            name, data throws(ReportError) in
+            do { try data.write(to: folder.appendingPathComponent(name)) } catch { throw self.writeError(error) }
+        }
+        return added(report, files: files.map(\.name))
     }
 
     func add(prerendered files: [(name: String, data: Data)], of report: RunReport) throws(ReportError) -> RunSummary {
-        let folder = staging.appendingPathComponent(report.runID)
+        let folder = try runFolder(report.runID)
+        for file in files {
+            do { try file.data.write(to: folder.appendingPathComponent(file.name)) } catch { throw writeError(error) }
+        }
+        return added(report, files: files.map(\.name))
+    }
+
+    /// An empty folder for the run in the staging site.
+    private func runFolder(_ runID: String) throws(ReportError) -> URL {
+        let folder = staging.appendingPathComponent(runID)
         do {
             // The previous run of the same id was linked in: remove the links, never write through them.
             try? FileManager.default.removeItem(at: folder)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
-            for file in files { try file.data.write(to: folder.appendingPathComponent(file.name)) }
         } catch {
-            throw ReportError("\(root.path): cannot write into the output folder (\(SiteWriter.reason(error))); choose a writable folder with --out")
+            throw writeError(error)
         }
-        let summary = RunSummary(runID: report.runID, document: report.document, files: files.map(\.name))
+        return folder
+    }
+
+    private func writeError(_ error: any Error) -> ReportError {
+        ReportError("\(root.path): cannot write into the output folder (\(SiteWriter.reason(error))); choose a writable folder with --out")
+    }
+
+    private func added(_ report: RunReport, files: [String]) -> RunSummary {
+        let summary = RunSummary(runID: report.runID, document: report.document, files: files)
         state.withLock { added[summary.runID] = summary.document }
         return summary
     }

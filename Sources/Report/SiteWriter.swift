@@ -49,8 +49,10 @@ public struct SiteWriter: Sendable {
                          siteIndex: written.first { $0.lastPathComponent == "index.html" })
     }
 
-    /// A run's files, rendered and validated in memory, side by side on all cores.
-    static func renderFiles(_ report: RunReport, format: OutputFormat, templates: Templates, pagePath: String) throws(ReportError) -> [(name: String, data: Data)] {
+    /// A run's files, rendered and validated in memory, side by side on all cores; each handed
+    /// to `write`, when given, as soon as it is ready.
+    static func renderFiles(_ report: RunReport, format: OutputFormat, templates: Templates, pagePath: String,
+                            write: (@Sendable (String, Data) throws(ReportError) -> Void)? = nil) throws(ReportError) -> [(name: String, data: Data)] {
         let names = ["index.html", "report.json", "schedule.json", "trace.json", "adds.csv", "ops.csv"]
         let parts: [Result<[(name: String, data: Data)], ReportError>] = names.concurrentMap { name in
             do {
@@ -68,6 +70,7 @@ public struct SiteWriter: Sendable {
                 case "adds.csv": data = report.addsCSV()
                 default: data = report.opsCSV()
                 }
+                if let write, let data { try write(name, data) }
                 return .success(data.map { [(name, $0)] } ?? [])
             } catch let error as ReportError {
                 return .failure(error)
