@@ -1,4 +1,5 @@
 import AddAnalysis
+import JSONOutput
 import KPUModel
 
 /// A Gantt chart of the KPU schedule laid out in Swift: one row per resource lane, bars coloured
@@ -15,7 +16,8 @@ struct GanttChart: Sendable {
         /// drawn as an SVG `<use>` of that row, not as a second set of bars.
         var copyOf: Int? = nil
     }
-    struct Bar: Sendable { var row: Int; var x: String; var y: String; var height: String; var width: String; var color: String; var tooltip: String }
+    /// A bar; `x` and `width` in pixels, rounded to a tenth.
+    struct Bar: Sendable { var row: Int; var x: Double; var y: Int; var height: Int; var width: Double; var color: String; var tooltip: String }
     struct Tick: Sendable { var x: String; var time: String; var cycles: String }
     struct LegendItem: Sendable { var label: String; var color: String }
 
@@ -109,8 +111,8 @@ struct GanttChart: Sendable {
         var legendOrder: [String] = []
         for (row, spec) in specs.enumerated() {
             let inRow = byRow[row].sorted { ($0.start, $0.end) < ($1.start, $1.end) }
-            let barY = String(rowY[row] + (spec.thin ? 2 : 4))
-            let barHeight = String(spec.thin ? Self.thinBarHeight : Self.barHeight)
+            let barY = rowY[row] + (spec.thin ? 2 : 4)
+            let barHeight = spec.thin ? Self.thinBarHeight : Self.barHeight
             var index = 0
             while index < inRow.count {
                 let first = index
@@ -130,8 +132,8 @@ struct GanttChart: Sendable {
                 let tooltip = group.count == 1
                     ? "\(dominant.label): \(dominant.detail), start \(Format.seconds(Double(dominant.start) * 1e-12)), duration \(Format.seconds(Double(dominant.end - dominant.start) * 1e-12))"
                     : "\(group.count) short intervals merged (\(Format.seconds(Double(end - inRow[first].start) * 1e-12))), longest: \(dominant.label)"
-                bars.append(Bar(row: row, x: Format.fixed(Double(plotLeft) + startX, decimals: 1), y: barY, height: barHeight,
-                                width: Format.fixed(max(endX - startX, 1), decimals: 1), color: dominant.color, tooltip: tooltip))
+                bars.append(Bar(row: row, x: Self.tenths(Double(plotLeft) + startX), y: barY, height: barHeight,
+                                width: Self.tenths(max(endX - startX, 1)), color: dominant.color, tooltip: tooltip))
                 if legendSeen[dominant.legend] == nil {
                     legendSeen[dominant.legend] = dominant.color
                     legendOrder.append(dominant.legend)
@@ -162,6 +164,11 @@ struct GanttChart: Sendable {
                           plotRight: plotRight, axisY: axisY, rows: rows, ticks: ticks, bars: bars, copies: copies)
     }
 
+    /// A pixel position rounded to a tenth, half away from zero.
+    static func tenths(_ value: Double) -> Double {
+        (value * 10).rounded(.toNearestOrAwayFromZero) / 10
+    }
+
     private static func render(id: String, title: String, description: String, width: Int, height: Int, plotLeft: Int, plotRight: Int,
                                axisY: Int, rows: [Row], ticks: [Tick], bars: [Bar], copies: [(row: Int, source: Int, dy: Int)]) -> String {
         let e = XMLEscaping.escape
@@ -176,20 +183,49 @@ struct GanttChart: Sendable {
             out += "<text class=\"tick\" x=\"\(tick.x)\" y=\"\(axisY)\" dy=\"13\" text-anchor=\"middle\">\(e(tick.time))</text>\n"
             out += "<text class=\"tick\" x=\"\(tick.x)\" y=\"\(axisY)\" dy=\"26\" text-anchor=\"middle\">\(e(tick.cycles))</text>\n"
         }
+        // The bars, thousands of them, are written as bytes: string interpolation per bar was
+        // most of the chart's time.
         let sources = Set(copies.map(\.source))
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(bars.count * 160)
+        func append(_ text: StaticString) { JSONWriter.append(text, to: &bytes) }
+        func append(tenths value: Double) {
+            // Tenths, rounded half away from zero as Format.fixed does (values here are ≥ 0).
+            let scaled = Int64((value * 10).rounded(.toNearestOrAwayFromZero))
+            JSONWriter.appendInt(scaled / 10, to: &bytes)
+            bytes.append(UInt8(ascii: "."))
+            bytes.append(UInt8(ascii: "0") + UInt8(scaled % 10))
+        }
         var openGroup: Int?
         for bar in bars {
             if openGroup != bar.row {
-                if openGroup != nil { out += "</g>\n" }
+                if openGroup != nil { append("</g>\n") }
                 openGroup = nil
                 if sources.contains(bar.row) {
-                    out += "<g id=\"\(e(id))-row\(bar.row)\">\n"
+                    append("<g id=\"")
+                    XMLEscaping.append(id, to: &bytes)
+                    append("-row")
+                    JSONWriter.appendInt(Int64(bar.row), to: &bytes)
+                    append("\">\n")
                     openGroup = bar.row
                 }
             }
-            out += "<rect x=\"\(bar.x)\" y=\"\(bar.y)\" width=\"\(bar.width)\" height=\"\(bar.height)\" fill=\"\(e(bar.color))\"><title>\(e(bar.tooltip))</title></rect>\n"
+            append("<rect x=\"")
+            append(tenths: bar.x)
+            append("\" y=\"")
+            JSONWriter.appendInt(Int64(bar.y), to: &bytes)
+            append("\" width=\"")
+            append(tenths: bar.width)
+            append("\" height=\"")
+            JSONWriter.appendInt(Int64(bar.height), to: &bytes)
+            append("\" fill=\"")
+            XMLEscaping.append(bar.color, to: &bytes)
+            append("\"><title>")
+            XMLEscaping.append(bar.tooltip, to: &bytes)
+            append("</title></rect>\n")
         }
-        if openGroup != nil { out += "</g>\n" }
+        if openGroup != nil { append("</g>\n") }
+        out += String(decoding: bytes, as: UTF8.self)
         for copy in copies where bars.contains(where: { $0.row == copy.source }) {
             out += "<use href=\"#\(e(id))-row\(copy.source)\" y=\"\(copy.dy)\"/>\n"
         }

@@ -25,7 +25,8 @@ import JSONOutput
         // Wide bars stay one each.
         let wide = Self.chart([Self.input(.compute, 0, 500_000), Self.input(.compute, 500_000, 900_000)])
         #expect(wide.bars.count == 2)
-        #expect(wide.bars[0].width == "500.0")
+        #expect(wide.bars[0].width == 500)
+        #expect(wide.svg.contains("<rect x=\"170.0\" y=\"38\" width=\"500.0\" height=\"18\""))
     }
 
     @Test func ticksFollowOneTwoFive() {
