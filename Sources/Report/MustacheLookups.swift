@@ -1,37 +1,18 @@
 import Mustache
 
-// Direct field lookups for the chart view models: swift-mustache otherwise reflects on each value
-// with Mirror for every tag. (The long tables and the charts' SVG are written as markup by their
-// view models.) Names match the templates' tags.
+// What the templates see. Every value reaches swift-mustache as one of four types: ReflectedView,
+// String, Bool or [Any]. Mustache asks each value's type whether it conforms to half a dozen of
+// its protocols, and the first such question for a type scans every conformance record of the
+// process (tens of microseconds each); with a dozen view-model, number and collection types that
+// was about 3 ms of every page.
 
-extension GanttChart: MustacheParent {
-    func child(named name: String) -> Any? {
-        switch name {
-        case "legend": legend
-        case "svg": svg
-        default: nil
-        }
-    }
+extension GanttChart {
+    /// The chart's SVG is written by the view model; the template adds the legend.
+    var templateFields: [String: Any] { ["legend": legend.map { ["label": $0.label, "color": $0.color] }, "svg": svg] }
 }
 
-extension GanttChart.LegendItem: MustacheParent {
-    func child(named name: String) -> Any? {
-        switch name {
-        case "label": label
-        case "color": color
-        default: nil
-        }
-    }
-}
-
-extension StackedBarChart: MustacheParent {
-    func child(named key: String) -> Any? {
-        switch key {
-        case "svg": svg
-        case "legend": legend.map { ["label": $0.label, "color": $0.color] }
-        default: nil
-        }
-    }
+extension StackedBarChart {
+    var templateFields: [String: Any] { ["svg": svg, "legend": legend.map { ["label": $0.label, "color": $0.color] }] }
 }
 
 /// A view model's fields, reflected once and then looked up by name.
@@ -41,45 +22,59 @@ extension StackedBarChart: MustacheParent {
 /// and then in the page, and each of those lookups reflected the whole page model again: 12 ms
 /// of a bert-base report. Wrapping the page reflects every struct once, on first use.
 final class ReflectedView: MustacheParent, @unchecked Sendable {
-    private let value: Any
+    private enum Source {
+        case reflected(Any)
+        case fields([String: Any])
+    }
+
+    private let source: Source
     private lazy var fields: [String: Any] = {
         var fields: [String: Any] = [:]
-        for child in Mirror(reflecting: value).children {
-            guard let label = child.label, let wrapped = Self.wrap(child.value) else { continue }
-            fields[label] = wrapped
+        switch source {
+        case .reflected(let value):
+            for child in Mirror(reflecting: value).children {
+                guard let label = child.label, let wrapped = Self.wrap(child.value) else { continue }
+                fields[label] = wrapped
+            }
+        case .fields(let given):
+            for (name, value) in given {
+                if let wrapped = Self.wrap(value) { fields[name] = wrapped }
+            }
         }
         return fields
     }()
 
-    init(_ value: Any) { self.value = value }
+    init(_ value: Any) { source = .reflected(value) }
+    init(fields: [String: Any]) { source = .fields(fields) }
 
     func child(named name: String) -> Any? { fields[name] }
 
-    /// The view models that answer lookups themselves. Compared by type identity rather than
-    /// with `is MustacheParent`: the first protocol check on each type scans every conformance
-    /// record of every loaded library, which cost several milliseconds per page.
-    private static let ownLookups: Set<ObjectIdentifier> = [
-        ObjectIdentifier(GanttChart.self), ObjectIdentifier(GanttChart.LegendItem.self), ObjectIdentifier(StackedBarChart.self),
-    ]
-
-    private static func isPlainStruct(_ value: Any, _ mirror: Mirror) -> Bool {
-        mirror.displayStyle == .struct && !ownLookups.contains(ObjectIdentifier(type(of: value)))
-    }
-
-    /// Optionals unwrapped (nil left out, so the lookup goes on outward as before), plain structs
-    /// and arrays of them wrapped; strings, numbers, booleans and types with their own lookup kept.
+    /// Optionals unwrapped (nil left out, so the lookup goes on outward as before); structs,
+    /// dictionaries and charts wrapped; collections as [Any]; numbers as the text Mustache
+    /// would print for them. Concrete types are matched by identity, never by protocol.
     private static func wrap(_ value: Any) -> Any? {
+        switch value {
+        case let text as String: return text
+        case let flag as Bool: return flag
+        case let number as Int: return String(number)
+        case let number as Double: return String(describing: number)
+        case let chart as GanttChart: return ReflectedView(fields: chart.templateFields)
+        case let chart as StackedBarChart: return ReflectedView(fields: chart.templateFields)
+        case let dictionary as [String: Any]: return ReflectedView(fields: dictionary)
+        case let dictionary as [String: String]: return ReflectedView(fields: dictionary)
+        default: break
+        }
         let mirror = Mirror(reflecting: value)
         switch mirror.displayStyle {
         case .optional:
             guard let payload = mirror.children.first?.value else { return nil }
             return wrap(payload)
-        case .struct where isPlainStruct(value, mirror):
+        case .struct, .tuple:
             return ReflectedView(value)
         case .collection:
-            return mirror.children.map { child -> Any in
-                isPlainStruct(child.value, Mirror(reflecting: child.value)) ? ReflectedView(child.value) : child.value
-            }
+            return mirror.children.compactMap { wrap($0.value) } as [Any]
+        case .enum:
+            return String(describing: value)
         default:
             return value
         }
