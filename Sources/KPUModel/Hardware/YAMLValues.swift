@@ -63,10 +63,12 @@ enum YAMLValues {
     ///
     /// Yams matches every plain scalar against up to seven NSRegularExpressions (bool, int,
     /// float, merge, null, timestamp, value); on Linux that took 5 ms for a 2.6 kB ComputeProduct
-    /// file, the largest cost of loading a SKU. Three shapes are decided here instead: a plain
-    /// scalar that no default rule can match (its first character starts none of their
-    /// patterns), a decimal integer without leading zeros, and a decimal with a fraction.
-    /// Everything else goes to `Resolver.default`. A test checks the shortcut against it.
+    /// file, the largest cost of loading a SKU, and compiling them on first use 2 ms more.
+    /// Decided here instead: a plain scalar whose first character starts none of the rules'
+    /// patterns; one that starts with a letter, ~, < or = (the rules that allow those match
+    /// whole words); a decimal integer without leading zeros; a decimal with a fraction.
+    /// Everything else (signs, dots, leading zeros, exponents without a point) goes to
+    /// `Resolver.default`. A test checks the shortcut against it.
     static func resolvedTag(of scalar: Node.Scalar) -> Tag.Name {
         // Quoted, block and explicitly tagged scalars: no implicit resolution.
         guard scalar.style == .plain, scalar.tag.description == Tag.Name.implicit.rawValue else {
@@ -80,9 +82,18 @@ enum YAMLValues {
     /// alone; nil where a regular expression must.
     static func fastTag(_ text: String) -> Tag.Name? {
         let bytes = Array(text.utf8)
-        guard let first = bytes.first else { return nil }
-        // Every default rule's pattern begins with one of these (or matches the empty string).
+        // The empty scalar is null.
+        guard let first = bytes.first else { return .null }
+        // Every default rule's pattern begins with one of these characters.
         if !"-+.0123456789<=~nNyYtTfFoO".utf8.contains(first) { return .str }
+        // The rules that can begin with a letter, ~, < or = match whole words only.
+        if !"-+.0123456789".utf8.contains(first) {
+            if Self.booleans.contains(text) { return .bool }
+            if Self.nulls.contains(text) { return .null }
+            if text == "<<" { return .merge }
+            if text == "=" { return .value }
+            return .str
+        }
         let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
         var index = first == UInt8(ascii: "-") || first == UInt8(ascii: "+") ? 1 : 0
         let digitsStart = index
@@ -103,4 +114,9 @@ enum YAMLValues {
         }
         return index == bytes.count ? .float : nil
     }
+
+    /// The words of Yams' default bool and null rules (`Resolver.Rule.bool`, `.null`).
+    static let booleans: Set<String> = ["yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE",
+                                        "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF"]
+    static let nulls: Set<String> = ["~", "null", "Null", "NULL"]
 }
