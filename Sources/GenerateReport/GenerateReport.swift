@@ -28,6 +28,7 @@ struct GenerateReport: ParsableCommand {
     )
 
     static func main() {
+        DefaultTemplates.startLoading()
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -129,10 +130,7 @@ struct SiteOptions: ParsableArguments {
     /// --templates, else a templates/ folder here or beside the binary, else the built-in copy.
     func loadTemplates() throws -> Templates {
         if let templates { return try Templates(directory: URL(fileURLWithPath: templates)) }
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0].contains("/") ? CommandLine.arguments[0] : "/proc/self/exe")
-        let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        return try Templates.locate(executable: executable, workingDirectory: here).map { directory throws in try Templates(directory: directory) }
-            ?? Templates.bundled()
+        return try DefaultTemplates.loaded()
     }
 
     /// Prints the written files, and exits 3 through `RegressionFound` if asked to.
@@ -347,5 +345,44 @@ struct MergeCommand: ParsableCommand {
         let assembly = try SiteAssembly(root: URL(fileURLWithPath: site.out), templates: try site.loadTemplates())
         let outcome = try Sweep.merge(folders, into: assembly, options: options)
         try site.finish(outcome, runFiles: false)
+    }
+}
+
+/// The templates used without --templates (a templates/ folder here or beside the binary, else
+/// the built-in copy), parsed on another thread from the moment the process starts: parsing
+/// them and parsing the command line take a few milliseconds each, and neither needs the other.
+enum DefaultTemplates {
+    /// Started by the first use: `startLoading()` at start-up, else the first `loaded()`.
+    private final class Loading: @unchecked Sendable {
+        private let done = DispatchSemaphore(value: 0)
+        private var result: Result<Templates, any Error>?
+
+        init() {
+            DispatchQueue.global().async {
+                self.result = Result { try DefaultTemplates.load() }
+                self.done.signal()
+            }
+        }
+
+        func get() throws -> Templates {
+            done.wait()
+            // Let later callers through too (a sweep asks once per site).
+            done.signal()
+            return try result!.get()
+        }
+    }
+
+    private static let loading = Loading()
+
+    static func startLoading() { _ = loading }
+
+    /// The templates parsed since start-up, waiting for them if need be.
+    static func loaded() throws -> Templates { try loading.get() }
+
+    private static func load() throws -> Templates {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0].contains("/") ? CommandLine.arguments[0] : "/proc/self/exe")
+        let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        return try Templates.locate(executable: executable, workingDirectory: here).map { directory throws in try Templates(directory: directory) }
+            ?? Templates.bundled()
     }
 }
