@@ -98,21 +98,28 @@ enum YAMLValues {
         var index = first == UInt8(ascii: "-") || first == UInt8(ascii: "+") ? 1 : 0
         let digitsStart = index
         while index < bytes.count, isDigit(bytes[index]) { index += 1 }
-        let digits = index - digitsStart
-        // A leading zero may be octal (0755) or a timestamp or sexagesimal: leave it to Yams.
-        guard digits > 0, bytes[digitsStart] != UInt8(ascii: "0") || digits == 1 else { return nil }
-        if index == bytes.count { return .int }
-        guard bytes[index] == UInt8(ascii: ".") else { return nil }
-        index += 1
-        while index < bytes.count, isDigit(bytes[index]) { index += 1 }
-        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+        guard index > digitsStart else { return nil }
+        if index == bytes.count { return bytes[digitsStart] == UInt8(ascii: "0") && index - digitsStart > 1 ? nil : .int }
+        // Digits then a point: a decimal, unless what follows is more than digits and an exponent.
+        if bytes[index] == UInt8(ascii: ".") {
             index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") { index += 1 }
-            let exponentStart = index
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
-            guard index > exponentStart else { return nil }
+            if index == bytes.count { return .float }
+            if bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+                index += 1
+                if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") { index += 1 }
+                let exponentStart = index
+                while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+                return index > exponentStart && index == bytes.count ? .float : nil
+            }
+            // After the fraction, only digits, underscores and an exponent belong to a number.
+            return bytes[index] == UInt8(ascii: "_") ? nil : .str
         }
-        return index == bytes.count ? .float : nil
+        // A leading zero may start octal (0755), hex, binary, or a timestamp: leave it to Yams.
+        if bytes[digitsStart] == UInt8(ascii: "0") { return nil }
+        // Exponents, digit groups, sexagesimal and timestamps go to Yams; any other character
+        // after the digits makes the scalar text (every numeric rule needs one of these there).
+        return "eE_:-".utf8.contains(bytes[index]) ? nil : .str
     }
 
     /// The words of Yams' default bool and null rules (`Resolver.Rule.bool`, `.null`).
