@@ -20,33 +20,39 @@ public final class JSONWriter {
     // Unchecked: every value is an append to these two, and dynamic exclusivity checks on a
     // class's properties cost more than the appends (they were most of trace.json's time).
     // Nothing here runs concurrently or re-enters while an append is in progress.
-    @exclusivity(unchecked) public private(set) var bytes: [UInt8] = []
+    @exclusivity(unchecked) @usableFromInline var storage: [UInt8] = []
+    /// What has been written.
+    public var bytes: [UInt8] { storage }
     /// Whether the next value in the current object or array needs a comma before it.
-    @exclusivity(unchecked) private var needsComma: [Bool] = []
+    @exclusivity(unchecked) @usableFromInline var needsComma: [Bool] = []
 
+    @inlinable
     public init(capacity: Int = 1 << 16) {
-        bytes.reserveCapacity(capacity)
+        storage.reserveCapacity(capacity)
     }
 
+    @inlinable
     public func object(_ body: () -> Void) {
         separate()
-        bytes.append(UInt8(ascii: "{"))
+        storage.append(UInt8(ascii: "{"))
         needsComma.append(false)
         body()
         needsComma.removeLast()
-        bytes.append(UInt8(ascii: "}"))
+        storage.append(UInt8(ascii: "}"))
     }
 
+    @inlinable
     public func array(_ body: () -> Void) {
         separate()
-        bytes.append(UInt8(ascii: "["))
+        storage.append(UInt8(ascii: "["))
         needsComma.append(false)
         body()
         needsComma.removeLast()
-        bytes.append(UInt8(ascii: "]"))
+        storage.append(UInt8(ascii: "]"))
     }
 
     /// An array of values written by `element`.
+    @inlinable
     public func array<S: Sequence>(_ values: S, _ element: (S.Element) -> Void) {
         array {
             for value in values { element(value) }
@@ -54,47 +60,54 @@ public final class JSONWriter {
     }
 
     /// `"name":` then the value `body` writes.
+    @inlinable
     public func field(_ name: String, _ body: () -> Void) {
         separate()
         writeString(name)
-        bytes.append(UInt8(ascii: ":"))
+        storage.append(UInt8(ascii: ":"))
         // The value that follows belongs to this key: no comma before it.
         needsComma[needsComma.count - 1] = false
         body()
         needsComma[needsComma.count - 1] = true
     }
 
+    @inlinable
     public func string(_ text: String) {
         separate()
         writeString(text)
     }
 
+    @inlinable
     public func int<T: BinaryInteger>(_ value: T) {
         separate()
-        if let exact = Int64(exactly: value) { Self.appendInt(exact, to: &bytes) } else { bytes.append(contentsOf: String(value).utf8) }
+        if let exact = Int64(exactly: value) { Self.appendInt(exact, to: &storage) } else { storage.append(contentsOf: String(value).utf8) }
     }
 
     /// A finite double in Swift's shortest round-trip form; NaN and infinities (which JSON
     /// cannot hold) become null.
+    @inlinable
     public func double(_ value: Double) {
         separate()
         if value.isFinite {
-            bytes.append(contentsOf: value.description.utf8)
+            storage.append(contentsOf: value.description.utf8)
         } else {
-            bytes.append(contentsOf: "null".utf8)
+            storage.append(contentsOf: "null".utf8)
         }
     }
 
+    @inlinable
     public func bool(_ value: Bool) {
         separate()
-        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        storage.append(contentsOf: (value ? "true" : "false").utf8)
     }
 
+    @inlinable
     public func null() {
         separate()
-        bytes.append(contentsOf: "null".utf8)
+        storage.append(contentsOf: "null".utf8)
     }
 
+    @inlinable
     public func optionalString(_ text: String?) {
         if let text { string(text) } else { null() }
     }
@@ -102,24 +115,28 @@ public final class JSONWriter {
     /// Pre-serialised JSON (a fragment built with ``quoted(_:)`` and numbers), written as the
     /// next value. For repeated objects that differ in a field or two, such as one trace slice
     /// per DMA channel.
+    @inlinable
     public func raw(_ json: [UInt8]) {
         separate()
-        bytes.append(contentsOf: json)
+        storage.append(contentsOf: json)
     }
 
     /// The next value, appended by `write` straight into the buffer (pieces made with
     /// ``appendQuoted(_:to:)``, ``appendInt(_:to:)`` and ``append(_:to:)``).
+    @inlinable
     public func raw(_ write: (inout [UInt8]) -> Void) {
         separate()
-        write(&bytes)
+        write(&storage)
     }
 
     /// Appends literal JSON text.
+    @inlinable
     public static func append(_ text: StaticString, to buffer: inout [UInt8]) {
         text.withUTF8Buffer { buffer.append(contentsOf: $0) }
     }
 
     /// A string as a JSON literal, quotes included.
+    @inlinable
     public static func quoted(_ text: String) -> [UInt8] {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(text.utf8.count + 2)
@@ -129,6 +146,7 @@ public final class JSONWriter {
 
     /// Appends an integer's decimal digits: no String is made, which mattered for files of
     /// tens of thousands of numbers.
+    @inlinable
     public static func appendInt(_ value: Int64, to buffer: inout [UInt8]) {
         if value < 0 { buffer.append(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
@@ -147,17 +165,20 @@ public final class JSONWriter {
         }
     }
 
-    private func separate() {
+    @inlinable
+    func separate() {
         guard let last = needsComma.last else { return }
-        if last { bytes.append(UInt8(ascii: ",")) } else { needsComma[needsComma.count - 1] = true }
+        if last { storage.append(UInt8(ascii: ",")) } else { needsComma[needsComma.count - 1] = true }
     }
 
-    private func writeString(_ text: String) {
-        Self.appendQuoted(text, to: &bytes)
+    @inlinable
+    func writeString(_ text: String) {
+        Self.appendQuoted(text, to: &storage)
     }
 
     /// RFC 8259 string escaping on UTF-8 bytes. U+2028 and U+2029 are escaped too, so the file
     /// is also safe to paste into JavaScript.
+    @inlinable
     public static func appendQuoted(_ text: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
         if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0xE2 }) {
