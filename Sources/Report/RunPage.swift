@@ -327,64 +327,91 @@ struct RunPage: Sendable {
 }
 
 extension RunPage.KPUSection {
+    /// The first encoder layer in detail (if the model has one) and the whole model, laid out
+    /// side by side: each is a few thousand intervals to sort, merge and label.
     static func ganttCharts(run: RunReport.KPURun, modelName: String) -> (GanttChart?, GanttChart) {
+        // Neither job throws.
+        let (layer, overview) = try! concurrently({ layerChart(run: run, modelName: modelName) }, { overviewChart(run: run) })
+        return (layer, overview)
+    }
+
+    /// Lane rows other than DMA, with their labels.
+    private static func otherLanes(_ run: RunReport.KPURun) -> [(Lane, String)] {
         let hw = run.hardware
         let computeTiles = hw.tileClasses.filter { $0.macsPerClock(run.chosen.precision) != nil }.reduce(0) { $0 + $1.count }
-        let otherLanes: [(Lane, String)] = [
+        return [
             (.blockMovers, "Block movers ×\(hw.blockMovers.count)"), (.streamers, "Streamers ×\(hw.streamers.count)"),
             (.compute, "Compute tiles ×\(computeTiles)"), (.vectorEngine, "Vector engines ×\(hw.vectorEngines)"),
         ]
-        // Colour, legend and label per op, worked out once rather than per interval.
-        var looks: [Int: (label: String, legend: String, color: String, energy: Int64)] = [:]
-        func look(_ op: Int) -> (label: String, legend: String, color: String, energy: Int64) {
-            if let known = looks[op] { return known }
-            let (legend, color): (String, String)
-            if let category = run.categoryOfOp[op] {
-                (legend, color) = (category.title, CategoryPalette.color(category))
+    }
+
+    /// Chart inputs for schedule events: colour, legend and label per op, worked out once per op.
+    private struct GanttInputs {
+        let run: RunReport.KPURun
+        private var looks: [Int: (label: String, legend: String, color: String, energy: Int64)] = [:]
+
+        init(run: RunReport.KPURun) { self.run = run }
+
+        mutating func input(_ event: ScheduleEvent, row: Int, stripedOver: Int = 1) -> GanttChart.Input {
+            let op: (label: String, legend: String, color: String, energy: Int64)
+            if let known = looks[event.opIndex] {
+                op = known
             } else {
-                (legend, color) = GanttChart.neutral(for: run.opKinds[op].rawValue)
+                let (legend, color): (String, String)
+                if let category = run.categoryOfOp[event.opIndex] {
+                    (legend, color) = (category.title, CategoryPalette.color(category))
+                } else {
+                    (legend, color) = GanttChart.neutral(for: run.opKinds[event.opIndex].rawValue)
+                }
+                op = (run.opPaths[event.opIndex], legend, color, run.chosen.operators[event.opIndex].energy.total)
+                looks[event.opIndex] = op
             }
-            let value = (run.opPaths[op], legend, color, run.chosen.operators[op].energy.total)
-            looks[op] = value
-            return value
-        }
-        func input(_ event: ScheduleEvent, row: Int, stripedOver: Int = 1) -> GanttChart.Input {
-            let op = look(event.opIndex)
             return GanttChart.Input(row: row, start: event.startPicoseconds, end: event.endPicoseconds, label: op.label, color: op.color,
                                     legend: op.legend, stage: event.stage.rawValue, chunk: event.chunk, bytes: event.bytes,
                                     energyFemtojoules: op.energy, stripedOver: stripedOver)
         }
+    }
 
-        // The overview: one DMA row (every channel carries the same intervals) and one bar per
-        // operator and lane, its chunks joined: at model scale the chunks are below a pixel anyway.
-        let overviewRows = [GanttChart.RowSpec(label: "DMA ×\(hw.dma.count) (striped)")] + otherLanes.map { GanttChart.RowSpec(label: $0.1) }
-        var overviewRow: [Lane: Int] = [.dma: 0]
-        for (index, lane) in otherLanes.enumerated() { overviewRow[lane.0] = index + 1 }
-        let overview = GanttChart(
+    /// The overview: one DMA row (every channel carries the same intervals) and one bar per
+    /// operator and lane, its chunks joined: at model scale the chunks are below a pixel anyway.
+    private static func overviewChart(run: RunReport.KPURun) -> GanttChart {
+        let hw = run.hardware
+        let lanes = otherLanes(run)
+        let rows = [GanttChart.RowSpec(label: "DMA ×\(hw.dma.count) (striped)")] + lanes.map { GanttChart.RowSpec(label: $0.1) }
+        var rowOf: [Lane: Int] = [.dma: 0]
+        for (index, lane) in lanes.enumerated() { rowOf[lane.0] = index + 1 }
+        var inputs = GanttInputs(run: run)
+        return GanttChart(
             id: "gantt-model", title: "The whole model on \(hw.name), \(run.chosen.fusion.rawValue) fusion",
             description: "Busy intervals of each resource over the model's \(Format.seconds(run.chosen.latencySeconds)); bars are coloured by add category, grey for other ops; intervals under a pixel are merged.",
-            window: 0...max(run.chosen.makespanPicoseconds, 1), clockHz: hw.clockHz, rows: overviewRows,
-            events: OperatorSlices(run.chosen.events).events.map { input($0, row: overviewRow[$0.lane]!) })
+            window: 0...max(run.chosen.makespanPicoseconds, 1), clockHz: hw.clockHz, rows: rows,
+            events: OperatorSlices(run.chosen.events).events.map { inputs.input($0, row: rowOf[$0.lane]!) })
+    }
 
-        guard let layer = run.firstLayer else { return (nil, overview) }
+    /// The layer in full detail: a thin row per DMA channel. A transfer is striped across all
+    /// channels, so they are busy over the same intervals, each moving an equal share; the
+    /// first channel's bars are drawn and the others repeat them.
+    private static func layerChart(run: RunReport.KPURun, modelName: String) -> GanttChart? {
+        guard let layer = run.firstLayer else { return nil }
+        let hw = run.hardware
         let inLayer = run.chosen.events.filter { layer.contains($0.opIndex) }
         guard let start = inLayer.map(\.startPicoseconds).min(), let end = inLayer.map(\.endPicoseconds).max(), end > start else {
-            return (nil, overview)
+            return nil
         }
-        // The layer in full detail: a thin row per DMA channel. A transfer is striped across all
-        // channels, so they are busy over the same intervals, each moving an equal share; the
-        // first channel's bars are drawn and the others repeat them.
+        let lanes = otherLanes(run)
+        var laneRow: [Lane: Int] = [:]
         let channels = max(1, hw.dma.count)
-        let detailRows = (0..<channels).map { GanttChart.RowSpec(label: "DMA channel \($0)", thin: true, copyOf: $0 == 0 ? nil : 0) }
-            + otherLanes.map { GanttChart.RowSpec(label: $0.1) }
-        let detailEvents = inLayer.map { event in
-            event.lane == .dma ? input(event, row: 0, stripedOver: channels) : input(event, row: channels + overviewRow[event.lane]! - 1)
+        for (index, lane) in lanes.enumerated() { laneRow[lane.0] = channels + index }
+        let rows = (0..<channels).map { GanttChart.RowSpec(label: "DMA channel \($0)", thin: true, copyOf: $0 == 0 ? nil : 0) }
+            + lanes.map { GanttChart.RowSpec(label: $0.1) }
+        var inputs = GanttInputs(run: run)
+        let events = inLayer.map { event in
+            event.lane == .dma ? inputs.input(event, row: 0, stripedOver: channels) : inputs.input(event, row: laneRow[event.lane]!)
         }
-        let detail = GanttChart(
+        return GanttChart(
             id: "gantt-layer", title: "The first encoder layer of \(modelName) in full detail",
             description: "Every stage of the first encoder layer's operators on \(hw.name), one row per DMA channel and per engine group, from \(Format.seconds(Double(start) * 1e-12)) to \(Format.seconds(Double(end) * 1e-12)).",
-            window: start...end, clockHz: hw.clockHz, rows: detailRows, events: detailEvents)
-        return (detail, overview)
+            window: start...end, clockHz: hw.clockHz, rows: rows, events: events)
     }
 
     init(report: RunReport, run: RunReport.KPURun) {
