@@ -14,8 +14,12 @@ public struct KPUEvaluator: Sendable {
     public let energy: EnergyTable
     public let precision: Precision
     public let fusion: FusionPolicy
+    /// The graph's workload (MACs, compulsory bytes), when the caller already has it: it is the
+    /// same under every policy.
+    let workload: WorkloadCost?
 
-    public init(graph: Graph, hardware: KPUHardware, energy: EnergyTable, precision: Precision, fusion: FusionPolicy) {
+    public init(graph: Graph, hardware: KPUHardware, energy: EnergyTable, precision: Precision, fusion: FusionPolicy, workload: WorkloadCost? = nil) {
+        self.workload = workload
         self.graph = graph
         self.hardware = hardware
         self.energy = energy
@@ -31,7 +35,9 @@ public struct KPUEvaluator: Sendable {
     }
 
     public func evaluate() -> KPUEvaluation {
-        let workload = WorkloadCost(graph: graph)
+        let workload = self.workload ?? WorkloadCost(graph: graph)
+        // Matmuls of the same shape map alike (a BERT layer's shapes repeat in every layer).
+        var matMuls: [MatMulShape: MatMulMapping] = [:]
         let (groups, roles) = FusionPlanner(graph: graph, policy: fusion).plan()
         var operators: [OperatorEvaluation] = []
         operators.reserveCapacity(graph.ops.count)
@@ -40,7 +46,7 @@ public struct KPUEvaluator: Sendable {
         for op in graph.ops {
             // A group's head comes first in topological order, so its tiling is known when members are evaluated.
             let headTiling = groupOf[op.index] < op.index ? operators[groupOf[op.index]].tiling : nil
-            operators.append(evaluate(op, role: roles[op.index] ?? .standalone, head: groupOf[op.index], headTiling: headTiling,
+            operators.append(evaluate(op, role: roles[op.index] ?? .standalone, head: groupOf[op.index], headTiling: headTiling, matMuls: &matMuls,
                                       workload: workload.operators[op.index]))
         }
         let schedule = Scheduler(graph: graph, hardware: hardware).run(groups: groups, groupOf: groupOf, operators: &operators)
@@ -54,7 +60,8 @@ public struct KPUEvaluator: Sendable {
 
     // MARK: - One operator
 
-    func evaluate(_ op: Op, role: Role, head: Int, headTiling: MatMulTiling?, workload: OperatorCost) -> OperatorEvaluation {
+    func evaluate(_ op: Op, role: Role, head: Int, headTiling: MatMulTiling?, matMuls: inout [MatMulShape: MatMulMapping],
+                  workload: OperatorCost) -> OperatorEvaluation {
         var traffic = Traffic()
         var macs = 0, vectorOps = 0, addOps = 0, cycles = 0
         var utilization = 0.0
@@ -71,7 +78,14 @@ public struct KPUEvaluator: Sendable {
             mapping = "folded at import: computed from sizes known before the model runs"
 
         case (.matMul, _):
-            let result = mapMatMul(op)
+            let shape = matMulShape(op)
+            let result: MatMulMapping
+            if let known = matMuls[shape] {
+                result = known
+            } else {
+                result = mapMatMul(shape)
+                matMuls[shape] = result
+            }
             tiling = result.tiling
             macs = workload.macs
             cycles = result.cycles
@@ -251,7 +265,18 @@ public struct KPUEvaluator: Sendable {
 
     // MARK: - Matmul mapping
 
-    func mapMatMul(_ op: Op) -> (tiling: MatMulTiling, cycles: Int, utilization: Double) {
+    /// What a matmul's mapping depends on.
+    struct MatMulShape: Hashable {
+        var m: Int, n: Int, k: Int, batch: Int
+        var aBytesPerElement: Int, bBytesPerElement: Int
+        /// A rank-2 B (a weight), shared by every row.
+        var weightShared: Bool
+        var macs: Int
+    }
+
+    typealias MatMulMapping = (tiling: MatMulTiling, cycles: Int, utilization: Double)
+
+    func matMulShape(_ op: Op) -> MatMulShape {
         let a = graph[op.inputs[0]], b = graph[op.inputs[1]], c = graph[op.outputs[0]]
         let k = a.shape.last ?? 1
         let n = c.shape.last ?? 1
@@ -259,11 +284,17 @@ public struct KPUEvaluator: Sendable {
         let weightShared = b.rank == 2
         let batch = weightShared ? 1 : c.shape.dropLast(2).reduce(1, *)
         let m = c.elementCount / max(n * batch, 1)
+        return MatMulShape(m: m, n: n, k: k, batch: batch, aBytesPerElement: a.dtype.byteSize, bBytesPerElement: b.dtype.byteSize,
+                           weightShared: weightShared, macs: graph.macs(of: op))
+    }
+
+    func mapMatMul(_ shape: MatMulShape) -> MatMulMapping {
+        let (m, n, k, batch) = (shape.m, shape.n, shape.k, shape.batch)
         let capable = hardware.tileClasses.filter { $0.macsPerClock(precision) != nil }
         let primary = capable.max { ($0.count * $0.rows * $0.columns) < ($1.count * $1.rows * $1.columns) } ?? hardware.tileClasses[0]
         let tiling = MatMulTiling.search(
-            m: m, n: n, k: k, batch: batch, aBytesPerElement: a.dtype.byteSize, bBytesPerElement: b.dtype.byteSize,
-            aSharedAcrossBatch: false, bSharedAcrossBatch: weightShared,
+            m: m, n: n, k: k, batch: batch, aBytesPerElement: shape.aBytesPerElement, bBytesPerElement: shape.bBytesPerElement,
+            aSharedAcrossBatch: false, bSharedAcrossBatch: shape.weightShared,
             arrayRows: primary.rows, arrayColumns: primary.columns,
             l3Capacity: hardware.l3Bytes, l2Capacity: hardware.l2BytesPerTile, l1Capacity: hardware.l1BytesPerTile
         )
@@ -283,8 +314,7 @@ public struct KPUEvaluator: Sendable {
         let paddedOutputs = Double(batch) * Double((m + primary.rows - 1) / primary.rows * primary.rows) * Double((n + primary.columns - 1) / primary.columns * primary.columns)
         let cycles = rate > 0 ? Int(max((paddedOutputs / rate).rounded(.up), shortestBlock)) : 0
         let peakPerCycle = hardware.peakMACRate(precision) / hardware.clockHz
-        let macs = Double(graph.macs(of: op))
-        let utilization = cycles > 0 && peakPerCycle > 0 ? min(macs / (Double(cycles) * peakPerCycle), 1) : 0
+        let utilization = cycles > 0 && peakPerCycle > 0 ? min(Double(shape.macs) / (Double(cycles) * peakPerCycle), 1) : 0
         return (tiling, cycles, utilization)
     }
 

@@ -119,10 +119,12 @@ public final class RunPipeline: @unchecked Sendable {
         }
         try graph.checkTotalsFit(source: source)
         try KPUEvaluator.checkWithinRange(graph: graph, hardware: kpuHardware, energy: table, precision: descriptor.options.precision, source: source)
-        let analysis = AddAnalysis(graph: graph, cost: WorkloadCost(graph: graph))
+        let workload = WorkloadCost(graph: graph)
+        let analysis = AddAnalysis(graph: graph, cost: workload)
         // Every policy is modelled: the page compares them. MACs are the same in all three.
         let evaluations = FusionPolicy.allCases.concurrentMap { candidate in
-            KPUEvaluator(graph: graph, hardware: kpuHardware, energy: table, precision: descriptor.options.precision, fusion: candidate).evaluate()
+            KPUEvaluator(graph: graph, hardware: kpuHardware, energy: table, precision: descriptor.options.precision, fusion: candidate,
+                         workload: workload).evaluate()
         }
         var report = RunReport(descriptor: descriptor, graph: graph, analysis: analysis,
                                kpu: RunReport.KPURun(graph: graph, analysis: analysis, evaluations: evaluations, chosen: policy))
