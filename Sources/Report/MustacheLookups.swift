@@ -28,26 +28,31 @@ final class ReflectedView: MustacheParent, @unchecked Sendable {
     }
 
     private let source: Source
-    private lazy var fields: [String: Any] = {
-        var fields: [String: Any] = [:]
+    /// Field values as reflected, wrapped only when a template asks for them: a page model
+    /// also holds data the templates never read (row arrays whose markup is prebuilt).
+    private lazy var raw: [String: Any] = {
         switch source {
         case .reflected(let value):
+            var fields: [String: Any] = [:]
             for child in Mirror(reflecting: value).children {
-                guard let label = child.label, let wrapped = Self.wrap(child.value) else { continue }
-                fields[label] = wrapped
+                if let label = child.label { fields[label] = child.value }
             }
+            return fields
         case .fields(let given):
-            for (name, value) in given {
-                if let wrapped = Self.wrap(value) { fields[name] = wrapped }
-            }
+            return given
         }
-        return fields
     }()
+    private var wrapped: [String: Any?] = [:]
 
     init(_ value: Any) { source = .reflected(value) }
     init(fields: [String: Any]) { source = .fields(fields) }
 
-    func child(named name: String) -> Any? { fields[name] }
+    func child(named name: String) -> Any? {
+        if let known = wrapped[name] { return known }
+        let value = raw[name].flatMap(Self.wrap)
+        wrapped[name] = value
+        return value
+    }
 
     /// Optionals unwrapped (nil left out, so the lookup goes on outward as before); structs,
     /// dictionaries and charts wrapped; collections as [Any]; numbers as the text Mustache
