@@ -477,6 +477,7 @@ Least bytes: each input read once and the output written once, the floor any map
 """#,
         "style": #"""
 {{% CONTENT_TYPE: XHTML}}
+{{=<% %>=}}
 <style>
 :root {
   --bg: #ffffff; --fg: #1d1f23; --muted: #5a606b; --rule: #d8dbe0; --panel: #f5f6f8; --accent: #1f5fa8;
