@@ -179,7 +179,17 @@ struct RunPage: Sendable {
         var mapping: String
     }
 
-    init(report: RunReport, hasJSON: Bool) {
+    /// The layer chart (when the model has an encoder layer) and the whole-model chart.
+    typealias GanttCharts = (layer: GanttChart?, overview: GanttChart)
+
+    /// The Gantt charts of a run with a KPU model, laid out apart from the rest of the page so
+    /// they can be made on another thread.
+    static func ganttCharts(for report: RunReport) -> GanttCharts? {
+        report.kpu.map { KPUSection.ganttCharts(run: $0, modelName: report.config.name) }
+    }
+
+    /// `charts`: the run's Gantt charts, when already made (see `ganttCharts(for:)`).
+    init(report: RunReport, hasJSON: Bool, charts: GanttCharts? = nil) {
         let config = report.config, options = report.options, analysis = report.analysis
         pageTitle = "BERT adds: \(config.name), batch \(options.batch), sequence \(options.sequenceLength), \(options.precision.rawValue)"
         heading = "Where \(config.name)'s additions go"
@@ -314,7 +324,7 @@ struct RunPage: Sendable {
         hasDecompositions = !decompositions.isEmpty
         kpu = nil
         if let run = report.kpu {
-            kpu = KPUSection(report: report, run: run)
+            kpu = KPUSection(report: report, run: run, charts: charts)
             self.provenance.insert(contentsOf: [
                 Fact(label: "Hardware", value: "\(run.hardware.name), profile \(run.hardware.profileName)",
                      detail: "\(run.hardware.source); ComputeProduct fingerprint \(run.hardware.contentHash)"),
@@ -414,7 +424,7 @@ extension RunPage.KPUSection {
             window: start...end, clockHz: hw.clockHz, rows: rows, events: events)
     }
 
-    init(report: RunReport, run: RunReport.KPURun) {
+    init(report: RunReport, run: RunReport.KPURun, charts: RunPage.GanttCharts? = nil) {
         let costs = run.chosenCosts
         let model = costs.model
         let precision = report.options.precision
@@ -519,7 +529,7 @@ extension RunPage.KPUSection {
         }
         vanishing = "Adds whose main operand and result no longer go through DRAM (only a bias vector or nothing does) " + vanishingParts.joined(separator: "; ") + "."
         attributionRule = KPUEvaluation.attributionRule
-        (ganttLayer, ganttOverview) = Self.ganttCharts(run: run, modelName: report.config.name)
+        (ganttLayer, ganttOverview) = charts ?? Self.ganttCharts(run: run, modelName: report.config.name)
         hasGanttLayer = ganttLayer != nil
         operators = run.chosen.operators.map { op in
             let index = op.opIndex

@@ -49,37 +49,48 @@ public struct SiteWriter: Sendable {
                          siteIndex: written.first { $0.lastPathComponent == "index.html" })
     }
 
-    /// A run's files, rendered and validated in memory, side by side on all cores; each handed
-    /// to `write`, when given, as soon as it is ready.
+    /// A run's files, rendered and validated in memory, each handed to `write`, when given, as
+    /// soon as it is ready.
+    ///
+    /// Two lanes run side by side. The page (model, Mustache, validation) is the longer job, so
+    /// the other lane lays out its Gantt charts first, then writes the data files.
     static func renderFiles(_ report: RunReport, format: OutputFormat, templates: Templates, pagePath: String,
                             write: (@Sendable (String, Data) throws(ReportError) -> Void)? = nil) throws(ReportError) -> [(name: String, data: Data)] {
-        let names = ["index.html", "report.json", "schedule.json", "trace.json", "adds.csv", "ops.csv"]
-        let parts: [Result<[(name: String, data: Data)], ReportError>] = names.concurrentMap { name in
+        typealias Part = Result<[(name: String, data: Data)], ReportError>
+        let charts = Handoff<RunPage.GanttCharts?>()
+        @Sendable func produce(_ name: String, _ make: () throws -> Data?) -> Part {
             do {
-                let data: Data?
-                switch name {
-                case "index.html":
-                    guard format.writesHTML else { return .success([]) }
-                    let page = try templates.render(ReflectedView(RunPage(report: report, hasJSON: format.writesJSON)), template: "run")
-                    try Self.validate(page, file: pagePath)
-                    data = Data(page.utf8)
-                case _ where !format.writesJSON: data = nil
-                case "report.json": data = try report.jsonData()
-                case "schedule.json": data = try report.scheduleData()
-                case "trace.json": data = try report.perfettoTraceData()
-                case "adds.csv": data = report.addsCSV()
-                default: data = report.opsCSV()
-                }
-                if let write, let data { try write(name, data) }
-                return .success(data.map { [(name, $0)] } ?? [])
+                guard let data = try make() else { return .success([]) }
+                if let write { try write(name, data) }
+                return .success([(name, data)])
             } catch let error as ReportError {
                 return .failure(error)
             } catch {
                 return .failure(ReportError("\(report.runID)/\(name): could not encode it: \(error)"))
             }
         }
+        // Neither lane throws: failures come back as results.
+        let (page, data): (Part, [Part]) = try! concurrently({
+            guard format.writesHTML else { return .success([]) }
+            return produce("index.html") {
+                let model = RunPage(report: report, hasJSON: format.writesJSON, charts: charts.take())
+                let page = try templates.render(ReflectedView(model), template: "run")
+                try Self.validate(page, file: pagePath)
+                return Data(page.utf8)
+            }
+        }, {
+            if format.writesHTML { charts.put(RunPage.ganttCharts(for: report)) }
+            guard format.writesJSON else { return [] }
+            return [
+                produce("report.json") { try report.jsonData() },
+                produce("schedule.json") { try report.scheduleData() },
+                produce("trace.json") { try report.perfettoTraceData() },
+                produce("adds.csv") { report.addsCSV() },
+                produce("ops.csv") { report.opsCSV() },
+            ]
+        })
         var files: [(name: String, data: Data)] = []
-        for part in parts { files += try part.get() }
+        for part in [page] + data { files += try part.get() }
         return files
     }
 
@@ -125,5 +136,21 @@ public struct SiteWriter: Sendable {
         }
         if nsError.domain == NSCocoaErrorDomain && nsError.code == NSFileReadNoSuchFileError { return "no such file" }
         return nsError.localizedDescription
+    }
+}
+
+/// One value handed from one thread to another: `take()` waits until `put(_:)` has been called.
+final class Handoff<Value: Sendable>: @unchecked Sendable {
+    private let ready = DispatchSemaphore(value: 0)
+    private var value: Value?
+
+    func put(_ value: Value) {
+        self.value = value
+        ready.signal()
+    }
+
+    func take() -> Value {
+        ready.wait()
+        return value!
     }
 }
