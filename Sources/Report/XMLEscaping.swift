@@ -27,7 +27,7 @@ enum XMLEscaping {
             case 0x09, 0x0A, 0x0D: continue
             case 0x00..<0x20: return true
             case 0x80...0x9F where index > 0 && bytes[index - 1] == 0xC2: return true
-            case 0xBE, 0xBF where index > 1 && bytes[index - 1] == 0xBF && bytes[index - 2] == 0xEF: return true
+            case 0xBE...0xBF where index > 1 && bytes[index - 1] == 0xBF && bytes[index - 2] == 0xEF: return true
             default: continue
             }
         }

@@ -48,6 +48,9 @@ import JSONOutput
 
     @Test func escapingKeepsPlainTextAndReplacesForbiddenCharacters() {
         #expect(XMLEscaping.escape("plain 3.2 µs → fine") == "plain 3.2 µs → fine")
+        // Only the exact sequences are suspect: ¾ (C2 BE) and µ (C2 B5) are not C1 controls.
+        #expect(!XMLEscaping.needsEscaping("¾ of 3.2 µs → ½"))
+        #expect(XMLEscaping.needsEscaping("a\u{FFFE}") && XMLEscaping.needsEscaping("a\u{FFFF}") && XMLEscaping.needsEscaping("\u{9F}"))
         #expect(XMLEscaping.escape("x\u{1}y\u{85}z\u{FFFE}") == "x\u{FFFD}y\u{FFFD}z\u{FFFD}")
         #expect(XMLEscaping.escape("'") == "&#39;")
     }
