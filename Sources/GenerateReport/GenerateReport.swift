@@ -358,10 +358,14 @@ enum DefaultTemplates {
         private var result: Result<Templates, any Error>?
 
         init() {
-            DispatchQueue.global().async {
+            // A thread of its own, as `concurrently` uses: whoever waits for the templates never
+            // holds up a pool thread the parse needs.
+            let thread = Thread {
                 self.result = Result { try DefaultTemplates.load() }
                 self.done.signal()
             }
+            thread.stackSize = 8 << 20
+            thread.start()
         }
 
         func get() throws -> Templates {

@@ -36,17 +36,22 @@ private final class OrderedResults<T: Sendable>: @unchecked Sendable {
 /// Runs two independent jobs side by side and returns both results (or the first error, in
 /// argument order), e.g. parsing templates while the model is built and evaluated.
 ///
-/// The second job runs on a global queue and the first on the calling thread. Not
+/// The first job runs on the calling thread and the second on a thread of its own. Not
 /// `concurrentPerform`: libdispatch divides the width of an apply nested inside another among
 /// the outer iterations, so a `concurrentMap` inside either job would run serially on 2 cores.
+/// Not a global queue either: a sweep's runs, themselves iterations of a `concurrentMap`, each
+/// block waiting for their second job, and with every pool thread waiting, the queued jobs sat
+/// until libdispatch's monitor added a thread about a second later.
 public func concurrently<A: Sendable, B: Sendable>(_ first: @Sendable () throws -> A,
                                                    _ second: @escaping @Sendable () throws -> B) throws -> (A, B) {
     let b = OrderedResults<Result<B, any Error>>(count: 1)
     let done = DispatchSemaphore(value: 0)
-    DispatchQueue.global().async {
+    let thread = Thread {
         b.set(0, Result { try second() })
         done.signal()
     }
+    thread.stackSize = 8 << 20
+    thread.start()
     let a = Result { try first() }
     done.wait()
     return (try a.get(), try b.values()[0].get())
