@@ -353,35 +353,12 @@ struct MergeCommand: ParsableCommand {
 /// them and parsing the command line take a few milliseconds each, and neither needs the other.
 enum DefaultTemplates {
     /// Started by the first use: `startLoading()` at start-up, else the first `loaded()`.
-    private final class Loading: @unchecked Sendable {
-        private let done = DispatchSemaphore(value: 0)
-        private var result: Result<Templates, any Error>?
-
-        init() {
-            // A thread of its own, as `concurrently` uses: whoever waits for the templates never
-            // holds up a pool thread the parse needs.
-            let thread = Thread {
-                self.result = Result { try DefaultTemplates.load() }
-                self.done.signal()
-            }
-            thread.stackSize = 8 << 20
-            thread.start()
-        }
-
-        func get() throws -> Templates {
-            done.wait()
-            // Let later callers through too (a sweep asks once per site).
-            done.signal()
-            return try result!.get()
-        }
-    }
-
-    private static let loading = Loading()
+    private static let loading = BackgroundJob { try load() }
 
     static func startLoading() { _ = loading }
 
     /// The templates parsed since start-up, waiting for them if need be.
-    static func loaded() throws -> Templates { try loading.get() }
+    static func loaded() throws -> Templates { try loading.result() }
 
     private static func load() throws -> Templates {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0].contains("/") ? CommandLine.arguments[0] : "/proc/self/exe")

@@ -44,15 +44,32 @@ private final class OrderedResults<T: Sendable>: @unchecked Sendable {
 /// until libdispatch's monitor added a thread about a second later.
 public func concurrently<A: Sendable, B: Sendable>(_ first: @Sendable () throws -> A,
                                                    _ second: @escaping @Sendable () throws -> B) throws -> (A, B) {
-    let b = OrderedResults<Result<B, any Error>>(count: 1)
-    let done = DispatchSemaphore(value: 0)
-    let thread = Thread {
-        b.set(0, Result { try second() })
-        done.signal()
-    }
-    thread.stackSize = 8 << 20
-    thread.start()
+    let job = BackgroundJob(second)
     let a = Result { try first() }
-    done.wait()
-    return (try a.get(), try b.values()[0].get())
+    let b = Result { try job.result() }
+    return (try a.get(), try b.get())
+}
+
+/// A job started on a thread of its own (see `concurrently` for why not a dispatch queue);
+/// `result()` waits for it, and any number of callers may ask.
+public final class BackgroundJob<T: Sendable>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    // Written once by the job's thread before `done` is signalled, read only after waiting on it.
+    private var outcome: Result<T, any Error>?
+
+    public init(_ work: @escaping @Sendable () throws -> T) {
+        let thread = Thread {
+            self.outcome = Result { try work() }
+            self.done.signal()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    public func result() throws -> T {
+        done.wait()
+        // Let the next caller through too.
+        done.signal()
+        return try outcome!.get()
+    }
 }
