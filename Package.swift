@@ -62,15 +62,17 @@ let package = Package(
         .target(name: "ReaderFuzzing", dependencies: ["ModelGraph", "ONNXImport", "KPUModel"]),
         .target(name: "CFuzzDriver"),
         .executableTarget(name: "FuzzReaders", dependencies: ["ReaderFuzzing", "CFuzzDriver"]),
-        .testTarget(name: "ModelGraphTests", dependencies: ["ModelGraph"]),
+        // Where the tests find Tests/Fixtures (one helper for every test target).
+        .target(name: "TestFixtures", path: "Tests/TestFixtures"),
+        .testTarget(name: "ModelGraphTests", dependencies: ["ModelGraph", "TestFixtures"]),
         .testTarget(name: "KPUModelTests", dependencies: ["ModelGraph", "KPUModel", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "AddAnalysisTests", dependencies: ["ModelGraph", "KPUModel", "AddAnalysis"]),
-        .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "ModelGraph", "KPUModel", "AddAnalysis"]),
+        .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "ModelGraph", "KPUModel", "AddAnalysis", "TestFixtures"]),
         .testTarget(name: "XHTMLValidatorTests", dependencies: ["XHTMLValidator"]),
         .testTarget(name: "ReportTests", dependencies: ["ModelGraph", "KPUModel", "AddAnalysis", "Report", "XHTMLValidator", "JSONOutput"]),
         // Depends on the executable so `swift test` builds it; the tests run it as a process.
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Report", "KPUModel", "ONNXImport", "XHTMLValidator", "ReaderFuzzing", .product(name: "Yams", package: "Yams")]),
-        .testTarget(name: "GenerateReportTests", dependencies: ["GenerateReport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Report", "KPUModel", "ONNXImport", "XHTMLValidator", "ReaderFuzzing", "TestFixtures", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "GenerateReportTests", dependencies: ["GenerateReport", "TestFixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import TestFixtures
 import Testing
 
 /// Runs the built `generate-report` binary as a user would, from a fresh folder.
@@ -111,8 +112,7 @@ struct CommandRun {
         }
     }
 
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/fixtures/onnx")
+    static let fixtures = Fixture.url("onnx")
 
     @Test func onnxExportGivesAReportWithFusedAdds() throws {
         let run = try CommandRun(["--onnx", Self.fixtures.appendingPathComponent("bert-tiny.ortfused.onnx").path, "--format", "json"])

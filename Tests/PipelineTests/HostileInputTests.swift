@@ -1,6 +1,7 @@
 import Foundation
 import Pipeline
 import Report
+import TestFixtures
 import Testing
 import XHTMLValidator
 @testable import ONNXImport
@@ -22,8 +23,7 @@ let hostileStrings: [String] = [
 ]
 
 @Suite struct HostileInputTests {
-    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/fixtures/onnx/bert-tiny.legacy14.onnx")
+    static let fixture = Fixture.url("onnx/bert-tiny.legacy14.onnx")
 
     /// The fixture with every node, tensor and the graph renamed to hostile strings.
     static func hostileExport() throws -> Data {
