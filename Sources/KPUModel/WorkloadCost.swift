@@ -67,13 +67,18 @@ public struct OperatorCost: Sendable, Hashable {
     }
 
     /// Arithmetic passes per output element on the vector path. Softmax: max, subtract-exp, sum,
-    /// divide. LayerNorm: mean, subtract, square-and-sum, scale by the reciprocal deviation,
-    /// multiply by gamma, add beta.
+    /// divide (log-softmax: max, subtract-exp, sum, subtract the log). LayerNorm (and instance
+    /// and group norms): mean, subtract, square-and-sum, scale by the reciprocal deviation,
+    /// multiply by gamma, add beta. RMSNorm: square-and-sum, reciprocal root, scale, multiply by
+    /// gamma. Batch norm at inference: one multiply and one add with folded statistics.
     static func vectorSteps(_ kind: OpKind) -> Int {
         switch kind {
-        case .softmax: 4
-        case .layerNorm: 6
-        case .reduceMean, .reduceSum: 1
+        case .softmax, .logSoftmax: 4
+        case .layerNorm, .instanceNorm, .groupNorm: 6
+        case .rmsNorm: 4
+        case .batchNorm: 2
+        case .reduceMean, .reduceSum, .reduceMax, .reduceMin, .reduceProd, .reduceSumSquare, .reduceL2, .reduceLogSumExp,
+             .argMax, .argMin, .topK, .cumSum, .maxPool, .averagePool: 1
         case _ where kind.isElementwise: 1
         default: 0
         }

@@ -33,8 +33,42 @@ enum Synthetic {
         return tensor
     }
 
+    static func attribute(_ name: String, int value: Int64) -> Onnx_AttributeProto {
+        var attribute = Onnx_AttributeProto()
+        attribute.name = name
+        attribute.i = value
+        attribute.type = .int
+        return attribute
+    }
+
+    static func attribute(_ name: String, ints values: [Int64]) -> Onnx_AttributeProto {
+        var attribute = Onnx_AttributeProto()
+        attribute.name = name
+        attribute.ints = values
+        attribute.type = .ints
+        return attribute
+    }
+
+    static func attribute(_ name: String, string value: String) -> Onnx_AttributeProto {
+        var attribute = Onnx_AttributeProto()
+        attribute.name = name
+        attribute.s = Data(value.utf8)
+        attribute.type = .string
+        return attribute
+    }
+
+    /// An int64 initializer holding `values`.
+    static func integers(_ name: String, _ values: [Int64], dims: [Int64]? = nil) -> Onnx_TensorProto {
+        var tensor = Onnx_TensorProto()
+        tensor.name = name
+        tensor.dims = dims ?? [Int64(values.count)]
+        tensor.dataType = 7
+        tensor.int64Data = values
+        return tensor
+    }
+
     static func node(_ op: String, _ inputs: [String], _ outputs: [String], domain: String = "", name: String? = nil,
-                     ints: [String: Int64] = [:]) -> Onnx_NodeProto {
+                     ints: [String: Int64] = [:], attributes: [Onnx_AttributeProto] = []) -> Onnx_NodeProto {
         var node = Onnx_NodeProto()
         node.opType = op
         node.input = inputs
@@ -47,7 +81,7 @@ enum Synthetic {
             attribute.i = value
             attribute.type = .int
             return attribute
-        }
+        } + attributes
         return node
     }
 
@@ -90,16 +124,45 @@ enum Synthetic {
     }
 
     @Test func unsupportedOpOffTheAddPathIsAWarning() throws {
-        let model = try Synthetic.read(try Self.linear(then: Synthetic.node("HardSwish", ["z"], ["odd"], name: "mystery"), consumedByAdd: false))
-        #expect(model.unknownCostNodes == ["node 'mystery' (HardSwish)"])
+        let model = try Synthetic.read(try Self.linear(then: Synthetic.node("Mystery", ["z"], ["odd"], domain: "com.example", name: "mystery"), consumedByAdd: false))
+        #expect(model.unknownCostNodes == ["node 'mystery' (com.example:Mystery)"])
         #expect(model.graph.macCount == 8 * 16 * 16)
     }
 
-    @Test func unsupportedOpOnTheAddPathIsAnErrorNamingIt() throws {
-        let data = try Self.linear(then: Synthetic.node("HardSwish", ["z"], ["odd"], name: "mystery"), consumedByAdd: true)
-        #expect(throws: GraphError(source: "synthetic.onnx", place: "node 'mystery' (HardSwish)",
-                                   message: "is not supported by this tool and lies on a path to an add or a matmul; its shapes cannot be inferred")) {
+    @Test func unsupportedOpsOnTheAddPathAreAllNamedInOneLine() throws {
+        // Two unknown op types on the way to the last add: both are named, and the first node.
+        var nodes = [
+            Synthetic.node("MatMul", ["x", "W"], ["y"]),
+            Synthetic.node("Add", ["y", "b"], ["z"]),
+            Synthetic.node("Mystery", ["z"], ["odd"], domain: "com.example", name: "mystery"),
+            Synthetic.node("Loop", ["odd"], ["looped"], name: "loop"),
+            Synthetic.node("Mystery", ["looped"], ["odder"], domain: "com.example", name: "again"),
+        ]
+        nodes.append(Synthetic.node("Add", ["odder", "z"], ["out"]))
+        let data = try Synthetic.model(inputs: [Synthetic.tensorInput("x", [1, 8, 16])],
+                                       initializers: [Synthetic.initializer("W", [16, 16]), Synthetic.initializer("b", [16])], nodes: nodes, outputs: ["out"])
+        #expect(throws: GraphError(source: "synthetic.onnx", place: "node 'mystery' (com.example:Mystery)",
+                                   message: "op types com.example:Mystery, Loop are not supported by this tool and lie on paths to adds or matmuls, so their shapes cannot be inferred; export with the default ONNX domain at opset 21 or lower, or with value_info for these ops' outputs")) {
             try Synthetic.read(data)
+        }
+    }
+
+    @Test func unknownOpWithStatedShapesIsReadFromValueInfo() throws {
+        var proto = try Onnx_ModelProto(serializedBytes: try Self.linear(then: Synthetic.node("Mystery", ["z"], ["odd"], domain: "com.example", name: "mystery"), consumedByAdd: true))
+        proto.graph.valueInfo = [Synthetic.tensorInput("odd", [1, 8, 16])]
+        let model = try Synthetic.read(try proto.serializedData())
+        #expect(model.unmodelledNodes == ["node 'mystery' (com.example:Mystery)"])
+        let op = try #require(model.graph.ops.first { $0.path == "mystery" })
+        #expect(op.kind == .unmodelled)
+        #expect(model.graph[op.outputs[0]].shape == [1, 8, 16])
+    }
+
+    @Test func valueInfoThatDisagreesWithInferenceNamesTheTensor() throws {
+        var proto = try Onnx_ModelProto(serializedBytes: try Self.linear(then: nil, consumedByAdd: false))
+        proto.graph.valueInfo = [Synthetic.tensorInput("y", [1, 8, 32])]
+        #expect(throws: GraphError(source: "synthetic.onnx", place: "node 'MatMul_y' (MatMul) output 'y'",
+                                   message: "is inferred as [1, 8, 16] but the file's value_info says [1, 8, 32]; the export is inconsistent")) {
+            try Synthetic.read(try proto.serializedData())
         }
     }
 
