@@ -1,4 +1,4 @@
-/// Why an Add exists in a BERT graph. Every Add gets exactly one category.
+/// Why an Add exists in a transformer's graph. Every Add gets exactly one category.
 public enum AddCategory: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
     case embedding
     case attentionResidual = "attention_residual"
@@ -9,6 +9,8 @@ public enum AddCategory: String, Sendable, Hashable, Codable, CaseIterable, Comp
     case maskPrep = "mask_prep"
     case layernorm
     case activation
+    case rotary
+    case relativePosition = "relative_position"
     case other
 
     /// The stable identifier used in JSON, CSV and page anchors.
@@ -23,8 +25,10 @@ public enum AddCategory: String, Sendable, Hashable, Codable, CaseIterable, Comp
         case .bias: "Linear bias"
         case .attentionMask: "Attention mask"
         case .maskPrep: "Mask preparation"
-        case .layernorm: "LayerNorm internals"
+        case .layernorm: "Norm internals"
         case .activation: "Activation internals"
+        case .rotary: "Rotary position embedding"
+        case .relativePosition: "Relative position"
         case .other: "Other"
         }
     }
@@ -32,15 +36,17 @@ public enum AddCategory: String, Sendable, Hashable, Codable, CaseIterable, Comp
     /// One sentence saying what the adds of this category do.
     public var explanation: String {
         switch self {
-        case .embedding: "Word, token-type and position embeddings are summed element-wise before the first LayerNorm."
-        case .attentionResidual: "The attention block's output is added back to its input (the skip connection) before LayerNorm."
-        case .ffnResidual: "The feed-forward block's output is added back to its input before LayerNorm."
+        case .embedding: "Token embeddings are summed with position (and token-type) embeddings, or image patches with a position table, before the first layer."
+        case .attentionResidual: "The attention block's output is added back to its input (the skip connection): before the norm in post-LN models such as BERT, after it in pre-LN ones such as GPT-2, Llama, ViT and T5."
+        case .ffnResidual: "The feed-forward block's output is added back to its input (the skip connection)."
         case .hiddenStateAggregation: "Hidden states of several layers are summed to pool features across depth."
-        case .bias: "Every linear layer adds its bias vector, broadcast over all tokens."
-        case .attentionMask: "The additive mask (0 or a large negative number) is added to the attention scores so padding gets no weight."
-        case .maskPrep: "Arithmetic on the raw 0/1 mask that turns it into the additive form."
-        case .layernorm: "A LayerNorm written as primitive ops adds its epsilon and its beta shift."
-        case .activation: "A GELU written as primitive ops adds one to erf or tanh."
+        case .bias: "Every linear (or convolution) layer adds its bias vector, broadcast over all tokens."
+        case .attentionMask: "The additive mask (0 or a large negative number) is added to the attention scores so padding, and in decoders future tokens, get no weight."
+        case .maskPrep: "Arithmetic on the inputs that builds the additive mask or the position ids (RoBERTa's cumsum(ids ≠ pad) · mask + pad)."
+        case .layernorm: "A LayerNorm or RMSNorm written as primitive ops adds its epsilon, and LayerNorm its beta shift."
+        case .activation: "Adds inside an activation written as primitive ops: GELU's 1 + erf, or gelu_new's x + 0.044715·x³ and 1 + tanh."
+        case .rotary: "Rotary position embedding turns queries and keys by their position: q·cos + rotate_half(q)·sin, and the same for k."
+        case .relativePosition: "Relative-position attention: the bucket and index arithmetic, and the position bias or relative scores added to the attention scores (T5, MPNet, DeBERTa)."
         case .other: "Adds that match none of the patterns above."
         }
     }

@@ -14,6 +14,9 @@ enum CategoryPalette {
         case .maskPrep: "#AA4499"
         case .layernorm: "#44AA99"
         case .activation: "#999933"
+        // Two more from Tol's "light" scheme, apart from the muted nine.
+        case .rotary: "#EE8866"
+        case .relativePosition: "#BBCC33"
         case .other: "#DDDDDD"
         }
     }

@@ -46,6 +46,28 @@ enum Fixtures {
         #expect(Fixtures.explicitCounts(analysis) == expected)
     }
 
+    /// Other families, counted from the exporters' provenance of each node (Tests/Fixtures/README.md).
+    @Test(arguments: [
+        ("onnx-transformers/roberta-base.legacy14.onnx", [AddCategory.embedding: 2, .bias: 72, .attentionMask: 12, .attentionResidual: 12,
+                                                          .ffnResidual: 12, .activation: 12, .maskPrep: 2, .layernorm: 50], 174),
+        // Pre-LN decoder; Conv1D exported as Gemm (its 16 biases are inside the Gemms); gelu_new.
+        ("onnx-transformers/gpt2-4l.dynamo18.onnx", [.embedding: 1, .attentionMask: 4, .attentionResidual: 4, .ffnResidual: 4, .activation: 8], 21),
+        // Pre-LN encoder over patches: the position table added to the patch embeddings.
+        ("onnx-transformers/vit-base-4l.legacy14.onnx", [.embedding: 1, .bias: 24, .attentionResidual: 4, .ffnResidual: 4, .activation: 4,
+                                                         .layernorm: 18], 55),
+        // RMSNorm, rotary position embedding, SwiGLU, no biases.
+        ("onnx-transformers/llama-tiny.dynamo18.onnx", [.attentionMask: 4, .attentionResidual: 4, .ffnResidual: 4, .layernorm: 9, .rotary: 8], 29),
+        // Relative position buckets and the position bias added to every layer's scores.
+        ("onnx-transformers/t5-small-encoder.legacy14.onnx", [.attentionMask: 6, .attentionResidual: 6, .ffnResidual: 6, .maskPrep: 1,
+                                                              .layernorm: 13, .relativePosition: 8], 40),
+    ])
+    func otherFamiliesExplicitAddsMatchTheirProvenance(file: String, expected: [AddCategory: Int], total: Int) throws {
+        let model = try Fixtures.load(file)
+        let analysis = Fixtures.analysis(model)
+        #expect(model.explicitAddNodes == total)
+        #expect(Fixtures.explicitCounts(analysis) == expected)
+    }
+
     @Test func fusedOpsContributeTheirAdds() throws {
         // 4 SkipLayerNormalization (2 residuals per layer, each with its dense bias), 2 Attention
         // (Q, K, V biases and the mask), 2 BiasGelu (bias and the GELU's 1 + erf), the pooler Gemm's C.
