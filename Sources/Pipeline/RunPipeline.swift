@@ -186,7 +186,12 @@ public final class RunPipeline: @unchecked Sendable {
             let descriptor = try describeRun(request, hardware: hardware, precision: parsedPrecision ?? .fp32)
             let configPath: String? = if case .config(let path) = request.model { path } else { nil }
             let graph = try BertGraphBuilder(config: descriptor.config, options: descriptor.options, source: configPath).build()
-            return (descriptor, graph, [])
+            var notes: [String] = []
+            let activation = descriptor.config.hiddenActivation
+            if activation.isCostedAsGELU {
+                notes.append("hidden_act \(activation.rawValue) (GELU's tanh approximation) is costed as GELU: one vector-engine operation per element, the same work as the exact form in this model.")
+            }
+            return (descriptor, graph, notes)
         }
         if request.aggregation != "none" {
             throw RunRequestError("--aggregate-hidden-states applies to presets and configs; an ONNX file already fixes its outputs")

@@ -29,6 +29,21 @@ import ModelGraph
         ])
     }
 
+    @Test(arguments: [
+        // RoBERTa: position ids counted from the token ids add the padding index (mask preparation).
+        ("roberta-base", [AddCategory.embedding: 2, .bias: 73, .attentionMask: 12, .attentionResidual: 12, .ffnResidual: 12, .maskPrep: 1]),
+        ("xlm-roberta-base", [.embedding: 2, .bias: 73, .attentionMask: 12, .attentionResidual: 12, .ffnResidual: 12, .maskPrep: 1]),
+        // DistilBERT: word + position only, 6 layers, no pooler.
+        ("distilbert-base-uncased", [.embedding: 1, .bias: 36, .attentionMask: 6, .attentionResidual: 6, .ffnResidual: 6]),
+        // ALBERT: the embedding projection's bias, 12 runs of one layer, the pooler's bias.
+        ("albert-base-v2", [.embedding: 2, .bias: 1 + 72 + 1, .attentionMask: 12, .attentionResidual: 12, .ffnResidual: 12]),
+        // ELECTRA: the projection's bias, no pooler; the first residual's skip is the projection.
+        ("electra-small-discriminator", [.embedding: 2, .bias: 1 + 72, .attentionMask: 12, .attentionResidual: 12, .ffnResidual: 12]),
+    ])
+    func everyCousinHasItsOwnPattern(preset: String, expected: [AddCategory: Int]) throws {
+        #expect(Self.counts(try Self.analysis(preset)) == expected)
+    }
+
     @Test func classificationIgnoresNames() throws {
         // The residuals are found by walking back to a softmax or an activation, not by path.
         let analysis = try Self.analysis("bert-tiny")

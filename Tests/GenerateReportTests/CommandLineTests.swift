@@ -199,7 +199,7 @@ struct CommandRun {
 
     /// Bad input: one line on stderr naming the problem and the fix, exit 2, nothing written.
     @Test(arguments: [
-        (["--model", "bert-huge"], "--model bert-huge is not a known preset; use one of bert-tiny, bert-mini, bert-small, bert-medium, bert-base-uncased, bert-large-uncased, all-MiniLM-L6-v2, or --config FILE"),
+        (["--model", "bert-huge"], "--model bert-huge is not a known preset; use one of bert-tiny, bert-mini, bert-small, bert-medium, bert-base-uncased, bert-large-uncased, all-MiniLM-L6-v2, roberta-base, xlm-roberta-base, distilbert-base-uncased, albert-base-v2, electra-small-discriminator, or --config FILE"),
         (["--model", "bert-tiny", "--seq", "600"], "bert-tiny: sequence length: is 600; bert-tiny takes 1 to 512 tokens (max_position_embeddings)"),
         (["--model", "bert-tiny", "--batch", "0"], "--batch 0: the batch must be at least 1"),
         (["--model", "bert-tiny", "--precision", "fp64"], "--precision fp64 is not supported; use one of fp32, bf16, fp16, int8"),
