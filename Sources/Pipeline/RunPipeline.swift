@@ -207,6 +207,10 @@ public final class RunPipeline: @unchecked Sendable {
         let (batch, seq) = (request.batch, request.seq)
         let imported = try ONNXImporter.read(path: onnx, options: ONNXImportOptions(batch: batch ?? 1, sequenceLength: seq ?? 128, dimensions: bindings))
         let size = imported.inputSize
+        if let seq, !imported.hasTokenInput {
+            let inputs = imported.graph.inputs.map { "\(imported.graph[$0].name) \(imported.graph[$0].shape)" }.joined(separator: ", ")
+            throw RunRequestError("\(onnx): its inputs (\(inputs)) have no sequence axis, so --seq \(seq) does not apply; the graph fixes \(size.sequence) tokens")
+        }
         if imported.boundDimensions.isEmpty, let asked = batch ?? seq, (batch.map { $0 != size.batch } ?? false) || (seq.map { $0 != size.sequence } ?? false) {
             throw RunRequestError("\(onnx): its inputs have the static shape [\(size.batch), \(size.sequence)]; --batch/--seq \(asked) cannot change it (export with dynamic axes to vary them)")
         }

@@ -213,6 +213,10 @@ struct CommandRun {
         (["--model", "bert-tiny", "--energy-table", "guess"], "--energy-table: guess: is not an energy table; use one of kpu-16nm, horowitz-45nm, eyeriss-65nm"),
         (["--model", "bert-tiny", "--fusion", "all"], "--fusion all is not a policy; use none, vector-engine or epilogue"),
         (["--model", "bert-tiny", "--hardware-file", "absent.yaml"], "absent.yaml: cannot read the hardware file (no such file); check the path"),
+        (["--onnx", Fixture.path("onnx-transformers/vit-base-4l.legacy14.onnx"), "--seq", "128"],
+         "\(Fixture.path("onnx-transformers/vit-base-4l.legacy14.onnx")): its inputs (pixel_values [1, 3, 224, 224]) have no sequence axis, so --seq 128 does not apply; the graph fixes 197 tokens"),
+        (["--config", Fixture.path("configs/bert-base-uncased-relative-key.json")],
+         "\(Fixture.path("configs/bert-base-uncased-relative-key.json")): position_embedding_type: is \"relative_key\"; this tool models \"absolute\" position embeddings only (relative_key and relative_key_query add a distance embedding to every attention layer); export the model to ONNX and pass --onnx"),
     ])
     func badOptionsFailCleanly(arguments: [String], message: String) throws {
         let run = try CommandRun(arguments)
