@@ -11,6 +11,8 @@ public struct AddAnalysis: Sendable {
     public let records: [AddRecord]
     /// One summary per category, in ``AddCategory`` order, including empty categories.
     public let categories: [CategorySummary]
+    /// What kind of transformer the graph is, read from its structure.
+    public let architecture: ArchitectureSummary
 
     public init(graph: Graph, cost: WorkloadCost) {
         var classifier = AddClassifier(graph: graph)
@@ -38,6 +40,7 @@ public struct AddAnalysis: Sendable {
         }
         let all = (records + embedded).sorted { ($0.opIndex, $0.embedded ? 1 : 0) < ($1.opIndex, $1.embedded ? 1 : 0) }
         self.records = all
+        architecture = ArchitectureSummary(graph: graph, records: all)
         categories = AddCategory.allCases.map { category in
             let members = all.filter { $0.category == category }
             return CategorySummary(

@@ -109,8 +109,8 @@ public final class RunPipeline: @unchecked Sendable {
             try Self.buildGraph(request, hardware: RunDescriptor.HardwareChoice(label: "", profile: nil, energyTable: "", fusion: policy))
         })
         let choice = RunDescriptor.HardwareChoice(label: hardwareLabel, profile: request.profile, energyTable: request.energyTable, fusion: policy)
-        let (graph, notes) = (built.1, built.2)
-        let descriptor = built.0.with(hardware: choice)
+        let (graph, notes) = (built.graph, built.notes)
+        let descriptor = built.descriptor.with(hardware: choice)
         // Counts, energies and times are 64-bit integers: a workload too large for them is an
         // error here, before anything multiplies or sums them.
         let source = descriptor.sourceDescription
@@ -129,6 +129,7 @@ public final class RunPipeline: @unchecked Sendable {
         var report = RunReport(descriptor: descriptor, graph: graph, analysis: analysis,
                                kpu: RunReport.KPURun(graph: graph, analysis: analysis, evaluations: evaluations, chosen: policy))
         report.notes = notes
+        report.modelFamily = built.family
         report.date = date
         report.decompositions = Self.decompositionCosts(analysis: analysis, graph: graph, chosen: evaluations.first { $0.fusion == policy }!,
                                                         hardware: kpuHardware, energy: table, precision: descriptor.options.precision)
@@ -172,7 +173,17 @@ public final class RunPipeline: @unchecked Sendable {
 
     /// The graph from a preset, a config.json or an ONNX export, with its run description and
     /// notes for the reader.
-    static func buildGraph(_ request: RunRequest, hardware: RunDescriptor.HardwareChoice) throws -> (RunDescriptor, Graph, [String]) {
+    /// A model's graph as a front end built it, with what the report says about it.
+    struct BuiltModel {
+        let descriptor: RunDescriptor
+        let graph: Graph
+        /// Notes for the reader (unmodelled ops, bound dimensions, approximations).
+        let notes: [String]
+        /// The family as the source names it, when it does.
+        let family: String?
+    }
+
+    static func buildGraph(_ request: RunRequest, hardware: RunDescriptor.HardwareChoice) throws -> BuiltModel {
         if let batch = request.batch, batch < 1 { throw RunRequestError("--batch \(batch): the batch must be at least 1") }
         if let seq = request.seq, seq < 1 { throw RunRequestError("--seq \(seq): the sequence length must be at least 1") }
         let parsedPrecision = try request.precision.map { value throws -> Precision in
@@ -191,7 +202,7 @@ public final class RunPipeline: @unchecked Sendable {
             if activation.isCostedAsGELU {
                 notes.append("hidden_act \(activation.rawValue) (GELU's tanh approximation) is costed as GELU: one vector-engine operation per element, the same work as the exact form in this model.")
             }
-            return (descriptor, graph, notes)
+            return BuiltModel(descriptor: descriptor, graph: graph, notes: notes, family: descriptor.config.family.displayName)
         }
         if request.aggregation != "none" {
             throw RunRequestError("--aggregate-hidden-states applies to presets and configs; an ONNX file already fixes its outputs")
@@ -222,10 +233,11 @@ public final class RunPipeline: @unchecked Sendable {
         let descriptor = RunDescriptor(source: .onnxFile(path: onnx, contentHash: imported.fingerprint, producer: imported.producer),
                                        config: imported.inferredConfig(name: name), options: options, hardware: hardware)
         var notes = imported.unknownCostNodes.map { "\($0) is not modelled; it lies on no path to an add or a matmul and is counted at zero cost (unknown cost)." }
+        notes += imported.unmodelledNodes.map { "\($0) has no rule in this tool; its output shapes are taken from the file's value_info and it is costed as one streaming pass over its tensors." }
         if !imported.boundDimensions.isEmpty {
             notes.append("Symbolic dimensions bound: " + imported.boundDimensions.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", ") + ".")
         }
-        return (descriptor, imported.graph, notes)
+        return BuiltModel(descriptor: descriptor, graph: imported.graph, notes: notes, family: imported.exportedClass)
     }
 
     static func describeRun(_ request: RunRequest, hardware: RunDescriptor.HardwareChoice, precision parsedPrecision: Precision) throws -> RunDescriptor {

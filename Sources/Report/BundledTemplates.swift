@@ -353,7 +353,8 @@ Least bytes: each input read once and the output written once, the floor any map
         "run-why": #"""
 {{% CONTENT_TYPE: XHTML}}
 <section id="why">
-<h2>Why BERT has so many adds<a class="self" href="#why" aria-label="Link to this section">#</a></h2>
+<h2>Why {{familyName}} has so many adds<a class="self" href="#why" aria-label="Link to this section">#</a></h2>
+<p>Found in the graph: {{architecture}}.</p>
 <ul class="groups">
 {{#groups}}
 <li id="group-{{id}}"><strong>{{title}}</strong> ({{count}}). {{explanation}}</li>

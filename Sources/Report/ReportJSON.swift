@@ -46,6 +46,9 @@ struct ReportDocument: Codable, Sendable {
 
     struct Model: Codable, Sendable {
         var name: String
+        var family: String?
+        /// The structure found in the graph, in one sentence.
+        var architecture: String
         var source: String
         var sourceHash: String?
         var layers: Int
@@ -194,7 +197,8 @@ extension RunReport {
             generated: date,
             runId: runID,
             model: .init(
-                name: config.name, source: descriptor.sourceDescription, sourceHash: hash,
+                name: config.name, family: modelFamily, architecture: analysis.architecture.description,
+                source: descriptor.sourceDescription, sourceHash: hash,
                 layers: config.layerCount, hidden: config.hiddenSize, heads: config.headCount,
                 intermediate: config.intermediateSize, vocab: config.vocabSize,
                 maxPositions: config.maxPositionEmbeddings, typeVocab: config.typeVocabSize,

@@ -51,6 +51,10 @@ struct RunPage: Sendable {
     var facts: [Fact]
     var opCounts: [OpCount]
     var groups: [Group]
+    /// The family as the source names it, else the model's name: "Why RoBERTa has so many adds".
+    var familyName: String
+    /// The structure found in the graph, in one sentence.
+    var architecture: String
     var categoryRows: [CategoryRow]
     var absentCategories: String
     var hasAbsentCategories: Bool
@@ -213,6 +217,8 @@ struct RunPage: Sendable {
         ]
         opCounts = report.opCounts.sorted { ($1.value, $0.key.rawValue) < ($0.value, $1.key.rawValue) }
             .map { OpCount(kind: $0.key.rawValue, count: Format.grouped($0.value)) }
+        familyName = report.modelFamily ?? config.name
+        architecture = analysis.architecture.description
         groups = AddGroup.allCases.map {
             let count = analysis.count(of: $0)
             return Group(id: $0.rawValue, title: $0.title, count: count == 1 ? "1 add" : "\(Format.grouped(count)) adds", explanation: $0.explanation)

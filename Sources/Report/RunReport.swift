@@ -84,6 +84,9 @@ public struct RunReport: Sendable {
 
     /// Notes about the input the reader should see (ops of unknown cost, for instance).
     public var notes: [String] = []
+    /// The model family as its source names it (`RoBERTa` for a config, the class an exporter
+    /// recorded, such as `LlamaModel`), or nil when the source does not say.
+    public var modelFamily: String?
     /// This run set against a baseline run, when --baseline was given.
     public var baseline: (comparison: BaselineComparison.Run, source: String, threshold: Double)?
 

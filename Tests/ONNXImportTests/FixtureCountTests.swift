@@ -166,3 +166,24 @@ enum Fixtures {
         #expect(exported == built)
     }
 }
+
+/// The structure the report names, read from each export's graph.
+@Suite struct ArchitectureSummaryTests {
+    @Test(arguments: [
+        ("onnx/bert-tiny.legacy14.onnx", "2 attention blocks, post-LN (the norm follows each residual sum), LayerNorm, summed token and position embeddings, over token ids"),
+        ("onnx-transformers/gpt2-4l.dynamo18.onnx", "4 attention blocks, pre-LN (the norm opens each block), LayerNorm, summed token and position embeddings, over token ids"),
+        ("onnx-transformers/llama-tiny.dynamo18.onnx", "4 attention blocks, pre-LN (the norm opens each block), RMSNorm, rotary position embeddings, a gated feed-forward, over token ids"),
+        ("onnx-transformers/t5-small-encoder.legacy14.onnx", "6 attention blocks, pre-LN (the norm opens each block), RMSNorm, relative-position attention, over token ids"),
+        ("onnx-transformers/vit-base-4l.legacy14.onnx", "4 attention blocks, pre-LN (the norm opens each block), LayerNorm, a learned position table added to the patches, over image patches"),
+    ])
+    func structureIsReadFromTheGraph(file: String, expected: String) throws {
+        #expect(Fixtures.analysis(try Fixtures.load(file)).architecture.description == expected)
+    }
+
+    @Test func dynamoExportsRecordTheirModelClass() throws {
+        #expect(try Fixtures.load("onnx-transformers/llama-tiny.dynamo18.onnx").exportedClass == "LlamaModel")
+        #expect(try Fixtures.load("onnx/bert-tiny.dynamo18.onnx").exportedClass == "BertModel")
+        // The legacy exporter records module paths only.
+        #expect(try Fixtures.load("onnx/bert-tiny.legacy14.onnx").exportedClass == nil)
+    }
+}
