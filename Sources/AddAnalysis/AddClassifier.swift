@@ -9,8 +9,9 @@ import ModelGraph
 /// 1. On the attention score path (from a product of two activations, QKᵀ, to a softmax): an
 ///    operand computed from the inputs alone is the attention mask; one computed from weights
 ///    or activations is a relative-position bias or score (T5, MPNet, DeBERTa).
-/// 2. Arithmetic on the inputs and constants alone: relative-position bucket and index
-///    arithmetic when it feeds such a bias, mask and position-id preparation otherwise.
+/// 2. Any add feeding such a bias (bucket and index arithmetic, DeBERTa's sum of its two
+///    relative terms) is relative-position too; other arithmetic on the inputs and constants
+///    alone prepares masks and position ids.
 /// 3. One operand fixed (a weight or constant): a linear layer's bias, a norm's epsilon or
 ///    shift, the `1 +` of an activation, or a position table added to the embeddings.
 /// 4. Two products, one of them with a cosine and one with a sine: rotary position embedding.
@@ -47,6 +48,7 @@ public struct AddClassifier {
         for op in graph.topologicalOrder where op.kind == .add {
             if let category = scoreCategory(of: op) { categories[op.index] = category }
         }
+        hasRelativeScores = categories.values.contains(.relativePosition)
         for op in graph.topologicalOrder {
             if op.kind.isNormalization {
                 stream.formUnion(op.outputs)
@@ -107,9 +109,8 @@ public struct AddClassifier {
         guard op.inputs.count == 2, let output = op.outputs.first else { return .other }
         let (a, b) = (op.inputs[0], op.inputs[1])
 
-        if isInputsOnly(a) && isInputsOnly(b) {
-            return feedsRelativePosition(output) ? .relativePosition : .maskPrep
-        }
+        if hasRelativeScores && feedsRelativePosition(output) { return .relativePosition }
+        if isInputsOnly(a) && isInputsOnly(b) { return .maskPrep }
 
         let aFixed = isFixed(a), bFixed = isFixed(b)
         if aFixed != bFixed {
@@ -128,17 +129,25 @@ public struct AddClassifier {
         return .other
     }
 
-    /// Preparation arithmetic that flows into a relative-position bias on the score path.
+    /// True when a relative-position add sits on the score path (found in the first pass).
+    private var hasRelativeScores = false
+
+    /// Arithmetic that flows, through no matmul and no norm, into the bias operand of a
+    /// relative-position add on the score path: bucket and index arithmetic (T5, MPNet), the
+    /// sum of DeBERTa's content→position and position→content terms.
     private func feedsRelativePosition(_ tensor: TensorID) -> Bool {
         var stack = [tensor]
         var visited = Set<TensorID>()
         while let current = stack.popLast() {
             guard visited.insert(current).inserted else { continue }
             for consumer in graph.consumers(of: current) {
-                if let category = categories[consumer.index], scorePath.contains(consumer.outputs[0]) {
-                    if category == .relativePosition { return true }
+                if scorePath.contains(consumer.outputs[0]) {
+                    // At the scores: only a bias entering a relative-position add counts.
+                    if categories[consumer.index] == .relativePosition, !scorePath.contains(current) { return true }
                     continue
                 }
+                // Through a matmul or a norm the arithmetic has become hidden states, not positions.
+                if consumer.kind == .matMul || consumer.kind.isNormalization { continue }
                 stack.append(contentsOf: consumer.outputs)
             }
         }

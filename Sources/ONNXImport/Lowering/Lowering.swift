@@ -131,10 +131,11 @@ struct Lowering {
             entries[tensor.name] = Entry(id: nil, shape: shape, dtype: dtype, value: nil)
             return
         }
-        let value = ElementType.foldedValue(of: tensor, shape: shape, dtype: dtype)
         // Trained weights are float tensors with more than one element; integer tensors and
-        // float scalars are constants (shapes, indices, epsilons, scales).
+        // float scalars are constants (shapes, indices, epsilons, scales). Only constants are
+        // folded: a weight stays a run-time value whether or not the file carries its bytes.
         let isWeight = dtype.isFloatingPoint && (checkedElementCount(shape) ?? 2) > 1
+        let value = isWeight ? nil : ElementType.foldedValue(of: tensor, shape: shape, dtype: dtype)
         let id = isWeight
             ? try builder.parameter(tensor.name, shape: shape, dtype: dtype)
             : try builder.constant(tensor.name, shape: shape, dtype: dtype)
