@@ -26,6 +26,9 @@ import ModelGraph
 
     static let files: [String] = expected.keys.sorted()
 
+    /// PyTorch's MACs for the same model as exported (scripts/reference/measure-export-macs.py).
+    static let pytorchMACs: [String: Int] = try! JSONDecoder().decode([String: Int].self, from: try! Fixture.data("onnx-families/pytorch-macs.json"))
+
     @Test func everyFamilyAndExporterIsHere() {
         #expect(Self.files.count == 30)
         let families = Set(Self.expected.values.map(\.family))
@@ -42,6 +45,8 @@ import ModelGraph
         #expect(counts == expected.explicit.filter { $0.value > 0 })
         // Nothing is left unexplained.
         #expect(analysis.summary(for: .other)?.count == 0)
+        // Every contraction read, convolutions and rotary tables included.
+        #expect(model.graph.macCount == Self.pytorchMACs[file])
     }
 
     @Test(arguments: files.filter { $0.contains("ortfused") })
