@@ -232,3 +232,38 @@ enum Synthetic {
         #expect(model.graph[model.graph.inputs[0]].shape == [5, 4])
     }
 }
+
+/// The file reader: only the graph's bytes are read, and a bad path or file gets one line.
+@Suite struct ONNXFileReadingTests {
+    @Test func aFolderIsNamedAsOne() throws {
+        let folder = FileManager.default.temporaryDirectory.path
+        #expect(throws: GraphError(source: folder, place: "", message: "is a folder; give the path of an .onnx file")) {
+            try ONNXImporter.read(path: folder, options: ONNXImportOptions())
+        }
+    }
+
+    @Test func aTruncatedFileIsRefusedWhereItEnds() throws {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("bert-tiny.legacy14.onnx")))
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("truncated-\(getpid()).onnx")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try bytes.prefix(bytes.count / 2).write(to: file)
+        do {
+            _ = try ONNXImporter.read(path: file.path, options: ONNXImportOptions(batch: 1, sequenceLength: 128))
+            Issue.record("a truncated file was read")
+        } catch {
+            #expect(error.place.hasPrefix("byte "))
+            #expect(error.message.hasSuffix("the file is truncated or not an ONNX model"))
+        }
+    }
+
+    @Test func readingFromAFileAndFromMemoryAgree() throws {
+        // The piecewise file reader and the in-memory one walk the same bytes to the same model.
+        for name in Fixtures.graphOnly {
+            let path = Fixtures.path(name)
+            let fromFile = try ONNXFile.read(path: path)
+            let fromMemory = try ONNXFile.decodeWithFingerprint(try Data(contentsOf: URL(fileURLWithPath: path)), source: path)
+            #expect(fromFile.fingerprint == fromMemory.fingerprint)
+            #expect(fromFile.model == fromMemory.model)
+        }
+    }
+}
