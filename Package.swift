@@ -59,7 +59,7 @@ let package = Package(
         .executableTarget(name: "KPUModelBenchmark", dependencies: ["ModelGraph", "KPUModel"]),
         .executableTarget(name: "ONNXImportBenchmark", dependencies: ["ModelGraph", "ONNXImport"]),
         // The readers of outside files on arbitrary bytes, for libFuzzer (scripts/fuzz) and the replay tests.
-        .target(name: "ReaderFuzzing", dependencies: ["ModelGraph", "ONNXImport", "KPUModel"]),
+        .target(name: "ReaderFuzzing", dependencies: ["ModelGraph", "ONNXImport", "KPUModel", "AddAnalysis"]),
         .target(name: "CFuzzDriver"),
         .executableTarget(name: "FuzzReaders", dependencies: ["ReaderFuzzing", "CFuzzDriver"]),
         // Where the tests find Tests/Fixtures (one helper for every test target).

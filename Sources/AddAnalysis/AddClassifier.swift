@@ -278,23 +278,29 @@ public struct AddClassifier {
 
     /// True when the tensor is computed from graph inputs and constants only (no weights, no
     /// activations of the model): the attention mask, position ids and anything derived from them.
+    /// Walked with an explicit stack: an exported chain can be tens of thousands of ops deep.
     private mutating func isInputsOnly(_ id: TensorID) -> Bool {
-        if let known = inputsOnlyMemo[id] { return known }
-        let result: Bool
-        switch graph[id].role {
-        case .graphInput, .constant: result = true
-        case .parameter: result = false
-        case .activation:
-            guard let producer = graph.producer(of: id) else { result = false; break }
+        var stack = [id]
+        while let tensor = stack.last {
+            if inputsOnlyMemo[tensor] != nil { stack.removeLast(); continue }
+            switch graph[tensor].role {
+            case .graphInput, .constant: inputsOnlyMemo[tensor] = true; stack.removeLast(); continue
+            case .parameter: inputsOnlyMemo[tensor] = false; stack.removeLast(); continue
+            case .activation: break
+            }
+            guard let producer = graph.producer(of: tensor) else { inputsOnlyMemo[tensor] = false; stack.removeLast(); continue }
             // Sizes of tensors, and anything computed from known sizes at import, are metadata.
-            if producer.folded || producer.kind == .shape { result = true; break }
-            // A gather from a weight table is model data: the table is a parameter, so it fails below.
-            var all = true
-            for input in producer.inputs where !isInputsOnly(input) { all = false; break }
-            result = all
+            if producer.folded || producer.kind == .shape { inputsOnlyMemo[tensor] = true; stack.removeLast(); continue }
+            // A gather from a weight table is model data: the table is a parameter, so it fails.
+            let unknown = producer.inputs.filter { inputsOnlyMemo[$0] == nil }
+            if unknown.isEmpty {
+                inputsOnlyMemo[tensor] = producer.inputs.allSatisfy { inputsOnlyMemo[$0] == true }
+                stack.removeLast()
+            } else {
+                stack.append(contentsOf: unknown)
+            }
         }
-        inputsOnlyMemo[id] = result
-        return result
+        return inputsOnlyMemo[id] ?? false
     }
 
     /// A looked-up embedding (a gather from a table, seen through casts and views) or a sum of them.

@@ -77,7 +77,13 @@ public struct ArchitectureSummary: Sendable, Hashable {
         // Consumers of a tensor, looking through casts (T5 casts the stream to fp32 for its norm
         // and adds the cast copy back).
         func consumers(_ tensor: TensorID) -> [Op] {
-            graph.consumers(of: tensor).flatMap { $0.kind == .cast ? consumers($0.outputs[0]) : [$0] }
+            var found: [Op] = [], frontier = [tensor]
+            while let current = frontier.popLast(), found.count < 64 {
+                for consumer in graph.consumers(of: current) {
+                    if consumer.kind == .cast { frontier.append(consumer.outputs[0]) } else { found.append(consumer) }
+                }
+            }
+            return found
         }
         let carried = residuals.filter { record in
             consumers(graph.ops[record.opIndex].outputs[0]).contains { $0.kind == .add }

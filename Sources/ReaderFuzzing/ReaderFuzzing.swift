@@ -1,3 +1,4 @@
+import AddAnalysis
 import Foundation
 import KPUModel
 import ModelGraph
@@ -22,7 +23,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     public func run(_ data: Data) -> Bool {
         switch self {
         case .onnx:
-            return (try? ONNXImporter.read(data: data, source: "fuzz.onnx", options: ONNXImportOptions(batch: 1, sequenceLength: 16, dimensions: [:]))) != nil
+            // Read, then classify every add and summarise the structure, as every run does.
+            guard let model = try? ONNXImporter.read(data: data, source: "fuzz.onnx", options: ONNXImportOptions(batch: 1, sequenceLength: 16, dimensions: [:])) else { return false }
+            _ = AddAnalysis(graph: model.graph, cost: WorkloadCost(graph: model.graph))
+            return true
         case .config:
             return (try? BertConfig(huggingFaceJSON: data, source: "fuzz.json")) != nil
         case .hardware:
