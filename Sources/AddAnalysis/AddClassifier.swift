@@ -318,10 +318,8 @@ public struct AddClassifier {
         var visited = Set<TensorID>()
         while let tensor = stack.popLast(), visited.count < 16 {
             guard visited.insert(tensor).inserted, let producer = graph.producer(of: tensor) else { continue }
-            if producer.origin == "Conv" || producer.kind == .im2col || producer.kind == .gather { return true }
-            if [.concat, .reshape, .transpose, .cast, .expand].contains(producer.kind) || producer.origin == "Conv" {
-                stack.append(contentsOf: producer.inputs)
-            }
+            if producer.origin == "Conv" || producer.kind == .gather { return true }
+            if [.concat, .reshape, .transpose, .cast, .expand].contains(producer.kind) { stack.append(contentsOf: producer.inputs) }
         }
         return false
     }
