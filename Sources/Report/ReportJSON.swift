@@ -58,7 +58,8 @@ struct ReportDocument: Codable, Sendable {
         var vocab: Int
         var maxPositions: Int
         var typeVocab: Int
-        var hiddenAct: String
+        /// The config's `hidden_act`; null for an ONNX export, whose activation is its ops.
+        var hiddenAct: String?
         var params: Int
         var macs: Int
         var batch: Int
@@ -202,7 +203,7 @@ extension RunReport {
                 layers: config.layerCount, hidden: config.hiddenSize, heads: config.headCount,
                 intermediate: config.intermediateSize, vocab: config.vocabSize,
                 maxPositions: config.maxPositionEmbeddings, typeVocab: config.typeVocabSize,
-                hiddenAct: config.hiddenActivation.rawValue, params: parameterCount, macs: macCount,
+                hiddenAct: isONNX ? nil : config.hiddenActivation.rawValue, params: parameterCount, macs: macCount,
                 batch: options.batch, seq: options.sequenceLength, precision: options.precision.rawValue,
                 aggregation: options.aggregation.description,
                 opCounts: Dictionary(uniqueKeysWithValues: opCounts.map { ($0.key.rawValue, $0.value) })

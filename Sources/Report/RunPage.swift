@@ -213,7 +213,7 @@ struct RunPage: Sendable {
             Fact(label: "Adds", value: Format.grouped(analysis.totalCount), detail: "\(Format.grouped(analysis.totalFLOPs)) FLOPs"),
             Fact(label: "Least bytes the adds move", value: Format.grouped(analysis.totalMinimalBytes), detail: Format.bytes(analysis.totalMinimalBytes)),
             Fact(label: "Layers × hidden × heads", value: "\(config.layerCount) × \(config.hiddenSize) × \(config.headCount)",
-                 detail: "intermediate \(config.intermediateSize), \(config.hiddenActivation.rawValue)"),
+                 detail: "intermediate \(config.intermediateSize)" + (report.isONNX ? "" : ", \(config.hiddenActivation.rawValue)")),
         ]
         opCounts = report.opCounts.sorted { ($1.value, $0.key.rawValue) < ($0.value, $1.key.rawValue) }
             .map { OpCount(kind: $0.key.rawValue, count: Format.grouped($0.value)) }
