@@ -172,7 +172,7 @@ public struct KPUEvaluator: Sendable {
                 }
             }
             traffic.sendOut(outputBytes)
-            (vectorOps, addOps) = vectorWork(op, elements: outputElements)
+            (vectorOps, addOps) = vectorWork(op, elements: OperatorCost.elementsWorked(op, in: graph))
             vectorPassOps = vectorOps + addOps
             mapping = "streamed DRAM → L3 → L2 → L1 → vector engine → DRAM" + (notes.isEmpty ? "" : "; broadcast " + notes.sorted().joined(separator: ", "))
         }

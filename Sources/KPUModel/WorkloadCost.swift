@@ -40,7 +40,7 @@ public struct OperatorCost: Sendable, Hashable {
         opIndex = op.index
         macs = graph.macs(of: op)
         let outputElements = op.outputs.reduce(0) { $0 + graph[$1].elementCount }
-        vectorOps = op.folded ? 0 : outputElements * Self.vectorSteps(op.kind)
+        vectorOps = op.folded ? 0 : Self.elementsWorked(op, in: graph) * Self.vectorSteps(op.kind)
         let written = op.outputs.reduce(0) { $0 + graph[$1].byteCount }
         switch op.kind {
         case _ where op.folded || op.kind.isView:
@@ -66,7 +66,21 @@ public struct OperatorCost: Sendable, Hashable {
         }
     }
 
-    /// Arithmetic passes per output element on the vector path. Softmax: max, subtract-exp, sum,
+    /// The elements each vector pass goes over: the output's, except for reductions, scans and
+    /// pooling, which take in every element of their input (a mean over 768 features is 768
+    /// additions for one output).
+    public static func elementsWorked(_ op: Op, in graph: Graph) -> Int {
+        let output = op.outputs.reduce(0) { $0 + graph[$1].elementCount }
+        switch op.kind {
+        case .reduceMean, .reduceSum, .reduceMax, .reduceMin, .reduceProd, .reduceSumSquare, .reduceL2, .reduceLogSumExp,
+             .argMax, .argMin, .topK, .maxPool, .averagePool:
+            return max(op.inputs.first.map { graph[$0].elementCount } ?? output, output)
+        default:
+            return output
+        }
+    }
+
+    /// Arithmetic passes per element on the vector path (see `elementsWorked`). Softmax: max, subtract-exp, sum,
     /// divide (log-softmax: max, subtract-exp, sum, subtract the log). LayerNorm (and instance
     /// and group norms): mean, subtract, square-and-sum, scale by the reciprocal deviation,
     /// multiply by gamma, add beta. RMSNorm: square-and-sum, reciprocal root, scale, multiply by

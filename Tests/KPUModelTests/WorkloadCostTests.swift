@@ -23,6 +23,15 @@ import ModelGraph
         #expect(cost.operators[op.index].macs == 128 * 768 * 3072)
     }
 
+    @Test func aReductionWorksOnEveryInputElement() throws {
+        // A mean over 768 features for each of 128 tokens: 98,304 additions, not 128.
+        var builder = GraphBuilder(name: "mean", source: "test")
+        let x = try builder.input("x", shape: [1, 128, 768], dtype: .fp32)
+        let mean = try builder.op(.reduceMean, "mean", [x], shape: [1, 128, 1], dtype: .fp32)
+        let graph = try builder.finish(outputs: [mean])
+        #expect(WorkloadCost(graph: graph).operators[0].vectorOps == 128 * 768)
+    }
+
     @Test func gatherFetchesOnlyTheSelectedRows() throws {
         // 128 rows of 768 fp32 + 128 int64 ids, not the 93.8 MB table.
         let (graph, cost) = try Self.bertBase()
