@@ -95,6 +95,14 @@ enum BundledTemplates {
 {{% CONTENT_TYPE: XHTML}}
 <td class="num">{{dram}}</td><td class="num">{{l3}}</td><td class="num">{{l2}}</td><td class="num">{{l1}}</td><td class="num">{{compute}}</td><td class="num">{{memory}}</td><td class="num">{{engines}}</td><td class="num">{{staticEnergy}}</td><td class="num">{{energy}}</td><td class="num">{{latency}}</td><td class="num">{{edp}}</td><td class="num">{{shareEnergy}}</td><td class="num">{{shareLatency}}</td><td class="num">{{offDRAM}}</td>
 """#,
+        "gantt-legend": #"""
+{{% CONTENT_TYPE: XHTML}}
+<ul class="legend">
+{{#legend}}<li><span class="swatch{{#isRider}} rider{{/isRider}}" style="{{#isRider}}border-color: {{swatch}}{{/isRider}}{{^isRider}}background: {{swatch}}{{/isRider}}"></span>{{label}}{{#hasNote}} <small>({{note}})</small>{{/hasNote}}</li>
+{{/legend}}
+</ul>
+
+"""#,
         "run-baseline": #"""
 {{% CONTENT_TYPE: XHTML}}
 <section id="baseline">
@@ -220,20 +228,23 @@ Least bytes: each input read once and the output written once, the floor any map
 {{% CONTENT_TYPE: XHTML}}
 <section id="gantt">
 <h2>Schedule on the KPU<a class="self" href="#gantt" aria-label="Link to this section">#</a></h2>
-<p>One row per resource: in the layer chart a thin row per DMA channel (a transfer is striped across every channel, so the channels share the same intervals, each moving its share of the bytes; the whole-model chart folds them into one row), the block movers (L3 → L2), the streamers (L2 → L1 and the drain back), the compute tiles and the vector engines. Each operator flows in up to four chunks, so loading one chunk overlaps computing the previous one. Hover a bar for its operator, stage, bytes and times; the axis gives time and KPU cycles. {{#hasJSON}}Every interval is also in schedule.json, and the schedule opens as a trace: go to ui.perfetto.dev, choose “Open trace file” and pick this run's <a href="trace.json">trace.json</a> (Perfetto reads it in the browser; nothing is uploaded).{{/hasJSON}}</p>
+<p>One row per resource: DMA (a transfer is striped across every channel, so the channels are busy over the same intervals and share one row), the block movers (L3 → L2), the streamers (L2 → L1 and the drain back), the compute tiles and the vector engines. Each operator flows in up to four chunks, so loading one chunk overlaps computing the previous one. The axis gives time and KPU cycles.<span class="hover-hint"> Hover a bar for its operator, stage, bytes and times.</span> {{#hasJSON}}Every interval is also in schedule.json, and the schedule opens as a trace: go to ui.perfetto.dev, choose “Open trace file” and pick this run's <a href="trace.json">trace.json</a> (Perfetto reads it in the browser; nothing is uploaded).{{/hasJSON}}</p>
 {{#hasGanttLayer}}
-<figure>
-{{#ganttLayer}}{{{svg}}}{{/ganttLayer}}
-<figcaption>The first encoder layer.</figcaption>
+{{#ganttLayer}}
+<figure class="gantt">
+<figcaption>The first encoder layer, chunk by chunk; each operation is named above its bars.</figcaption>
+{{> gantt-legend}}
+{{{svg}}}
 </figure>
+{{/ganttLayer}}
 {{/hasGanttLayer}}
-<figure>
-{{#ganttOverview}}{{{svg}}}{{/ganttOverview}}
-<figcaption>The whole model.</figcaption>
+{{#ganttOverview}}
+<figure class="gantt">
+<figcaption>The whole model, each operator's chunks joined into one bar per resource.</figcaption>
+{{> gantt-legend}}
+{{{svg}}}
 </figure>
-<ul class="legend">
-{{#ganttOverview}}{{#legend}}<li><span class="swatch" style="background: {{color}}"></span>{{label}}</li>{{/legend}}{{/ganttOverview}}
-</ul>
+{{/ganttOverview}}
 </section>
 
 """#,
@@ -525,7 +536,8 @@ svg.gantt { width: 100%; height: auto; color: var(--fg); }
 svg.gantt .grid { stroke: var(--grid); stroke-width: 1; }
 svg.gantt text { fill: currentColor; font-size: 11px; }
 svg.gantt text.tick { fill: var(--muted); font-size: 10px; }
-svg.gantt text.thin { font-size: 9px; }
+svg.gantt text.op { font-size: 10px; }
+svg.gantt path.bracket { fill: none; stroke: var(--muted); stroke-width: 1; }
 body.wide { max-width: 110rem; }
 td.run-id, #run-table td, #comparison-table td { white-space: nowrap; }
 svg.trend { vertical-align: middle; }
@@ -536,7 +548,9 @@ svg.trend circle.trend-latency { fill: #0072b2; }
 svg.trend circle.trend-energy { fill: #d55e00; }
 .regressed { color: #b2182b; font-weight: 600; }
 .improved { color: #1b7837; font-weight: 600; }
-ul.legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .3rem 1.1rem; font-size: .85rem; }
+ul.legend { list-style: none; padding: 0; margin: .3rem 0 .4rem; display: flex; flex-wrap: wrap; gap: .3rem 1.1rem; font-size: .85rem; }
+ul.legend small { color: var(--muted); }
+.swatch.rider { background: transparent; border: 2px solid; }
 details summary { cursor: pointer; color: var(--accent); }
 div.scroll { overflow-x: auto; }
 td.mapping { font-size: .8rem; color: var(--muted); min-width: 24rem; }
