@@ -63,7 +63,7 @@ enum BundledTemplates {
 {{#hasCategoryRows}}
 <section id="categories">
 <h2>Add categories against the baseline<a class="self" href="#categories" aria-label="Link to this section">#</a></h2>
-<p>Change in each add category's energy; hover a cell for baseline, current and verdict. Each run page has the same per category for energy and latency.</p>
+<p>Change in each add category's energy.<span class="hover-hint"> Hover a cell for baseline, current and verdict.</span> Each run page has the same per category for energy and latency.</p>
 <div class="scroll">
 <table id="category-comparison-table">
 <thead><tr><th>#</th><th>Run</th>{{#categoryTitles}}<th class="num">{{.}}</th>{{/categoryTitles}}</tr></thead>
@@ -93,7 +93,8 @@ enum BundledTemplates {
 """#,
         "cost-cells": #"""
 {{% CONTENT_TYPE: XHTML}}
-<td class="num">{{dram}}</td><td class="num">{{l3}}</td><td class="num">{{l2}}</td><td class="num">{{l1}}</td><td class="num">{{compute}}</td><td class="num">{{memory}}</td><td class="num">{{engines}}</td><td class="num">{{staticEnergy}}</td><td class="num">{{energy}}</td><td class="num">{{latency}}</td><td class="num">{{edp}}</td><td class="num">{{shareEnergy}}</td><td class="num">{{shareLatency}}</td><td class="num">{{offDRAM}}</td>
+<td class="num">{{shareEnergy}}</td><td class="num">{{shareLatency}}</td><td class="num">{{energy}}</td><td class="num">{{latency}}</td><td class="num">{{compute}}</td><td class="num">{{memory}}</td><td class="num">{{engines}}</td><td class="num">{{staticEnergy}}</td><td class="num">{{dram}}</td><td class="num">{{l3}}</td><td class="num">{{l2}}</td><td class="num">{{l1}}</td><td class="num">{{offDRAM}}</td>
+
 """#,
         "gantt-legend": #"""
 {{% CONTENT_TYPE: XHTML}}
@@ -130,6 +131,7 @@ enum BundledTemplates {
 <h2>Adds by category<a class="self" href="#categories" aria-label="Link to this section">#</a></h2>
 <p>Every Add in the graph has exactly one category, found from the graph's structure (producers, consumers, shapes, parameters), not from names. Adds inside fused operators (onnxruntime's SkipLayerNormalization, Attention, BiasGelu, a Gemm's bias) count too; the explicit column counts Add nodes only.
 Least bytes: each input read once and the output written once, the floor any mapping onto hardware starts from.</p>
+<div class="scroll">
 <table id="category-table">
 <thead><tr><th>Category</th><th class="num">Adds</th><th class="num">Explicit Add nodes</th><th class="num">Elements</th><th class="num">FLOPs</th><th class="num">Least bytes</th><th class="num">Share of add bytes</th></tr></thead>
 <tbody>
@@ -139,10 +141,11 @@ Least bytes: each input read once and the output written once, the floor any map
 </tbody>
 <tfoot><tr><td>All adds</td><td class="num">{{totalCount}}</td><td class="num"></td><td class="num">{{totalElements}}</td><td class="num">{{totalFLOPs}}</td><td class="num" title="{{totalBytesExact}} bytes">{{totalBytes}}</td><td class="num">100.0 %</td></tr></tfoot>
 </table>
+</div>
 {{#hasAbsentCategories}}<p>None in this graph: {{absentCategories}}.</p>{{/hasAbsentCategories}}
 <figure>
+<figcaption>Least bytes moved by each category's adds.<span class="hover-hint"> Hover a bar for its count, bytes and FLOPs.</span></figcaption>
 {{#chart}}{{> bar-chart}}{{/chart}}
-<figcaption>Least bytes moved by each category's adds. Hover a bar for its count, bytes and FLOPs.</figcaption>
 </figure>
 <dl>
 {{#categoryRows}}
@@ -157,6 +160,7 @@ Least bytes: each input read once and the output written once, the floor any map
 <section id="decompositions">
 <h2>Written-out ops against fused ones<a class="self" href="#decompositions" aria-label="Link to this section">#</a></h2>
 <p>This graph spells some LayerNorms or GELUs out as primitive ops (their adds are the LayerNorm and activation categories). Each row sums every instance's primitive ops under the chosen policy, against the same number of fused ops of the same shapes, each evaluated alone on this KPU.</p>
+<div class="scroll">
 <table id="decomposition-table">
 <thead><tr><th>Op</th><th class="num">Instances</th><th class="num">Primitive ops</th><th class="num">Energy, written out</th><th class="num">Energy, fused</th><th class="num">Latency, written out</th><th class="num">Latency, fused</th><th class="num">DRAM, written out</th><th class="num">DRAM, fused</th><th class="num">Energy ratio</th></tr></thead>
 <tbody>
@@ -165,6 +169,7 @@ Least bytes: each input read once and the output written once, the floor any map
 {{/decompositions}}
 </tbody>
 </table>
+</div>
 </section>
 
 """#,
@@ -175,12 +180,14 @@ Least bytes: each input read once and the output written once, the floor any map
 {{#hasAddTableNote}}<p>{{addTableNote}}</p>{{/hasAddTableNote}}
 <details>
 <summary>{{addCount}} adds in graph order</summary>
+<div class="scroll">
 <table id="add-table">
 <thead><tr><th>Op</th><th>Category</th><th>Fused in</th><th>Shape</th><th>Type</th><th class="num">Elements</th><th class="num">Least bytes</th></tr></thead>
 <tbody>
 {{{addRowsHTML}}}
 </tbody>
 </table>
+</div>
 </details>
 </section>
 
@@ -211,7 +218,10 @@ Least bytes: each input read once and the output written once, the floor any map
 <p><code>none</code>: every op reads its inputs from and writes its output to DRAM. <code>vector-engine</code>: bias adds and activations ride the matmul's drain. <code>epilogue</code>: also the residual add and the LayerNorm after it, the skip tensor read from L3. MACs are the same under all three; only movement and time change.</p>
 <div class="scroll">
 <table id="fusion-table">
-<thead><tr><th>Category</th>{{#policyNames}}<th class="num">{{.}}: energy</th><th class="num">latency</th><th class="num">DRAM</th>{{/policyNames}}{{#otherPolicyNames}}<th class="num">energy vs {{.}}</th>{{/otherPolicyNames}}</tr></thead>
+<thead>
+<tr><th rowspan="2">Category</th>{{#policyHeaders}}<th colspan="3" class="group{{#isChosen}} chosen{{/isChosen}}">{{name}}{{#isChosen}} (chosen){{/isChosen}}</th>{{/policyHeaders}}<th colspan="{{otherPolicyCount}}" class="group">{{chosenPolicy}}'s energy against</th></tr>
+<tr>{{#policyHeaders}}<th class="num{{#isChosen}} chosen{{/isChosen}}">Energy</th><th class="num{{#isChosen}} chosen{{/isChosen}}">Latency</th><th class="num{{#isChosen}} chosen{{/isChosen}}">DRAM</th>{{/policyHeaders}}{{#otherPolicyNames}}<th class="num">{{.}}</th>{{/otherPolicyNames}}</tr>
+</thead>
 <tbody>
 {{#policyRows}}
 <tr><td>{{title}}</td>{{#cells}}<td class="num{{#isChosen}} chosen{{/isChosen}}">{{energy}}</td><td class="num{{#isChosen}} chosen{{/isChosen}}">{{latency}}</td><td class="num{{#isChosen}} chosen{{/isChosen}}">{{dram}}</td>{{/cells}}{{#deltas}}<td class="num">{{.}}</td>{{/deltas}}</tr>
@@ -278,10 +288,13 @@ Least bytes: each input read once and the output written once, the floor any map
 {{% CONTENT_TYPE: XHTML}}
 <section id="kpu-costs">
 <h2>Adds on the KPU<a class="self" href="#kpu-costs" aria-label="Link to this section">#</a></h2>
-<p>Under <strong>{{chosenPolicy}}</strong> fusion. Bytes count reads and writes at each level; energy is split into compute (MACs and vector operations), memory levels, the data-movement engines and static power.</p>
+<p>Under <strong>{{chosenPolicy}}</strong> fusion. Energy is split into compute (MACs and vector operations), the memory levels, the data-movement engines and static power; bytes count reads and writes at each level. A category's energy-delay product is its energy times its latency (in report.json).</p>
 <div class="scroll">
 <table id="kpu-cost-table">
-<thead><tr><th>Category</th><th class="num">DRAM</th><th class="num">L3</th><th class="num">L2</th><th class="num">L1</th><th class="num">Compute</th><th class="num">Memory</th><th class="num">Engines</th><th class="num">Static</th><th class="num">Energy</th><th class="num">Latency</th><th class="num">EDP</th><th class="num">Share of energy</th><th class="num">Share of latency</th><th class="num">Fused off DRAM</th></tr></thead>
+<thead>
+<tr><th rowspan="2">Category</th><th colspan="2" class="group">Share of the model's</th><th colspan="2" class="group">Total</th><th colspan="4" class="group">Energy spent on</th><th colspan="4" class="group">Bytes moved at</th><th rowspan="2" class="num">Adds off DRAM</th></tr>
+<tr><th class="num">energy</th><th class="num">latency</th><th class="num">Energy</th><th class="num">Latency</th><th class="num">compute</th><th class="num">memory</th><th class="num">engines</th><th class="num">static</th><th class="num">DRAM</th><th class="num">L3</th><th class="num">L2</th><th class="num">L1</th></tr>
+</thead>
 <tbody>
 {{#rows}}
 <tr id="kpu-{{id}}"><td><span class="swatch" style="background: {{color}}"></span>{{title}}</td>{{> cost-cells}}</tr>
@@ -295,17 +308,23 @@ Least bytes: each input read once and the output written once, the floor any map
 </table>
 </div>
 <figure>
+<figcaption>Energy of each add category, dynamic and static.<span class="hover-hint"> Hover a bar for its share, latency and DRAM traffic.</span></figcaption>
 {{#energyChart}}{{> bar-chart}}{{/energyChart}}
-<figcaption>Energy of each add category, dynamic and static. Hover a bar for its share, latency and DRAM traffic.</figcaption>
 </figure>
+{{#energySplitChart}}
 <figure>
-{{#energySplitChart}}{{{svg}}}
-<figcaption>Where each category's energy goes: {{#legend}}<span class="swatch" style="background: {{color}}"></span>{{label}} {{/legend}}</figcaption>{{/energySplitChart}}
+<figcaption>Where each category's energy goes.</figcaption>
+{{> stacked-legend}}
+{{{svg}}}
 </figure>
+{{/energySplitChart}}
+{{#bytesByLevelChart}}
 <figure>
-{{#bytesByLevelChart}}{{{svg}}}
-<figcaption>Bytes at each level: {{#legend}}<span class="swatch" style="background: {{color}}"></span>{{label}} {{/legend}}</figcaption>{{/bytesByLevelChart}}
+<figcaption>Bytes at each memory level, DRAM (farthest) to L1 (nearest).</figcaption>
+{{> stacked-legend}}
+{{{svg}}}
 </figure>
+{{/bytesByLevelChart}}
 <p class="note">Latency and static energy are shared among ops by this rule: {{attributionRule}}</p>
 </section>
 
@@ -486,6 +505,14 @@ Least bytes: each input read once and the output written once, the floor any map
 </html>
 
 """#,
+        "stacked-legend": #"""
+{{% CONTENT_TYPE: XHTML}}
+<ul class="legend">
+{{#legend}}<li><span class="swatch" style="background: {{color}}"></span>{{label}}</li>
+{{/legend}}
+</ul>
+
+"""#,
         "style": #"""
 {{% CONTENT_TYPE: XHTML}}
 {{=<% %>=}}
@@ -499,8 +526,11 @@ Least bytes: each input read once and the output written once, the floor any map
 }
 * { box-sizing: border-box; }
 html { background: var(--bg); color: var(--fg); }
-body { margin: 0 auto; max-width: 72rem; padding: 1.5rem 1.25rem 3rem; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", sans-serif; }
-h1 { font-size: 1.7rem; margin: 0 0 .2rem; }
+/* 80rem: at 1400 px the widest table outside a details element fits without scrolling. */
+body { margin: 0 auto; max-width: 80rem; padding: 1.5rem 1.25rem 3rem; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", sans-serif; }
+/* Running text keeps a readable measure on wide screens. */
+main p, main ul.groups, main dl:not(.facts), header p.subtitle { max-width: 62rem; }
+h1 { font-size: 1.7rem; margin: 0 0 .2rem; overflow-wrap: anywhere; }
 h2 { font-size: 1.25rem; margin: 2.2rem 0 .6rem; padding-bottom: .25rem; border-bottom: 1px solid var(--rule); }
 h2 a.self { color: var(--muted); text-decoration: none; font-weight: normal; margin-left: .4rem; visibility: hidden; }
 h2:hover a.self, h2 a.self:focus { visibility: visible; }
@@ -514,9 +544,12 @@ dl.facts dt { font-size: .8rem; color: var(--muted); }
 dl.facts dd { margin: 0; font-size: 1.15rem; font-variant-numeric: tabular-nums; }
 dl.facts dd small { display: block; font-size: .8rem; color: var(--muted); }
 table { border-collapse: collapse; width: 100%; margin: .6rem 0 1rem; font-variant-numeric: tabular-nums; }
-th, td { padding: .3rem .55rem; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; }
-th { font-size: .8rem; color: var(--muted); font-weight: 600; }
-td.num, th.num { text-align: right; white-space: nowrap; }
+th, td { padding: .3rem .5rem; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; }
+th { font-size: .8rem; color: var(--muted); font-weight: 600; vertical-align: bottom; }
+th.group { text-align: center; border-bottom-color: var(--grid); }
+td.num, th.num { text-align: right; }
+td.num { white-space: nowrap; }
+#provenance-table td { overflow-wrap: anywhere; }
 table.compact { width: auto; min-width: 16rem; }
 caption { text-align: left; font-size: .85rem; color: var(--muted); padding-bottom: .2rem; }
 tfoot td { font-weight: 600; border-top: 2px solid var(--rule); }
@@ -552,18 +585,41 @@ ul.legend { list-style: none; padding: 0; margin: .3rem 0 .4rem; display: flex; 
 ul.legend small { color: var(--muted); }
 .swatch.rider { background: transparent; border: 2px solid; }
 details summary { cursor: pointer; color: var(--accent); }
+/* Touch screens cannot hover: the hints would promise what they cannot do. */
+@media (hover: none) { .hover-hint { display: none; } }
 div.scroll { overflow-x: auto; }
 td.mapping { font-size: .8rem; color: var(--muted); min-width: 24rem; }
-td.chosen { background: var(--panel); font-weight: 600; }
+td.chosen, th.chosen { background: var(--panel); }
+td.chosen { font-weight: 600; }
 p.note { font-size: .85rem; color: var(--muted); }
 footer { margin-top: 3rem; font-size: .8rem; color: var(--muted); }
 @media print {
-  :root { --bg: #ffffff; --fg: #000000; --muted: #444444; --rule: #bbbbbb; --panel: #ffffff; --accent: #000000; --grid: #cccccc; }
-  body { max-width: none; padding: 0; font-size: 10pt; }
-  nav.toc, h2 a.self { display: none; }
-  h2 { break-after: avoid; }
-  table, figure, dl.facts div { break-inside: avoid; }
-  details > *:not(summary) { display: block; }
+  :root { --bg: #ffffff; --fg: #000000; --muted: #444444; --rule: #bbbbbb; --panel: #eeeeee; --accent: #000000; --grid: #cccccc; }
+  @page { margin: 12mm; }
+  @page across { size: landscape; }
+  body, body.wide { max-width: none; padding: 0; font-size: 9pt; }
+  main p, main ul.groups, main dl:not(.facts), header p.subtitle { max-width: none; }
+  nav.toc, h2 a.self, .hover-hint { display: none; }
+  h2, h3, figcaption, ul.legend { break-after: avoid; }
+  figure, dl.facts div, pre, tr { break-inside: avoid; }
+  thead { display: table-header-group; }
+  /* Paper cannot scroll: wide tables shrink and wrap instead. */
+  div.scroll, pre { overflow: visible; }
+  pre { white-space: pre-wrap; }
+  table { font-size: 7.5pt; }
+  th, td { padding: .12rem .3rem; }
+  td.mapping { min-width: 0; }
+  #operator-table td, #add-table td { overflow-wrap: anywhere; }
+  /* Thirteen columns, the mapping a sentence long: the operator table prints across the page. */
+  #every-operator { page: across; }
+  #operator-table { table-layout: fixed; }
+  #operator-table th:nth-child(1) { width: 17%; }
+  #operator-table th:nth-child(2), #operator-table th:nth-child(3), #operator-table th:nth-child(4) { width: 6.5%; }
+  #operator-table th:nth-child(13) { width: 22%; }
+  /* Every details element prints open. */
+  details::details-content { content-visibility: visible; display: block; }
+  details > summary { list-style: none; color: inherit; font-weight: 600; }
+  .swatch, td.chosen, th.chosen, svg { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
   a { color: inherit; text-decoration: none; }
 }
 </style>

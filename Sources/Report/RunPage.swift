@@ -120,7 +120,6 @@ struct RunPage: Sendable {
             var staticEnergy: String
             var energy: String
             var latency: String
-            var edp: String
             var shareEnergy: String
             var shareLatency: String
             var offDRAM: String
@@ -139,8 +138,11 @@ struct RunPage: Sendable {
         var othersRow: CostRow
         var modelRow: CostRow
         var energyChart: BarChart
-        var policyNames: [String]
+        struct PolicyHeader: Sendable { var name: String; var isChosen: Bool }
+        var policyHeaders: [PolicyHeader]
         var otherPolicyNames: [String]
+        /// How many columns compare the chosen policy with the others.
+        var otherPolicyCount: String
         var policyRows: [PolicyRow]
         var vanishing: String
         var chosenPolicy: String
@@ -191,10 +193,17 @@ struct RunPage: Sendable {
     /// `charts`: the run's Gantt charts, when already made (see `ganttCharts(for:)`).
     init(report: RunReport, hasJSON: Bool, charts: GanttCharts? = nil) {
         let config = report.config, options = report.options, analysis = report.analysis
-        pageTitle = "BERT adds: \(config.name), batch \(options.batch), sequence \(options.sequenceLength), \(options.precision.rawValue)"
+        // The title names everything that tells two runs' tabs apart, most telling first: tabs
+        // cut titles short from the end.
+        var shape = ["batch \(options.batch)", "sequence \(options.sequenceLength)", options.precision.rawValue]
+        if options.aggregation != .none { shape.append("hidden states \(options.aggregation)") }
+        var machine: [String] = []
+        if let run = report.kpu {
+            machine = ["\(run.hardware.name) \(run.hardware.profileName)", "\(run.chosen.fusion.rawValue) fusion", "\(run.energyTable.name) energy table"]
+        }
+        pageTitle = ([config.name] + shape + machine).joined(separator: " · ") + " — BERT adds"
         heading = "Where \(config.name)'s additions go"
-        subtitle = "Batch \(options.batch) · sequence \(options.sequenceLength) · \(options.precision.rawValue)"
-            + (options.aggregation == .none ? "" : " · hidden states \(options.aggregation)")
+        subtitle = (["Batch \(options.batch)"] + shape.dropFirst() + machine).joined(separator: " · ")
         runID = report.runID
         toolVersion = ToolInfo.version
         date = report.date
@@ -351,7 +360,6 @@ extension RunPage.KPUSection {
                 compute: Format.joules(Double(e.compute) * 1e-15), memory: Format.joules(Double(e.memory) * 1e-15),
                 engines: Format.joules(Double(e.engines) * 1e-15), staticEnergy: Format.joules(Double(e.staticEnergy) * 1e-15),
                 energy: Format.joules(f.energyJoules), latency: Format.seconds(f.latencySeconds),
-                edp: Format.scientific(f.edp, unit: "J·s"),
                 shareEnergy: Format.percent(model.energy.total > 0 ? Double(e.total) / Double(model.energy.total) : 0),
                 shareLatency: Format.percent(model.latencyPicoseconds > 0 ? Double(f.latencyPicoseconds) / Double(model.latencyPicoseconds) : 0),
                 offDRAM: offDRAM
@@ -412,7 +420,7 @@ extension RunPage.KPUSection {
         )
 
         let policies = FusionPolicy.allCases
-        policyNames = policies.map(\.rawValue)
+        policyHeaders = policies.map { PolicyHeader(name: $0.rawValue, isChosen: $0 == run.chosen.fusion) }
         chosenPolicy = run.chosen.fusion.rawValue
         func cell(_ f: CostFigures, chosen: Bool) -> PolicyCell {
             PolicyCell(energy: Format.joules(f.energyJoules), latency: Format.seconds(f.latencySeconds), dram: Format.bytes(f.traffic.dram.total), isChosen: chosen)
@@ -424,6 +432,7 @@ extension RunPage.KPUSection {
         }
         let otherPolicies = policies.filter { $0 != run.chosen.fusion }
         otherPolicyNames = otherPolicies.map(\.rawValue)
+        otherPolicyCount = String(otherPolicies.count)
         policyRows = present.map { cost in
             RunPage.KPUSection.PolicyRow(
                 title: cost.category.title,
@@ -470,9 +479,10 @@ extension RunPage.KPUSection {
             report.analysis.records.first { $0.category == cost.category && !$0.embedded }
                 .flatMap { LoopNest(category: cost.category, record: $0, run: run) }
         }
-        let palette = StackedBarChart.palette
-        let energySegments = ["Compute", "DRAM", "L3", "L2", "L1", "Engines", "Static"].enumerated()
-            .map { StackedBarChart.Segment(label: $1, color: palette[$0]) }
+        let levels = ChartPalette.levels
+        let energySegments = [("Compute", ChartPalette.compute), ("DRAM", levels[0]), ("L3", levels[1]), ("L2", levels[2]), ("L1", levels[3]),
+                              ("Engines", ChartPalette.engines), ("Static", ChartPalette.staticPower)]
+            .map { StackedBarChart.Segment(label: $0.0, color: $0.1) }
         energySplitChart = StackedBarChart(
             id: "chart-energy-split", title: "Where each add category's energy is spent",
             description: "Stacked bars, one per add category present: compute, DRAM, L3, L2, L1, data-movement engines and static energy, under \(run.chosen.fusion.rawValue) fusion on \(hw.name).",
@@ -485,7 +495,7 @@ extension RunPage.KPUSection {
         bytesByLevelChart = StackedBarChart(
             id: "chart-bytes-by-level", title: "Bytes each add category moves at each memory level",
             description: "Stacked bars, one per add category present: bytes read and written at DRAM, L3, L2 and L1 under \(run.chosen.fusion.rawValue) fusion.",
-            segments: ["DRAM", "L3", "L2", "L1"].enumerated().map { StackedBarChart.Segment(label: $1, color: palette[$0 + 1]) },
+            segments: zip(["DRAM", "L3", "L2", "L1"], levels).map { StackedBarChart.Segment(label: $0, color: $1) },
             rows: present.map { cost in
                 let t = cost.figures.traffic
                 return StackedBarChart.Row(label: cost.category.title, values: [t.dram.total, t.l3.total, t.l2.total, t.l1.total].map(Double.init))

@@ -83,6 +83,26 @@ func temporaryFolder() throws -> URL {
         #expect(!page.contains("<script"))
     }
 
+    @Test func titleAndSubtitleNameTheMachineSoTabsDiffer() throws {
+        let page = RunPage(report: try makeReport("bert-tiny", sku: "kpu-t64", fusion: .epilogue), hasJSON: true)
+        #expect(page.pageTitle == "bert-tiny · batch 1 · sequence 128 · fp32 · Stillwater KPU-T64 6W · epilogue fusion · kpu-16nm energy table — BERT adds")
+        #expect(page.subtitle == "Batch 1 · sequence 128 · fp32 · Stillwater KPU-T64 6W · epilogue fusion · kpu-16nm energy table")
+        // A graph-only report has no machine to name.
+        #expect(RunPage(report: try makeReport("bert-tiny", modelKPU: false), hasJSON: true).subtitle == "Batch 1 · sequence 128 · fp32")
+    }
+
+    @Test func everyWideTableIsInAScrollBoxAndHoverHintsCanBeHidden() throws {
+        let templates = try Templates(directory: projectTemplates)
+        let page = try templates.render(RunPage(report: makeReport(), hasJSON: true), template: "run")
+        // A phone scrolls a wide table in its box instead of widening the page.
+        for table in ["kpu-cost-table", "fusion-table", "category-table", "add-table", "operator-table"] {
+            #expect(page.contains("<div class=\"scroll\">\n<table id=\"\(table)\""), "\(table)")
+        }
+        // Sentences about hovering are marked, so print and touch screens leave them out.
+        #expect(!page.replacingOccurrences(of: "<span class=\"hover-hint\"> Hover", with: "").contains("Hover"))
+        #expect(page.contains(".hover-hint { display: none; }"))
+    }
+
     @Test func renderingIsByteIdentical() throws {
         let templates = try Templates(directory: projectTemplates)
         let first = try templates.render(RunPage(report: makeReport(), hasJSON: true), template: "run")
