@@ -13,11 +13,14 @@ enum BundledTemplates {
 <line class="grid" x1="{{x}}" y1="0" x2="{{x}}" y2="{{axisY}}"/>
 <text class="tick" x="{{x}}" y="{{axisY}}" dy="15" text-anchor="middle">{{label}}</text>
 {{/ticks}}
+{{#headings}}
+<text class="heading" x="4" y="{{textY}}">{{text}}</text>
+{{/headings}}
 {{#bars}}
 <g>
 <title>{{tooltip}}</title>
 <text x="{{labelWidth}}" y="{{textY}}" dx="-8" text-anchor="end">{{label}}</text>
-<rect x="{{labelWidth}}" y="{{y}}" width="{{width}}" height="18" rx="2" fill="{{color}}"/>
+<rect x="{{labelWidth}}" y="{{y}}" width="{{width}}" height="{{barHeight}}" rx="2" fill="{{color}}"/>
 <text x="{{valueX}}" y="{{textY}}">{{valueLabel}}</text>
 </g>
 {{/bars}}
@@ -40,19 +43,23 @@ enum BundledTemplates {
 <header id="top">
 <p class="subtitle"><a href="index.html">All runs</a></p>
 <h1>Comparison of {{runCount}}</h1>
-<p class="subtitle">The runs of the last sweep side by side. {{baselineNote}}</p>
+<p class="subtitle">The runs of the last sweep side by side, grouped by model and sequence length. {{baselineNote}}</p>
+{{#hasShared}}<p class="subtitle">Every run here: {{shared}}.</p>{{/hasShared}}
 </header>
 <main>
 <section id="runs">
 <h2>Runs<a class="self" href="#runs" aria-label="Link to this section">#</a></h2>
 <div class="scroll">
-<table id="comparison-table">
-<thead><tr><th>#</th><th>Run (model, batch, sequence, precision, SKU, fusion)</th><th class="num">Latency</th>{{#hasBaseline}}<th class="num">Δ</th>{{/hasBaseline}}<th class="num">Energy</th>{{#hasBaseline}}<th class="num">Δ</th>{{/hasBaseline}}<th class="num">EDP</th>{{#hasBaseline}}<th class="num">Δ</th>{{/hasBaseline}}<th class="num">Adds' share of energy</th><th>KPU</th></tr></thead>
+<table id="comparison-table" class="runs">
+<thead><tr><th>#</th><th>KPU</th>{{#configColumns}}<th>{{.}}</th>{{/configColumns}}<th class="num">Latency</th>{{#hasBaseline}}<th class="num">Δ</th>{{/hasBaseline}}<th class="num">Energy</th>{{#hasBaseline}}<th class="num">Δ</th>{{/hasBaseline}}<th class="num">EDP</th>{{#hasBaseline}}<th class="num">Δ</th>{{/hasBaseline}}<th class="num">Adds' share of energy</th></tr></thead>
+{{#groups}}
 <tbody>
+<tr class="group"><th colspan="{{columnCount}}" scope="colgroup">{{title}}</th></tr>
 {{#rows}}
-<tr><td>{{number}}</td><td class="run-id"><a href="{{href}}">{{runID}}</a></td><td class="num">{{latency}}</td>{{#hasBaseline}}<td class="num {{latencyClass}}">{{latencyChange}}</td>{{/hasBaseline}}<td class="num">{{energy}}</td>{{#hasBaseline}}<td class="num {{energyClass}}">{{energyChange}}</td>{{/hasBaseline}}<td class="num">{{edp}}</td>{{#hasBaseline}}<td class="num {{edpClass}}">{{edpChange}}</td>{{/hasBaseline}}<td class="num">{{addShare}}</td><td>{{hardware}}</td></tr>
+<tr><td>{{number}}</td><td><a href="{{href}}">{{hardware}}</a></td>{{#cells}}<td>{{.}}</td>{{/cells}}<td class="num">{{latency}}</td>{{#hasBaseline}}<td class="num {{latencyClass}}">{{latencyChange}}</td>{{/hasBaseline}}<td class="num">{{energy}}</td>{{#hasBaseline}}<td class="num {{energyClass}}">{{energyChange}}</td>{{/hasBaseline}}<td class="num">{{edp}}</td>{{#hasBaseline}}<td class="num {{edpClass}}">{{edpChange}}</td>{{/hasBaseline}}<td class="num">{{addShare}}</td></tr>
 {{/rows}}
 </tbody>
+{{/groups}}
 </table>
 </div>
 {{#hasMissing}}
@@ -65,25 +72,33 @@ enum BundledTemplates {
 <h2>Add categories against the baseline<a class="self" href="#categories" aria-label="Link to this section">#</a></h2>
 <p>Change in each add category's energy.<span class="hover-hint"> Hover a cell for baseline, current and verdict.</span> Each run page has the same per category for energy and latency.</p>
 <div class="scroll">
-<table id="category-comparison-table">
-<thead><tr><th>#</th><th>Run</th>{{#categoryTitles}}<th class="num">{{.}}</th>{{/categoryTitles}}</tr></thead>
+<table id="category-comparison-table" class="runs">
+<thead><tr><th>#</th><th>KPU</th>{{#configColumns}}<th>{{.}}</th>{{/configColumns}}{{#categoryTitles}}<th class="num">{{.}}</th>{{/categoryTitles}}</tr></thead>
+{{#groups}}
+{{#hasCategoryRows}}
 <tbody>
+<tr class="group"><th colspan="{{categoryColumnCount}}" scope="colgroup">{{title}}</th></tr>
 {{#categoryRows}}
-<tr><td>{{number}}</td><td class="run-id">{{runID}}</td>{{#cells}}<td class="num {{verdictClass}}" title="{{tooltip}}">{{text}}</td>{{/cells}}</tr>
+<tr><td>{{number}}</td><td>{{hardware}}</td>{{#cells}}<td>{{.}}</td>{{/cells}}{{#categories}}<td class="num {{verdictClass}}" title="{{tooltip}}">{{text}}</td>{{/categories}}</tr>
 {{/categoryRows}}
 </tbody>
+{{/hasCategoryRows}}
+{{/groups}}
 </table>
 </div>
 </section>
 {{/hasCategoryRows}}
 <section id="charts">
 <h2>Across the grid<a class="self" href="#charts" aria-label="Link to this section">#</a></h2>
+<p>Each chart numbers its bars as the table does, under the same model and sequence headings. The axes are linear, so small models sit near zero.<span class="hover-hint"> Hover a bar for its run id.</span></p>
+<div class="chart-grid">
 {{#charts}}
 <figure>
+<figcaption>{{title}} of each run.</figcaption>
 {{> bar-chart}}
-<figcaption>{{title}} of each run, numbered as in the table; hover a bar for the run id. The axis is linear, so small models sit near zero.</figcaption>
 </figure>
 {{/charts}}
+</div>
 </section>
 </main>
 <footer>Generated by generate-report {{toolVersion}}. No scripts, no network requests.</footer>
@@ -483,19 +498,23 @@ Least bytes: each input read once and the output written once, the floor any map
 <body class="wide">
 <header id="top">
 <h1>BERT add reports</h1>
-<p class="subtitle">{{runCount}} in this folder: where each BERT configuration's tensor additions go.{{#hasComparison}} <a href="comparison.html">Compare the last sweep's runs</a>.{{/hasComparison}}{{#hasHistory}} Every run's headline figures, dated, are in <a href="history.jsonl">history.jsonl</a>.{{/hasHistory}}</p>
+<p class="subtitle">{{runCount}} in this folder: where each BERT configuration's tensor additions go, grouped by model and sequence length.{{#hasComparison}} <a href="comparison.html">Compare the last sweep's runs</a>.{{/hasComparison}}{{#hasHistory}} Every run's headline figures, dated, are in <a href="history.jsonl">history.jsonl</a>.{{/hasHistory}}</p>
+{{#hasShared}}<p class="subtitle">Every run here: {{shared}}.</p>{{/hasShared}}
 </header>
 <main>
 <section id="runs">
 <h2>Runs<a class="self" href="#runs" aria-label="Link to this section">#</a></h2>
 <div class="scroll">
-<table id="run-table">
-<thead><tr><th>Run</th><th>History (latency, energy)</th><th>Model</th><th>KPU</th><th>Fusion</th><th class="num">Batch</th><th class="num">Sequence</th><th>Precision</th><th>Aggregation</th><th class="num">Latency</th><th class="num">Energy</th><th class="num">EDP</th><th class="num">Adds</th><th class="num">Adds' share of energy</th></tr></thead>
+<table id="run-table" class="runs">
+<thead><tr><th>KPU</th>{{#configColumns}}<th>{{.}}</th>{{/configColumns}}<th class="num">Latency</th><th class="num">Energy</th><th class="num">EDP</th><th class="num">Adds</th><th class="num">Adds' share of energy</th><th>History (latency, energy)</th></tr></thead>
+{{#groups}}
 <tbody>
+<tr class="group"><th colspan="{{columnCount}}" scope="colgroup">{{title}}</th></tr>
 {{#rows}}
-<tr><td class="run-id"><a href="{{href}}">{{runID}}</a></td><td>{{#hasTrend}}{{{trend}}}{{/hasTrend}}{{^hasTrend}}—{{/hasTrend}}</td><td>{{model}}</td><td>{{hardware}}</td><td>{{fusion}}</td><td class="num">{{batch}}</td><td class="num">{{seq}}</td><td>{{precision}}</td><td>{{aggregation}}</td><td class="num">{{latency}}</td><td class="num">{{energy}}</td><td class="num">{{edp}}</td><td class="num">{{adds}}</td><td class="num">{{addShare}}</td></tr>
+<tr><td><a href="{{href}}">{{hardware}}</a></td>{{#cells}}<td>{{.}}</td>{{/cells}}<td class="num">{{latency}}</td><td class="num">{{energy}}</td><td class="num">{{edp}}</td><td class="num">{{adds}}</td><td class="num">{{addShare}}</td><td>{{#hasTrend}}{{{trend}}}{{/hasTrend}}{{^hasTrend}}—{{/hasTrend}}</td></tr>
 {{/rows}}
 </tbody>
+{{/groups}}
 </table>
 </div>
 </section>
@@ -572,7 +591,13 @@ svg.gantt text.tick { fill: var(--muted); font-size: 10px; }
 svg.gantt text.op { font-size: 10px; }
 svg.gantt path.bracket { fill: none; stroke: var(--muted); stroke-width: 1; }
 body.wide { max-width: 110rem; }
-td.run-id, #run-table td, #comparison-table td { white-space: nowrap; }
+table.runs { width: auto; }
+table.runs td { white-space: nowrap; vertical-align: middle; }
+table.runs td + td { padding-left: 1.1rem; }
+table.runs tr.group th { font-size: .95rem; color: var(--fg); padding-top: .9rem; border-bottom: 2px solid var(--rule); }
+svg.chart text.heading { font-weight: 600; }
+/* Two charts side by side where there is room for them. */
+div.chart-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 36rem), 1fr)); gap: 0 2rem; }
 svg.trend { vertical-align: middle; }
 svg.trend polyline { fill: none; stroke-width: 1.5; }
 svg.trend polyline.trend-latency { stroke: #0072b2; }

@@ -67,7 +67,7 @@ import Testing
         #expect(processes.allSatisfy { $0.terminationStatus == 0 })
         let site = folder.appendingPathComponent("site")
         let index = try String(contentsOf: site.appendingPathComponent("index.html"), encoding: .utf8)
-        for model in models { #expect(index.contains(">\(model)_b1_s128_fp32_kpu-t256_vector-engine</a>"), "\(model) is missing from the index") }
+        for model in models { #expect(index.contains("href=\"\(model)_b1_s128_fp32_kpu-t256_vector-engine/index.html\""), "\(model) is missing from the index") }
         let history = try String(contentsOf: site.appendingPathComponent("history.jsonl"), encoding: .utf8).split(separator: "\n")
         #expect(history.count == 4)
         #expect(Set(history.compactMap { line in models.first { line.contains("\"key\":\"\($0)_") } }).count == 4)

@@ -313,6 +313,24 @@ func temporaryFolder() throws -> URL {
     }
 }
 
+@Suite struct RunGroupingTests {
+    @Test func runsAreGroupedByModelAndSequenceWithOnlyTheColumnsThatDiffer() throws {
+        var documents: [ReportDocument] = []
+        for (preset, seq) in [("bert-tiny", 256), ("bert-mini", 128), ("bert-tiny", 64)] {
+            for (sku, fusion) in [("kpu-t256", FusionPolicy.epilogue), ("kpu-t64", .none), ("kpu-t64", .epilogue)] {
+                documents.append(try makeReport(preset, options: BertGraphOptions(sequenceLength: seq), sku: sku, fusion: fusion).document)
+            }
+        }
+        let grouping = RunGrouping(documents)
+        // Models in name order, sequences as numbers; SKUs with their numbers read as numbers, policies in their own order.
+        #expect(grouping.groups.map(\.title) == ["bert-mini · sequence 128", "bert-tiny · sequence 64", "bert-tiny · sequence 256"])
+        #expect(grouping.columns == ["KPU", "Fusion"])
+        #expect(grouping.shared == "batch 1 · fp32 · no hidden-state aggregation · kpu-16nm energy table")
+        #expect(grouping.groups[1].runs.map(grouping.cells) == [["KPU-T64 6W", "none"], ["KPU-T64 6W", "epilogue"], ["KPU-T256 30W", "epilogue"]])
+        #expect(RunGrouping.natural("KPU-T64", "KPU-T128") == true && RunGrouping.natural("b", "a") == false && RunGrouping.natural("x", "x") == nil)
+    }
+}
+
 @Suite struct FormatTests {
     @Test func groupsThousands() {
         #expect(Format.grouped(109_482_240) == "109,482,240")
