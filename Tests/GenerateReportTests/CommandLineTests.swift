@@ -186,32 +186,79 @@ struct CommandRun {
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("site/latest/index.html").path))
     }
 
-    @Test func helpExitsZero() throws {
-        let run = try CommandRun(["--help"])
+    @Test func helpShowsTheRunOptionsAndEveryPageEndsWithExamples() throws {
+        let root = try CommandRun(["--help"])
+        #expect(root.status == 0)
+        // Without a subcommand the tool runs `run`: its help lists run's options, and the subcommands.
+        for option in ["--model <preset>", "--seq <n>", "--fusion <policy>", "--fail-on-regression <pct>", "--version"] {
+            #expect(root.stdout.contains(option), "\(option)")
+        }
+        #expect(root.stdout.contains("SUBCOMMANDS:") && root.stdout.contains("  sweep ") && root.stdout.contains("  list "))
+        // Values and defaults come with each option (compared with the line wrapping undone).
+        let flat = root.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(flat.contains("A built-in KPU SKU (default: kpu-t256). (values: kpu-t64, kpu-t128, kpu-t256, kpu-t768)"))
+        #expect(flat.contains("vector-engine - bias adds and activations ride the matmul's drain"))
+        #expect(flat.contains("(values: kpu-16nm, horowitz-45nm, eyeriss-65nm; default: kpu-16nm)"))
+        for arguments in [["--help"], ["run", "--help"], ["sweep", "--help"], ["merge", "--help"], ["list", "--help"], ["help", "sweep"]] {
+            let run = try CommandRun(arguments)
+            #expect(run.status == 0, "\(arguments)")
+            let examples = try #require(run.stdout.components(separatedBy: "\nEXAMPLES:\n").last, "\(arguments)")
+            let lines = examples.split(separator: "\n")
+            #expect((2...3).contains(lines.count) && lines.allSatisfy { $0.hasPrefix("  generate-report") }, "\(arguments): \(examples)")
+        }
+        #expect(try CommandRun(["help", "sweep"]).stdout.contains("--shard <i/n>"))
+        #expect(try CommandRun(["--version"]).stdout == "0.2.0\n")
+    }
+
+    /// Every option of run that takes one value is checked for repetition; the rest are repeatable.
+    @Test func everySingleValuedOptionIsCheckedForRepetition() throws {
+        let help = try CommandRun(["run", "--help"]).stdout
+        let options = Set(help.split(separator: "\n").compactMap { line -> String? in
+            let words = line.split(separator: " ")
+            guard let first = words.first, first.hasPrefix("--"), words.count > 1, words[1].hasPrefix("<") else { return nil }
+            return String(first)
+        })
+        let checked = ["--model", "--config", "--onnx", "--batch", "--seq", "--precision", "--aggregate-hidden-states", "--hardware",
+                       "--hardware-file", "--profile", "--energy-table", "--fusion", "--out", "--date", "--commit", "--format", "--templates",
+                       "--baseline", "--noise-threshold", "--fail-on-regression", "--fail-metrics"]
+        #expect(options == Set(checked + ["--dim"]))
+        for option in checked {
+            let run = try CommandRun((option == "--model" ? [] : ["--model", "bert-tiny"]) + [option, "x", option, "y"])
+            #expect(run.status == 2 && run.stderr.contains("\(option) is given 2 times (x, y)"), "\(option): \(run.stderr)")
+        }
+    }
+
+    @Test func listNamesPresetsSKUsProfilesTablesAndPolicies() throws {
+        let run = try CommandRun(["list"])
         #expect(run.status == 0)
-        #expect(run.stdout.contains("sweep") && run.stdout.contains("merge"))
-        let options = try CommandRun(["run", "--help"])
-        #expect(options.status == 0)
-        #expect(options.stdout.contains("--aggregate-hidden-states") && options.stdout.contains("--fail-on-regression"))
-        let sweep = try CommandRun(["sweep", "--help"])
-        #expect(sweep.status == 0 && sweep.stdout.contains("--shard"))
+        #expect(run.stdout.contains("  bert-base-uncased    12 × 768 × 12    109,482,240\n"))
+        #expect(run.stdout.contains("  kpu-t256   Stillwater KPU-T256   256 tiles   15W, 30W*, 50W\n"))
+        #expect(run.stdout.contains("  horowitz-45nm   Horowitz, ISSCC 2014"))
+        #expect(run.stdout.contains("  epilogue        also the residual add and the LayerNorm after it"))
+        #expect(run.stdout.hasSuffix("Precisions (--precision): fp32, bf16, fp16, int8\n"))
+        #expect(try run.written() == [])
     }
 
     /// Bad input: one line on stderr naming the problem and the fix, exit 2, nothing written.
     @Test(arguments: [
-        (["--model", "bert-huge"], "--model bert-huge is not a known preset; use one of bert-tiny, bert-mini, bert-small, bert-medium, bert-base-uncased, bert-large-uncased, all-MiniLM-L6-v2, or --config FILE"),
+        (["--model", "bert-huge"], "The value 'bert-huge' is invalid for '--model <preset>'. Please provide one of the following: bert-tiny, bert-mini, bert-small, bert-medium, bert-base-uncased, bert-large-uncased, all-MiniLM-L6-v2; see 'generate-report --help'"),
         (["--model", "bert-tiny", "--seq", "600"], "bert-tiny: sequence length: is 600; bert-tiny takes 1 to 512 tokens (max_position_embeddings)"),
         (["--model", "bert-tiny", "--batch", "0"], "--batch 0: the batch must be at least 1"),
-        (["--model", "bert-tiny", "--precision", "fp64"], "--precision fp64 is not supported; use one of fp32, bf16, fp16, int8"),
+        (["--model", "bert-tiny", "--precision", "fp64"], "The value 'fp64' is invalid for '--precision <precision>'. Please provide one of 'fp32', 'bf16', 'fp16' or 'int8'; see 'generate-report --help'"),
         (["--model", "bert-tiny", "--aggregate-hidden-states", "last-9-sum"], "bert-tiny: hidden-state aggregation: last-9-sum needs 1 ≤ K ≤ 3 (the embedding output and 2 layer outputs)"),
-        (["--model", "bert-tiny", "--format", "pdf"], "--format pdf is not supported; use html, json or both"),
+        (["--model", "bert-tiny", "--format", "pdf"], "The value 'pdf' is invalid for '--format <format>'. Please provide one of 'html', 'json' or 'both'; see 'generate-report --help'"),
         (["--model", "bert-tiny", "--config", "c.json"], "give one of --model, --config or --onnx, not several"),
         (["--config", "absent.json"], "absent.json: cannot read the config file (no such file); check the path"),
         (["--model", "bert-tiny", "--colour", "red"], "Unknown option '--colour'; see 'generate-report --help'"),
-        (["--model", "bert-tiny", "--hardware", "kpu-t9"], "--hardware: kpu-t9: is not a built-in SKU; use one of kpu-t64, kpu-t128, kpu-t256, kpu-t768, or --hardware-file FILE"),
+        (["--model", "bert-tiny", "--hardware", "kpu-t9"], "The value 'kpu-t9' is invalid for '--hardware <sku>'. Please provide one of 'kpu-t64', 'kpu-t128', 'kpu-t256' or 'kpu-t768'; see 'generate-report --help'"),
         (["--model", "bert-tiny", "--profile", "90W"], "built-in kpu-t256: --profile: 90W is not a thermal profile of this SKU; profiles: 15W, 30W, 50W"),
-        (["--model", "bert-tiny", "--energy-table", "guess"], "--energy-table: guess: is not an energy table; use one of kpu-16nm, horowitz-45nm, eyeriss-65nm"),
-        (["--model", "bert-tiny", "--fusion", "all"], "--fusion all is not a policy; use none, vector-engine or epilogue"),
+        (["--model", "bert-tiny", "--energy-table", "guess"], "The value 'guess' is invalid for '--energy-table <table>'. Please provide one of 'kpu-16nm', 'horowitz-45nm' or 'eyeriss-65nm'; see 'generate-report --help'"),
+        (["--model", "bert-tiny", "--fusion", "all"], "The value 'all' is invalid for '--fusion <policy>'. Please provide one of 'none', 'vector-engine' or 'epilogue'; see 'generate-report --help'"),
+        (["sweep", "--model", "bert-tiny", "--colour", "red"], "Unknown option '--colour'; see 'generate-report sweep --help'"),
+        (["--model", "bert-tiny", "--model", "bert-mini"], "--model is given 2 times (bert-tiny, bert-mini); a run takes one. To report on each, use 'generate-report sweep --model bert-tiny --model bert-mini'"),
+        (["--model", "bert-tiny", "--fusion=none", "--fusion", "epilogue"], "--fusion is given 2 times (none, epilogue); a run takes one. To report on each, use 'generate-report sweep --fusion none --fusion epilogue'"),
+        (["--model", "bert-tiny", "--out", "a", "--out", "b"], "--out is given 2 times (a, b); give it once"),
+        (["sweep", "--model", "bert-tiny", "--profile", "6W", "--profile", "3W"], "--profile is given 2 times (6W, 3W); give it once"),
         (["--model", "bert-tiny", "--hardware-file", "absent.yaml"], "absent.yaml: cannot read the hardware file (no such file); check the path"),
     ])
     func badOptionsFailCleanly(arguments: [String], message: String) throws {

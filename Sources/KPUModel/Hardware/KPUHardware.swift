@@ -71,6 +71,9 @@ public struct KPUHardware: Sendable, Hashable {
     /// FNV-1a 64 of the ComputeProduct text the SKU was read from (built-in or a file), so a
     /// report names exactly which description it used.
     public internal(set) var contentHash = ""
+    /// Every thermal profile the description names, in its order, and the one it defaults to.
+    public internal(set) var thermalProfiles: [String] = []
+    public internal(set) var defaultThermalProfile = ""
 
     public var totalTiles: Int { tileClasses.reduce(0) { $0 + $1.count } }
     public var l3Bytes: Int { l3BytesPerTile * totalTiles }
@@ -194,6 +197,8 @@ public struct KPUHardware: Sendable, Hashable {
             tileUtilizationByPrecision: profile.tileUtilizationByPrecision ?? [:]
         )
         hardware.contentHash = contentFingerprint(text.utf8)
+        hardware.thermalProfiles = product.power.thermalProfiles.map(\.name)
+        hardware.defaultThermalProfile = product.power.defaultThermalProfile
         return hardware
     }
 }
