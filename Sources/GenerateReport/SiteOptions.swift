@@ -37,6 +37,9 @@ struct SiteOptions: ParsableArguments {
                                "--fail-on-regression", "--fail-metrics"]
 
     func validate() throws {
+        // Refused before any work: publishing exchanges the whole --out folder.
+        if out.trimmingCharacters(in: .whitespaces).isEmpty { throw RunRequestError("--out '': give the site a folder of its own (e.g. --out reports)") }
+        try SiteLocation.check(URL(fileURLWithPath: out), given: out)
         if !(0..<100).contains(noiseThreshold) { throw ValidationError("--noise-threshold \(noiseThreshold): give a percentage from 0 to 100") }
         if let failOnRegression, failOnRegression < 0 { throw ValidationError("--fail-on-regression \(failOnRegression): give a percentage of 0 or more") }
         if failOnRegression != nil && baseline == nil { throw ValidationError("--fail-on-regression needs --baseline to compare with") }

@@ -289,6 +289,38 @@ struct CommandRun {
         #expect(try run.written(except: ["c.json"]) == [])
     }
 
+    /// Publishing exchanges the whole --out folder: one that is not the site's own is refused
+    /// before anything is modelled or written.
+    @Test func outFoldersThatAreNotASitesOwnAreRefused() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+        let work = folder.appendingPathComponent("work")
+        try FileManager.default.createDirectory(at: work.appendingPathComponent("repo/.git"), withIntermediateDirectories: true)
+        let tool = CommandRun.binary.deletingLastPathComponent()
+        let cases: [(String, String)] = [
+            ("", "--out '': give the site a folder of its own (e.g. --out reports)"),
+            (".", "--out .: is the working folder \(work.path)"),
+            ("..", "--out ..: holds the working folder \(work.path)"),
+            ("repo", "--out repo: is a git repository"),
+            (tool.deletingLastPathComponent().path, "--out \(tool.deletingLastPathComponent().path): holds generate-report itself (\(tool.path))"),
+        ]
+        for (out, message) in cases {
+            let run = try CommandRun(["--model", "bert-tiny", "--out", out], in: work)
+            #expect(run.status == 2, "\(out)")
+            #expect(run.stderr.hasPrefix("generate-report: error: \(message)"), "\(out): \(run.stderr)")
+            #expect(run.stderr.filter { $0 == "\n" }.count == 1)
+        }
+        // Nothing was written, nothing was locked or staged beside the folders.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work.path) == ["repo"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["work"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent("repo").path) == [".git"])
+    }
+
+    @Test func publishingLeavesNoLockFile() throws {
+        let run = try CommandRun(["--model", "bert-tiny", "--out", "site", "--format", "json"])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        #expect(try run.written() == ["site"])
+    }
+
     @Test func unwritableOutputFolderFailsCleanly() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
