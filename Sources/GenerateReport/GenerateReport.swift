@@ -40,7 +40,7 @@ struct GenerateReport: ParsableCommand {
             var command = try parseAsRoot(arguments)
             try command.run()
         } catch let error as RegressionFound {
-            FileHandle.standardError.write(Data("generate-report: regression: \(error.lines.joined(separator: "; "))\n".utf8))
+            FileHandle.standardError.write(Data("generate-report: \(error.gate ? "regression gate" : "regression"): \(error.lines.joined(separator: "; "))\n".utf8))
             Foundation.exit(3)
         } catch let error as RunRequestError {
             fail(error.description)

@@ -60,7 +60,9 @@ struct SiteOptions: ParsableArguments {
         return try DefaultTemplates.loaded()
     }
 
-    /// Prints the written files, and exits 3 through `RegressionFound` if asked to.
+    /// Prints the written files and what stderr should know of the baseline comparison, and
+    /// exits 3 through `RegressionFound` when the gate fails: a watched metric regressed, or no
+    /// run had a baseline, so nothing could be checked.
     func finish(_ outcome: SweepOutcome, runFiles: Bool) throws {
         let root = URL(fileURLWithPath: out).standardizedFileURL
         if runFiles {
@@ -69,9 +71,17 @@ struct SiteOptions: ParsableArguments {
             }
         }
         for file in outcome.siteFiles { print(relative(file)) }
-        if let threshold = failOnRegression, let comparison = outcome.comparison {
+        guard let comparison = outcome.comparison else { return }
+        let total = outcome.runs.count
+        if failOnRegression != nil && comparison.runs.isEmpty {
+            throw RegressionFound(gate: true, lines: ["\(comparison.coverage(runCount: total)), so nothing was compared; point --baseline at the same configurations"])
+        }
+        for line in comparison.warnings(runCount: total) {
+            FileHandle.standardError.write(Data("generate-report: warning: \(line)\n".utf8))
+        }
+        if let threshold = failOnRegression {
             let regressions = comparison.regressions(beyond: threshold, metrics: failMetrics.names)
-            if !regressions.isEmpty { throw RegressionFound(lines: regressions) }
+            if !regressions.isEmpty { throw RegressionFound(gate: false, lines: regressions) }
         }
     }
 
@@ -81,7 +91,9 @@ struct SiteOptions: ParsableArguments {
     }
 }
 
-/// Headline metrics regressed beyond --fail-on-regression; the site was still published.
+/// --fail-on-regression failed: headline metrics regressed beyond it, or (`gate`) there was
+/// nothing to compare. The site was still published.
 struct RegressionFound: Error {
+    let gate: Bool
     let lines: [String]
 }

@@ -62,6 +62,7 @@ enum BundledTemplates {
 {{/groups}}
 </table>
 </div>
+{{#hasConfigurationWarnings}}{{#configurationWarnings}}<p class="warning">{{.}}</p>{{/configurationWarnings}}{{/hasConfigurationWarnings}}
 {{#hasMissing}}
 {{#hasMissingInBaseline}}<p>Not in the baseline, so not compared: {{#missingInBaseline}}<code>{{.}}</code> {{/missingInBaseline}}</p>{{/hasMissingInBaseline}}
 {{#hasMissingInCurrent}}<p>In the baseline but not in these runs: {{#missingInCurrent}}<code>{{.}}</code> {{/missingInCurrent}}</p>{{/hasMissingInCurrent}}
@@ -124,6 +125,7 @@ enum BundledTemplates {
 <section id="baseline">
 <h2>Against the baseline<a class="self" href="#baseline" aria-label="Link to this section">#</a></h2>
 <p>{{baselineNote}}</p>
+{{#hasBaselineWarning}}<p class="warning">{{baselineWarning}}</p>{{/hasBaselineWarning}}
 <div class="scroll">
 <table id="baseline-table">
 <thead><tr><th>Figure</th><th class="num">Baseline</th><th class="num">Current</th><th class="num">Change</th><th>Verdict</th></tr></thead>
@@ -605,6 +607,7 @@ svg.trend polyline.trend-energy { stroke: #d55e00; }
 svg.trend circle.trend-latency { fill: #0072b2; }
 svg.trend circle.trend-energy { fill: #d55e00; }
 .regressed { color: #b2182b; font-weight: 600; }
+p.warning { border-left: 4px solid #d55e00; padding: .3rem .7rem; background: var(--panel); }
 .improved { color: #1b7837; font-weight: 600; }
 ul.legend { list-style: none; padding: 0; margin: .3rem 0 .4rem; display: flex; flex-wrap: wrap; gap: .3rem 1.1rem; font-size: .85rem; }
 ul.legend small { color: var(--muted); }

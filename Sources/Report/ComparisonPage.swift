@@ -50,6 +50,9 @@ public struct ComparisonPage: Sendable {
     var missingInBaseline: [String]
     var missingInCurrent: [String]
     var hasMissing: Bool
+    /// Runs compared with another configuration (an explicit report.json), and what differs.
+    var configurationWarnings: [String]
+    var hasConfigurationWarnings: Bool
     var hasMissingInBaseline: Bool
     var hasMissingInCurrent: Bool
     var toolVersion = ToolInfo.version
@@ -130,5 +133,9 @@ public struct ComparisonPage: Sendable {
         hasMissingInBaseline = !missingInBaseline.isEmpty
         hasMissingInCurrent = !missingInCurrent.isEmpty
         hasMissing = hasMissingInBaseline || hasMissingInCurrent
+        configurationWarnings = (baseline?.runs ?? []).filter { !$0.differences.isEmpty }.map {
+            "\($0.runID) is compared with run \($0.baselineRunID), another configuration: " + $0.differences.joined(separator: ", ") + "."
+        }
+        hasConfigurationWarnings = !configurationWarnings.isEmpty
     }
 }

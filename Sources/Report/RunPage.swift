@@ -82,6 +82,9 @@ struct RunPage: Sendable {
         var verdictClass: String
     }
     var hasBaseline: Bool
+    /// The baseline is another configuration: what differs, said above the figures.
+    var baselineWarning: String
+    var hasBaselineWarning: Bool
     var baselineRows: [BaselineRow]
     var baselineCategoryRows: [BaselineRow]
     var baselineNote: String
@@ -315,12 +318,17 @@ struct RunPage: Sendable {
                 note += " Categories on one side only: \(baseline.comparison.unmatchedCategories.joined(separator: ", "))."
             }
             baselineNote = note
+            baselineWarning = baseline.comparison.differences.isEmpty ? ""
+                : "The baseline is another configuration: " + baseline.comparison.differences.joined(separator: ", ")
+                    + ". Its differences come from that as much as from the tool."
         } else {
+            baselineWarning = ""
             hasBaseline = false
             baselineRows = []
             baselineCategoryRows = []
             baselineNote = ""
         }
+        hasBaselineWarning = !baselineWarning.isEmpty
         decompositions = report.decompositions.map { d in
             DecompositionRow(
                 kind: d.kind, instances: Format.grouped(d.instances), ops: Format.grouped(d.primitiveOps),

@@ -138,13 +138,23 @@ func snapshot(_ root: URL) throws -> [String: Data] {
         let folder = try temporaryFolder()
         let one = [RunRequest(model: .preset("bert-tiny"), fusion: "none")]
         _ = try Self.sweep(into: folder.appendingPathComponent("old"), parallel: true, requests: one)
-        let baseline = try BaselineComparison.load(folder.appendingPathComponent("old").path)
-        // The same model under vector-engine fusion, against the run without fusion.
+        // The same model under vector-engine fusion, against the run without fusion named as a file.
         let current = [RunRequest(model: .preset("bert-tiny"), fusion: "vector-engine")]
+        let folderBaseline = try Self.sweep(into: folder.appendingPathComponent("unmatched"), parallel: true,
+                                            options: PublishOptions(baseline: try BaselineComparison.load(folder.appendingPathComponent("old").path)), requests: current)
+        // A site folder is matched by run id only: another configuration is not compared.
+        #expect(try #require(folderBaseline.comparison).runs.isEmpty)
+        #expect(folderBaseline.comparison?.warnings(runCount: 1) == [
+            "0 of 1 run had a baseline in \(folder.path)/old (a folder's runs are matched by run id); not compared: bert-tiny_b1_s128_fp32_kpu-t256_vector-engine",
+        ])
+        let baseline = try BaselineComparison.load(folder.appendingPathComponent("old/bert-tiny_b1_s128_fp32_kpu-t256_none/report.json").path)
         let outcome = try Self.sweep(into: folder.appendingPathComponent("new"), parallel: true,
                                      options: PublishOptions(baseline: baseline, noiseThreshold: 0.01), requests: current)
         let comparison = try #require(outcome.comparison)
         let run = try #require(comparison.runs.first)
+        // Compared, and what differs is said.
+        #expect(run.differences == ["fusion none (this run vector-engine)"])
+        #expect(comparison.warnings(runCount: 1).first?.hasSuffix("another configuration: fusion none (this run vector-engine)") == true)
         let energy = try #require(run.headline.first { $0.id == "energy" })
         let old = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("old/bert-tiny_b1_s128_fp32_kpu-t256_none/report.json"))) as? [String: Any]
         let new = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("new/bert-tiny_b1_s128_fp32_kpu-t256_vector-engine/report.json"))) as? [String: Any]
@@ -155,13 +165,14 @@ func snapshot(_ root: URL) throws -> [String: Data] {
         #expect(energy.verdict == .improved)
         #expect(comparison.regressions(beyond: 0, metrics: ["energy"]).isEmpty)
         // The other way round it is a regression, which --fail-on-regression reports.
-        let reverse = try BaselineComparison.load(folder.appendingPathComponent("new").path)
+        let reverse = try BaselineComparison.load(folder.appendingPathComponent("new/bert-tiny_b1_s128_fp32_kpu-t256_vector-engine/report.json").path)
         let back = try Self.sweep(into: folder.appendingPathComponent("back"), parallel: true,
                                   options: PublishOptions(baseline: reverse), requests: one)
         let lines = try #require(back.comparison).regressions(beyond: 1, metrics: ["energy", "latency", "edp"])
         #expect(lines.contains { $0.hasPrefix("bert-tiny_b1_s128_fp32_kpu-t256_none: energy") })
         let page = try String(contentsOf: folder.appendingPathComponent("back/bert-tiny_b1_s128_fp32_kpu-t256_none/index.html"), encoding: .utf8)
         #expect(page.contains("id=\"baseline-table\"") && page.contains("<td class=\"regressed\">regressed</td>"))
+        #expect(page.contains("<p class=\"warning\">The baseline is another configuration: fusion vector-engine (this run none)."))
         // Only categories the model has: bert-tiny has no layer-output aggregation.
         #expect(page.contains("Attention mask: energy") && !page.contains("Layer-output aggregation: energy"))
     }
