@@ -242,7 +242,7 @@ struct CommandRun {
     /// Bad input: one line on stderr naming the problem and the fix, exit 2, nothing written.
     @Test(arguments: [
         (["--model", "bert-huge"], "The value 'bert-huge' is invalid for '--model <preset>'. Please provide one of the following: bert-tiny, bert-mini, bert-small, bert-medium, bert-base-uncased, bert-large-uncased, all-MiniLM-L6-v2; see 'generate-report --help'"),
-        (["--model", "bert-tiny", "--seq", "600"], "bert-tiny: sequence length: is 600; bert-tiny takes 1 to 512 tokens (max_position_embeddings)"),
+        (["--model", "bert-tiny", "--seq", "600"], "--seq 600: bert-tiny takes at most 512 tokens (max_position_embeddings); give --seq 512 or less (the default is 128)"),
         (["--model", "bert-tiny", "--batch", "0"], "--batch 0: the batch must be at least 1"),
         (["--model", "bert-tiny", "--precision", "fp64"], "The value 'fp64' is invalid for '--precision <precision>'. Please provide one of 'fp32', 'bf16', 'fp16' or 'int8'; see 'generate-report --help'"),
         (["--model", "bert-tiny", "--aggregate-hidden-states", "last-9-sum"], "bert-tiny: hidden-state aggregation: last-9-sum needs 1 ≤ K ≤ 3 (the embedding output and 2 layer outputs)"),
@@ -319,6 +319,36 @@ struct CommandRun {
         let run = try CommandRun(["--model", "bert-tiny", "--out", "site", "--format", "json"])
         #expect(run.status == 0, "stderr: \(run.stderr)")
         #expect(try run.written() == ["site"])
+    }
+
+    /// Messages that give the right fix: a folder where a file goes, a hardware file without
+    /// rates at the chosen precision, a default --seq beyond a config's positions.
+    @Test func foldersPrecisionsAndPositionsGetMessagesThatSayWhatToDo() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+        let fm = FileManager.default
+        for name in ["empty", "exports", "skus", "MiniLM"] { try fm.createDirectory(at: folder.appendingPathComponent(name), withIntermediateDirectories: true) }
+        try fm.copyItem(at: Self.fixtures.appendingPathComponent("bert-tiny.ortfused.onnx"), to: folder.appendingPathComponent("exports/model.onnx"))
+        let sku = try String(contentsOf: Fixture.repositoryRoot.appendingPathComponent("data/hardware/kpu-t64.yaml"), encoding: .utf8)
+        // Only the BF16-primary tile class runs fp32: without that line, the SKU has no fp32 rate.
+        try Data(sku.replacingOccurrences(of: "        fp32: 512.0\n", with: "").utf8).write(to: folder.appendingPathComponent("skus/no-fp32.yaml"))
+        // A sentence-transformers checkpoint: config.json in the folder, 64 positions.
+        let config = #"{"model_type": "bert", "hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 512, "max_position_embeddings": 64}"#
+        try Data(config.utf8).write(to: folder.appendingPathComponent("MiniLM/config.json"))
+        let cases: [([String], String)] = [
+            (["--config", "empty"], "empty: is a folder without a config.json; --config takes a Hugging Face config.json or the folder holding it"),
+            (["--onnx", "exports"], "exports: is a folder; --onnx takes an ONNX export (.onnx file); it holds model.onnx: give --onnx exports/model.onnx"),
+            (["--model", "bert-tiny", "--hardware-file", "skus"], "skus: is a folder; --hardware-file takes a ComputeProduct YAML file; it holds no-fp32.yaml: give --hardware-file skus/no-fp32.yaml"),
+            (["--model", "bert-tiny", "--hardware-file", "skus/no-fp32.yaml"], "skus/no-fp32.yaml: tiles[].ops_per_tile_per_clock: no tile class has a rate for fp32; give --precision bf16 or fp16 or int8, which it has"),
+            // The folder's config.json is used; the default --seq is longer than its positions.
+            (["--config", "MiniLM"], "--seq defaults to 128, but MiniLM takes at most 64 tokens (max_position_embeddings); give --seq 64 or less"),
+        ]
+        for (arguments, message) in cases {
+            let run = try CommandRun(arguments, in: folder)
+            #expect(run.status == 2, "\(arguments)")
+            #expect(run.stderr == "generate-report: error: \(message)\n", "\(arguments)")
+        }
+        #expect(try CommandRun(["--config", "MiniLM", "--seq", "64", "--format", "json"], in: folder).status == 0)
+        #expect(try CommandRun(["--model", "bert-tiny", "--hardware-file", "skus/no-fp32.yaml", "--precision", "bf16", "--format", "json"], in: folder).status == 0)
     }
 
     @Test func unwritableOutputFolderFailsCleanly() throws {

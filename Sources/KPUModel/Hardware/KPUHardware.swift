@@ -108,6 +108,20 @@ public struct KPUHardware: Sendable, Hashable {
         } * clockHz
     }
 
+    /// The precisions at least one tile class has a rate for, in `Precision` order.
+    public var precisions: [Precision] {
+        Precision.allCases.filter { precision in tileClasses.contains { $0.opsPerClock[precision] != nil } }
+    }
+
+    /// Throws when no tile class runs `precision`: every matmul would take forever.
+    public func checkRates(for precision: Precision) throws(HardwareError) {
+        guard !precisions.contains(precision) else { return }
+        let known = precisions.map(\.rawValue)
+        throw HardwareError(file: source, place: "tiles[].ops_per_tile_per_clock",
+                            message: "no tile class has a rate for \(precision.rawValue); "
+                                + (known.isEmpty ? "add ops_per_tile_per_clock rates to a tile class" : "give --precision \(known.joined(separator: " or ")), which it has"))
+    }
+
     /// Names of the built-in SKUs, as `--hardware` takes them.
     public static let builtInNames = ["kpu-t64", "kpu-t128", "kpu-t256", "kpu-t768"]
 
