@@ -260,9 +260,26 @@ func snapshot(_ root: URL) throws -> [String: Data] {
         let jobs = try #require(root["jobs"] as? [String: Any])
         let build = try #require(jobs["build"] as? [String: Any])
         #expect((build["permissions"] as? [String: Any])?["contents"] as? String == "read")
+        #expect((build["permissions"] as? [String: Any])?["pages"] as? String == "read")
         let buildSteps = try #require(build["steps"] as? [[String: Any]])
         #expect(buildSteps.contains { ($0["uses"] as? String)?.hasPrefix("actions/upload-pages-artifact@") == true })
-        #expect(buildSteps.contains { ($0["run"] as? String)?.contains("history.jsonl") == true })
+        // The site's URL comes from actions/configure-pages, not from the repository's name.
+        let pages = try #require(buildSteps.first { ($0["uses"] as? String)?.hasPrefix("actions/configure-pages@") == true })
+        let fetch = try #require(buildSteps.first { ($0["run"] as? String)?.hasPrefix("scripts/fetch-published ") == true })
+        #expect((fetch["env"] as? [String: Any])?["BASE_URL"] as? String == "${{ steps.\(pages["id"] as? String ?? "?").outputs.base_url }}")
+        #expect(buildSteps.contains { ($0["run"] as? String)?.contains("--baseline last-night") == true })
+        let checkout = try #require(buildSteps.first { ($0["uses"] as? String)?.hasPrefix("actions/checkout@") == true })
+        #expect((checkout["with"] as? [String: Any])?["persist-credentials"] as? Bool == false)
+        // Every action pinned to a full commit SHA, every job bounded in time.
+        for job in jobs.values.compactMap({ $0 as? [String: Any] }) {
+            #expect(job["timeout-minutes"] is Int)
+            for step in (job["steps"] as? [[String: Any]]) ?? [] {
+                guard let uses = step["uses"] as? String else { continue }
+                let sha = uses.split(separator: "@").last ?? ""
+                #expect(sha.count == 40 && sha.allSatisfy(\.isHexDigit), "\(uses)")
+            }
+        }
+        #expect((build["container"] as? String)?.contains("@sha256:") == true)
         let deploy = try #require(jobs["deploy"] as? [String: Any])
         let permissions = try #require(deploy["permissions"] as? [String: Any])
         #expect(permissions["pages"] as? String == "write" && permissions["id-token"] as? String == "write")
@@ -280,6 +297,8 @@ func snapshot(_ root: URL) throws -> [String: Data] {
         let root = try #require(try Yams.load(yaml: String(readme[start.upperBound..<end.lowerBound])) as? [String: Any])
         let pages = try #require(root["pages"] as? [String: Any])
         #expect(((pages["artifacts"] as? [String: Any])?["paths"] as? [String]) == ["public"])
-        #expect((pages["script"] as? [String])?.contains { $0.contains("generate-report sweep") } == true)
+        let script = try #require(pages["script"] as? [String])
+        #expect(script.contains { $0.contains("generate-report sweep") && $0.contains("$baseline") })
+        #expect(script.contains("scripts/fetch-published \"$CI_PAGES_URL\" public last-night"))
     }
 }
