@@ -566,7 +566,7 @@ dl.facts dd { margin: 0; font-size: 1.15rem; font-variant-numeric: tabular-nums;
 dl.facts dd small { display: block; font-size: .8rem; color: var(--muted); }
 table { border-collapse: collapse; width: 100%; margin: .6rem 0 1rem; font-variant-numeric: tabular-nums; }
 th, td { padding: .3rem .5rem; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; }
-th { font-size: .8rem; color: var(--muted); font-weight: 600; vertical-align: bottom; }
+th { font-size: .85em; color: var(--muted); font-weight: 600; vertical-align: bottom; }
 th.group { text-align: center; border-bottom-color: var(--grid); }
 td.num, th.num { text-align: right; }
 td.num { white-space: nowrap; }
@@ -635,7 +635,9 @@ footer { margin-top: 3rem; font-size: .8rem; color: var(--muted); }
   div.scroll, pre { overflow: visible; }
   pre { white-space: pre-wrap; }
   table { font-size: 7.5pt; }
-  th, td { padding: .12rem .3rem; }
+  th, td { padding: .12rem .25rem; }
+  /* A figure may break between its number and its unit rather than run off the paper. */
+  td.num { white-space: normal; }
   td.mapping { min-width: 0; }
   #operator-table td, #add-table td { overflow-wrap: anywhere; }
   /* Thirteen columns, the mapping a sentence long: the operator table prints across the page. */
