@@ -169,6 +169,19 @@ struct CommandRun {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["text.onnx", "truncated.onnx"])
     }
 
+    /// The README shows a newcomer an ONNX export that ships with the repository; it must run
+    /// and land where the README says.
+    @Test func readmesONNXExampleRunsAsShown() throws {
+        let readme = try String(contentsOf: Fixture.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let lines = readme.split(separator: "\n").map(String.init)
+        let command = try #require(lines.firstIndex { $0.hasPrefix("scripts/report --onnx ") })
+        let file = String(lines[command].dropFirst("scripts/report --onnx ".count))
+        let page = try #require(lines[command + 1].components(separatedBy: "# → reports/").last)
+        let run = try CommandRun(["--onnx", Fixture.repositoryRoot.appendingPathComponent(file).path, "--out", "reports"])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        #expect(run.stdout.split(separator: "\n").contains { $0 == "reports/" + page })
+    }
+
     @Test func aCopiedBinaryWorksFromAnyFolder() throws {
         // No templates/ beside it or in the working folder: the built-in copy is used.
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
