@@ -78,13 +78,10 @@ struct GanttChart: Sendable {
         var chunk: Int
         var bytes: Int
         var energyFemtojoules: Int64
-        /// For a transfer striped across the DMA channels: the channel count.
+        /// For a transfer striped across the DMA channels: the channel count (each carries an equal share).
         var stripedOver = 1
         var detail: String {
-            let share = bytes / stripedOver, extra = bytes % stripedOver
-            let moved = stripedOver > 1
-                ? "\(Format.grouped(bytes)) bytes striped across \(stripedOver) channels (\(Format.grouped(share))\(extra > 0 ? "–\(Format.grouped(share + 1))" : "") each)"
-                : "\(Format.grouped(bytes)) bytes"
+            let moved = "\(Format.grouped(bytes)) bytes" + (stripedOver > 1 ? " over \(stripedOver) channels" : "")
             return "\(stage), chunk \(chunk + 1), \(moved), op energy \(Format.joules(Double(energyFemtojoules) * 1e-15))"
         }
     }

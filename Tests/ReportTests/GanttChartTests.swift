@@ -81,7 +81,7 @@ import JSONOutput
         // One DMA row marked with its channel count in both charts, then the four engine groups.
         #expect(layer.rows.map(\.label) == ["DMA ×16 channels", "Block movers ×256", "Streamers ×512", "Compute tiles ×51", "Vector engines ×256"])
         #expect(section.ganttOverview.rows.map(\.label) == layer.rows.map(\.label))
-        #expect(layer.bars.contains { $0.row == 0 && $0.tooltip.contains("bytes striped across 16 channels") })
+        #expect(layer.bars.contains { $0.row == 0 && $0.tooltip.contains(" bytes over 16 channels") })
         // The layer's operations are named in order, the bias riding each projection's drain.
         #expect(layer.labels.map(\.text) == ["mask prep", "Q", "K", "V", "scores", "scale", "mask", "softmax", "context", "out proj", "residual",
                                              "LayerNorm", "FFN1+GELU", "FFN2", "residual", "LayerNorm"])
