@@ -32,8 +32,8 @@ enum ChartPalette {
         /// The same texture as a CSS background, for the legend's swatches.
         var css: String {
             switch self {
-            case .diagonal: "repeating-linear-gradient(45deg, \(Self.ink) 0 1.5px, \(Self.ground) 1.5px 4px)"
-            case .bands: "repeating-linear-gradient(180deg, \(Self.ink) 0 1.5px, \(Self.ground) 1.5px 4px)"
+            case .diagonal: "repeating-linear-gradient(45deg, \(Self.ink) 0, \(Self.ink) 1.5px, \(Self.ground) 1.5px, \(Self.ground) 4px)"
+            case .bands: "repeating-linear-gradient(180deg, \(Self.ink) 0, \(Self.ink) 1.5px, \(Self.ground) 1.5px, \(Self.ground) 4px)"
             }
         }
     }
