@@ -118,6 +118,7 @@ public final class RunPipeline: @unchecked Sendable {
             throw RunRequestError("\(source): the graph has \(graph.ops.count) operators; this tool models up to \(Self.operatorLimit) (about 2,500 BERT layers); use fewer layers")
         }
         try graph.checkTotalsFit(source: source)
+        try kpuHardware.checkRates(for: descriptor.options.precision)
         try KPUEvaluator.checkWithinRange(graph: graph, hardware: kpuHardware, energy: table, precision: descriptor.options.precision, source: source)
         let workload = WorkloadCost(graph: graph)
         let analysis = AddAnalysis(graph: graph, cost: workload)
@@ -155,6 +156,7 @@ public final class RunPipeline: @unchecked Sendable {
     static func loadHardware(_ request: RunRequest) throws -> (KPUHardware, String) {
         switch request.hardware {
         case .file(let path):
+            try InputPath.requireFile(path, option: "--hardware-file", takes: "a ComputeProduct YAML file", extensions: ["yaml", "yml"])
             let data: Data
             do {
                 data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -216,6 +218,7 @@ public final class RunPipeline: @unchecked Sendable {
             bindings[parts[0]] = value
         }
         let (batch, seq) = (request.batch, request.seq)
+        try InputPath.requireFile(onnx, option: "--onnx", takes: "an ONNX export (.onnx file)", extensions: ["onnx"])
         let imported = try ONNXImporter.read(path: onnx, options: ONNXImportOptions(batch: batch ?? 1, sequenceLength: seq ?? 128, dimensions: bindings))
         let size = imported.inputSize
         if let seq, !imported.hasTokenInput {
@@ -250,8 +253,10 @@ public final class RunPipeline: @unchecked Sendable {
             guard let preset = BertConfig.preset(named: name) else {
                 throw RunRequestError("--model \(name) is not a known preset; use one of \(BertConfig.presetNames.joined(separator: ", ")), or --config FILE")
             }
+            try checkPositions(options, of: preset, given: request.seq)
             return RunDescriptor(source: .preset(name), config: preset, options: options, hardware: hardware)
-        case .config(let path):
+        case .config(let given):
+            let path = try InputPath.config(given)
             let data: Data
             do {
                 data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -259,10 +264,23 @@ public final class RunPipeline: @unchecked Sendable {
                 throw RunRequestError("\(path): cannot read the config file (\(reason(error))); check the path")
             }
             let parsed = try BertConfig(huggingFaceJSON: data, source: path)
+            try checkPositions(options, of: parsed, given: request.seq)
             return RunDescriptor(source: .configFile(path: path, contentHash: contentFingerprint(data)), config: parsed, options: options, hardware: hardware)
         case .onnx:
             preconditionFailure("ONNX files are described by their importer")
         }
+    }
+
+    /// A sequence longer than the model's positions, said in terms of --seq and its default.
+    static func checkPositions(_ options: BertGraphOptions, of config: BertConfig, given seq: Int?) throws {
+        let limit = config.maxSequenceLength, fallback = BertGraphOptions().sequenceLength
+        guard options.sequenceLength > limit else { return }
+        let why = config.family.positionsFromTokenIDs
+            ? "max_position_embeddings \(config.maxPositionEmbeddings), less the \(config.paddingIndex + 1) positions up to the padding index"
+            : "max_position_embeddings"
+        throw RunRequestError(seq == nil
+            ? "--seq defaults to \(fallback), but \(config.name) takes at most \(limit) tokens (\(why)); give --seq \(limit) or less"
+            : "--seq \(options.sequenceLength): \(config.name) takes at most \(limit) tokens (\(why)); give --seq \(limit) or less (the default is \(fallback))")
     }
 
     /// Sets each kind of written-out op (summed over its instances, under the chosen policy)

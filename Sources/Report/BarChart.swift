@@ -1,4 +1,6 @@
 /// A horizontal bar chart laid out in Swift; the `bar-chart` template only writes the elements.
+/// Bars may be grouped under headings (the comparison page's model and sequence groups); past a
+/// couple of dozen bars the rows get thinner, so a hundred runs stay a screenful or two.
 ///
 /// ```swift
 /// let chart = BarChart(id: "bytes-by-category", title: "…", description: "…", unit: "B",
@@ -11,6 +13,8 @@ struct BarChart: Sendable {
         var valueLabel: String
         var color: String
         var tooltip: String
+        /// The heading the bar sits under; a new heading starts where it changes.
+        var group: String? = nil
     }
 
     /// One bar with its geometry, ready for the template.
@@ -25,6 +29,11 @@ struct BarChart: Sendable {
         var valueX: String
     }
 
+    struct Heading: Sendable {
+        var text: String
+        var textY: String
+    }
+
     struct Tick: Sendable {
         var x: String
         var label: String
@@ -33,43 +42,60 @@ struct BarChart: Sendable {
     let id: String
     let title: String
     let description: String
-    let width = 720
+    let width: Int
     let height: Int
-    let labelWidth = 190
+    let labelWidth: Int
     let plotWidth = 420
     let axisY: Int
     let plotRight: Int
+    let barHeight: Int
     let bars: [Bar]
+    let headings: [Heading]
     let ticks: [Tick]
 
-    static let rowHeight = 26
     static let top = 8
+    /// Above this many bars, rows are thinner.
+    static let compactAbove = 24
 
     init(id: String, title: String, description: String, unit: String, bars inputs: [Input]) {
         self.id = id
         self.title = title
         self.description = description
+        let compact = inputs.count > Self.compactAbove
+        let rowHeight = compact ? 17 : 26
+        barHeight = compact ? 12 : 18
+        // Room for the longest label at the 12 px font, within bounds.
+        labelWidth = min(max(Int(Double(inputs.map(\.label.count).max() ?? 0) * 6.8) + 14, 120), 320)
+        width = labelWidth + plotWidth + 110
         let largest = inputs.map(\.value).max() ?? 0
-        let maximum = largest > 0 ? largest : 1
-        let scale = Self.niceCeiling(maximum)
+        let scale = Self.niceCeiling(largest > 0 ? largest : 1)
         let plot = Double(plotWidth)
-        bars = inputs.enumerated().map { index, input in
-            let y = Self.top + index * Self.rowHeight
-            let width = input.value / scale * plot
-            return Bar(
+        var y = Self.top
+        var bars: [Bar] = [], headings: [Heading] = []
+        var group: String?
+        for input in inputs {
+            if let heading = input.group, heading != group {
+                group = heading
+                headings.append(Heading(text: heading, textY: String(y + rowHeight - 5)))
+                y += rowHeight
+            }
+            let barWidth = input.value / scale * plot
+            bars.append(Bar(
                 label: input.label, valueLabel: input.valueLabel, tooltip: input.tooltip, color: input.color,
-                y: String(y + 4), textY: String(y + 17),
-                width: Format.fixed(max(width, input.value > 0 ? 1 : 0), decimals: 1),
-                valueX: Format.fixed(Double(190) + width + 6, decimals: 1)
-            )
+                y: String(y + (rowHeight - barHeight) / 2), textY: String(y + rowHeight / 2 + 4),
+                width: Format.fixed(max(barWidth, input.value > 0 ? 1 : 0), decimals: 1),
+                valueX: Format.fixed(Double(labelWidth) + barWidth + 6, decimals: 1)
+            ))
+            y += rowHeight
         }
-        axisY = Self.top + inputs.count * Self.rowHeight + 2
+        self.bars = bars
+        self.headings = headings
+        axisY = y + 2
         height = axisY + 22
         plotRight = labelWidth + plotWidth
+        let left = Double(labelWidth)
         ticks = (0...4).map { step in
-            let value = scale * Double(step) / 4
-            return Tick(x: Format.fixed(Double(190) + plot * Double(step) / 4, decimals: 1),
-                        label: Format.axis(value, unit: unit))
+            Tick(x: Format.fixed(left + plot * Double(step) / 4, decimals: 1), label: Format.axis(scale * Double(step) / 4, unit: unit))
         }
     }
 

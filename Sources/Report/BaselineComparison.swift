@@ -2,9 +2,10 @@ import Foundation
 
 /// Current runs set against a baseline (a previous `report.json` or a site folder of them):
 /// per run, each headline metric and each add category's energy and latency, with Δ% and a
-/// verdict. Lower is better for every metric compared. Runs are matched by run id; a run on only
-/// one side is listed, never an error. When each side holds exactly one run they are compared
-/// whatever their ids (e.g. one SKU against another).
+/// verdict. Lower is better for every metric compared. A site folder's runs are matched by run
+/// id only; a run on only one side is listed. A single run against a `report.json` named
+/// explicitly is compared whatever its id (one SKU against another, say), and what differs in
+/// the two configurations is said on the page and on stderr.
 public struct BaselineComparison: Sendable {
     public enum Verdict: String, Sendable {
         case improved, regressed
@@ -30,6 +31,9 @@ public struct BaselineComparison: Sendable {
         public let categories: [Metric]
         /// Categories present on one side only.
         public let unmatchedCategories: [String]
+        /// What differs in the baseline's configuration ("SKU KPU-T64 6W (this run KPU-T256 30W)"),
+        /// empty when the two are the same configuration.
+        public let differences: [String]
     }
 
     public let runs: [Run]
@@ -40,13 +44,16 @@ public struct BaselineComparison: Sendable {
     /// Relative change below which a difference is noise (0.01 = 1 %).
     public let threshold: Double
     public let baselineSource: String
+    /// The baseline was one `report.json` named explicitly, not a site folder.
+    public let explicitFile: Bool
 
-    init(current: [ReportDocument], baseline: [ReportDocument], threshold: Double, baselineSource: String) {
+    init(current: [ReportDocument], baseline: [ReportDocument], threshold: Double, baselineSource: String, explicitFile: Bool) {
         self.threshold = threshold
         self.baselineSource = baselineSource
+        self.explicitFile = explicitFile
         var pairs: [(ReportDocument, ReportDocument)] = []
         let baselineByID = Dictionary(baseline.map { ($0.runId, $0) }, uniquingKeysWith: { first, _ in first })
-        if current.count == 1, baseline.count == 1 {
+        if explicitFile, current.count == 1, baseline.count == 1 {
             pairs = [(current[0], baseline[0])]
             missingInBaseline = []
             missingInCurrent = []
@@ -90,7 +97,41 @@ public struct BaselineComparison: Sendable {
             categories.append(metric("\(category.id).latency", "\(category.title): latency", thenLatency, nowLatency, { Format.seconds($0) }))
         }
         let unmatched = Set(old.keys).symmetricDifference(new.keys).sorted()
-        return Run(runID: current.runId, baselineRunID: baseline.runId, headline: headline, categories: categories, unmatchedCategories: unmatched)
+        return Run(runID: current.runId, baselineRunID: baseline.runId, headline: headline, categories: categories, unmatchedCategories: unmatched,
+                   differences: differences(current, baseline))
+    }
+
+    /// What the baseline's configuration has that the current run's has not, field by field.
+    static func differences(_ current: ReportDocument, _ baseline: ReportDocument) -> [String] {
+        let fields: [(String, (ReportDocument) -> String)] = [
+            ("model", { $0.model.name }), ("SKU", { $0.cells.hardware }), ("fusion", { $0.fusion ?? "none modelled" }),
+            ("precision", { $0.model.precision }), ("sequence", { String($0.model.seq) }), ("batch", { String($0.model.batch) }),
+            ("hidden states", { $0.model.aggregation }), ("energy table", { $0.hardware?.energyTable ?? "none" }),
+        ]
+        return fields.compactMap { name, value in
+            value(current) == value(baseline) ? nil : "\(name) \(value(baseline)) (this run \(value(current)))"
+        }
+    }
+
+    /// What stderr should say about the comparison of `runCount` runs: how many had a baseline and
+    /// which did not, and which were compared with another configuration.
+    public func warnings(runCount: Int) -> [String] {
+        var lines: [String] = []
+        if runs.count < runCount {
+            let shown = missingInBaseline.prefix(10).joined(separator: ", ") + (missingInBaseline.count > 10 ? ", …" : "")
+            lines.append("\(coverage(runCount: runCount)); not compared: \(shown)")
+        }
+        for run in runs where !run.differences.isEmpty {
+            lines.append("\(run.runID) was compared with \(baselineSource) (run \(run.baselineRunID)), another configuration: "
+                         + run.differences.joined(separator: ", "))
+        }
+        return lines
+    }
+
+    /// "2 of 3 runs had a baseline in last-night/ (a folder's runs are matched by run id)".
+    public func coverage(runCount: Int) -> String {
+        "\(runs.count) of \(runCount) run\(runCount == 1 ? "" : "s") had a baseline in \(baselineSource)"
+            + (explicitFile ? "" : " (a folder's runs are matched by run id)")
     }
 
     /// Each headline metric of `metrics` that rose by more than `percent` %, described in one line.
@@ -112,10 +153,12 @@ public struct BaselineComparison: Sendable {
 
     /// Reads a baseline: a `report.json`, or a site folder (each run folder's `report.json`).
     public static func load(_ path: String) throws(ReportError) -> BaselineRuns {
-        BaselineRuns(documents: try loadDocuments(path), source: path)
+        let (documents, isFile) = try loadDocuments(path)
+        return BaselineRuns(documents: documents, source: path, explicitFile: isFile)
     }
 
-    static func loadDocuments(_ path: String) throws(ReportError) -> [ReportDocument] {
+    /// The documents, and whether the path was a file rather than a site folder.
+    static func loadDocuments(_ path: String) throws(ReportError) -> ([ReportDocument], Bool) {
         let url = URL(fileURLWithPath: path)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -126,10 +169,10 @@ public struct BaselineComparison: Sendable {
             if runs.isEmpty {
                 throw ReportError("\(path): holds no run folders with a report.json; --baseline takes a report.json or a site folder from an earlier run")
             }
-            return runs
+            return (runs, false)
         }
         do {
-            return [try ReportDocument.decoder.decode(ReportDocument.self, from: Data(contentsOf: url))]
+            return ([try ReportDocument.decoder.decode(ReportDocument.self, from: Data(contentsOf: url))], true)
         } catch let DecodingError.keyNotFound(key, context) {
             throw ReportError("\(path): \((context.codingPath + [key]).map(\.stringValue).joined(separator: ".")) is missing; --baseline takes a report.json this tool wrote")
         } catch {
@@ -142,22 +185,25 @@ public struct BaselineComparison: Sendable {
 public struct BaselineRuns: Sendable {
     let documents: [ReportDocument]
     public let source: String
+    /// One `report.json` named explicitly: compared with a single run whatever its id.
+    public let explicitFile: Bool
 }
 
 extension BaselineComparison {
     /// Compares the given runs with a baseline.
     public init(runs summaries: [SiteAssembly.RunSummary], baseline: BaselineRuns, threshold: Double) {
-        self.init(current: summaries.map(\.document), baseline: baseline.documents, threshold: threshold, baselineSource: baseline.source)
+        self.init(current: summaries.map(\.document), baseline: baseline.documents, threshold: threshold, baselineSource: baseline.source,
+                  explicitFile: baseline.explicitFile)
     }
 
-    /// One run against its baseline run: the run of the same id, or, when both sides hold a
-    /// single run, that one. `runCount` is how many runs the current set has.
+    /// One run against its baseline run: the run of the same id, or, when a single run is set
+    /// against an explicitly named `report.json`, that one. `runCount` is how many runs the current set has.
     public static func compare(_ report: RunReport, with baseline: BaselineRuns, runCount: Int, threshold: Double) -> Run? {
         let document = report.document
         if let match = baseline.documents.first(where: { $0.runId == report.runID }) {
             return compare(document, match, threshold: threshold)
         }
-        if runCount == 1, baseline.documents.count == 1 { return compare(document, baseline.documents[0], threshold: threshold) }
+        if baseline.explicitFile, runCount == 1, baseline.documents.count == 1 { return compare(document, baseline.documents[0], threshold: threshold) }
         return nil
     }
 }

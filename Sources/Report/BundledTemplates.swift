@@ -13,11 +13,14 @@ enum BundledTemplates {
 <line class="grid" x1="{{x}}" y1="0" x2="{{x}}" y2="{{axisY}}"/>
 <text class="tick" x="{{x}}" y="{{axisY}}" dy="15" text-anchor="middle">{{label}}</text>
 {{/ticks}}
+{{#headings}}
+<text class="heading" x="4" y="{{textY}}">{{text}}</text>
+{{/headings}}
 {{#bars}}
 <g>
 <title>{{tooltip}}</title>
 <text x="{{labelWidth}}" y="{{textY}}" dx="-8" text-anchor="end">{{label}}</text>
-<rect x="{{labelWidth}}" y="{{y}}" width="{{width}}" height="18" rx="2" fill="{{color}}"/>
+<rect x="{{labelWidth}}" y="{{y}}" width="{{width}}" height="{{barHeight}}" rx="2" fill="{{color}}"/>
 <text x="{{valueX}}" y="{{textY}}">{{valueLabel}}</text>
 </g>
 {{/bars}}
@@ -40,21 +43,26 @@ enum BundledTemplates {
 <header id="top">
 <p class="subtitle"><a href="index.html">All runs</a></p>
 <h1>Comparison of {{runCount}}</h1>
-<p class="subtitle">The runs of the last sweep side by side. {{baselineNote}}</p>
+<p class="subtitle">The runs of the last sweep side by side, grouped by model and sequence length. {{baselineNote}}</p>
+{{#hasShared}}<p class="subtitle">Every run here: {{shared}}.</p>{{/hasShared}}
 </header>
 <main>
 <section id="runs">
 <h2>Runs<a class="self" href="#runs" aria-label="Link to this section">#</a></h2>
 <div class="scroll">
-<table id="comparison-table">
-<thead><tr><th>#</th><th>Run (model, batch, sequence, precision, SKU, fusion)</th><th class="num">Latency</th>{{#hasBaseline}}<th class="num">Δ</th>{{/hasBaseline}}<th class="num">Energy</th>{{#hasBaseline}}<th class="num">Δ</th>{{/hasBaseline}}<th class="num">EDP</th>{{#hasBaseline}}<th class="num">Δ</th>{{/hasBaseline}}<th class="num">Adds' share of energy</th><th>KPU</th></tr></thead>
+<table id="comparison-table" class="runs">
+<thead><tr><th>#</th><th>KPU</th>{{#configColumns}}<th>{{.}}</th>{{/configColumns}}<th class="num">Latency</th>{{#hasBaseline}}<th class="num">Δ</th>{{/hasBaseline}}<th class="num">Energy</th>{{#hasBaseline}}<th class="num">Δ</th>{{/hasBaseline}}<th class="num">EDP</th>{{#hasBaseline}}<th class="num">Δ</th>{{/hasBaseline}}<th class="num">Adds' share of energy</th></tr></thead>
+{{#groups}}
 <tbody>
+<tr class="group"><th colspan="{{columnCount}}" scope="colgroup">{{title}}</th></tr>
 {{#rows}}
-<tr><td>{{number}}</td><td class="run-id"><a href="{{href}}">{{runID}}</a></td><td class="num">{{latency}}</td>{{#hasBaseline}}<td class="num {{latencyClass}}">{{latencyChange}}</td>{{/hasBaseline}}<td class="num">{{energy}}</td>{{#hasBaseline}}<td class="num {{energyClass}}">{{energyChange}}</td>{{/hasBaseline}}<td class="num">{{edp}}</td>{{#hasBaseline}}<td class="num {{edpClass}}">{{edpChange}}</td>{{/hasBaseline}}<td class="num">{{addShare}}</td><td>{{hardware}}</td></tr>
+<tr><td>{{number}}</td><td><a href="{{href}}">{{hardware}}</a></td>{{#cells}}<td>{{.}}</td>{{/cells}}<td class="num">{{latency}}</td>{{#hasBaseline}}<td class="num {{latencyClass}}">{{latencyChange}}</td>{{/hasBaseline}}<td class="num">{{energy}}</td>{{#hasBaseline}}<td class="num {{energyClass}}">{{energyChange}}</td>{{/hasBaseline}}<td class="num">{{edp}}</td>{{#hasBaseline}}<td class="num {{edpClass}}">{{edpChange}}</td>{{/hasBaseline}}<td class="num">{{addShare}}</td></tr>
 {{/rows}}
 </tbody>
+{{/groups}}
 </table>
 </div>
+{{#hasConfigurationWarnings}}{{#configurationWarnings}}<p class="warning">{{.}}</p>{{/configurationWarnings}}{{/hasConfigurationWarnings}}
 {{#hasMissing}}
 {{#hasMissingInBaseline}}<p>Not in the baseline, so not compared: {{#missingInBaseline}}<code>{{.}}</code> {{/missingInBaseline}}</p>{{/hasMissingInBaseline}}
 {{#hasMissingInCurrent}}<p>In the baseline but not in these runs: {{#missingInCurrent}}<code>{{.}}</code> {{/missingInCurrent}}</p>{{/hasMissingInCurrent}}
@@ -63,27 +71,35 @@ enum BundledTemplates {
 {{#hasCategoryRows}}
 <section id="categories">
 <h2>Add categories against the baseline<a class="self" href="#categories" aria-label="Link to this section">#</a></h2>
-<p>Change in each add category's energy; hover a cell for baseline, current and verdict. Each run page has the same per category for energy and latency.</p>
+<p>Change in each add category's energy.<span class="hover-hint"> Hover a cell for baseline, current and verdict.</span> Each run page has the same per category for energy and latency.</p>
 <div class="scroll">
-<table id="category-comparison-table">
-<thead><tr><th>#</th><th>Run</th>{{#categoryTitles}}<th class="num">{{.}}</th>{{/categoryTitles}}</tr></thead>
+<table id="category-comparison-table" class="runs">
+<thead><tr><th>#</th><th>KPU</th>{{#configColumns}}<th>{{.}}</th>{{/configColumns}}{{#categoryTitles}}<th class="num">{{.}}</th>{{/categoryTitles}}</tr></thead>
+{{#groups}}
+{{#hasCategoryRows}}
 <tbody>
+<tr class="group"><th colspan="{{categoryColumnCount}}" scope="colgroup">{{title}}</th></tr>
 {{#categoryRows}}
-<tr><td>{{number}}</td><td class="run-id">{{runID}}</td>{{#cells}}<td class="num {{verdictClass}}" title="{{tooltip}}">{{text}}</td>{{/cells}}</tr>
+<tr><td>{{number}}</td><td>{{hardware}}</td>{{#cells}}<td>{{.}}</td>{{/cells}}{{#categories}}<td class="num {{verdictClass}}" title="{{tooltip}}">{{text}}</td>{{/categories}}</tr>
 {{/categoryRows}}
 </tbody>
+{{/hasCategoryRows}}
+{{/groups}}
 </table>
 </div>
 </section>
 {{/hasCategoryRows}}
 <section id="charts">
 <h2>Across the grid<a class="self" href="#charts" aria-label="Link to this section">#</a></h2>
+<p>Each chart numbers its bars as the table does, under the same model and sequence headings. The axes are linear, so small models sit near zero.<span class="hover-hint"> Hover a bar for its run id.</span></p>
+<div class="chart-grid">
 {{#charts}}
 <figure>
+<figcaption>{{title}} of each run.</figcaption>
 {{> bar-chart}}
-<figcaption>{{title}} of each run, numbered as in the table; hover a bar for the run id. The axis is linear, so small models sit near zero.</figcaption>
 </figure>
 {{/charts}}
+</div>
 </section>
 </main>
 <footer>Generated by generate-report {{toolVersion}}. No scripts, no network requests.</footer>
@@ -93,13 +109,23 @@ enum BundledTemplates {
 """#,
         "cost-cells": #"""
 {{% CONTENT_TYPE: XHTML}}
-<td class="num">{{dram}}</td><td class="num">{{l3}}</td><td class="num">{{l2}}</td><td class="num">{{l1}}</td><td class="num">{{compute}}</td><td class="num">{{memory}}</td><td class="num">{{engines}}</td><td class="num">{{staticEnergy}}</td><td class="num">{{energy}}</td><td class="num">{{latency}}</td><td class="num">{{edp}}</td><td class="num">{{shareEnergy}}</td><td class="num">{{shareLatency}}</td><td class="num">{{offDRAM}}</td>
+<td class="num">{{shareEnergy}}</td><td class="num">{{shareLatency}}</td><td class="num">{{energy}}</td><td class="num">{{latency}}</td><td class="num">{{compute}}</td><td class="num">{{memory}}</td><td class="num">{{engines}}</td><td class="num">{{staticEnergy}}</td><td class="num">{{dram}}</td><td class="num">{{l3}}</td><td class="num">{{l2}}</td><td class="num">{{l1}}</td><td class="num">{{offDRAM}}</td>
+
+"""#,
+        "gantt-legend": #"""
+{{% CONTENT_TYPE: XHTML}}
+<ul class="legend">
+{{#legend}}<li><span class="swatch{{#isRider}} rider{{/isRider}}" style="{{#isRider}}border-color: {{swatch}}{{/isRider}}{{^isRider}}background: {{swatch}}{{/isRider}}"></span>{{label}}{{#hasNote}} <small>({{note}})</small>{{/hasNote}}</li>
+{{/legend}}
+</ul>
+
 """#,
         "run-baseline": #"""
 {{% CONTENT_TYPE: XHTML}}
 <section id="baseline">
 <h2>Against the baseline<a class="self" href="#baseline" aria-label="Link to this section">#</a></h2>
 <p>{{baselineNote}}</p>
+{{#hasBaselineWarning}}<p class="warning">{{baselineWarning}}</p>{{/hasBaselineWarning}}
 <div class="scroll">
 <table id="baseline-table">
 <thead><tr><th>Figure</th><th class="num">Baseline</th><th class="num">Current</th><th class="num">Change</th><th>Verdict</th></tr></thead>
@@ -122,6 +148,7 @@ enum BundledTemplates {
 <h2>Adds by category<a class="self" href="#categories" aria-label="Link to this section">#</a></h2>
 <p>Every Add in the graph has exactly one category, found from the graph's structure (producers, consumers, shapes, parameters), not from names. Adds inside fused operators (onnxruntime's SkipLayerNormalization, Attention, BiasGelu, a Gemm's bias) count too; the explicit column counts Add nodes only.
 Least bytes: each input read once and the output written once, the floor any mapping onto hardware starts from.</p>
+<div class="scroll">
 <table id="category-table">
 <thead><tr><th>Category</th><th class="num">Adds</th><th class="num">Explicit Add nodes</th><th class="num">Elements</th><th class="num">FLOPs</th><th class="num">Least bytes</th><th class="num">Share of add bytes</th></tr></thead>
 <tbody>
@@ -131,10 +158,11 @@ Least bytes: each input read once and the output written once, the floor any map
 </tbody>
 <tfoot><tr><td>All adds</td><td class="num">{{totalCount}}</td><td class="num"></td><td class="num">{{totalElements}}</td><td class="num">{{totalFLOPs}}</td><td class="num" title="{{totalBytesExact}} bytes">{{totalBytes}}</td><td class="num">100.0 %</td></tr></tfoot>
 </table>
+</div>
 {{#hasAbsentCategories}}<p>None in this graph: {{absentCategories}}.</p>{{/hasAbsentCategories}}
 <figure>
+<figcaption>Least bytes moved by each category's adds.<span class="hover-hint"> Hover a bar for its count, bytes and FLOPs.</span></figcaption>
 {{#chart}}{{> bar-chart}}{{/chart}}
-<figcaption>Least bytes moved by each category's adds. Hover a bar for its count, bytes and FLOPs.</figcaption>
 </figure>
 <dl>
 {{#categoryRows}}
@@ -149,6 +177,7 @@ Least bytes: each input read once and the output written once, the floor any map
 <section id="decompositions">
 <h2>Written-out ops against fused ones<a class="self" href="#decompositions" aria-label="Link to this section">#</a></h2>
 <p>This graph spells some LayerNorms or GELUs out as primitive ops (their adds are the LayerNorm and activation categories). Each row sums every instance's primitive ops under the chosen policy, against the same number of fused ops of the same shapes, each evaluated alone on this KPU.</p>
+<div class="scroll">
 <table id="decomposition-table">
 <thead><tr><th>Op</th><th class="num">Instances</th><th class="num">Primitive ops</th><th class="num">Energy, written out</th><th class="num">Energy, fused</th><th class="num">Latency, written out</th><th class="num">Latency, fused</th><th class="num">DRAM, written out</th><th class="num">DRAM, fused</th><th class="num">Energy ratio</th></tr></thead>
 <tbody>
@@ -157,6 +186,7 @@ Least bytes: each input read once and the output written once, the floor any map
 {{/decompositions}}
 </tbody>
 </table>
+</div>
 </section>
 
 """#,
@@ -167,12 +197,14 @@ Least bytes: each input read once and the output written once, the floor any map
 {{#hasAddTableNote}}<p>{{addTableNote}}</p>{{/hasAddTableNote}}
 <details>
 <summary>{{addCount}} adds in graph order</summary>
+<div class="scroll">
 <table id="add-table">
 <thead><tr><th>Op</th><th>Category</th><th>Fused in</th><th>Shape</th><th>Type</th><th class="num">Elements</th><th class="num">Least bytes</th></tr></thead>
 <tbody>
 {{{addRowsHTML}}}
 </tbody>
 </table>
+</div>
 </details>
 </section>
 
@@ -203,7 +235,10 @@ Least bytes: each input read once and the output written once, the floor any map
 <p><code>none</code>: every op reads its inputs from and writes its output to DRAM. <code>vector-engine</code>: bias adds and activations ride the matmul's drain. <code>epilogue</code>: also the residual add and the LayerNorm after it, the skip tensor read from L3. MACs are the same under all three; only movement and time change.</p>
 <div class="scroll">
 <table id="fusion-table">
-<thead><tr><th>Category</th>{{#policyNames}}<th class="num">{{.}}: energy</th><th class="num">latency</th><th class="num">DRAM</th>{{/policyNames}}{{#otherPolicyNames}}<th class="num">energy vs {{.}}</th>{{/otherPolicyNames}}</tr></thead>
+<thead>
+<tr><th rowspan="2">Category</th>{{#policyHeaders}}<th colspan="3" class="group{{#isChosen}} chosen{{/isChosen}}">{{name}}{{#isChosen}} (chosen){{/isChosen}}</th>{{/policyHeaders}}<th colspan="{{otherPolicyCount}}" class="group">{{chosenPolicy}}'s energy against</th></tr>
+<tr>{{#policyHeaders}}<th class="num{{#isChosen}} chosen{{/isChosen}}">Energy</th><th class="num{{#isChosen}} chosen{{/isChosen}}">Latency</th><th class="num{{#isChosen}} chosen{{/isChosen}}">DRAM</th>{{/policyHeaders}}{{#otherPolicyNames}}<th class="num">{{.}}</th>{{/otherPolicyNames}}</tr>
+</thead>
 <tbody>
 {{#policyRows}}
 <tr><td>{{title}}</td>{{#cells}}<td class="num{{#isChosen}} chosen{{/isChosen}}">{{energy}}</td><td class="num{{#isChosen}} chosen{{/isChosen}}">{{latency}}</td><td class="num{{#isChosen}} chosen{{/isChosen}}">{{dram}}</td>{{/cells}}{{#deltas}}<td class="num">{{.}}</td>{{/deltas}}</tr>
@@ -220,20 +255,23 @@ Least bytes: each input read once and the output written once, the floor any map
 {{% CONTENT_TYPE: XHTML}}
 <section id="gantt">
 <h2>Schedule on the KPU<a class="self" href="#gantt" aria-label="Link to this section">#</a></h2>
-<p>One row per resource: in the layer chart a thin row per DMA channel (a transfer is striped across every channel, so the channels share the same intervals, each moving its share of the bytes; the whole-model chart folds them into one row), the block movers (L3 → L2), the streamers (L2 → L1 and the drain back), the compute tiles and the vector engines. Each operator flows in up to four chunks, so loading one chunk overlaps computing the previous one. Hover a bar for its operator, stage, bytes and times; the axis gives time and KPU cycles. {{#hasJSON}}Every interval is also in schedule.json, and the schedule opens as a trace: go to ui.perfetto.dev, choose “Open trace file” and pick this run's <a href="trace.json">trace.json</a> (Perfetto reads it in the browser; nothing is uploaded).{{/hasJSON}}</p>
+<p>One row per resource: DMA (a transfer is striped across every channel, so the channels are busy over the same intervals and share one row), the block movers (L3 → L2), the streamers (L2 → L1 and the drain back), the compute tiles and the vector engines. Each operator flows in up to four chunks, so loading one chunk overlaps computing the previous one. The axis gives time and KPU cycles.<span class="hover-hint"> Hover a bar for its operator, stage, bytes and times.</span> {{#hasJSON}}Every interval is also in schedule.json, and the schedule opens as a trace: go to ui.perfetto.dev, choose “Open trace file” and pick this run's <a href="trace.json">trace.json</a> (Perfetto reads it in the browser; nothing is uploaded).{{/hasJSON}}</p>
 {{#hasGanttLayer}}
-<figure>
-{{#ganttLayer}}{{{svg}}}{{/ganttLayer}}
-<figcaption>The first encoder layer.</figcaption>
+{{#ganttLayer}}
+<figure class="gantt">
+<figcaption>The first encoder layer, chunk by chunk; each operation is named above its bars.</figcaption>
+{{> gantt-legend}}
+{{{svg}}}
 </figure>
+{{/ganttLayer}}
 {{/hasGanttLayer}}
-<figure>
-{{#ganttOverview}}{{{svg}}}{{/ganttOverview}}
-<figcaption>The whole model.</figcaption>
+{{#ganttOverview}}
+<figure class="gantt">
+<figcaption>The whole model, each operator's chunks joined into one bar per resource.</figcaption>
+{{> gantt-legend}}
+{{{svg}}}
 </figure>
-<ul class="legend">
-{{#ganttOverview}}{{#legend}}<li><span class="swatch" style="background: {{color}}"></span>{{label}}</li>{{/legend}}{{/ganttOverview}}
-</ul>
+{{/ganttOverview}}
 </section>
 
 """#,
@@ -267,10 +305,13 @@ Least bytes: each input read once and the output written once, the floor any map
 {{% CONTENT_TYPE: XHTML}}
 <section id="kpu-costs">
 <h2>Adds on the KPU<a class="self" href="#kpu-costs" aria-label="Link to this section">#</a></h2>
-<p>Under <strong>{{chosenPolicy}}</strong> fusion. Bytes count reads and writes at each level; energy is split into compute (MACs and vector operations), memory levels, the data-movement engines and static power.</p>
+<p>Under <strong>{{chosenPolicy}}</strong> fusion. Energy is split into compute (MACs and vector operations), the memory levels, the data-movement engines and static power; bytes count reads and writes at each level. A category's energy-delay product is its energy times its latency (in report.json).</p>
 <div class="scroll">
 <table id="kpu-cost-table">
-<thead><tr><th>Category</th><th class="num">DRAM</th><th class="num">L3</th><th class="num">L2</th><th class="num">L1</th><th class="num">Compute</th><th class="num">Memory</th><th class="num">Engines</th><th class="num">Static</th><th class="num">Energy</th><th class="num">Latency</th><th class="num">EDP</th><th class="num">Share of energy</th><th class="num">Share of latency</th><th class="num">Fused off DRAM</th></tr></thead>
+<thead>
+<tr><th rowspan="2">Category</th><th colspan="2" class="group">Share of the model's</th><th colspan="2" class="group">Total</th><th colspan="4" class="group">Energy spent on</th><th colspan="4" class="group">Bytes moved at</th><th rowspan="2" class="num">Adds off DRAM</th></tr>
+<tr><th class="num">energy</th><th class="num">latency</th><th class="num">Energy</th><th class="num">Latency</th><th class="num">compute</th><th class="num">memory</th><th class="num">engines</th><th class="num">static</th><th class="num">DRAM</th><th class="num">L3</th><th class="num">L2</th><th class="num">L1</th></tr>
+</thead>
 <tbody>
 {{#rows}}
 <tr id="kpu-{{id}}"><td><span class="swatch" style="background: {{color}}"></span>{{title}}</td>{{> cost-cells}}</tr>
@@ -284,17 +325,23 @@ Least bytes: each input read once and the output written once, the floor any map
 </table>
 </div>
 <figure>
+<figcaption>Energy of each add category, dynamic and static.<span class="hover-hint"> Hover a bar for its share, latency and DRAM traffic.</span></figcaption>
 {{#energyChart}}{{> bar-chart}}{{/energyChart}}
-<figcaption>Energy of each add category, dynamic and static. Hover a bar for its share, latency and DRAM traffic.</figcaption>
 </figure>
+{{#energySplitChart}}
 <figure>
-{{#energySplitChart}}{{{svg}}}
-<figcaption>Where each category's energy goes: {{#legend}}<span class="swatch" style="background: {{color}}"></span>{{label}} {{/legend}}</figcaption>{{/energySplitChart}}
+<figcaption>Where each category's energy goes.</figcaption>
+{{> stacked-legend}}
+{{{svg}}}
 </figure>
+{{/energySplitChart}}
+{{#bytesByLevelChart}}
 <figure>
-{{#bytesByLevelChart}}{{{svg}}}
-<figcaption>Bytes at each level: {{#legend}}<span class="swatch" style="background: {{color}}"></span>{{label}} {{/legend}}</figcaption>{{/bytesByLevelChart}}
+<figcaption>Bytes at each memory level, DRAM (farthest) to L1 (nearest).</figcaption>
+{{> stacked-legend}}
+{{{svg}}}
 </figure>
+{{/bytesByLevelChart}}
 <p class="note">Latency and static energy are shared among ops by this rule: {{attributionRule}}</p>
 </section>
 
@@ -454,19 +501,23 @@ Least bytes: each input read once and the output written once, the floor any map
 <body class="wide">
 <header id="top">
 <h1>BERT add reports</h1>
-<p class="subtitle">{{runCount}} in this folder: where each BERT configuration's tensor additions go.{{#hasComparison}} <a href="comparison.html">Compare the last sweep's runs</a>.{{/hasComparison}}{{#hasHistory}} Every run's headline figures, dated, are in <a href="history.jsonl">history.jsonl</a>.{{/hasHistory}}</p>
+<p class="subtitle">{{runCount}} in this folder: where each BERT configuration's tensor additions go, grouped by model and sequence length.{{#hasComparison}} <a href="comparison.html">Compare the last sweep's runs</a>.{{/hasComparison}}{{#hasHistory}} Every run's headline figures, dated, are in <a href="history.jsonl">history.jsonl</a>.{{/hasHistory}}</p>
+{{#hasShared}}<p class="subtitle">Every run here: {{shared}}.</p>{{/hasShared}}
 </header>
 <main>
 <section id="runs">
 <h2>Runs<a class="self" href="#runs" aria-label="Link to this section">#</a></h2>
 <div class="scroll">
-<table id="run-table">
-<thead><tr><th>Run</th><th>History (latency, energy)</th><th>Model</th><th>KPU</th><th>Fusion</th><th class="num">Batch</th><th class="num">Sequence</th><th>Precision</th><th>Aggregation</th><th class="num">Latency</th><th class="num">Energy</th><th class="num">EDP</th><th class="num">Adds</th><th class="num">Adds' share of energy</th></tr></thead>
+<table id="run-table" class="runs">
+<thead><tr><th>KPU</th>{{#configColumns}}<th>{{.}}</th>{{/configColumns}}<th class="num">Latency</th><th class="num">Energy</th><th class="num">EDP</th><th class="num">Adds</th><th class="num">Adds' share of energy</th><th>History (latency, energy)</th></tr></thead>
+{{#groups}}
 <tbody>
+<tr class="group"><th colspan="{{columnCount}}" scope="colgroup">{{title}}</th></tr>
 {{#rows}}
-<tr><td class="run-id"><a href="{{href}}">{{runID}}</a></td><td>{{#hasTrend}}{{{trend}}}{{/hasTrend}}{{^hasTrend}}—{{/hasTrend}}</td><td>{{model}}</td><td>{{hardware}}</td><td>{{fusion}}</td><td class="num">{{batch}}</td><td class="num">{{seq}}</td><td>{{precision}}</td><td>{{aggregation}}</td><td class="num">{{latency}}</td><td class="num">{{energy}}</td><td class="num">{{edp}}</td><td class="num">{{adds}}</td><td class="num">{{addShare}}</td></tr>
+<tr><td><a href="{{href}}">{{hardware}}</a></td>{{#cells}}<td>{{.}}</td>{{/cells}}<td class="num">{{latency}}</td><td class="num">{{energy}}</td><td class="num">{{edp}}</td><td class="num">{{adds}}</td><td class="num">{{addShare}}</td><td>{{#hasTrend}}{{{trend}}}{{/hasTrend}}{{^hasTrend}}—{{/hasTrend}}</td></tr>
 {{/rows}}
 </tbody>
+{{/groups}}
 </table>
 </div>
 </section>
@@ -474,6 +525,14 @@ Least bytes: each input read once and the output written once, the floor any map
 <footer>Generated by generate-report {{toolVersion}}. No scripts, no network requests.</footer>
 </body>
 </html>
+
+"""#,
+        "stacked-legend": #"""
+{{% CONTENT_TYPE: XHTML}}
+<ul class="legend">
+{{#legend}}<li><span class="swatch" style="background: {{color}}"></span>{{label}}</li>
+{{/legend}}
+</ul>
 
 """#,
         "style": #"""
@@ -489,8 +548,11 @@ Least bytes: each input read once and the output written once, the floor any map
 }
 * { box-sizing: border-box; }
 html { background: var(--bg); color: var(--fg); }
-body { margin: 0 auto; max-width: 72rem; padding: 1.5rem 1.25rem 3rem; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", sans-serif; }
-h1 { font-size: 1.7rem; margin: 0 0 .2rem; }
+/* 80rem: at 1400 px the widest table outside a details element fits without scrolling. */
+body { margin: 0 auto; max-width: 80rem; padding: 1.5rem 1.25rem 3rem; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", sans-serif; }
+/* Running text keeps a readable measure on wide screens. */
+main p, main ul.groups, main dl:not(.facts), header p.subtitle { max-width: 62rem; }
+h1 { font-size: 1.7rem; margin: 0 0 .2rem; overflow-wrap: anywhere; }
 h2 { font-size: 1.25rem; margin: 2.2rem 0 .6rem; padding-bottom: .25rem; border-bottom: 1px solid var(--rule); }
 h2 a.self { color: var(--muted); text-decoration: none; font-weight: normal; margin-left: .4rem; visibility: hidden; }
 h2:hover a.self, h2 a.self:focus { visibility: visible; }
@@ -504,9 +566,12 @@ dl.facts dt { font-size: .8rem; color: var(--muted); }
 dl.facts dd { margin: 0; font-size: 1.15rem; font-variant-numeric: tabular-nums; }
 dl.facts dd small { display: block; font-size: .8rem; color: var(--muted); }
 table { border-collapse: collapse; width: 100%; margin: .6rem 0 1rem; font-variant-numeric: tabular-nums; }
-th, td { padding: .3rem .55rem; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; }
-th { font-size: .8rem; color: var(--muted); font-weight: 600; }
-td.num, th.num { text-align: right; white-space: nowrap; }
+th, td { padding: .3rem .5rem; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; }
+th { font-size: .85em; color: var(--muted); font-weight: 600; vertical-align: bottom; }
+th.group { text-align: center; border-bottom-color: var(--grid); }
+td.num, th.num { text-align: right; }
+td.num { white-space: nowrap; }
+#provenance-table td { overflow-wrap: anywhere; }
 table.compact { width: auto; min-width: 16rem; }
 caption { text-align: left; font-size: .85rem; color: var(--muted); padding-bottom: .2rem; }
 tfoot td { font-weight: 600; border-top: 2px solid var(--rule); }
@@ -526,9 +591,16 @@ svg.gantt { width: 100%; height: auto; color: var(--fg); }
 svg.gantt .grid { stroke: var(--grid); stroke-width: 1; }
 svg.gantt text { fill: currentColor; font-size: 11px; }
 svg.gantt text.tick { fill: var(--muted); font-size: 10px; }
-svg.gantt text.thin { font-size: 9px; }
+svg.gantt text.op { font-size: 10px; }
+svg.gantt path.bracket { fill: none; stroke: var(--muted); stroke-width: 1; }
 body.wide { max-width: 110rem; }
-td.run-id, #run-table td, #comparison-table td { white-space: nowrap; }
+table.runs { width: auto; }
+table.runs td { white-space: nowrap; vertical-align: middle; }
+table.runs td + td { padding-left: 1.1rem; }
+table.runs tr.group th { font-size: .95rem; color: var(--fg); padding-top: .9rem; border-bottom: 2px solid var(--rule); }
+svg.chart text.heading { font-weight: 600; }
+/* Two charts side by side where there is room for them. */
+div.chart-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 36rem), 1fr)); gap: 0 2rem; }
 svg.trend { vertical-align: middle; }
 svg.trend polyline { fill: none; stroke-width: 1.5; }
 svg.trend polyline.trend-latency { stroke: #0072b2; }
@@ -536,21 +608,49 @@ svg.trend polyline.trend-energy { stroke: #d55e00; }
 svg.trend circle.trend-latency { fill: #0072b2; }
 svg.trend circle.trend-energy { fill: #d55e00; }
 .regressed { color: #b2182b; font-weight: 600; }
+p.warning { border-left: 4px solid #d55e00; padding: .3rem .7rem; background: var(--panel); }
 .improved { color: #1b7837; font-weight: 600; }
-ul.legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .3rem 1.1rem; font-size: .85rem; }
+ul.legend { list-style: none; padding: 0; margin: .3rem 0 .4rem; display: flex; flex-wrap: wrap; gap: .3rem 1.1rem; font-size: .85rem; }
+ul.legend small { color: var(--muted); }
+.swatch.rider { background: transparent; border: 2px solid; }
 details summary { cursor: pointer; color: var(--accent); }
+/* Touch screens cannot hover: the hints would promise what they cannot do. */
+@media (hover: none) { .hover-hint { display: none; } }
 div.scroll { overflow-x: auto; }
 td.mapping { font-size: .8rem; color: var(--muted); min-width: 24rem; }
-td.chosen { background: var(--panel); font-weight: 600; }
+td.chosen, th.chosen { background: var(--panel); }
+td.chosen { font-weight: 600; }
 p.note { font-size: .85rem; color: var(--muted); }
 footer { margin-top: 3rem; font-size: .8rem; color: var(--muted); }
 @media print {
-  :root { --bg: #ffffff; --fg: #000000; --muted: #444444; --rule: #bbbbbb; --panel: #ffffff; --accent: #000000; --grid: #cccccc; }
-  body { max-width: none; padding: 0; font-size: 10pt; }
-  nav.toc, h2 a.self { display: none; }
-  h2 { break-after: avoid; }
-  table, figure, dl.facts div { break-inside: avoid; }
-  details > *:not(summary) { display: block; }
+  :root { --bg: #ffffff; --fg: #000000; --muted: #444444; --rule: #bbbbbb; --panel: #eeeeee; --accent: #000000; --grid: #cccccc; }
+  @page { margin: 12mm; }
+  @page across { size: landscape; }
+  body, body.wide { max-width: none; padding: 0; font-size: 9pt; }
+  main p, main ul.groups, main dl:not(.facts), header p.subtitle { max-width: none; }
+  nav.toc, h2 a.self, .hover-hint { display: none; }
+  h2, h3, figcaption, ul.legend { break-after: avoid; }
+  figure, dl.facts div, pre, tr { break-inside: avoid; }
+  thead { display: table-header-group; }
+  /* Paper cannot scroll: wide tables shrink and wrap instead. */
+  div.scroll, pre { overflow: visible; }
+  pre { white-space: pre-wrap; }
+  table { font-size: 7.5pt; }
+  th, td { padding: .12rem .25rem; }
+  /* A figure may break between its number and its unit rather than run off the paper. */
+  td.num { white-space: normal; }
+  td.mapping { min-width: 0; }
+  #operator-table td, #add-table td { overflow-wrap: anywhere; }
+  /* Thirteen columns, the mapping a sentence long: the operator table prints across the page. */
+  #every-operator { page: across; }
+  #operator-table { table-layout: fixed; }
+  #operator-table th:nth-child(1) { width: 17%; }
+  #operator-table th:nth-child(2), #operator-table th:nth-child(3), #operator-table th:nth-child(4) { width: 6.5%; }
+  #operator-table th:nth-child(13) { width: 22%; }
+  /* Every details element prints open. */
+  details::details-content { content-visibility: visible; display: block; }
+  details > summary { list-style: none; color: inherit; font-weight: 600; }
+  .swatch, td.chosen, th.chosen, svg { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
   a { color: inherit; text-decoration: none; }
 }
 </style>

@@ -8,14 +8,11 @@ public struct ComparisonPage: Sendable {
 
     struct Row: Sendable {
         var number: String
-        var runID: String
         var href: String
-        var model: String
-        var seq: String
-        var batch: String
-        var precision: String
+        /// The SKU, the text of the link to the run.
         var hardware: String
-        var fusion: String
+        /// The other configuration cells that differ between runs.
+        var cells: [String]
         var latency: String
         var energy: String
         var edp: String
@@ -27,14 +24,25 @@ public struct ComparisonPage: Sendable {
         var energyClass: String
         var edpClass: String
     }
+    struct Group: Sendable {
+        var title: String
+        var rows: [Row]
+        var categoryRows: [CategoryRow]
+        var hasCategoryRows: Bool
+    }
 
-    var rows: [Row]
+    var groups: [Group]
+    var configColumns: [String]
+    /// Columns of the run table and of the category table, for the group headings' colspan.
+    var columnCount: String
+    var categoryColumnCount: String
+    var shared: String
+    var hasShared: Bool
     var charts: [BarChart]
     /// With a baseline: each run's change in energy per add category, categories as columns.
     struct CategoryCell: Sendable { var text: String; var verdictClass: String; var tooltip: String }
-    struct CategoryRow: Sendable { var number: String; var runID: String; var cells: [CategoryCell] }
+    struct CategoryRow: Sendable { var number: String; var hardware: String; var cells: [String]; var categories: [CategoryCell] }
     var categoryTitles: [String]
-    var categoryRows: [CategoryRow]
     var hasCategoryRows: Bool
     var runCount: String
     var hasBaseline: Bool
@@ -42,35 +50,46 @@ public struct ComparisonPage: Sendable {
     var missingInBaseline: [String]
     var missingInCurrent: [String]
     var hasMissing: Bool
+    /// Runs compared with another configuration (an explicit report.json), and what differs.
+    var configurationWarnings: [String]
+    var hasConfigurationWarnings: Bool
     var hasMissingInBaseline: Bool
     var hasMissingInCurrent: Bool
     var toolVersion = ToolInfo.version
 
     public init(runs summaries: [SiteAssembly.RunSummary], baseline: BaselineComparison?) {
-        let documents = summaries.map(\.document).sorted { $0.runId < $1.runId }
+        let grouping = RunGrouping(summaries.map(\.document))
+        let documents = grouping.ordered
+        configColumns = Array(grouping.columns.dropFirst())
+        shared = grouping.shared
+        hasShared = !shared.isEmpty
         func cell(_ run: String, _ id: String) -> (String, String) {
             guard let metric = baseline?.run(run)?.headline.first(where: { $0.id == id }) else { return ("—", "") }
             return (BaselineComparison.signedPercent(metric.change), metric.verdict == .withinNoise ? "noise" : metric.verdict.rawValue)
         }
-        rows = documents.enumerated().map { index, document in
-            let cells = document.cells
+        // Runs are numbered in table order; the charts label their bars with the same numbers.
+        let numbers = Dictionary(documents.enumerated().map { ($1.runId, "#\($0 + 1)") }, uniquingKeysWith: { first, _ in first })
+        func row(_ document: ReportDocument) -> Row {
+            let cells = document.cells, configuration = grouping.cells(document)
             let latency = cell(document.runId, "latency"), energy = cell(document.runId, "energy"), edp = cell(document.runId, "edp")
-            return Row(number: "#\(index + 1)", runID: document.runId, href: "\(document.runId)/index.html", model: document.model.name,
-                       seq: String(document.model.seq), batch: String(document.model.batch), precision: document.model.precision,
-                       hardware: cells.hardware, fusion: document.fusion ?? "—",
+            return Row(number: numbers[document.runId]!, href: "\(document.runId)/index.html", hardware: configuration[0],
+                       cells: Array(configuration.dropFirst()),
                        latency: cells.latency, energy: cells.energy, edp: cells.edp, addShare: cells.addShare,
                        latencyChange: latency.0, energyChange: energy.0, edpChange: edp.0,
                        latencyClass: latency.1, energyClass: energy.1, edpClass: edp.1)
         }
-        // Bars are labelled by row number; the tooltip names the run.
+        // Bars are labelled by number and configuration, under their group's heading; the tooltip names the run.
         func chart(_ id: String, _ title: String, unit: String, color: String, value: (ReportDocument) -> Double?, label: (Double) -> String) -> BarChart? {
-            let inputs = documents.enumerated().compactMap { index, document -> BarChart.Input? in
-                guard let number = value(document) else { return nil }
-                return BarChart.Input(label: "#\(index + 1) \(document.model.name)", value: number, valueLabel: label(number),
-                                      color: color, tooltip: "\(document.runId): \(label(number))")
+            let inputs = grouping.groups.flatMap { group in
+                group.runs.compactMap { document -> BarChart.Input? in
+                    guard let number = value(document) else { return nil }
+                    return BarChart.Input(label: ([numbers[document.runId]!] + grouping.cells(document)).joined(separator: " "), value: number,
+                                          valueLabel: label(number), color: color, tooltip: "\(document.runId): \(label(number))", group: group.title)
+                }
             }
             guard !inputs.isEmpty else { return nil }
-            return BarChart(id: id, title: title, description: "\(title) of each run in the table, in its order.", unit: unit, bars: inputs)
+            return BarChart(id: id, title: title, description: "\(title) of each run in the table, in its order, grouped by model and sequence length.",
+                            unit: unit, bars: inputs)
         }
         charts = [
             chart("compare-latency", "Latency", unit: "s", color: "#0072b2", value: { $0.totals?.latencyS }, label: { Format.seconds($0) }),
@@ -87,23 +106,36 @@ public struct ComparisonPage: Sendable {
             }
         }
         categoryTitles = categoryIDs.map { titles[$0]! }
-        categoryRows = documents.enumerated().compactMap { index, document in
+        func categoryRow(_ document: ReportDocument) -> CategoryRow? {
             guard let run = baseline?.run(document.runId) else { return nil }
             let byID = Dictionary(run.categories.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-            return CategoryRow(number: "#\(index + 1)", runID: document.runId, cells: categoryIDs.map { id in
+            let configuration = grouping.cells(document)
+            return CategoryRow(number: numbers[document.runId]!, hardware: configuration[0], cells: Array(configuration.dropFirst()),
+                               categories: categoryIDs.map { id in
                 guard let metric = byID["\(id).energy"] else { return CategoryCell(text: "—", verdictClass: "", tooltip: "not in both runs") }
                 return CategoryCell(text: BaselineComparison.signedPercent(metric.change), verdictClass: metric.verdict == .withinNoise ? "noise" : metric.verdict.rawValue,
                                     tooltip: "\(metric.format(metric.baseline)) → \(metric.format(metric.current)), \(metric.verdict.rawValue)")
             })
         }
-        hasCategoryRows = !categoryRows.isEmpty
-        runCount = documents.count == 1 ? "1 run" : "\(documents.count) runs"
         hasBaseline = baseline != nil
+        groups = grouping.groups.map { group in
+            let categoryRows = group.runs.compactMap(categoryRow)
+            return Group(title: group.title, rows: group.runs.map(row), categoryRows: categoryRows, hasCategoryRows: !categoryRows.isEmpty)
+        }
+        hasCategoryRows = groups.contains { $0.hasCategoryRows }
+        // Number, configuration, latency, energy, EDP and share, with a change column after each of the first three under a baseline.
+        columnCount = String(1 + grouping.columns.count + 4 + (hasBaseline ? 3 : 0))
+        categoryColumnCount = String(1 + grouping.columns.count + categoryIDs.count)
+        runCount = documents.count == 1 ? "1 run" : "\(documents.count) runs"
         baselineNote = baseline.map { "Changes against \($0.baselineSource); within ±\(Format.fixed($0.threshold * 100, decimals: 2)) % counts as noise, and lower is better." } ?? ""
         missingInBaseline = baseline?.missingInBaseline ?? []
         missingInCurrent = baseline?.missingInCurrent ?? []
         hasMissingInBaseline = !missingInBaseline.isEmpty
         hasMissingInCurrent = !missingInCurrent.isEmpty
         hasMissing = hasMissingInBaseline || hasMissingInCurrent
+        configurationWarnings = (baseline?.runs ?? []).filter { !$0.differences.isEmpty }.map {
+            "\($0.runID) is compared with run \($0.baselineRunID), another configuration: " + $0.differences.joined(separator: ", ") + "."
+        }
+        hasConfigurationWarnings = !configurationWarnings.isEmpty
     }
 }

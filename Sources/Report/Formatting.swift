@@ -1,7 +1,7 @@
 /// Number formatting for pages: fixed, locale-independent, so output is byte-identical everywhere.
-enum Format {
+public enum Format {
     /// `109482240` → `109,482,240`.
-    static func grouped(_ value: Int) -> String {
+    public static func grouped(_ value: Int) -> String {
         let digits = String(value.magnitude)
         var result = ""
         for (offset, digit) in digits.enumerated() {

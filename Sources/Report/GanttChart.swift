@@ -3,23 +3,40 @@ import JSONOutput
 import KPUModel
 
 /// A Gantt chart of the KPU schedule laid out in Swift: one row per resource lane, bars coloured
-/// by add category (neutral greys for matmuls and everything else), a time axis with 1-2-5 ticks
-/// in seconds and in KPU cycles. Bars narrower than a pixel are merged with their neighbours.
+/// by add category (slate greys, plain or textured, for matmuls and everything else), a time
+/// axis with 1-2-5 ticks in seconds and in KPU cycles, and optionally a band of operation labels
+/// above the rows. Bars narrower than a pixel are merged with their neighbours.
 struct GanttChart: Sendable {
-    struct Row: Sendable { var label: String; var y: String; var textY: String; var thin: Bool }
-    /// A resource row: its label, and whether it is one of several identical units drawn thin
-    /// (the DMA channels).
-    struct RowSpec: Sendable {
-        var label: String
-        var thin = false
-        /// A row that shows exactly another row's bars (DMA channels of one striped transfer):
-        /// drawn as an SVG `<use>` of that row, not as a second set of bars.
-        var copyOf: Int? = nil
-    }
+    struct Row: Sendable { var label: String; var y: String; var textY: String }
     /// A bar; `x` and `width` in pixels, rounded to a tenth.
-    struct Bar: Sendable { var row: Int; var x: Double; var y: Int; var height: Int; var width: Double; var color: String; var tooltip: String }
+    struct Bar: Sendable { var row: Int; var x: Double; var y: Int; var height: Int; var width: Double; var look: ChartPalette.Look; var tooltip: String }
     struct Tick: Sendable { var x: String; var time: String; var cycles: String }
-    struct LegendItem: Sendable { var label: String; var color: String }
+    /// A legend entry: what a colour or texture stands for, with a note for what is not drawn
+    /// as bars of its own (adds that ride a matmul's drain).
+    struct LegendItem: Sendable, Hashable {
+        var label: String
+        var swatch: String
+        var note: String
+        var hasNote: Bool
+        /// Drawn hollow: the category has no bars of its own in this chart.
+        var isRider: Bool
+
+        init(label: String, swatch: String, note: String = "", isRider: Bool = false) {
+            self.label = label
+            self.swatch = swatch
+            self.note = note
+            hasNote = !note.isEmpty
+            self.isRider = isRider
+        }
+    }
+    /// A name written above the bars of one operation (or fused group), over its time span.
+    struct OperationLabel: Sendable {
+        var text: String
+        var start: Int64
+        var end: Int64
+    }
+    /// A label as placed: text centre, bracket ends and its line in the band (0 nearest the rows).
+    struct PlacedLabel: Sendable { var text: String; var x: Double; var from: Double; var to: Double; var line: Int }
 
     let id: String
     let title: String
@@ -32,6 +49,8 @@ struct GanttChart: Sendable {
     let rows: [Row]
     let bars: [Bar]
     let ticks: [Tick]
+    let labels: [PlacedLabel]
+    /// What the bars' colours and textures mean, in order of first appearance, then the riders.
     let legend: [LegendItem]
     /// SVG elements the chart writes, to keep pages within their budget.
     let elementCount: Int
@@ -41,18 +60,11 @@ struct GanttChart: Sendable {
 
     static let rowHeight = 26
     static let barHeight = 18
-    static let thinRowHeight = 13
-    static let thinBarHeight = 9
-
-    /// Neutral tones for what is not an add, so the add categories stand out.
-    static func neutral(for kind: String) -> (label: String, color: String) {
-        switch kind {
-        case "matmul": ("Matmul (and what rides its drain)", "#5f6b7a")
-        case "softmax": ("Softmax", "#8e99a8")
-        case "layer_norm": ("LayerNorm", "#b3bcc7")
-        default: ("Other ops", "#d5dbe2")
-        }
-    }
+    static let labelLineHeight = 13
+    /// Lines the label band may use; a label that fits on none goes where it overlaps least.
+    static let labelLines = 3
+    /// Width of a label character at the band's 10 px font, a little generous.
+    static let labelCharacterWidth = 6.0
 
     struct Input: Sendable {
         /// Index into the chart's rows.
@@ -60,26 +72,22 @@ struct GanttChart: Sendable {
         var start: Int64
         var end: Int64
         var label: String
-        var color: String
-        var legend: String
+        var look: ChartPalette.Look
         /// Stage, chunk, bytes and op energy: turned into text only for bars that are drawn.
         var stage: String
         var chunk: Int
         var bytes: Int
         var energyFemtojoules: Int64
-        /// For a striped transfer drawn on each DMA channel: the channel count.
+        /// For a transfer striped across the DMA channels: the channel count (each carries an equal share).
         var stripedOver = 1
         var detail: String {
-            let share = bytes / stripedOver, extra = bytes % stripedOver
-            let moved = stripedOver > 1
-                ? "\(Format.grouped(share))\(extra > 0 ? "–\(Format.grouped(share + 1))" : "") bytes per channel, \(Format.grouped(bytes)) across \(stripedOver) channels"
-                : "\(Format.grouped(bytes)) bytes"
+            let moved = "\(Format.grouped(bytes)) bytes" + (stripedOver > 1 ? " over \(stripedOver) channels" : "")
             return "\(stage), chunk \(chunk + 1), \(moved), op energy \(Format.joules(Double(energyFemtojoules) * 1e-15))"
         }
     }
 
     init(id: String, title: String, description: String, window: ClosedRange<Int64>, clockHz: Double,
-         rows specs: [RowSpec], events: [Input]) {
+         rows labels: [String], events: [Input], operations: [OperationLabel] = [], riders: [LegendItem] = []) {
         self.id = id
         self.title = title
         self.description = description
@@ -87,37 +95,41 @@ struct GanttChart: Sendable {
         let plotWidth = Double(plotRight - plotLeft)
         let span = Double(max(window.upperBound - window.lowerBound, 1))
         let scale = plotWidth / span
+        let left = Double(plotLeft)
+        let x = { (time: Int64) -> Double in left + Double(min(max(time, window.lowerBound), window.upperBound) - window.lowerBound) * scale }
+
+        let placed = Self.place(operations, x: x, width: Double(width))
+        self.labels = placed
+        let bandHeight = placed.isEmpty ? 0 : ((placed.map(\.line).max() ?? 0) + 1) * Self.labelLineHeight + 4
         var rows: [Row] = []
         var rowY: [Int] = []
-        var y = 8
-        for spec in specs {
-            let height = spec.thin ? Self.thinRowHeight : Self.rowHeight
+        var y = 8 + bandHeight
+        for label in labels {
             rowY.append(y)
-            rows.append(Row(label: spec.label, y: String(y), textY: String(y + height / 2 + (spec.thin ? 3 : 4)), thin: spec.thin))
-            y += height
+            rows.append(Row(label: label, y: String(y), textY: String(y + Self.rowHeight / 2 + 4)))
+            y += Self.rowHeight
         }
         self.rows = rows
         axisY = y + 4
         height = axisY + 40
 
         // Events bucketed by row in one pass, each row sorted by time.
-        var byRow = Array(repeating: [Input](), count: specs.count)
-        for event in events where event.row < specs.count && event.end > window.lowerBound && event.start < window.upperBound {
+        var byRow = Array(repeating: [Input](), count: labels.count)
+        for event in events where event.row < labels.count && event.end > window.lowerBound && event.start < window.upperBound {
             byRow[event.row].append(event)
         }
         // Merge, row by row, runs of bars that would each be under a pixel wide.
         var bars: [Bar] = []
-        var legendSeen: [String: String] = [:]
-        var legendOrder: [String] = []
-        for (row, spec) in specs.enumerated() {
+        var legendOrder: [ChartPalette.Look] = []
+        var legendSeen = Set<ChartPalette.Look>()
+        for row in labels.indices {
             let inRow = byRow[row].sorted { ($0.start, $0.end) < ($1.start, $1.end) }
-            let barY = rowY[row] + (spec.thin ? 2 : 4)
-            let barHeight = spec.thin ? Self.thinBarHeight : Self.barHeight
+            let barY = rowY[row] + 4
             var index = 0
             while index < inRow.count {
                 let first = index
                 var end = inRow[index].end
-                let startX = Double(max(inRow[index].start, window.lowerBound) - window.lowerBound) * scale
+                let startX = x(inRow[index].start)
                 if Double(end - inRow[index].start) * scale < 1 {
                     while index + 1 < inRow.count, Double(inRow[index + 1].end - inRow[first].start) * scale <= 1 + 1e-9 {
                         index += 1
@@ -126,22 +138,19 @@ struct GanttChart: Sendable {
                 }
                 let group = inRow[first...index]
                 index += 1
-                let endX = Double(min(end, window.upperBound) - window.lowerBound) * scale
-                // The colour of the longest member stands for a merged run.
+                // The look of the longest member stands for a merged run.
                 let dominant = group.max { ($0.end - $0.start) < ($1.end - $1.start) }!
                 let tooltip = group.count == 1
                     ? "\(dominant.label): \(dominant.detail), start \(Format.seconds(Double(dominant.start) * 1e-12)), duration \(Format.seconds(Double(dominant.end - dominant.start) * 1e-12))"
                     : "\(group.count) short intervals merged (\(Format.seconds(Double(end - inRow[first].start) * 1e-12))), longest: \(dominant.label)"
-                bars.append(Bar(row: row, x: Self.tenths(Double(plotLeft) + startX), y: barY, height: barHeight,
-                                width: Self.tenths(max(endX - startX, 1)), color: dominant.color, tooltip: tooltip))
-                if legendSeen[dominant.legend] == nil {
-                    legendSeen[dominant.legend] = dominant.color
-                    legendOrder.append(dominant.legend)
-                }
+                bars.append(Bar(row: row, x: Self.tenths(startX), y: barY, height: Self.barHeight,
+                                width: Self.tenths(max(x(end) - startX, 1)), look: dominant.look, tooltip: tooltip))
+                if legendSeen.insert(dominant.look).inserted { legendOrder.append(dominant.look) }
             }
         }
         self.bars = bars
-        legend = legendOrder.map { LegendItem(label: $0, color: legendSeen[$0]!) }
+        let drawn = legendOrder.map { LegendItem(label: $0.legend, swatch: $0.swatch) }
+        legend = drawn + riders.filter { rider in !drawn.contains { $0.label == rider.label } }
 
         // 1-2-5 ticks, about eight across.
         let rough = span / 8
@@ -152,16 +161,17 @@ struct GanttChart: Sendable {
         var ticks: [Tick] = []
         var t = (Double(window.lowerBound) / step).rounded(.up) * step
         while t <= Double(window.upperBound) + 0.5 {
-            let x = Double(plotLeft) + (t - Double(window.lowerBound)) * scale
-            ticks.append(Tick(x: Format.fixed(x, decimals: 1), time: Format.seconds(t * 1e-12, trimZeros: true),
+            let tickX = Double(plotLeft) + (t - Double(window.lowerBound)) * scale
+            ticks.append(Tick(x: Format.fixed(tickX, decimals: 1), time: Format.seconds(t * 1e-12, trimZeros: true),
                               cycles: Format.scaled((t * 1e-12 * clockHz).rounded(), unit: "cyc", trimZeros: true)))
             t += step
         }
         self.ticks = ticks
-        let copies = specs.enumerated().compactMap { row, spec in spec.copyOf.map { (row: row, source: $0, dy: rowY[row] - rowY[$0]) } }
-        elementCount = rows.count * 2 + bars.count * 2 + ticks.count * 3 + copies.count + 4
+        let patterns = ChartPalette.Pattern.allCases.filter { pattern in bars.contains { $0.look.pattern == pattern } }
+        elementCount = rows.count * 2 + bars.count * 2 + ticks.count * 3 + placed.count * 2 + patterns.count * 3 + 4
         svg = Self.render(id: id, title: title, description: description, width: width, height: height, plotLeft: plotLeft,
-                          plotRight: plotRight, axisY: axisY, rows: rows, ticks: ticks, bars: bars, copies: copies)
+                          plotRight: plotRight, axisY: axisY, rows: rows, ticks: ticks, bars: bars, labels: placed,
+                          bandBottom: 8 + bandHeight - 4, patterns: patterns)
     }
 
     /// A pixel position rounded to a tenth, half away from zero.
@@ -169,13 +179,40 @@ struct GanttChart: Sendable {
         (value * 10).rounded(.toNearestOrAwayFromZero) / 10
     }
 
+    /// Places the labels left to right, each centred over its operation on the first line (from
+    /// the rows up) where it clears the previous label; when none has room, on the line whose
+    /// last label ends first.
+    static func place(_ operations: [OperationLabel], x: (Int64) -> Double, width: Double) -> [PlacedLabel] {
+        var lineEnds = Array(repeating: -Double.infinity, count: labelLines)
+        var placed: [PlacedLabel] = []
+        for operation in operations.sorted(by: { ($0.start, $0.end) < ($1.start, $1.end) }) {
+            let from = x(operation.start), to = x(operation.end)
+            let half = Double(operation.text.count) * labelCharacterWidth / 2
+            // Kept inside the chart: the last operation ends at its right edge.
+            let centre = min(max((from + to) / 2, half + 2), width - half - 2)
+            let line = lineEnds.firstIndex { centre - half >= $0 + 4 } ?? lineEnds.indices.min { lineEnds[$0] < lineEnds[$1] }!
+            lineEnds[line] = centre + half
+            placed.append(PlacedLabel(text: operation.text, x: tenths(centre), from: tenths(from), to: tenths(max(to, from + 1)), line: line))
+        }
+        return placed
+    }
+
+    /// The SVG fill of a look: its colour, or its pattern defined in this chart.
+    static func fill(_ look: ChartPalette.Look, chart id: String) -> String {
+        look.pattern.map { "url(#\(id)-\($0.rawValue))" } ?? look.color
+    }
+
     private static func render(id: String, title: String, description: String, width: Int, height: Int, plotLeft: Int, plotRight: Int,
-                               axisY: Int, rows: [Row], ticks: [Tick], bars: [Bar], copies: [(row: Int, source: Int, dy: Int)]) -> String {
+                               axisY: Int, rows: [Row], ticks: [Tick], bars: [Bar], labels: [PlacedLabel], bandBottom: Int,
+                               patterns: [ChartPalette.Pattern]) -> String {
         let e = XMLEscaping.escape
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"gantt\" id=\"\(e(id))\" role=\"img\" aria-labelledby=\"\(e(id))-title \(e(id))-desc\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\">\n"
         out += "<title id=\"\(e(id))-title\">\(e(title))</title>\n<desc id=\"\(e(id))-desc\">\(e(description))</desc>\n"
+        if !patterns.isEmpty {
+            out += "<defs>" + patterns.map { $0.svgDefinition(id: "\(e(id))-\($0.rawValue)") }.joined() + "</defs>\n"
+        }
         for row in rows {
-            out += "<text class=\"lane\(row.thin ? " thin" : "")\" x=\"\(plotLeft)\" y=\"\(row.textY)\" dx=\"-8\" text-anchor=\"end\">\(e(row.label))</text>\n"
+            out += "<text class=\"lane\" x=\"\(plotLeft)\" y=\"\(row.textY)\" dx=\"-8\" text-anchor=\"end\">\(e(row.label))</text>\n"
             out += "<line class=\"grid\" x1=\"\(plotLeft)\" y1=\"\(row.y)\" x2=\"\(plotRight)\" y2=\"\(row.y)\"/>\n"
         }
         for tick in ticks {
@@ -183,9 +220,14 @@ struct GanttChart: Sendable {
             out += "<text class=\"tick\" x=\"\(tick.x)\" y=\"\(axisY)\" dy=\"13\" text-anchor=\"middle\">\(e(tick.time))</text>\n"
             out += "<text class=\"tick\" x=\"\(tick.x)\" y=\"\(axisY)\" dy=\"26\" text-anchor=\"middle\">\(e(tick.cycles))</text>\n"
         }
+        // Each label over a bracket spanning its operation; line 0 sits just above the rows.
+        for label in labels {
+            let baseline = bandBottom - label.line * labelLineHeight
+            out += "<text class=\"op\" x=\"\(Format.fixed(label.x, decimals: 1))\" y=\"\(baseline - 3)\" text-anchor=\"middle\">\(e(label.text))</text>"
+            out += "<path class=\"bracket\" d=\"M\(Format.fixed(label.from, decimals: 1)) \(baseline + 1)v-2H\(Format.fixed(label.to, decimals: 1))v2\"/>\n"
+        }
         // The bars, thousands of them, are written as bytes: string interpolation per bar was
         // most of the chart's time.
-        let sources = Set(copies.map(\.source))
         var bytes: [UInt8] = []
         bytes.reserveCapacity(bars.count * 160)
         func append(_ text: StaticString) { JSONWriter.append(text, to: &bytes) }
@@ -196,20 +238,7 @@ struct GanttChart: Sendable {
             bytes.append(UInt8(ascii: "."))
             bytes.append(UInt8(ascii: "0") + UInt8(scaled % 10))
         }
-        var openGroup: Int?
         for bar in bars {
-            if openGroup != bar.row {
-                if openGroup != nil { append("</g>\n") }
-                openGroup = nil
-                if sources.contains(bar.row) {
-                    append("<g id=\"")
-                    XMLEscaping.append(id, to: &bytes)
-                    append("-row")
-                    JSONWriter.appendInt(Int64(bar.row), to: &bytes)
-                    append("\">\n")
-                    openGroup = bar.row
-                }
-            }
             append("<rect x=\"")
             append(tenths: bar.x)
             append("\" y=\"")
@@ -219,16 +248,12 @@ struct GanttChart: Sendable {
             append("\" height=\"")
             JSONWriter.appendInt(Int64(bar.height), to: &bytes)
             append("\" fill=\"")
-            XMLEscaping.append(bar.color, to: &bytes)
+            XMLEscaping.append(fill(bar.look, chart: id), to: &bytes)
             append("\"><title>")
             XMLEscaping.append(bar.tooltip, to: &bytes)
             append("</title></rect>\n")
         }
-        if openGroup != nil { append("</g>\n") }
         out += String(decoding: bytes, as: UTF8.self)
-        for copy in copies where bars.contains(where: { $0.row == copy.source }) {
-            out += "<use href=\"#\(e(id))-row\(copy.source)\" y=\"\(copy.dy)\"/>\n"
-        }
         out += "</svg>"
         return out
     }

@@ -8,7 +8,7 @@ import Mustache
 
 extension GanttChart {
     /// The chart's SVG is written by the view model; the template adds the legend.
-    var templateFields: [String: Any] { ["legend": legend.map { ["label": $0.label, "color": $0.color] }, "svg": svg] }
+    var templateFields: [String: Any] { ["legend": legend as [Any], "svg": svg] }
 }
 
 extension StackedBarChart {

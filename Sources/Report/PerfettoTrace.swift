@@ -3,32 +3,30 @@ import JSONOutput
 import KPUModel
 
 /// The chosen policy's schedule in the Chrome trace-event format that ui.perfetto.dev opens:
-/// one complete event (`ph: "X"`) per busy interval, one thread per resource named by
-/// `thread_name` metadata (each DMA channel its own), `ts`/`dur` in microseconds, cycles and
-/// bytes in `args`.
+/// one complete event (`ph: "X"`) per busy interval, one thread per resource lane named by
+/// `thread_name` metadata, `ts`/`dur` in microseconds, cycles and bytes in `args`. The DMA
+/// channels share one thread: every transfer is striped across all of them over the same
+/// interval, so its slice carries the channel count and the bytes of all channels together.
 extension RunReport {
     public func perfettoTraceData() throws -> Data? {
         guard let kpu else { return nil }
         let hw = kpu.hardware
         let channels = max(1, hw.dma.count)
-        // Thread ids: DMA channels first (1…channels), then the other lanes in lane order.
-        var threads: [(tid: Int, name: String)] = (0..<channels).map { ($0 + 1, "DMA channel \($0)") }
-        var firstTid: [Lane: Int] = [.dma: 1]
-        for lane in Lane.allCases where lane != .dma {
+        var tids: [Lane: Int] = [:]
+        let threads: [(tid: Int, name: String)] = Lane.allCases.enumerated().map { index, lane in
+            tids[lane] = index + 1
             let name = switch lane {
+            case .dma: "DMA ×\(channels) channels (striped)"
             case .blockMovers: "Block movers ×\(hw.blockMovers.count)"
             case .streamers: "Streamers ×\(hw.streamers.count)"
             case .compute: "Compute tiles"
             case .vectorEngine: "Vector engines ×\(hw.vectorEngines)"
-            case .dma: ""
             }
-            firstTid[lane] = threads.count + 1
-            threads.append((threads.count + 1, name))
+            return (index + 1, name)
         }
         let slices = OperatorSlices(kpu.chosen.events)
         let cyclesPerPicosecond = hw.clockHz * 1e-12
-        let dmaSlices = slices.events.reduce(0) { $0 + ($1.lane == .dma ? 1 : 0) }
-        let json = JSONWriter(capacity: 280 * (slices.events.count + dmaSlices * (channels - 1)) + 4096)
+        let json = JSONWriter(capacity: 280 * slices.events.count + 4096)
         json.object {
             json.field("displayTimeUnit") { json.string("ns") }
             json.field("traceEvents") {
@@ -44,54 +42,44 @@ extension RunReport {
                             json.field("ts") { json.int(0) }
                         }
                     }
-                    // Each slice is serialised once around its two varying fields (bytes and
-                    // tid), then written once per DMA channel: the same interval on every channel.
                     let paths = kpu.opPaths.map(JSONWriter.quoted)
                     let categories = (0..<kpu.opPaths.count).map { kpu.categoryOfOp[$0].map { JSONWriter.quoted($0.id) } }
                     let kinds = kpu.opKinds.map { JSONWriter.quoted($0.rawValue) }
                     var stages: [Stage: [UInt8]] = [:]
                     for stage in Stage.allCases { stages[stage] = JSONWriter.quoted(stage.rawValue) }
-                    var middle: [UInt8] = [], tail: [UInt8] = []
                     for event in slices.events {
                         let length = event.endPicoseconds - event.startPicoseconds
                         let category = categories[event.opIndex]
-                        middle.removeAll(keepingCapacity: true)
-                        if let category {
-                            JSONWriter.append(",\"category\":", to: &middle)
-                            middle += category
-                        }
-                        JSONWriter.append(",\"chunks\":", to: &middle)
-                        JSONWriter.appendInt(Int64(event.chunk + 1), to: &middle)
-                        JSONWriter.append(",\"cycles\":", to: &middle)
-                        JSONWriter.appendInt(Int64((Double(length) * cyclesPerPicosecond).rounded(.up)), to: &middle)
-                        JSONWriter.append(",\"stage\":", to: &middle)
-                        middle += stages[event.stage]!
-                        JSONWriter.append(",\"start_cycle\":", to: &middle)
-                        JSONWriter.appendInt(Int64((Double(event.startPicoseconds) * cyclesPerPicosecond).rounded(.down)), to: &middle)
-                        JSONWriter.append("},\"cat\":", to: &middle)
-                        middle += category ?? kinds[event.opIndex]
-                        JSONWriter.append(",\"dur\":", to: &middle)
-                        middle += (Double(length) / 1e6).description.utf8
-                        JSONWriter.append(",\"name\":", to: &middle)
-                        middle += paths[event.opIndex]
-                        JSONWriter.append(",\"ph\":\"X\",\"pid\":1,\"tid\":", to: &middle)
-                        tail.removeAll(keepingCapacity: true)
-                        JSONWriter.append(",\"ts\":", to: &tail)
-                        tail += (Double(event.startPicoseconds) / 1e6).description.utf8
-                        tail.append(UInt8(ascii: "}"))
-                        // A striped transfer occupies every channel for the same interval, each
-                        // carrying an equal share (the leftover bytes on the lowest channels).
-                        let copies = event.lane == .dma ? channels : 1
-                        let tid = firstTid[event.lane]!
-                        for copy in 0..<copies {
-                            let bytes = event.lane == .dma ? event.bytes / channels + (copy < event.bytes % channels ? 1 : 0) : event.bytes
-                            json.raw { buffer in
-                                JSONWriter.append("{\"args\":{\"bytes\":", to: &buffer)
-                                JSONWriter.appendInt(Int64(bytes), to: &buffer)
-                                buffer += middle
-                                JSONWriter.appendInt(Int64(tid + copy), to: &buffer)
-                                buffer += tail
+                        json.raw { buffer in
+                            JSONWriter.append("{\"args\":{\"bytes\":", to: &buffer)
+                            JSONWriter.appendInt(Int64(event.bytes), to: &buffer)
+                            if let category {
+                                JSONWriter.append(",\"category\":", to: &buffer)
+                                buffer += category
                             }
+                            if event.lane == .dma {
+                                JSONWriter.append(",\"channels\":", to: &buffer)
+                                JSONWriter.appendInt(Int64(channels), to: &buffer)
+                            }
+                            JSONWriter.append(",\"chunks\":", to: &buffer)
+                            JSONWriter.appendInt(Int64(event.chunk + 1), to: &buffer)
+                            JSONWriter.append(",\"cycles\":", to: &buffer)
+                            JSONWriter.appendInt(Int64((Double(length) * cyclesPerPicosecond).rounded(.up)), to: &buffer)
+                            JSONWriter.append(",\"stage\":", to: &buffer)
+                            buffer += stages[event.stage]!
+                            JSONWriter.append(",\"start_cycle\":", to: &buffer)
+                            JSONWriter.appendInt(Int64((Double(event.startPicoseconds) * cyclesPerPicosecond).rounded(.down)), to: &buffer)
+                            JSONWriter.append("},\"cat\":", to: &buffer)
+                            buffer += category ?? kinds[event.opIndex]
+                            JSONWriter.append(",\"dur\":", to: &buffer)
+                            buffer += (Double(length) / 1e6).description.utf8
+                            JSONWriter.append(",\"name\":", to: &buffer)
+                            buffer += paths[event.opIndex]
+                            JSONWriter.append(",\"ph\":\"X\",\"pid\":1,\"tid\":", to: &buffer)
+                            JSONWriter.appendInt(Int64(tids[event.lane]!), to: &buffer)
+                            JSONWriter.append(",\"ts\":", to: &buffer)
+                            buffer += (Double(event.startPicoseconds) / 1e6).description.utf8
+                            buffer.append(UInt8(ascii: "}"))
                         }
                     }
                 }

@@ -86,6 +86,9 @@ struct RunPage: Sendable {
         var verdictClass: String
     }
     var hasBaseline: Bool
+    /// The baseline is another configuration: what differs, said above the figures.
+    var baselineWarning: String
+    var hasBaselineWarning: Bool
     var baselineRows: [BaselineRow]
     var baselineCategoryRows: [BaselineRow]
     var baselineNote: String
@@ -124,7 +127,6 @@ struct RunPage: Sendable {
             var staticEnergy: String
             var energy: String
             var latency: String
-            var edp: String
             var shareEnergy: String
             var shareLatency: String
             var offDRAM: String
@@ -143,8 +145,11 @@ struct RunPage: Sendable {
         var othersRow: CostRow
         var modelRow: CostRow
         var energyChart: BarChart
-        var policyNames: [String]
+        struct PolicyHeader: Sendable { var name: String; var isChosen: Bool }
+        var policyHeaders: [PolicyHeader]
         var otherPolicyNames: [String]
+        /// How many columns compare the chosen policy with the others.
+        var otherPolicyCount: String
         var policyRows: [PolicyRow]
         var vanishing: String
         var chosenPolicy: String
@@ -195,10 +200,17 @@ struct RunPage: Sendable {
     /// `charts`: the run's Gantt charts, when already made (see `ganttCharts(for:)`).
     init(report: RunReport, hasJSON: Bool, charts: GanttCharts? = nil) {
         let config = report.config, options = report.options, analysis = report.analysis
-        pageTitle = "BERT adds: \(config.name), batch \(options.batch), sequence \(options.sequenceLength), \(options.precision.rawValue)"
+        // The title names everything that tells two runs' tabs apart, most telling first: tabs
+        // cut titles short from the end.
+        var shape = ["batch \(options.batch)", "sequence \(options.sequenceLength)", options.precision.rawValue]
+        if options.aggregation != .none { shape.append("hidden states \(options.aggregation)") }
+        var machine: [String] = []
+        if let run = report.kpu {
+            machine = ["\(run.hardware.name) \(run.hardware.profileName)", "\(run.chosen.fusion.rawValue) fusion", "\(run.energyTable.name) energy table"]
+        }
+        pageTitle = ([config.name] + shape + machine).joined(separator: " · ") + " — BERT adds"
         heading = "Where \(config.name)'s additions go"
-        subtitle = "Batch \(options.batch) · sequence \(options.sequenceLength) · \(options.precision.rawValue)"
-            + (options.aggregation == .none ? "" : " · hidden states \(options.aggregation)")
+        subtitle = (["Batch \(options.batch)"] + shape.dropFirst() + machine).joined(separator: " · ")
         runID = report.runID
         toolVersion = ToolInfo.version
         date = report.date
@@ -312,12 +324,17 @@ struct RunPage: Sendable {
                 note += " Categories on one side only: \(baseline.comparison.unmatchedCategories.joined(separator: ", "))."
             }
             baselineNote = note
+            baselineWarning = baseline.comparison.differences.isEmpty ? ""
+                : "The baseline is another configuration: " + baseline.comparison.differences.joined(separator: ", ")
+                    + ". Its differences come from that as much as from the tool."
         } else {
+            baselineWarning = ""
             hasBaseline = false
             baselineRows = []
             baselineCategoryRows = []
             baselineNote = ""
         }
+        hasBaselineWarning = !baselineWarning.isEmpty
         decompositions = report.decompositions.map { d in
             DecompositionRow(
                 kind: d.kind, instances: Format.grouped(d.instances), ops: Format.grouped(d.primitiveOps),
@@ -343,93 +360,6 @@ struct RunPage: Sendable {
 }
 
 extension RunPage.KPUSection {
-    /// The first encoder layer in detail (if the model has one) and the whole model, laid out
-    /// side by side: each is a few thousand intervals to sort, merge and label.
-    static func ganttCharts(run: RunReport.KPURun, modelName: String) -> (GanttChart?, GanttChart) {
-        // Neither job throws.
-        let (layer, overview) = try! concurrently({ layerChart(run: run, modelName: modelName) }, { overviewChart(run: run) })
-        return (layer, overview)
-    }
-
-    /// Lane rows other than DMA, with their labels.
-    private static func otherLanes(_ run: RunReport.KPURun) -> [(Lane, String)] {
-        let hw = run.hardware
-        let computeTiles = hw.tileClasses.filter { $0.macsPerClock(run.chosen.precision) != nil }.reduce(0) { $0 + $1.count }
-        return [
-            (.blockMovers, "Block movers ×\(hw.blockMovers.count)"), (.streamers, "Streamers ×\(hw.streamers.count)"),
-            (.compute, "Compute tiles ×\(computeTiles)"), (.vectorEngine, "Vector engines ×\(hw.vectorEngines)"),
-        ]
-    }
-
-    /// Chart inputs for schedule events: colour, legend and label per op, worked out once per op.
-    private struct GanttInputs {
-        let run: RunReport.KPURun
-        private var looks: [Int: (label: String, legend: String, color: String, energy: Int64)] = [:]
-
-        init(run: RunReport.KPURun) { self.run = run }
-
-        mutating func input(_ event: ScheduleEvent, row: Int, stripedOver: Int = 1) -> GanttChart.Input {
-            let op: (label: String, legend: String, color: String, energy: Int64)
-            if let known = looks[event.opIndex] {
-                op = known
-            } else {
-                let (legend, color): (String, String)
-                if let category = run.categoryOfOp[event.opIndex] {
-                    (legend, color) = (category.title, CategoryPalette.color(category))
-                } else {
-                    (legend, color) = GanttChart.neutral(for: run.opKinds[event.opIndex].rawValue)
-                }
-                op = (run.opPaths[event.opIndex], legend, color, run.chosen.operators[event.opIndex].energy.total)
-                looks[event.opIndex] = op
-            }
-            return GanttChart.Input(row: row, start: event.startPicoseconds, end: event.endPicoseconds, label: op.label, color: op.color,
-                                    legend: op.legend, stage: event.stage.rawValue, chunk: event.chunk, bytes: event.bytes,
-                                    energyFemtojoules: op.energy, stripedOver: stripedOver)
-        }
-    }
-
-    /// The overview: one DMA row (every channel carries the same intervals) and one bar per
-    /// operator and lane, its chunks joined: at model scale the chunks are below a pixel anyway.
-    private static func overviewChart(run: RunReport.KPURun) -> GanttChart {
-        let hw = run.hardware
-        let lanes = otherLanes(run)
-        let rows = [GanttChart.RowSpec(label: "DMA ×\(hw.dma.count) (striped)")] + lanes.map { GanttChart.RowSpec(label: $0.1) }
-        var rowOf: [Lane: Int] = [.dma: 0]
-        for (index, lane) in lanes.enumerated() { rowOf[lane.0] = index + 1 }
-        var inputs = GanttInputs(run: run)
-        return GanttChart(
-            id: "gantt-model", title: "The whole model on \(hw.name), \(run.chosen.fusion.rawValue) fusion",
-            description: "Busy intervals of each resource over the model's \(Format.seconds(run.chosen.latencySeconds)); bars are coloured by add category, grey for other ops; intervals under a pixel are merged.",
-            window: 0...max(run.chosen.makespanPicoseconds, 1), clockHz: hw.clockHz, rows: rows,
-            events: OperatorSlices(run.chosen.events).events.map { inputs.input($0, row: rowOf[$0.lane]!) })
-    }
-
-    /// The layer in full detail: a thin row per DMA channel. A transfer is striped across all
-    /// channels, so they are busy over the same intervals, each moving an equal share; the
-    /// first channel's bars are drawn and the others repeat them.
-    private static func layerChart(run: RunReport.KPURun, modelName: String) -> GanttChart? {
-        guard let layer = run.firstLayer else { return nil }
-        let hw = run.hardware
-        let inLayer = run.chosen.events.filter { layer.contains($0.opIndex) }
-        guard let start = inLayer.map(\.startPicoseconds).min(), let end = inLayer.map(\.endPicoseconds).max(), end > start else {
-            return nil
-        }
-        let lanes = otherLanes(run)
-        var laneRow: [Lane: Int] = [:]
-        let channels = max(1, hw.dma.count)
-        for (index, lane) in lanes.enumerated() { laneRow[lane.0] = channels + index }
-        let rows = (0..<channels).map { GanttChart.RowSpec(label: "DMA channel \($0)", thin: true, copyOf: $0 == 0 ? nil : 0) }
-            + lanes.map { GanttChart.RowSpec(label: $0.1) }
-        var inputs = GanttInputs(run: run)
-        let events = inLayer.map { event in
-            event.lane == .dma ? inputs.input(event, row: 0, stripedOver: channels) : inputs.input(event, row: laneRow[event.lane]!)
-        }
-        return GanttChart(
-            id: "gantt-layer", title: "The first encoder layer of \(modelName) in full detail",
-            description: "Every stage of the first encoder layer's operators on \(hw.name), one row per DMA channel and per engine group, from \(Format.seconds(Double(start) * 1e-12)) to \(Format.seconds(Double(end) * 1e-12)).",
-            window: start...end, clockHz: hw.clockHz, rows: rows, events: events)
-    }
-
     init(report: RunReport, run: RunReport.KPURun, charts: RunPage.GanttCharts? = nil) {
         let costs = run.chosenCosts
         let model = costs.model
@@ -444,7 +374,6 @@ extension RunPage.KPUSection {
                 compute: Format.joules(Double(e.compute) * 1e-15), memory: Format.joules(Double(e.memory) * 1e-15),
                 engines: Format.joules(Double(e.engines) * 1e-15), staticEnergy: Format.joules(Double(e.staticEnergy) * 1e-15),
                 energy: Format.joules(f.energyJoules), latency: Format.seconds(f.latencySeconds),
-                edp: Format.scientific(f.edp, unit: "J·s"),
                 shareEnergy: Format.percent(model.energy.total > 0 ? Double(e.total) / Double(model.energy.total) : 0),
                 shareLatency: Format.percent(model.latencyPicoseconds > 0 ? Double(f.latencyPicoseconds) / Double(model.latencyPicoseconds) : 0),
                 offDRAM: offDRAM
@@ -505,7 +434,7 @@ extension RunPage.KPUSection {
         )
 
         let policies = FusionPolicy.allCases
-        policyNames = policies.map(\.rawValue)
+        policyHeaders = policies.map { PolicyHeader(name: $0.rawValue, isChosen: $0 == run.chosen.fusion) }
         chosenPolicy = run.chosen.fusion.rawValue
         func cell(_ f: CostFigures, chosen: Bool) -> PolicyCell {
             PolicyCell(energy: Format.joules(f.energyJoules), latency: Format.seconds(f.latencySeconds), dram: Format.bytes(f.traffic.dram.total), isChosen: chosen)
@@ -517,6 +446,7 @@ extension RunPage.KPUSection {
         }
         let otherPolicies = policies.filter { $0 != run.chosen.fusion }
         otherPolicyNames = otherPolicies.map(\.rawValue)
+        otherPolicyCount = String(otherPolicies.count)
         policyRows = present.map { cost in
             RunPage.KPUSection.PolicyRow(
                 title: cost.category.title,
@@ -563,9 +493,10 @@ extension RunPage.KPUSection {
             report.analysis.records.first { $0.category == cost.category && !$0.embedded }
                 .flatMap { LoopNest(category: cost.category, record: $0, run: run) }
         }
-        let palette = StackedBarChart.palette
-        let energySegments = ["Compute", "DRAM", "L3", "L2", "L1", "Engines", "Static"].enumerated()
-            .map { StackedBarChart.Segment(label: $1, color: palette[$0]) }
+        let levels = ChartPalette.levels
+        let energySegments = [("Compute", ChartPalette.compute), ("DRAM", levels[0]), ("L3", levels[1]), ("L2", levels[2]), ("L1", levels[3]),
+                              ("Engines", ChartPalette.engines), ("Static", ChartPalette.staticPower)]
+            .map { StackedBarChart.Segment(label: $0.0, color: $0.1) }
         energySplitChart = StackedBarChart(
             id: "chart-energy-split", title: "Where each add category's energy is spent",
             description: "Stacked bars, one per add category present: compute, DRAM, L3, L2, L1, data-movement engines and static energy, under \(run.chosen.fusion.rawValue) fusion on \(hw.name).",
@@ -578,7 +509,7 @@ extension RunPage.KPUSection {
         bytesByLevelChart = StackedBarChart(
             id: "chart-bytes-by-level", title: "Bytes each add category moves at each memory level",
             description: "Stacked bars, one per add category present: bytes read and written at DRAM, L3, L2 and L1 under \(run.chosen.fusion.rawValue) fusion.",
-            segments: ["DRAM", "L3", "L2", "L1"].enumerated().map { StackedBarChart.Segment(label: $1, color: palette[$0 + 1]) },
+            segments: zip(["DRAM", "L3", "L2", "L1"], levels).map { StackedBarChart.Segment(label: $0, color: $1) },
             rows: present.map { cost in
                 let t = cost.figures.traffic
                 return StackedBarChart.Row(label: cost.category.title, values: [t.dram.total, t.l3.total, t.l2.total, t.l1.total].map(Double.init))

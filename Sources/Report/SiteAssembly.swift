@@ -8,9 +8,9 @@ import KPUModel
 /// in place, only replaced, so the links cannot change the published copy); new runs, the index,
 /// the comparison page and `history.jsonl` are written and validated there; then the staging
 /// folder and the site are exchanged atomically (`renameat2(RENAME_EXCHANGE)`). A process killed
-/// at any point leaves the published site as it was. A lock file beside the site
-/// (`.<name>.lock`, held with flock(2) from start to swap) makes concurrent runs on one site take
-/// turns, so neither loses the other's run or history line.
+/// at any point leaves the published site as it was. An flock(2) on the folder holding the site,
+/// held from start to swap, makes concurrent runs on one site take turns, so neither loses the
+/// other's run or history line; locking the folder itself leaves no lock file behind.
 ///
 /// ```swift
 /// let site = try SiteAssembly(root: URL(fileURLWithPath: "reports"), templates: templates)
@@ -36,6 +36,7 @@ public final class SiteAssembly: @unchecked Sendable {
     }
 
     public init(root: URL, templates: Templates) throws(ReportError) {
+        try SiteLocation.check(root)
         self.root = root.standardizedFileURL
         self.templates = templates
         let fileManager = FileManager.default
@@ -46,12 +47,13 @@ public final class SiteAssembly: @unchecked Sendable {
         } catch {
             throw ReportError("\(self.root.path): cannot create the output folder (\(SiteWriter.reason(error))); choose a writable folder with --out")
         }
-        let lockPath = parent.appendingPathComponent(".\(name).lock").path
-        let descriptor = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        // The parent is never swapped, so its lock outlives every exchange of the site below it.
+        // (Sites side by side in one folder take turns too; each run holds the lock for moments.)
+        let descriptor = open(parent.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else {
-            throw ReportError("\(self.root.path): cannot create the lock file \(lockPath) (\(String(cString: strerror(errno)))); choose a writable folder with --out")
+            throw ReportError("\(self.root.path): cannot open the folder holding it to lock it (\(String(cString: strerror(errno)))); choose a writable folder with --out")
         }
-        // Blocks while another run publishes into the same site.
+        // Blocks while another run publishes into a site in the same folder.
         while flock(descriptor, LOCK_EX) != 0 && errno == EINTR {}
         lockDescriptor = descriptor
         staging = parent.appendingPathComponent(".\(name).staging-\(ProcessInfo.processInfo.processIdentifier)")

@@ -1,17 +1,14 @@
 import Foundation
 
-/// The site's front page: one row per run found under the output folder.
+/// The site's front page: every run found under the output folder, grouped by model and
+/// sequence length (see ``RunGrouping``), with its headline figures and history.
 struct SiteIndexPage: Sendable {
     struct Row: Sendable {
-        var runID: String
         var href: String
-        var model: String
-        var batch: String
-        var seq: String
-        var precision: String
-        var aggregation: String
+        /// The SKU, the text of the link to the run.
         var hardware: String
-        var fusion: String
+        /// The other configuration cells that differ between runs.
+        var cells: [String]
         var latency: String
         var energy: String
         var edp: String
@@ -21,31 +18,46 @@ struct SiteIndexPage: Sendable {
         var trend: String
         var hasTrend: Bool
     }
+    struct Group: Sendable {
+        var title: String
+        var rows: [Row]
+    }
 
-    var rows: [Row]
+    var groups: [Group]
+    var configColumns: [String]
+    /// Columns in the table, for the group headings' colspan.
+    var columnCount: String
+    var shared: String
+    var hasShared: Bool
     var runCount: String
     var hasComparison: Bool
     var hasHistory: Bool
     var toolVersion = ToolInfo.version
 
-    /// Reads each run's `report.json`; runs are sorted by id so the page is deterministic.
+    /// Reads each run's `report.json`; the order depends on the runs only, so the page is deterministic.
     init(runs: [(runID: String, document: ReportDocument, hasPage: Bool)], history: [HistoryEntry] = [], hasComparison: Bool = false) {
         self.hasComparison = hasComparison
         hasHistory = !history.isEmpty
-        rows = runs.sorted { $0.runID < $1.runID }.enumerated().map { index, run in
-            let model = run.document.model
-            let trend = TrendChart.svg(id: "trend-\(index + 1)", key: run.runID, entries: history)
-            let cells = run.document.cells
-            return Row(
-                runID: run.runID,
-                href: run.hasPage ? "\(run.runID)/index.html" : "\(run.runID)/report.json",
-                model: model.name, batch: String(model.batch), seq: String(model.seq), precision: model.precision,
-                aggregation: model.aggregation,
-                hardware: cells.hardware, fusion: run.document.fusion ?? "—",
-                latency: cells.latency, energy: cells.energy, edp: cells.edp, addShare: cells.addShare,
-                adds: Format.grouped(run.document.addTotals.adds),
-                trend: trend ?? "", hasTrend: trend != nil
-            )
+        let hasPage = Dictionary(runs.map { ($0.runID, $0.hasPage) }, uniquingKeysWith: { first, _ in first })
+        let grouping = RunGrouping(runs.map(\.document))
+        configColumns = Array(grouping.columns.dropFirst())
+        columnCount = String(grouping.columns.count + 6)
+        shared = grouping.shared
+        hasShared = !shared.isEmpty
+        var number = 0
+        groups = grouping.groups.map { group in
+            Group(title: group.title, rows: group.runs.map { document in
+                number += 1
+                let trend = TrendChart.svg(id: "trend-\(number)", key: document.runId, entries: history)
+                let cells = document.cells
+                let configuration = grouping.cells(document)
+                return Row(
+                    href: hasPage[document.runId] ?? false ? "\(document.runId)/index.html" : "\(document.runId)/report.json",
+                    hardware: configuration[0], cells: Array(configuration.dropFirst()),
+                    latency: cells.latency, energy: cells.energy, edp: cells.edp, addShare: cells.addShare,
+                    adds: Format.grouped(document.addTotals.adds), trend: trend ?? "", hasTrend: trend != nil
+                )
+            })
         }
         runCount = runs.count == 1 ? "1 run" : "\(runs.count) runs"
     }

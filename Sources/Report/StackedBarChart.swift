@@ -1,6 +1,6 @@
 /// A horizontal stacked bar chart, one bar per add category split into segments (where the
 /// energy is spent, or which memory level the bytes touch). Written as SVG by the chart itself,
-/// with segment colours from Paul Tol's colour-blind-safe "bright" scheme.
+/// with segment colours from ``ChartPalette`` (never an add category's).
 struct StackedBarChart: Sendable {
     struct Segment: Sendable { var label: String; var color: String }
     struct Row: Sendable { var label: String; var values: [Double] }
@@ -9,8 +9,6 @@ struct StackedBarChart: Sendable {
     let id: String
     let svg: String
     let legend: [LegendItem]
-
-    static let palette = ["#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB"]
 
     init(id: String, title: String, description: String, segments: [Segment], rows: [Row], format: (Double) -> String, unit: String) {
         self.id = id

@@ -1,8 +1,9 @@
 /// A small line chart of one configuration's history (latency and energy, each scaled to its own
 /// range), written as SVG markup for the site index.
 enum TrendChart {
-    static let width = 180
-    static let height = 40
+    /// Small enough to keep a row of the index one line high.
+    static let width = 150
+    static let height = 26
     static let limit = 50
 
     /// nil when the history holds no figures for the key.

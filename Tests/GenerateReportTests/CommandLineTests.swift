@@ -169,6 +169,19 @@ struct CommandRun {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["text.onnx", "truncated.onnx"])
     }
 
+    /// The README shows a newcomer an ONNX export that ships with the repository; it must run
+    /// and land where the README says.
+    @Test func readmesONNXExampleRunsAsShown() throws {
+        let readme = try String(contentsOf: Fixture.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let lines = readme.split(separator: "\n").map(String.init)
+        let command = try #require(lines.firstIndex { $0.hasPrefix("scripts/report --onnx ") })
+        let file = String(lines[command].dropFirst("scripts/report --onnx ".count))
+        let page = try #require(lines[command + 1].components(separatedBy: "# → reports/").last)
+        let run = try CommandRun(["--onnx", Fixture.repositoryRoot.appendingPathComponent(file).path, "--out", "reports"])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        #expect(run.stdout.split(separator: "\n").contains { $0 == "reports/" + page })
+    }
+
     @Test func aCopiedBinaryWorksFromAnyFolder() throws {
         // No templates/ beside it or in the working folder: the built-in copy is used.
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
@@ -186,32 +199,81 @@ struct CommandRun {
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("site/latest/index.html").path))
     }
 
-    @Test func helpExitsZero() throws {
-        let run = try CommandRun(["--help"])
+    @Test func helpShowsTheRunOptionsAndEveryPageEndsWithExamples() throws {
+        let root = try CommandRun(["--help"])
+        #expect(root.status == 0)
+        // Without a subcommand the tool runs `run`: its help lists run's options, and the subcommands.
+        for option in ["--model <preset>", "--seq <n>", "--fusion <policy>", "--fail-on-regression <pct>", "--version"] {
+            #expect(root.stdout.contains(option), "\(option)")
+        }
+        #expect(root.stdout.contains("SUBCOMMANDS:") && root.stdout.contains("  sweep ") && root.stdout.contains("  list "))
+        // Values and defaults come with each option (compared with the line wrapping undone).
+        let flat = root.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(flat.contains("A built-in KPU SKU (default: kpu-t256). (values: kpu-t64, kpu-t128, kpu-t256, kpu-t768)"))
+        #expect(flat.contains("vector-engine - bias adds and activations ride the matmul's drain"))
+        #expect(flat.contains("(values: kpu-16nm, horowitz-45nm, eyeriss-65nm; default: kpu-16nm)"))
+        for arguments in [["--help"], ["run", "--help"], ["sweep", "--help"], ["merge", "--help"], ["list", "--help"], ["help", "sweep"]] {
+            let run = try CommandRun(arguments)
+            #expect(run.status == 0, "\(arguments)")
+            let examples = try #require(run.stdout.components(separatedBy: "\nEXAMPLES:\n").last, "\(arguments)")
+            let lines = examples.split(separator: "\n")
+            #expect((2...3).contains(lines.count) && lines.allSatisfy { $0.hasPrefix("  generate-report") }, "\(arguments): \(examples)")
+        }
+        #expect(try CommandRun(["help", "sweep"]).stdout.contains("--shard <i/n>"))
+        #expect(try CommandRun(["--version"]).stdout == "0.2.0\n")
+    }
+
+    /// Every option of run that takes one value is checked for repetition; the rest are repeatable.
+    @Test func everySingleValuedOptionIsCheckedForRepetition() throws {
+        let help = try CommandRun(["run", "--help"]).stdout
+        let options = Set(help.split(separator: "\n").compactMap { line -> String? in
+            let words = line.split(separator: " ")
+            guard let first = words.first, first.hasPrefix("--"), words.count > 1, words[1].hasPrefix("<") else { return nil }
+            return String(first)
+        })
+        let checked = ["--model", "--config", "--onnx", "--batch", "--seq", "--precision", "--aggregate-hidden-states", "--hardware",
+                       "--hardware-file", "--profile", "--energy-table", "--fusion", "--out", "--date", "--commit", "--format", "--templates",
+                       "--baseline", "--noise-threshold", "--fail-on-regression", "--fail-metrics"]
+        #expect(options == Set(checked + ["--dim"]))
+        for option in checked {
+            let run = try CommandRun((option == "--model" ? [] : ["--model", "bert-tiny"]) + [option, "x", option, "y"])
+            #expect(run.status == 2 && run.stderr.contains("\(option) is given 2 times (x, y)"), "\(option): \(run.stderr)")
+        }
+    }
+
+    @Test func listNamesPresetsSKUsProfilesTablesAndPolicies() throws {
+        let run = try CommandRun(["list"])
         #expect(run.status == 0)
-        #expect(run.stdout.contains("sweep") && run.stdout.contains("merge"))
-        let options = try CommandRun(["run", "--help"])
-        #expect(options.status == 0)
-        #expect(options.stdout.contains("--aggregate-hidden-states") && options.stdout.contains("--fail-on-regression"))
-        let sweep = try CommandRun(["sweep", "--help"])
-        #expect(sweep.status == 0 && sweep.stdout.contains("--shard"))
+        #expect(run.stdout.contains("  bert-base-uncased             BERT          12 × 768 × 12    109,482,240\n"))
+        #expect(run.stdout.contains("  albert-base-v2                ALBERT        12 × 768 × 12     11,683,584\n"))
+        #expect(run.stdout.contains("  kpu-t256   Stillwater KPU-T256   256 tiles   15W, 30W*, 50W\n"))
+        #expect(run.stdout.contains("  horowitz-45nm   Horowitz, ISSCC 2014"))
+        #expect(run.stdout.contains("  epilogue        also the residual add and the LayerNorm after it"))
+        #expect(run.stdout.hasSuffix("Precisions (--precision): fp32, bf16, fp16, int8\n"))
+        #expect(try run.written() == [])
     }
 
     /// Bad input: one line on stderr naming the problem and the fix, exit 2, nothing written.
     @Test(arguments: [
-        (["--model", "bert-huge"], "--model bert-huge is not a known preset; use one of bert-tiny, bert-mini, bert-small, bert-medium, bert-base-uncased, bert-large-uncased, all-MiniLM-L6-v2, roberta-base, xlm-roberta-base, distilbert-base-uncased, albert-base-v2, electra-small-discriminator, or --config FILE"),
-        (["--model", "bert-tiny", "--seq", "600"], "bert-tiny: sequence length: is 600; bert-tiny takes 1 to 512 tokens (max_position_embeddings)"),
+        (["--model", "bert-huge"], "The value 'bert-huge' is invalid for '--model <preset>'. Please provide one of the following: bert-tiny, bert-mini, bert-small, bert-medium, bert-base-uncased, bert-large-uncased, all-MiniLM-L6-v2, roberta-base, xlm-roberta-base, distilbert-base-uncased, albert-base-v2, electra-small-discriminator; see 'generate-report --help'"),
+        (["--model", "bert-tiny", "--seq", "600"], "--seq 600: bert-tiny takes at most 512 tokens (max_position_embeddings); give --seq 512 or less (the default is 128)"),
+        (["--model", "roberta-base", "--seq", "513"], "--seq 513: roberta-base takes at most 512 tokens (max_position_embeddings 514, less the 2 positions up to the padding index); give --seq 512 or less (the default is 128)"),
         (["--model", "bert-tiny", "--batch", "0"], "--batch 0: the batch must be at least 1"),
-        (["--model", "bert-tiny", "--precision", "fp64"], "--precision fp64 is not supported; use one of fp32, bf16, fp16, int8"),
+        (["--model", "bert-tiny", "--precision", "fp64"], "The value 'fp64' is invalid for '--precision <precision>'. Please provide one of 'fp32', 'bf16', 'fp16' or 'int8'; see 'generate-report --help'"),
         (["--model", "bert-tiny", "--aggregate-hidden-states", "last-9-sum"], "bert-tiny: hidden-state aggregation: last-9-sum needs 1 ≤ K ≤ 3 (the embedding output and 2 layer outputs)"),
-        (["--model", "bert-tiny", "--format", "pdf"], "--format pdf is not supported; use html, json or both"),
+        (["--model", "bert-tiny", "--format", "pdf"], "The value 'pdf' is invalid for '--format <format>'. Please provide one of 'html', 'json' or 'both'; see 'generate-report --help'"),
         (["--model", "bert-tiny", "--config", "c.json"], "give one of --model, --config or --onnx, not several"),
         (["--config", "absent.json"], "absent.json: cannot read the config file (no such file); check the path"),
         (["--model", "bert-tiny", "--colour", "red"], "Unknown option '--colour'; see 'generate-report --help'"),
-        (["--model", "bert-tiny", "--hardware", "kpu-t9"], "--hardware: kpu-t9: is not a built-in SKU; use one of kpu-t64, kpu-t128, kpu-t256, kpu-t768, or --hardware-file FILE"),
+        (["--model", "bert-tiny", "--hardware", "kpu-t9"], "The value 'kpu-t9' is invalid for '--hardware <sku>'. Please provide one of 'kpu-t64', 'kpu-t128', 'kpu-t256' or 'kpu-t768'; see 'generate-report --help'"),
         (["--model", "bert-tiny", "--profile", "90W"], "built-in kpu-t256: --profile: 90W is not a thermal profile of this SKU; profiles: 15W, 30W, 50W"),
-        (["--model", "bert-tiny", "--energy-table", "guess"], "--energy-table: guess: is not an energy table; use one of kpu-16nm, horowitz-45nm, eyeriss-65nm"),
-        (["--model", "bert-tiny", "--fusion", "all"], "--fusion all is not a policy; use none, vector-engine or epilogue"),
+        (["--model", "bert-tiny", "--energy-table", "guess"], "The value 'guess' is invalid for '--energy-table <table>'. Please provide one of 'kpu-16nm', 'horowitz-45nm' or 'eyeriss-65nm'; see 'generate-report --help'"),
+        (["--model", "bert-tiny", "--fusion", "all"], "The value 'all' is invalid for '--fusion <policy>'. Please provide one of 'none', 'vector-engine' or 'epilogue'; see 'generate-report --help'"),
+        (["sweep", "--model", "bert-tiny", "--colour", "red"], "Unknown option '--colour'; see 'generate-report sweep --help'"),
+        (["--model", "bert-tiny", "--model", "bert-mini"], "--model is given 2 times (bert-tiny, bert-mini); a run takes one. To report on each, use 'generate-report sweep --model bert-tiny --model bert-mini'"),
+        (["--model", "bert-tiny", "--fusion=none", "--fusion", "epilogue"], "--fusion is given 2 times (none, epilogue); a run takes one. To report on each, use 'generate-report sweep --fusion none --fusion epilogue'"),
+        (["--model", "bert-tiny", "--out", "a", "--out", "b"], "--out is given 2 times (a, b); give it once"),
+        (["sweep", "--model", "bert-tiny", "--profile", "6W", "--profile", "3W"], "--profile is given 2 times (6W, 3W); give it once"),
         (["--model", "bert-tiny", "--hardware-file", "absent.yaml"], "absent.yaml: cannot read the hardware file (no such file); check the path"),
         (["--onnx", Fixture.path("onnx-transformers/vit-base-4l.legacy14.onnx"), "--seq", "128"],
          "\(Fixture.path("onnx-transformers/vit-base-4l.legacy14.onnx")): its inputs (pixel_values [1, 3, 224, 224]) have no sequence axis, so --seq 128 does not apply; the graph fixes 197 tokens"),
@@ -244,6 +306,68 @@ struct CommandRun {
         #expect(run.status == 2)
         #expect(run.stderr == "generate-report: error: \(message)\n")
         #expect(try run.written(except: ["c.json"]) == [])
+    }
+
+    /// Publishing exchanges the whole --out folder: one that is not the site's own is refused
+    /// before anything is modelled or written.
+    @Test func outFoldersThatAreNotASitesOwnAreRefused() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+        let work = folder.appendingPathComponent("work")
+        try FileManager.default.createDirectory(at: work.appendingPathComponent("repo/.git"), withIntermediateDirectories: true)
+        let tool = CommandRun.binary.deletingLastPathComponent()
+        let cases: [(String, String)] = [
+            ("", "--out '': give the site a folder of its own (e.g. --out reports)"),
+            (".", "--out .: is the working folder \(work.path)"),
+            ("..", "--out ..: holds the working folder \(work.path)"),
+            ("repo", "--out repo: is a git repository"),
+            (tool.deletingLastPathComponent().path, "--out \(tool.deletingLastPathComponent().path): holds generate-report itself (\(tool.path))"),
+        ]
+        for (out, message) in cases {
+            let run = try CommandRun(["--model", "bert-tiny", "--out", out], in: work)
+            #expect(run.status == 2, "\(out)")
+            #expect(run.stderr.hasPrefix("generate-report: error: \(message)"), "\(out): \(run.stderr)")
+            #expect(run.stderr.filter { $0 == "\n" }.count == 1)
+        }
+        // Nothing was written, nothing was locked or staged beside the folders.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work.path) == ["repo"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["work"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent("repo").path) == [".git"])
+    }
+
+    @Test func publishingLeavesNoLockFile() throws {
+        let run = try CommandRun(["--model", "bert-tiny", "--out", "site", "--format", "json"])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        #expect(try run.written() == ["site"])
+    }
+
+    /// Messages that give the right fix: a folder where a file goes, a hardware file without
+    /// rates at the chosen precision, a default --seq beyond a config's positions.
+    @Test func foldersPrecisionsAndPositionsGetMessagesThatSayWhatToDo() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+        let fm = FileManager.default
+        for name in ["empty", "exports", "skus", "MiniLM"] { try fm.createDirectory(at: folder.appendingPathComponent(name), withIntermediateDirectories: true) }
+        try fm.copyItem(at: Self.fixtures.appendingPathComponent("bert-tiny.ortfused.onnx"), to: folder.appendingPathComponent("exports/model.onnx"))
+        let sku = try String(contentsOf: Fixture.repositoryRoot.appendingPathComponent("data/hardware/kpu-t64.yaml"), encoding: .utf8)
+        // Only the BF16-primary tile class runs fp32: without that line, the SKU has no fp32 rate.
+        try Data(sku.replacingOccurrences(of: "        fp32: 512.0\n", with: "").utf8).write(to: folder.appendingPathComponent("skus/no-fp32.yaml"))
+        // A sentence-transformers checkpoint: config.json in the folder, 64 positions.
+        let config = #"{"model_type": "bert", "hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 512, "max_position_embeddings": 64}"#
+        try Data(config.utf8).write(to: folder.appendingPathComponent("MiniLM/config.json"))
+        let cases: [([String], String)] = [
+            (["--config", "empty"], "empty: is a folder without a config.json; --config takes a Hugging Face config.json or the folder holding it"),
+            (["--onnx", "exports"], "exports: is a folder; --onnx takes an ONNX export (.onnx file); it holds model.onnx: give --onnx exports/model.onnx"),
+            (["--model", "bert-tiny", "--hardware-file", "skus"], "skus: is a folder; --hardware-file takes a ComputeProduct YAML file; it holds no-fp32.yaml: give --hardware-file skus/no-fp32.yaml"),
+            (["--model", "bert-tiny", "--hardware-file", "skus/no-fp32.yaml"], "skus/no-fp32.yaml: tiles[].ops_per_tile_per_clock: no tile class has a rate for fp32; give --precision bf16 or fp16 or int8, which it has"),
+            // The folder's config.json is used; the default --seq is longer than its positions.
+            (["--config", "MiniLM"], "--seq defaults to 128, but MiniLM takes at most 64 tokens (max_position_embeddings); give --seq 64 or less"),
+        ]
+        for (arguments, message) in cases {
+            let run = try CommandRun(arguments, in: folder)
+            #expect(run.status == 2, "\(arguments)")
+            #expect(run.stderr == "generate-report: error: \(message)\n", "\(arguments)")
+        }
+        #expect(try CommandRun(["--config", "MiniLM", "--seq", "64", "--format", "json"], in: folder).status == 0)
+        #expect(try CommandRun(["--model", "bert-tiny", "--hardware-file", "skus/no-fp32.yaml", "--precision", "bf16", "--format", "json"], in: folder).status == 0)
     }
 
     @Test func unwritableOutputFolderFailsCleanly() throws {

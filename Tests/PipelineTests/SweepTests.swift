@@ -138,13 +138,23 @@ func snapshot(_ root: URL) throws -> [String: Data] {
         let folder = try temporaryFolder()
         let one = [RunRequest(model: .preset("bert-tiny"), fusion: "none")]
         _ = try Self.sweep(into: folder.appendingPathComponent("old"), parallel: true, requests: one)
-        let baseline = try BaselineComparison.load(folder.appendingPathComponent("old").path)
-        // The same model under vector-engine fusion, against the run without fusion.
+        // The same model under vector-engine fusion, against the run without fusion named as a file.
         let current = [RunRequest(model: .preset("bert-tiny"), fusion: "vector-engine")]
+        let folderBaseline = try Self.sweep(into: folder.appendingPathComponent("unmatched"), parallel: true,
+                                            options: PublishOptions(baseline: try BaselineComparison.load(folder.appendingPathComponent("old").path)), requests: current)
+        // A site folder is matched by run id only: another configuration is not compared.
+        #expect(try #require(folderBaseline.comparison).runs.isEmpty)
+        #expect(folderBaseline.comparison?.warnings(runCount: 1) == [
+            "0 of 1 run had a baseline in \(folder.path)/old (a folder's runs are matched by run id); not compared: bert-tiny_b1_s128_fp32_kpu-t256_vector-engine",
+        ])
+        let baseline = try BaselineComparison.load(folder.appendingPathComponent("old/bert-tiny_b1_s128_fp32_kpu-t256_none/report.json").path)
         let outcome = try Self.sweep(into: folder.appendingPathComponent("new"), parallel: true,
                                      options: PublishOptions(baseline: baseline, noiseThreshold: 0.01), requests: current)
         let comparison = try #require(outcome.comparison)
         let run = try #require(comparison.runs.first)
+        // Compared, and what differs is said.
+        #expect(run.differences == ["fusion none (this run vector-engine)"])
+        #expect(comparison.warnings(runCount: 1).first?.hasSuffix("another configuration: fusion none (this run vector-engine)") == true)
         let energy = try #require(run.headline.first { $0.id == "energy" })
         let old = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("old/bert-tiny_b1_s128_fp32_kpu-t256_none/report.json"))) as? [String: Any]
         let new = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("new/bert-tiny_b1_s128_fp32_kpu-t256_vector-engine/report.json"))) as? [String: Any]
@@ -155,13 +165,14 @@ func snapshot(_ root: URL) throws -> [String: Data] {
         #expect(energy.verdict == .improved)
         #expect(comparison.regressions(beyond: 0, metrics: ["energy"]).isEmpty)
         // The other way round it is a regression, which --fail-on-regression reports.
-        let reverse = try BaselineComparison.load(folder.appendingPathComponent("new").path)
+        let reverse = try BaselineComparison.load(folder.appendingPathComponent("new/bert-tiny_b1_s128_fp32_kpu-t256_vector-engine/report.json").path)
         let back = try Self.sweep(into: folder.appendingPathComponent("back"), parallel: true,
                                   options: PublishOptions(baseline: reverse), requests: one)
         let lines = try #require(back.comparison).regressions(beyond: 1, metrics: ["energy", "latency", "edp"])
         #expect(lines.contains { $0.hasPrefix("bert-tiny_b1_s128_fp32_kpu-t256_none: energy") })
         let page = try String(contentsOf: folder.appendingPathComponent("back/bert-tiny_b1_s128_fp32_kpu-t256_none/index.html"), encoding: .utf8)
         #expect(page.contains("id=\"baseline-table\"") && page.contains("<td class=\"regressed\">regressed</td>"))
+        #expect(page.contains("<p class=\"warning\">The baseline is another configuration: fusion vector-engine (this run none)."))
         // Only categories the model has: bert-tiny has no layer-output aggregation.
         #expect(page.contains("Attention mask: energy") && !page.contains("Layer-output aggregation: energy"))
     }
@@ -249,9 +260,26 @@ func snapshot(_ root: URL) throws -> [String: Data] {
         let jobs = try #require(root["jobs"] as? [String: Any])
         let build = try #require(jobs["build"] as? [String: Any])
         #expect((build["permissions"] as? [String: Any])?["contents"] as? String == "read")
+        #expect((build["permissions"] as? [String: Any])?["pages"] as? String == "read")
         let buildSteps = try #require(build["steps"] as? [[String: Any]])
         #expect(buildSteps.contains { ($0["uses"] as? String)?.hasPrefix("actions/upload-pages-artifact@") == true })
-        #expect(buildSteps.contains { ($0["run"] as? String)?.contains("history.jsonl") == true })
+        // The site's URL comes from actions/configure-pages, not from the repository's name.
+        let pages = try #require(buildSteps.first { ($0["uses"] as? String)?.hasPrefix("actions/configure-pages@") == true })
+        let fetch = try #require(buildSteps.first { ($0["run"] as? String)?.hasPrefix("scripts/fetch-published ") == true })
+        #expect((fetch["env"] as? [String: Any])?["BASE_URL"] as? String == "${{ steps.\(pages["id"] as? String ?? "?").outputs.base_url }}")
+        #expect(buildSteps.contains { ($0["run"] as? String)?.contains("--baseline last-night") == true })
+        let checkout = try #require(buildSteps.first { ($0["uses"] as? String)?.hasPrefix("actions/checkout@") == true })
+        #expect((checkout["with"] as? [String: Any])?["persist-credentials"] as? Bool == false)
+        // Every action pinned to a full commit SHA, every job bounded in time.
+        for job in jobs.values.compactMap({ $0 as? [String: Any] }) {
+            #expect(job["timeout-minutes"] is Int)
+            for step in (job["steps"] as? [[String: Any]]) ?? [] {
+                guard let uses = step["uses"] as? String else { continue }
+                let sha = uses.split(separator: "@").last ?? ""
+                #expect(sha.count == 40 && sha.allSatisfy(\.isHexDigit), "\(uses)")
+            }
+        }
+        #expect((build["container"] as? String)?.contains("@sha256:") == true)
         let deploy = try #require(jobs["deploy"] as? [String: Any])
         let permissions = try #require(deploy["permissions"] as? [String: Any])
         #expect(permissions["pages"] as? String == "write" && permissions["id-token"] as? String == "write")
@@ -269,6 +297,8 @@ func snapshot(_ root: URL) throws -> [String: Data] {
         let root = try #require(try Yams.load(yaml: String(readme[start.upperBound..<end.lowerBound])) as? [String: Any])
         let pages = try #require(root["pages"] as? [String: Any])
         #expect(((pages["artifacts"] as? [String: Any])?["paths"] as? [String]) == ["public"])
-        #expect((pages["script"] as? [String])?.contains { $0.contains("generate-report sweep") } == true)
+        let script = try #require(pages["script"] as? [String])
+        #expect(script.contains { $0.contains("generate-report sweep") && $0.contains("$baseline") })
+        #expect(script.contains("scripts/fetch-published \"$CI_PAGES_URL\" public last-night"))
     }
 }

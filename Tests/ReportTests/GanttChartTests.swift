@@ -7,13 +7,13 @@ import JSONOutput
 
 @Suite struct GanttChartTests {
     static func input(_ lane: Lane, _ start: Int64, _ end: Int64, _ label: String = "op") -> GanttChart.Input {
-        GanttChart.Input(row: lane == .dma ? 0 : 1, start: start, end: end, label: label, color: "#5f6b7a", legend: "Matmul", stage: "compute",
+        GanttChart.Input(row: lane == .dma ? 0 : 1, start: start, end: end, label: label, look: ChartPalette.matmul, stage: "compute",
                          chunk: 0, bytes: 64, energyFemtojoules: 1_000)
     }
 
     static func chart(_ events: [GanttChart.Input], window: ClosedRange<Int64> = 0...930_000) -> GanttChart {
         GanttChart(id: "g", title: "t", description: "d", window: window, clockHz: 600e6,
-                   rows: [.init(label: "DMA"), .init(label: "Compute")], events: events)
+                   rows: ["DMA", "Compute"], events: events)
     }
 
     @Test func barsNarrowerThanAPixelAreMerged() {
@@ -55,29 +55,58 @@ import JSONOutput
         #expect(XMLEscaping.escape("'") == "&#39;")
     }
 
+    @Test func labelsTakeTheFirstLineWithRoom() {
+        // 1 px = 1,000 ps. "softmax" (7 characters, 42 px) over 170..200 px; "mask" (24 px) centred
+        // 30 px further on would touch it, so it goes up a line; "context" clears "softmax" again.
+        let operations = [
+            GanttChart.OperationLabel(text: "softmax", start: 0, end: 30_000),
+            GanttChart.OperationLabel(text: "mask", start: 30_000, end: 60_000),
+            GanttChart.OperationLabel(text: "context", start: 60_000, end: 90_000),
+        ]
+        let chart = GanttChart(id: "g", title: "t", description: "d", window: 0...930_000, clockHz: 600e6, rows: ["DMA"],
+                               events: [Self.input(.dma, 0, 90_000)], operations: operations)
+        #expect(chart.labels.map(\.line) == [0, 1, 0])
+        #expect(chart.labels.map(\.x) == [185, 215, 245])
+        // Two lines of labels push the rows down: 8 px top margin, 2 × 13 px lines and 4 px below them.
+        #expect(chart.rows[0].y == "38")
+        #expect(chart.svg.contains("<text class=\"op\" x=\"215.0\" y=\"18\" text-anchor=\"middle\">mask</text>"))
+    }
+
     @Test func defaultReportHasBothGanttsWithinTheElementBudget() throws {
         let report = try makeReport()
         let page = RunPage(report: report, hasJSON: true)
         let section = try #require(page.kpu)
         let layer = try #require(section.ganttLayer)
         #expect(layer.bars.count > 0)
-        // The layer chart has a thin row per DMA channel (16 on T256) and carries each channel's
-        // share of a striped transfer; the overview folds the channels into one row.
-        let channels = report.kpu!.hardware.dma.count
-        #expect(layer.rows.count == channels + 4)
-        #expect(layer.rows.prefix(channels).allSatisfy { $0.thin && $0.label.hasPrefix("DMA channel") })
-        #expect(section.ganttOverview.rows.count == 5)
-        // Channel 0's bars are drawn; the other 15 rows repeat them with <use>.
-        #expect(layer.bars.contains { $0.row == 0 && $0.tooltip.contains("bytes per channel") && $0.tooltip.contains("across 16 channels") })
-        #expect(!layer.bars.contains { (1..<channels).contains($0.row) })
-        #expect(layer.svg.components(separatedBy: "<use href=\"#gantt-layer-row0\"").count - 1 == channels - 1)
+        // One DMA row marked with its channel count in both charts, then the four engine groups.
+        #expect(layer.rows.map(\.label) == ["DMA ×16 channels", "Block movers ×256", "Streamers ×512", "Compute tiles ×51", "Vector engines ×256"])
+        #expect(section.ganttOverview.rows.map(\.label) == layer.rows.map(\.label))
+        #expect(layer.bars.contains { $0.row == 0 && $0.tooltip.contains(" bytes over 16 channels") })
+        // The layer's operations are named in order, the bias riding each projection's drain.
+        #expect(layer.labels.map(\.text) == ["mask prep", "Q", "K", "V", "scores", "scale", "mask", "softmax", "context", "out proj", "residual",
+                                             "LayerNorm", "FFN1+GELU", "FFN2", "residual", "LayerNorm"])
+        // Under vector-engine the linear biases have no bars: the legend says where they are.
+        let bias = try #require(layer.legend.first { $0.label == "Linear bias" })
+        #expect(bias.isRider && bias.note == "rides the matmul drain under vector-engine fusion: its time is inside the matmul bars")
+        // No two drawn legend entries look alike.
+        let drawn = layer.legend.filter { !$0.isRider }
+        #expect(Set(drawn.map(\.swatch)).count == drawn.count)
+        #expect(drawn.map(\.label).contains("Softmax") && drawn.map(\.label).contains("LayerNorm"))
         #expect(layer.elementCount + section.ganttOverview.elementCount < 20_000)
         // The layer chart covers the first encoder layer only: shorter than the model.
         #expect(layer.ticks.count > 3)
         let rendered = try Templates(directory: projectTemplates).render(page, template: "run")
         #expect(rendered.contains("id=\"gantt-layer\""))
         #expect(rendered.contains("id=\"gantt-model\""))
+        #expect(rendered.contains("fill=\"url(#gantt-layer-diagonal)\""))
         #expect(XHTMLValidator.validate(Array(rendered.utf8), file: "index.html") == [])
+    }
+
+    @Test func epilogueResidualsAreNamedInTheirMatmulsGroup() throws {
+        let page = RunPage(report: try makeReport("bert-tiny", fusion: .epilogue), hasJSON: true)
+        let layer = try #require(page.kpu?.ganttLayer)
+        #expect(layer.labels.map(\.text).contains("out proj+residual+LayerNorm"))
+        #expect(layer.legend.contains { $0.label == "Attention residual" && $0.isRider })
     }
 }
 
@@ -108,13 +137,14 @@ import JSONOutput
         let events = try #require(root["traceEvents"] as? [[String: Any]])
         let slices = events.filter { $0["ph"] as? String == "X" }
         let threads = events.filter { $0["ph"] as? String == "M" && $0["name"] as? String == "thread_name" }
-        // One thread per DMA channel, then block movers, streamers, compute and vector engines.
-        let channels = report.kpu!.hardware.dma.count
-        #expect(channels == 16)
-        #expect(threads.count == channels + 4)
-        #expect(threads.filter { (($0["args"] as? [String: Any])?["name"] as? String ?? "").hasPrefix("DMA channel") }.count == channels)
+        // One DMA thread for all 16 channels, then block movers, streamers, compute and vector engines.
+        #expect(report.kpu!.hardware.dma.count == 16)
+        #expect(threads.compactMap { ($0["args"] as? [String: Any])?["name"] as? String }
+                == ["DMA ×16 channels (striped)", "Block movers ×256", "Streamers ×512", "Compute tiles", "Vector engines ×256"])
         let named = Set(threads.compactMap { $0["tid"] as? Int })
         #expect(slices.allSatisfy { named.contains($0["tid"] as? Int ?? -1) })
+        let dma = slices.filter { $0["tid"] as? Int == 1 }
+        #expect(!dma.isEmpty && dma.allSatisfy { ($0["args"] as? [String: Any])?["channels"] as? Int == 16 })
         // ts and dur in microseconds: the last slice ends at the makespan.
         let end = slices.map { ($0["ts"] as? Double ?? 0) + ($0["dur"] as? Double ?? 0) }.max() ?? 0
         #expect(abs(end - Double(report.kpu!.chosen.makespanPicoseconds) / 1e6) < 1e-6)

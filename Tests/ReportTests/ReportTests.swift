@@ -83,6 +83,26 @@ func temporaryFolder() throws -> URL {
         #expect(!page.contains("<script"))
     }
 
+    @Test func titleAndSubtitleNameTheMachineSoTabsDiffer() throws {
+        let page = RunPage(report: try makeReport("bert-tiny", sku: "kpu-t64", fusion: .epilogue), hasJSON: true)
+        #expect(page.pageTitle == "bert-tiny · batch 1 · sequence 128 · fp32 · Stillwater KPU-T64 6W · epilogue fusion · kpu-16nm energy table — BERT adds")
+        #expect(page.subtitle == "Batch 1 · sequence 128 · fp32 · Stillwater KPU-T64 6W · epilogue fusion · kpu-16nm energy table")
+        // A graph-only report has no machine to name.
+        #expect(RunPage(report: try makeReport("bert-tiny", modelKPU: false), hasJSON: true).subtitle == "Batch 1 · sequence 128 · fp32")
+    }
+
+    @Test func everyWideTableIsInAScrollBoxAndHoverHintsCanBeHidden() throws {
+        let templates = try Templates(directory: projectTemplates)
+        let page = try templates.render(RunPage(report: makeReport(), hasJSON: true), template: "run")
+        // A phone scrolls a wide table in its box instead of widening the page.
+        for table in ["kpu-cost-table", "fusion-table", "category-table", "add-table", "operator-table"] {
+            #expect(page.contains("<div class=\"scroll\">\n<table id=\"\(table)\""), "\(table)")
+        }
+        // Sentences about hovering are marked, so print and touch screens leave them out.
+        #expect(!page.replacingOccurrences(of: "<span class=\"hover-hint\"> Hover", with: "").contains("Hover"))
+        #expect(page.contains(".hover-hint { display: none; }"))
+    }
+
     @Test func renderingIsByteIdentical() throws {
         let templates = try Templates(directory: projectTemplates)
         let first = try templates.render(RunPage(report: makeReport(), hasJSON: true), template: "run")
@@ -290,6 +310,24 @@ func temporaryFolder() throws -> URL {
         do { _ = try Templates(directory: partial) } catch {
             #expect(error.description.hasPrefix(partial.appendingPathComponent("run-gantt.mustache").path))
         }
+    }
+}
+
+@Suite struct RunGroupingTests {
+    @Test func runsAreGroupedByModelAndSequenceWithOnlyTheColumnsThatDiffer() throws {
+        var documents: [ReportDocument] = []
+        for (preset, seq) in [("bert-tiny", 256), ("bert-mini", 128), ("bert-tiny", 64)] {
+            for (sku, fusion) in [("kpu-t256", FusionPolicy.epilogue), ("kpu-t64", .none), ("kpu-t64", .epilogue)] {
+                documents.append(try makeReport(preset, options: BertGraphOptions(sequenceLength: seq), sku: sku, fusion: fusion).document)
+            }
+        }
+        let grouping = RunGrouping(documents)
+        // Models in name order, sequences as numbers; SKUs with their numbers read as numbers, policies in their own order.
+        #expect(grouping.groups.map(\.title) == ["bert-mini · sequence 128", "bert-tiny · sequence 64", "bert-tiny · sequence 256"])
+        #expect(grouping.columns == ["KPU", "Fusion"])
+        #expect(grouping.shared == "batch 1 · fp32 · no hidden-state aggregation · kpu-16nm energy table")
+        #expect(grouping.groups[1].runs.map(grouping.cells) == [["KPU-T64 6W", "none"], ["KPU-T64 6W", "epilogue"], ["KPU-T256 30W", "epilogue"]])
+        #expect(RunGrouping.natural("KPU-T64", "KPU-T128") == true && RunGrouping.natural("b", "a") == false && RunGrouping.natural("x", "x") == nil)
     }
 }
 

@@ -71,6 +71,9 @@ public struct KPUHardware: Sendable, Hashable {
     /// FNV-1a 64 of the ComputeProduct text the SKU was read from (built-in or a file), so a
     /// report names exactly which description it used.
     public internal(set) var contentHash = ""
+    /// Every thermal profile the description names, in its order, and the one it defaults to.
+    public internal(set) var thermalProfiles: [String] = []
+    public internal(set) var defaultThermalProfile = ""
 
     public var totalTiles: Int { tileClasses.reduce(0) { $0 + $1.count } }
     public var l3Bytes: Int { l3BytesPerTile * totalTiles }
@@ -103,6 +106,20 @@ public struct KPUHardware: Sendable, Hashable {
         tileClasses.reduce(0) { sum, tile in
             sum + Double(tile.count) * (tile.macsPerClock(precision) ?? 0)
         } * clockHz
+    }
+
+    /// The precisions at least one tile class has a rate for, in `Precision` order.
+    public var precisions: [Precision] {
+        Precision.allCases.filter { precision in tileClasses.contains { $0.opsPerClock[precision] != nil } }
+    }
+
+    /// Throws when no tile class runs `precision`: every matmul would take forever.
+    public func checkRates(for precision: Precision) throws(HardwareError) {
+        guard !precisions.contains(precision) else { return }
+        let known = precisions.map(\.rawValue)
+        throw HardwareError(file: source, place: "tiles[].ops_per_tile_per_clock",
+                            message: "no tile class has a rate for \(precision.rawValue); "
+                                + (known.isEmpty ? "add ops_per_tile_per_clock rates to a tile class" : "give --precision \(known.joined(separator: " or ")), which it has"))
     }
 
     /// Names of the built-in SKUs, as `--hardware` takes them.
@@ -194,6 +211,8 @@ public struct KPUHardware: Sendable, Hashable {
             tileUtilizationByPrecision: profile.tileUtilizationByPrecision ?? [:]
         )
         hardware.contentHash = contentFingerprint(text.utf8)
+        hardware.thermalProfiles = product.power.thermalProfiles.map(\.name)
+        hardware.defaultThermalProfile = product.power.defaultThermalProfile
         return hardware
     }
 }
