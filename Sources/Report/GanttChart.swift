@@ -61,7 +61,7 @@ struct GanttChart: Sendable {
     static let rowHeight = 26
     static let barHeight = 18
     static let labelLineHeight = 13
-    /// Lines the label band may use; a label that fits on none goes where it overlaps least.
+    /// Lines the label band may use; a label that fits on none is left out.
     static let labelLines = 3
     /// Width of a label character at the band's 10 px font, a little generous.
     static let labelCharacterWidth = 6.0
@@ -180,8 +180,9 @@ struct GanttChart: Sendable {
     }
 
     /// Places the labels left to right, each centred over its operation on the first line (from
-    /// the rows up) where it clears the previous label; when none has room, on the line whose
-    /// last label ends first.
+    /// the rows up) where it clears the previous label. A label with no room on any line is left
+    /// out rather than printed over another (many short ops, as in a dynamo export's layer): its
+    /// bars keep their tooltips and the table below names every op.
     static func place(_ operations: [OperationLabel], x: (Int64) -> Double, width: Double) -> [PlacedLabel] {
         var lineEnds = Array(repeating: -Double.infinity, count: labelLines)
         var placed: [PlacedLabel] = []
@@ -190,7 +191,7 @@ struct GanttChart: Sendable {
             let half = Double(operation.text.count) * labelCharacterWidth / 2
             // Kept inside the chart: the last operation ends at its right edge.
             let centre = min(max((from + to) / 2, half + 2), width - half - 2)
-            let line = lineEnds.firstIndex { centre - half >= $0 + 4 } ?? lineEnds.indices.min { lineEnds[$0] < lineEnds[$1] }!
+            guard let line = lineEnds.firstIndex(where: { centre - half >= $0 + 4 }) else { continue }
             lineEnds[line] = centre + half
             placed.append(PlacedLabel(text: operation.text, x: tenths(centre), from: tenths(from), to: tenths(max(to, from + 1)), line: line))
         }

@@ -32,8 +32,9 @@ public struct RunReport: Sendable {
         let opOrigins: [String?]
         /// Each op's input shapes, and whether each input is a trained weight.
         let opInputs: [[(shape: [Int], isParameter: Bool)]]
-        /// Op indexes of the first encoder layer: after the hidden state feeding the first
-        /// attention residual, up to the op that reads the first FFN residual.
+        /// Op indexes of the first layer: after the hidden state feeding the first attention
+        /// residual, up to the norm that reads the first FFN residual (post-LN) or that residual
+        /// itself (pre-LN).
         let firstLayer: ClosedRange<Int>?
 
         public init(graph: Graph, analysis: AddAnalysis, evaluations: [KPUEvaluation], chosen policy: FusionPolicy) {
@@ -52,7 +53,10 @@ public struct RunReport: Sendable {
             let ffn = analysis.records.first { $0.category == .ffnResidual && !$0.embedded }
             if let attention, let ffn,
                let skipProducer = graph.ops[attention.opIndex].inputs.compactMap({ graph.producer(of: $0) }).map(\.index).min(),
-               let end = graph.consumers(of: graph.ops[ffn.opIndex].outputs[0]).map(\.index).max() ?? Optional(ffn.opIndex),
+               // Post-LN: the layer ends with the norm that reads the FFN residual. Pre-LN: the
+               // residual sum runs on to the next layer's residual, so the layer ends with it.
+               case let readers = graph.consumers(of: graph.ops[ffn.opIndex].outputs[0]),
+               case let end = readers.contains(where: { $0.kind == .add }) ? ffn.opIndex : (readers.map(\.index).max() ?? ffn.opIndex),
                skipProducer < end {
                 firstLayer = (skipProducer + 1)...end
             } else {
