@@ -36,7 +36,7 @@ enum BundledTemplates {
 <meta name="viewport" content="width=device-width, initial-scale=1"/>
 <meta name="color-scheme" content="light dark"/>
 <meta name="generator" content="generate-report {{toolVersion}}"/>
-<title>BERT add reports: comparison</title>
+<title>Transformer add reports: comparison</title>
 {{> style}}
 </head>
 <body class="wide">
@@ -495,13 +495,13 @@ Least bytes: each input read once and the output written once, the floor any map
 <meta name="viewport" content="width=device-width, initial-scale=1"/>
 <meta name="color-scheme" content="light dark"/>
 <meta name="generator" content="generate-report {{toolVersion}}"/>
-<title>BERT add reports</title>
+<title>Transformer add reports</title>
 {{> style}}
 </head>
 <body class="wide">
 <header id="top">
-<h1>BERT add reports</h1>
-<p class="subtitle">{{runCount}} in this folder: where each BERT configuration's tensor additions go, grouped by model and sequence length.{{#hasComparison}} <a href="comparison.html">Compare the last sweep's runs</a>.{{/hasComparison}}{{#hasHistory}} Every run's headline figures, dated, are in <a href="history.jsonl">history.jsonl</a>.{{/hasHistory}}</p>
+<h1>Transformer add reports</h1>
+<p class="subtitle">{{runCount}} in this folder: where each configuration's tensor additions go, grouped by model and sequence length.{{#hasComparison}} <a href="comparison.html">Compare the last sweep's runs</a>.{{/hasComparison}}{{#hasHistory}} Every run's headline figures, dated, are in <a href="history.jsonl">history.jsonl</a>.{{/hasHistory}}</p>
 {{#hasShared}}<p class="subtitle">Every run here: {{shared}}.</p>{{/hasShared}}
 </header>
 <main>

@@ -208,7 +208,7 @@ struct RunPage: Sendable {
         if let run = report.kpu {
             machine = ["\(run.hardware.name) \(run.hardware.profileName)", "\(run.chosen.fusion.rawValue) fusion", "\(run.energyTable.name) energy table"]
         }
-        pageTitle = ([config.name] + shape + machine).joined(separator: " · ") + " — BERT adds"
+        pageTitle = ([config.name] + shape + machine).joined(separator: " · ") + " — transformer adds"
         heading = "Where \(config.name)'s additions go"
         subtitle = (["Batch \(options.batch)"] + shape.dropFirst() + machine).joined(separator: " · ")
         runID = report.runID

@@ -85,7 +85,7 @@ func temporaryFolder() throws -> URL {
 
     @Test func titleAndSubtitleNameTheMachineSoTabsDiffer() throws {
         let page = RunPage(report: try makeReport("bert-tiny", sku: "kpu-t64", fusion: .epilogue), hasJSON: true)
-        #expect(page.pageTitle == "bert-tiny · batch 1 · sequence 128 · fp32 · Stillwater KPU-T64 6W · epilogue fusion · kpu-16nm energy table — BERT adds")
+        #expect(page.pageTitle == "bert-tiny · batch 1 · sequence 128 · fp32 · Stillwater KPU-T64 6W · epilogue fusion · kpu-16nm energy table — transformer adds")
         #expect(page.subtitle == "Batch 1 · sequence 128 · fp32 · Stillwater KPU-T64 6W · epilogue fusion · kpu-16nm energy table")
         // A graph-only report has no machine to name.
         #expect(RunPage(report: try makeReport("bert-tiny", modelKPU: false), hasJSON: true).subtitle == "Batch 1 · sequence 128 · fp32")
