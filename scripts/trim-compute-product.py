@@ -2,7 +2,9 @@
 """Keeps, from a branes ComputeProduct YAML, only the fields generate-report reads, in the same
 layout, so the built-in SKUs go through the same reader as --hardware-file.
 
-    scripts/trim-compute-product.py ../shared/reference/compute-products/kpu_t256_*.yaml > data/hardware/kpu-t256.yaml
+    scripts/trim-compute-product.py kpu_t256_compute_product.yaml > data/hardware/kpu-t256.yaml
+
+(the ComputeProduct files are branes-ai/graphs' descriptions of the KPU SKUs).
 
 Figures are kept as they are; prose (notes, market text) is dropped.
 """

@@ -5,7 +5,7 @@ import ModelGraph
 import Pipeline
 import Report
 
-/// `generate-report`: builds a BERT graph, classifies its adds, and publishes a validated report.
+/// `generate-report`: builds or reads a transformer's graph, classifies its adds, and publishes a validated report.
 ///
 /// The stages live in their own modules (run through `Pipeline`); this command only reads
 /// options and maps every failure to one line on stderr: exit 2 for bad input, 3 for a
@@ -14,7 +14,7 @@ import Report
 struct GenerateReport: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate-report",
-        abstract: "Report where a BERT model's tensor additions spend memory traffic, energy and time on a KPU, as a static HTML site.",
+        abstract: "Report where a transformer's tensor additions spend memory traffic, energy and time on a KPU, as a static HTML site.",
         usage: """
         generate-report [run] (--model <preset> | --config <file> | --onnx <file>) [<options>]
         generate-report sweep (--grid <file> | --model <preset> ...) [<options>]

@@ -28,10 +28,10 @@ struct RunCommand: ParsableCommand, HasExamples, SingleValuedOptions {
     @Option(name: .long, help: ArgumentHelp("A built-in model.", valueName: "preset"))
     var model: PresetName?
 
-    @Option(name: .long, help: ArgumentHelp("A Hugging Face BERT config.json, or the folder holding it, instead of a preset.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("A Hugging Face config.json of a bert, roberta, xlm-roberta, distilbert, albert or electra encoder, or the folder holding it, instead of a preset.", valueName: "file"))
     var config: String?
 
-    @Option(name: .long, help: ArgumentHelp("An ONNX export of a BERT model (torch legacy or dynamo exporter, onnxruntime-optimised).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("An ONNX export of any transformer (torch legacy or dynamo exporter, onnxruntime-optimised).", valueName: "file"))
     var onnx: String?
 
     @Option(name: .customLong("dim"), help: ArgumentHelp("Binds a symbolic dimension of an ONNX input, e.g. --dim batch=8 (repeatable).", valueName: "name=value"))
@@ -40,7 +40,7 @@ struct RunCommand: ParsableCommand, HasExamples, SingleValuedOptions {
     @Option(name: .long, help: ArgumentHelp("Sequences per forward pass (default: 1; an ONNX file with a static shape keeps its own).", valueName: "n"))
     var batch: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Tokens per sequence, at most the model's max_position_embeddings (default: 128; an ONNX file with a static shape keeps its own).", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp("Tokens per sequence, at most the model's positions (default: 128; an ONNX file with a static shape keeps its own, and one without a sequence input takes its tokens from the graph).", valueName: "n"))
     var seq: Int?
 
     @Option(name: .long, help: ArgumentHelp("Element type of weights and activations (default: fp32; an ONNX file keeps its own).", valueName: "precision"))
