@@ -21,12 +21,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.30.0"),
     ],
     targets: [
-        .target(name: "ModelGraph"),
+        // Leaf: concurrency helpers, the byte buffer and JSON writer, fingerprints, topological order.
+        .target(name: "Support"),
+        .target(name: "ModelGraph", dependencies: ["Support"]),
         // Reads ONNX exports into the same IR the BERT builder produces (part of the graph stage).
-        .target(name: "ONNXImport", dependencies: ["ModelGraph", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
-        // Streaming JSON output, shared by the YAML readers and the report's data files.
-        .target(name: "JSONOutput"),
-        .target(name: "KPUModel", dependencies: ["ModelGraph", "JSONOutput", .product(name: "Yams", package: "Yams")]),
+        .target(name: "ONNXImport", dependencies: ["Support", "ModelGraph", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .target(name: "KPUModel", dependencies: ["ModelGraph", "Support", .product(name: "Yams", package: "Yams")]),
         .target(name: "AddAnalysis", dependencies: ["ModelGraph", "KPUModel"]),
         .systemLibrary(
             name: "CLibXML2",
@@ -39,19 +39,19 @@ let package = Package(
         .target(
             name: "Report",
             dependencies: [
-                "ModelGraph", "KPUModel", "AddAnalysis", "XHTMLValidator", "CSiteSwap", "JSONOutput",
+                "ModelGraph", "KPUModel", "AddAnalysis", "XHTMLValidator", "CSiteSwap", "Support",
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
         // Runs requests through the stages: one run, a sweep over a grid, or a merge of shards.
         .target(
             name: "Pipeline",
-            dependencies: ["ModelGraph", "ONNXImport", "KPUModel", "AddAnalysis", "Report", .product(name: "Yams", package: "Yams")]
+            dependencies: ["Support", "ModelGraph", "ONNXImport", "KPUModel", "AddAnalysis", "Report", .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(
             name: "GenerateReport",
             dependencies: [
-                "ModelGraph", "KPUModel", "Report", "Pipeline",
+                "Support", "ModelGraph", "KPUModel", "Report", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -64,12 +64,13 @@ let package = Package(
         .executableTarget(name: "FuzzReaders", dependencies: ["ReaderFuzzing", "CFuzzDriver"]),
         // Where the tests find Tests/Fixtures (one helper for every test target).
         .target(name: "TestFixtures", path: "Tests/TestFixtures"),
+        .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "ModelGraphTests", dependencies: ["ModelGraph", "TestFixtures"]),
         .testTarget(name: "KPUModelTests", dependencies: ["ModelGraph", "KPUModel", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "AddAnalysisTests", dependencies: ["ModelGraph", "KPUModel", "AddAnalysis"]),
         .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "ModelGraph", "KPUModel", "AddAnalysis", "TestFixtures"]),
         .testTarget(name: "XHTMLValidatorTests", dependencies: ["XHTMLValidator"]),
-        .testTarget(name: "ReportTests", dependencies: ["ModelGraph", "KPUModel", "AddAnalysis", "Report", "XHTMLValidator", "JSONOutput"]),
+        .testTarget(name: "ReportTests", dependencies: ["Support", "ModelGraph", "KPUModel", "AddAnalysis", "Report", "XHTMLValidator"]),
         // Depends on the executable so `swift test` builds it; the tests run it as a process.
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Report", "KPUModel", "ONNXImport", "XHTMLValidator", "ReaderFuzzing", "TestFixtures", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "GenerateReportTests", dependencies: ["GenerateReport", "TestFixtures"]),

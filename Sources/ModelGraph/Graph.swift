@@ -1,3 +1,5 @@
+import Support
+
 /// A dataflow graph of tensors and operators, immutable once built.
 ///
 /// Answers the questions every later stage asks — who produces this tensor, who consumes it,
@@ -51,27 +53,14 @@ public struct Graph: Sendable {
             }
         }
 
-        // Kahn's algorithm with a min-heap-free queue: ops become ready in ascending index order.
-        var pending = ops.map { op in Set(op.inputs.compactMap { producer[$0.index] }).count }
-        var ready = pending.indices.filter { pending[$0] == 0 }
-        var order: [Int] = []
-        order.reserveCapacity(ops.count)
-        var cursor = 0
-        while cursor < ready.count {
-            let position = ready[cursor]
-            cursor += 1
-            order.append(position)
+        // Each op's consumers, once each, output by output: the order in which it releases them.
+        let successors = ops.map { op in
             var released = Set<Int>()
-            for output in ops[position].outputs {
-                for consumer in consumers[output.index] where released.insert(consumer).inserted {
-                    pending[consumer] -= 1
-                    if pending[consumer] == 0 { ready.append(consumer) }
-                }
-            }
+            return op.outputs.flatMap { consumers[$0.index] }.filter { released.insert($0).inserted }
         }
-        if order.count != ops.count {
-            let stuck = ops.indices.first { pending[$0] > 0 }.map { ops[$0].path } ?? "?"
-            throw GraphError(source: source, place: stuck, message: "is part of a cycle; a dataflow graph must be acyclic")
+        let (order, stuck) = stableTopologicalOrder(successors: successors)
+        if let stuck {
+            throw GraphError(source: source, place: ops[stuck].path, message: "is part of a cycle; a dataflow graph must be acyclic")
         }
 
         // Renumber ops in topological order so `ops` can be walked front to back.

@@ -1,3 +1,4 @@
+import Support
 import Foundation
 import ModelGraph
 import SwiftProtobuf
@@ -21,16 +22,6 @@ enum ONNXFile {
     /// few megabytes; a file whose remainder is larger (a 2 GB blob in an unknown field, say)
     /// is refused before it is copied, so it cannot exhaust memory.
     static let maxTrimmedBytes = 256 * 1024 * 1024
-
-    static func fingerprint(_ bytes: [UInt8]) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
-    }
 
     static func read(path: String) throws(GraphError) -> (model: Onnx_ModelProto, fingerprint: String) {
         let file = try FileBytes(path: path)
@@ -71,7 +62,7 @@ enum ONNXFile {
             guard model.hasGraph else {
                 throw GraphError(source: source, place: "ModelProto.graph", message: "is missing; this is not an ONNX model (or not one with a graph)")
             }
-            return (model, fingerprint(trimmed))
+            return (model, contentFingerprint(trimmed))
         } catch let error as GraphError {
             throw error
         } catch {

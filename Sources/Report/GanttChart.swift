@@ -1,5 +1,5 @@
 import AddAnalysis
-import JSONOutput
+import Support
 import KPUModel
 
 /// A Gantt chart of the KPU schedule laid out in Swift: one row per resource lane, bars coloured
@@ -231,11 +231,11 @@ struct GanttChart: Sendable {
         // most of the chart's time.
         var bytes: [UInt8] = []
         bytes.reserveCapacity(bars.count * 160)
-        func append(_ text: StaticString) { JSONWriter.append(text, to: &bytes) }
+        func append(_ text: StaticString) { bytes.appendUTF8(text) }
         func append(tenths value: Double) {
             // Tenths, rounded half away from zero as Format.fixed does (values here are ≥ 0).
             let scaled = Int64((value * 10).rounded(.toNearestOrAwayFromZero))
-            JSONWriter.appendInt(scaled / 10, to: &bytes)
+            bytes.appendDecimal(scaled / 10)
             bytes.append(UInt8(ascii: "."))
             bytes.append(UInt8(ascii: "0") + UInt8(scaled % 10))
         }
@@ -243,11 +243,11 @@ struct GanttChart: Sendable {
             append("<rect x=\"")
             append(tenths: bar.x)
             append("\" y=\"")
-            JSONWriter.appendInt(Int64(bar.y), to: &bytes)
+            bytes.appendDecimal(Int64(bar.y))
             append("\" width=\"")
             append(tenths: bar.width)
             append("\" height=\"")
-            JSONWriter.appendInt(Int64(bar.height), to: &bytes)
+            bytes.appendDecimal(Int64(bar.height))
             append("\" fill=\"")
             XMLEscaping.append(fill(bar.look, chart: id), to: &bytes)
             append("\"><title>")

@@ -1,5 +1,5 @@
 import Foundation
-import JSONOutput
+import Support
 import KPUModel
 
 /// The chosen policy's schedule in the Chrome trace-event format that ui.perfetto.dev opens:
@@ -51,33 +51,33 @@ extension RunReport {
                         let length = event.endPicoseconds - event.startPicoseconds
                         let category = categories[event.opIndex]
                         json.raw { buffer in
-                            JSONWriter.append("{\"args\":{\"bytes\":", to: &buffer)
-                            JSONWriter.appendInt(Int64(event.bytes), to: &buffer)
+                            buffer.appendUTF8("{\"args\":{\"bytes\":")
+                            buffer.appendDecimal(Int64(event.bytes))
                             if let category {
-                                JSONWriter.append(",\"category\":", to: &buffer)
+                                buffer.appendUTF8(",\"category\":")
                                 buffer += category
                             }
                             if event.lane == .dma {
-                                JSONWriter.append(",\"channels\":", to: &buffer)
-                                JSONWriter.appendInt(Int64(channels), to: &buffer)
+                                buffer.appendUTF8(",\"channels\":")
+                                buffer.appendDecimal(Int64(channels))
                             }
-                            JSONWriter.append(",\"chunks\":", to: &buffer)
-                            JSONWriter.appendInt(Int64(event.chunk + 1), to: &buffer)
-                            JSONWriter.append(",\"cycles\":", to: &buffer)
-                            JSONWriter.appendInt(Int64((Double(length) * cyclesPerPicosecond).rounded(.up)), to: &buffer)
-                            JSONWriter.append(",\"stage\":", to: &buffer)
+                            buffer.appendUTF8(",\"chunks\":")
+                            buffer.appendDecimal(Int64(event.chunk + 1))
+                            buffer.appendUTF8(",\"cycles\":")
+                            buffer.appendDecimal(Int64((Double(length) * cyclesPerPicosecond).rounded(.up)))
+                            buffer.appendUTF8(",\"stage\":")
                             buffer += stages[event.stage]!
-                            JSONWriter.append(",\"start_cycle\":", to: &buffer)
-                            JSONWriter.appendInt(Int64((Double(event.startPicoseconds) * cyclesPerPicosecond).rounded(.down)), to: &buffer)
-                            JSONWriter.append("},\"cat\":", to: &buffer)
+                            buffer.appendUTF8(",\"start_cycle\":")
+                            buffer.appendDecimal(Int64((Double(event.startPicoseconds) * cyclesPerPicosecond).rounded(.down)))
+                            buffer.appendUTF8("},\"cat\":")
                             buffer += category ?? kinds[event.opIndex]
-                            JSONWriter.append(",\"dur\":", to: &buffer)
+                            buffer.appendUTF8(",\"dur\":")
                             buffer += (Double(length) / 1e6).description.utf8
-                            JSONWriter.append(",\"name\":", to: &buffer)
+                            buffer.appendUTF8(",\"name\":")
                             buffer += paths[event.opIndex]
-                            JSONWriter.append(",\"ph\":\"X\",\"pid\":1,\"tid\":", to: &buffer)
-                            JSONWriter.appendInt(Int64(tids[event.lane]!), to: &buffer)
-                            JSONWriter.append(",\"ts\":", to: &buffer)
+                            buffer.appendUTF8(",\"ph\":\"X\",\"pid\":1,\"tid\":")
+                            buffer.appendDecimal(Int64(tids[event.lane]!))
+                            buffer.appendUTF8(",\"ts\":")
                             buffer += (Double(event.startPicoseconds) / 1e6).description.utf8
                             buffer.append(UInt8(ascii: "}"))
                         }

@@ -1,7 +1,7 @@
 import AddAnalysis
 import KPUModel
 import Foundation
-import JSONOutput
+import Support
 import ModelGraph
 
 /// The machine-readable twin of a run page (`report.json`): every figure on the page, with the

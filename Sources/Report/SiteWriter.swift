@@ -1,3 +1,4 @@
+import Support
 import Foundation
 import KPUModel
 import XHTMLValidator
@@ -136,21 +137,5 @@ public struct SiteWriter: Sendable {
         }
         if nsError.domain == NSCocoaErrorDomain && nsError.code == NSFileReadNoSuchFileError { return "no such file" }
         return nsError.localizedDescription
-    }
-}
-
-/// One value handed from one thread to another: `take()` waits until `put(_:)` has been called.
-final class Handoff<Value: Sendable>: @unchecked Sendable {
-    private let ready = DispatchSemaphore(value: 0)
-    private var value: Value?
-
-    func put(_ value: Value) {
-        self.value = value
-        ready.signal()
-    }
-
-    func take() -> Value {
-        ready.wait()
-        return value!
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import JSONOutput
+import Support
 import Yams
 
 /// Decodes YAML into a `Decodable` type: Yams parses, every scalar's tag is resolved once, the

@@ -1,4 +1,5 @@
 import ModelGraph
+import Support
 
 /// The order nodes are read in, and which of them matter for the analysis.
 extension Lowering {
@@ -15,33 +16,22 @@ extension Lowering {
                 producer[output] = index
             }
         }
-        var pending = [Int](repeating: 0, count: nodes.count)
-        var consumers = [[Int]](repeating: [], count: nodes.count)
+        var successors = [[Int]](repeating: [], count: nodes.count)
         for (index, node) in nodes.enumerated() {
             var seen = Set<Int>()
             for input in node.input where !input.isEmpty {
                 if let p = producer[input] {
-                    if seen.insert(p).inserted { pending[index] += 1; consumers[p].append(index) }
+                    if seen.insert(p).inserted { successors[p].append(index) }
                 } else if entries[input] == nil {
                     throw GraphError(source: source, place: Self.describe(node, index), message: "reads '\(input)', which no node, initializer or graph input provides")
                 }
             }
         }
-        var ready = (0..<nodes.count).filter { pending[$0] == 0 }
-        var order: [(Int, Onnx_NodeProto)] = []
-        var cursor = 0
-        while cursor < ready.count {
-            let index = ready[cursor]
-            cursor += 1
-            order.append((index, nodes[index]))
-            for consumer in consumers[index] {
-                pending[consumer] -= 1
-                if pending[consumer] == 0 { ready.append(consumer) }
-            }
-        }
-        if order.count != nodes.count, let stuck = (0..<nodes.count).first(where: { pending[$0] > 0 }) {
+        let (positions, stuck) = stableTopologicalOrder(successors: successors)
+        if let stuck {
             throw GraphError(source: source, place: Self.describe(nodes[stuck], stuck), message: "is part of a cycle; an ONNX graph must be acyclic")
         }
+        let order = positions.map { ($0, nodes[$0]) }
         return order
     }
 

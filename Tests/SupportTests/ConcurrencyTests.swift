@@ -1,8 +1,8 @@
 import Foundation
 import Testing
-@testable import KPUModel
+import Support
 
-@Suite struct ParallelMapTests {
+@Suite struct ConcurrencyTests {
     /// A sweep runs `concurrently` inside the iterations of a `concurrentMap`. With the second
     /// job on a global queue, every pool thread ended up waiting and the queued jobs sat until
     /// libdispatch's monitor added a thread, about a second later, at every such point.

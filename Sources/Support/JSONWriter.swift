@@ -80,7 +80,7 @@ public final class JSONWriter {
     @inlinable
     public func int<T: BinaryInteger>(_ value: T) {
         separate()
-        if let exact = Int64(exactly: value) { Self.appendInt(exact, to: &storage) } else { storage.append(contentsOf: String(value).utf8) }
+        if let exact = Int64(exactly: value) { storage.appendDecimal(exact) } else { storage.append(contentsOf: String(value).utf8) }
     }
 
     /// A finite double in Swift's shortest round-trip form; NaN and infinities (which JSON
@@ -122,17 +122,11 @@ public final class JSONWriter {
     }
 
     /// The next value, appended by `write` straight into the buffer (pieces made with
-    /// ``appendQuoted(_:to:)``, ``appendInt(_:to:)`` and ``append(_:to:)``).
+    /// `appendJSONString`, `appendDecimal` and `appendUTF8`, see ByteBuffer.swift).
     @inlinable
     public func raw(_ write: (inout [UInt8]) -> Void) {
         separate()
         write(&storage)
-    }
-
-    /// Appends literal JSON text.
-    @inlinable
-    public static func append(_ text: StaticString, to buffer: inout [UInt8]) {
-        text.withUTF8Buffer { buffer.append(contentsOf: $0) }
     }
 
     /// A string as a JSON literal, quotes included.
@@ -140,29 +134,8 @@ public final class JSONWriter {
     public static func quoted(_ text: String) -> [UInt8] {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(text.utf8.count + 2)
-        appendQuoted(text, to: &buffer)
+        buffer.appendJSONString(text)
         return buffer
-    }
-
-    /// Appends an integer's decimal digits: no String is made, which mattered for files of
-    /// tens of thousands of numbers.
-    @inlinable
-    public static func appendInt(_ value: Int64, to buffer: inout [UInt8]) {
-        if value < 0 { buffer.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        if magnitude < 10 {
-            buffer.append(UInt8(ascii: "0") + UInt8(magnitude))
-            return
-        }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var count = 0
-            while magnitude > 0 {
-                digits[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            }
-            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: digits[(20 - count)...]))
-        }
     }
 
     @inlinable
@@ -173,41 +146,6 @@ public final class JSONWriter {
 
     @inlinable
     func writeString(_ text: String) {
-        Self.appendQuoted(text, to: &storage)
-    }
-
-    /// RFC 8259 string escaping on UTF-8 bytes. U+2028 and U+2029 are escaped too, so the file
-    /// is also safe to paste into JavaScript.
-    @inlinable
-    public static func appendQuoted(_ text: String, to bytes: inout [UInt8]) {
-        bytes.append(UInt8(ascii: "\""))
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0xE2 }) {
-            bytes.append(contentsOf: text.utf8)
-            bytes.append(UInt8(ascii: "\""))
-            return
-        }
-        let utf8 = Array(text.utf8)
-        var i = 0
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
-        while i < utf8.count {
-            let byte = utf8[i]
-            switch byte {
-            case UInt8(ascii: "\""): bytes += [0x5C, 0x22]
-            case UInt8(ascii: "\\"): bytes += [0x5C, 0x5C]
-            case 0x0A: bytes += [0x5C, UInt8(ascii: "n")]
-            case 0x0D: bytes += [0x5C, UInt8(ascii: "r")]
-            case 0x09: bytes += [0x5C, UInt8(ascii: "t")]
-            case 0x00..<0x20:
-                bytes += Array("\\u00".utf8)
-                bytes.append(hex[Int(byte >> 4)])
-                bytes.append(hex[Int(byte & 0xF)])
-            case 0xE2 where i + 2 < utf8.count && utf8[i + 1] == 0x80 && (utf8[i + 2] == 0xA8 || utf8[i + 2] == 0xA9):
-                bytes += Array((utf8[i + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
-                i += 2
-            default: bytes.append(byte)
-            }
-            i += 1
-        }
-        bytes.append(UInt8(ascii: "\""))
+        storage.appendJSONString(text)
     }
 }

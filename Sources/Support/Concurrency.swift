@@ -73,3 +73,22 @@ public final class BackgroundJob<T: Sendable>: @unchecked Sendable {
         return try outcome!.get()
     }
 }
+
+/// One value handed from one thread to another: `take()` waits until `put(_:)` has been called.
+public final class Handoff<Value: Sendable>: @unchecked Sendable {
+    private let ready = DispatchSemaphore(value: 0)
+    // Written once before `ready` is signalled, read only after waiting on it.
+    private var value: Value?
+
+    public init() {}
+
+    public func put(_ value: Value) {
+        self.value = value
+        ready.signal()
+    }
+
+    public func take() -> Value {
+        ready.wait()
+        return value!
+    }
+}
