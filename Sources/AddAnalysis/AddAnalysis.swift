@@ -1,4 +1,3 @@
-import KPUModel
 import ModelGraph
 
 /// Every Add of a model with its category, and the per-category totals the report shows.

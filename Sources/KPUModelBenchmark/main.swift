@@ -24,7 +24,8 @@ do {
     let hardware = try KPUHardware.builtIn(sku)
     let energy = try EnergyTable.named("kpu-16nm", for: hardware)
     for fusion in FusionPolicy.allCases {
-        let evaluation = KPUEvaluator(graph: graph, hardware: hardware, energy: energy, precision: precision, fusion: fusion).evaluate()
+        let mapping = Mapper(graph: graph, hardware: hardware, precision: precision, fusion: fusion).map()
+        let evaluation = KPUEvaluator(graph: graph, hardware: hardware, energy: energy, mapping: mapping).evaluate()
         let e = evaluation.totalEnergy
         let traffic = evaluation.totalTraffic
         print("\(preset) S=\(seq) \(precision.rawValue) on \(sku), \(fusion.rawValue): latency \(evaluation.latencySeconds * 1e6) µs, energy \(Double(e.total) * 1e-9) µJ "

@@ -125,8 +125,8 @@ public final class RunPipeline: @unchecked Sendable {
         let analysis = AddAnalysis(graph: graph, cost: workload)
         // Every policy is modelled: the page compares them. MACs are the same in all three.
         let evaluations = FusionPolicy.allCases.concurrentMap { candidate in
-            KPUEvaluator(graph: graph, hardware: kpuHardware, energy: table, precision: descriptor.options.precision, fusion: candidate,
-                         workload: workload).evaluate()
+            let mapping = Mapper(graph: graph, hardware: kpuHardware, precision: descriptor.options.precision, fusion: candidate).map()
+            return KPUEvaluator(graph: graph, hardware: kpuHardware, energy: table, mapping: mapping, workload: workload).evaluate()
         }
         var report = RunReport(descriptor: descriptor, graph: graph, analysis: analysis,
                                kpu: RunReport.KPURun(graph: graph, analysis: analysis, evaluations: evaluations, chosen: policy))

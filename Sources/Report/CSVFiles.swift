@@ -37,7 +37,7 @@ extension RunReport {
                 String(op.traffic.dram.total), String(op.traffic.l3.total), String(op.traffic.l2.total), String(op.traffic.l1.total),
                 String(op.computeCycles), Format.fixed(op.utilization, decimals: 4),
                 CSV.picojoules(op.energy.compute), CSV.picojoules(op.energy.memory), CSV.picojoules(op.energy.engines),
-                CSV.picojoules(op.energy.staticEnergy), CSV.picojoules(op.energy.total), CSV.seconds(op.latencyPicoseconds), op.mapping,
+                CSV.picojoules(op.energy.staticEnergy), CSV.picojoules(op.energy.total), CSV.seconds(op.latencyPicoseconds), kpu.opMappings[index],
             ])
         }
         return CSV.encode(rows)

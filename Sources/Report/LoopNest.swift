@@ -38,7 +38,7 @@ struct LoopNest: Sendable {
         let inner = names.last ?? "i"
         let width = hw.vectorWidth
 
-        if op.groupHead != index, let tiling = run.chosen.operators[op.groupHead].tiling {
+        if op.groupHead != index, let tiling = run.chosen.mapping[op.groupHead].tiling {
             // Rides a matmul's drain; the other operand is the side input (a bias vector, a skip tensor).
             let head = run.opPaths[op.groupHead]
             let side = inputs.count > 1 ? inputs[1] : inputs[0]

@@ -475,7 +475,7 @@ extension RunPage.KPUSection {
                 dram: Format.grouped(op.traffic.dram.total), l3: Format.grouped(op.traffic.l3.total),
                 l2: Format.grouped(op.traffic.l2.total), l1: Format.grouped(op.traffic.l1.total),
                 cycles: op.computeCycles == 0 ? "" : Format.grouped(op.computeCycles),
-                energy: Format.joules(Double(op.energy.total) * 1e-15), latency: Format.seconds(op.latencySeconds), mapping: op.mapping
+                energy: Format.joules(Double(op.energy.total) * 1e-15), latency: Format.seconds(op.latencySeconds), mapping: run.opMappings[index]
             )
         }
         operatorCount = Format.grouped(operators.count)

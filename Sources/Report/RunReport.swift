@@ -30,6 +30,8 @@ public struct RunReport: Sendable {
         let opKinds: [OpKind]
         let opShapes: [[Int]]
         let opOrigins: [String?]
+        /// How each op of the chosen evaluation was mapped, in a sentence.
+        let opMappings: [String]
         /// Each op's input shapes, and whether each input is a trained weight.
         let opInputs: [[(shape: [Int], isParameter: Bool)]]
         /// Op indexes of the first layer: after the hidden state feeding the first attention
@@ -48,6 +50,10 @@ public struct RunReport: Sendable {
             opKinds = graph.ops.map(\.kind)
             opShapes = graph.ops.map { graph[$0.outputs[0]].shape }
             opOrigins = graph.ops.map(\.origin)
+            let workload = WorkloadCost(graph: graph)
+            opMappings = graph.ops.map { [chosen] op in
+                MappingText.sentence(for: op, in: graph, evaluation: chosen, compulsoryReadBytes: workload.operators[op.index].compulsoryReadBytes)
+            }
             opInputs = graph.ops.map { op in op.inputs.map { (graph[$0].shape, graph[$0].role == .parameter) } }
             let attention = analysis.records.first { $0.category == .attentionResidual && !$0.embedded }
             let ffn = analysis.records.first { $0.category == .ffnResidual && !$0.embedded }

@@ -22,7 +22,7 @@ func makeReport(_ preset: String = "bert-base-uncased", options: BertGraphOption
         let hardware = try KPUHardware.builtIn(sku)
         let table = try EnergyTable.named("kpu-16nm", for: hardware)
         let evaluations = FusionPolicy.allCases.map {
-            KPUEvaluator(graph: graph, hardware: hardware, energy: table, precision: options.precision, fusion: $0).evaluate()
+            KPUEvaluator(graph: graph, hardware: hardware, energy: table, mapping: Mapper(graph: graph, hardware: hardware, precision: options.precision, fusion: $0).map()).evaluate()
         }
         kpu = RunReport.KPURun(graph: graph, analysis: analysis, evaluations: evaluations, chosen: fusion)
     }

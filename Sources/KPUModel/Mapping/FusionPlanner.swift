@@ -7,10 +7,9 @@ struct FusionPlanner {
     let graph: Graph
     let policy: FusionPolicy
 
-    /// Groups as op-index lists (head first) covering every op once, in head order, and each
-    /// fused member's role.
-    func plan() -> (groups: [[Int]], roles: [Int: KPUEvaluator.Role]) {
-        var roles: [Int: KPUEvaluator.Role] = [:]
+    /// Groups covering every op once, in head order, and each op's role.
+    func plan() -> FusionPlan {
+        var roles = [FusionRole](repeating: .standalone, count: graph.ops.count)
         var claimed = Set<Int>()
         var groupsByHead: [Int: [Int]] = [:]
         if policy != .none {
@@ -47,7 +46,9 @@ struct FusionPlanner {
             if let members = groupsByHead[op.index] { groups.append(members) }
             else if !claimed.contains(op.index) { groups.append([op.index]) }
         }
-        return (groups, roles)
+        var groupOf = [Int](repeating: 0, count: graph.ops.count)
+        for group in groups { for member in group { groupOf[member] = group[0] } }
+        return FusionPlan(groups: groups, groupOf: groupOf, roles: roles)
     }
 
     private func soleConsumer(of tensor: TensorID) -> Op? {

@@ -108,22 +108,3 @@ public struct Traffic: Sendable, Hashable {
         storeToDRAM(bytes)
     }
 }
-
-/// The three fusion policies the report compares.
-public enum FusionPolicy: String, Sendable, Hashable, CaseIterable, Codable {
-    /// Every op reads its inputs from and writes its output to external memory.
-    case none
-    /// Bias adds and activations ride the matmul's drain through the vector engine.
-    case vectorEngine = "vector-engine"
-    /// Also the residual add and the following LayerNorm, the skip tensor read from L3.
-    case epilogue
-
-    /// What the policy keeps off DRAM, in a phrase (for help and `generate-report list`).
-    public var summary: String {
-        switch self {
-        case .none: "every op reads its inputs from and writes its output to DRAM"
-        case .vectorEngine: "bias adds and activations ride the matmul's drain"
-        case .epilogue: "also the residual add and the LayerNorm after it, the skip tensor read from L3"
-        }
-    }
-}

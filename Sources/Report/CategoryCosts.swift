@@ -1,3 +1,4 @@
+import AddAnalysis
 import KPUModel
 import ModelGraph
 

@@ -1,26 +1,3 @@
-import ModelGraph
-
-/// The work each operator does and the least data it must move, before any hardware is chosen.
-///
-/// Compulsory traffic is the floor every mapping is measured against: each input read once and
-/// each output written once. The KPU mapping (tiling, fusion) can only add to it, or remove it
-/// entirely by keeping a tensor on chip; the report states the ratio.
-///
-/// ```swift
-/// let cost = WorkloadCost(graph: graph)
-/// cost.operators[op.index].compulsoryReadBytes
-/// ```
-public struct WorkloadCost: Sendable {
-    public let operators: [OperatorCost]
-
-    public init(graph: Graph) {
-        operators = graph.ops.map { OperatorCost(op: $0, in: graph) }
-    }
-
-    public var totalMACs: Int { operators.reduce(0) { $0 + $1.macs } }
-    public var totalCompulsoryBytes: Int { operators.reduce(0) { $0 + $1.compulsoryBytes } }
-}
-
 /// One operator's work and compulsory traffic.
 public struct OperatorCost: Sendable, Hashable {
     public let opIndex: Int
@@ -85,7 +62,7 @@ public struct OperatorCost: Sendable, Hashable {
     /// and group norms): mean, subtract, square-and-sum, scale by the reciprocal deviation,
     /// multiply by gamma, add beta. RMSNorm: square-and-sum, reciprocal root, scale, multiply by
     /// gamma. Batch norm at inference: one multiply and one add with folded statistics.
-    static func vectorSteps(_ kind: OpKind) -> Int {
+    public static func vectorSteps(_ kind: OpKind) -> Int {
         switch kind {
         case .softmax, .logSoftmax: 4
         case .layerNorm, .instanceNorm, .groupNorm: 6

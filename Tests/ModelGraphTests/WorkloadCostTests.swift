@@ -1,6 +1,5 @@
 import Testing
-import ModelGraph
-@testable import KPUModel
+@testable import ModelGraph
 
 @Suite struct WorkloadCostTests {
     static func bertBase() throws -> (Graph, WorkloadCost) {

@@ -4,7 +4,8 @@ import ModelGraph
 /// the same operation written out as primitive ops.
 ///
 /// ```swift
-/// let fused = FusedOpEstimate.evaluate(.layerNorm, shape: [1, 128, 768], dtype: .fp32, hardware: hw, energy: table)
+/// let fused = FusedOpEstimate.evaluate(.layerNorm, shape: [1, 128, 768], dtype: .fp32, hardware: hardware,
+///                                      energy: table, precision: .fp32)
 /// ```
 public struct FusedOpEstimate: Sendable, Hashable {
     public let energyFemtojoules: Int64
@@ -29,7 +30,8 @@ public struct FusedOpEstimate: Sendable, Hashable {
                 y = try builder.op(.gelu, "gelu", [x], shape: shape, dtype: dtype)
             }
             let graph = try builder.finish(outputs: [y])
-            let evaluation = KPUEvaluator(graph: graph, hardware: hardware, energy: energy, precision: precision, fusion: .none).evaluate()
+            let mapping = Mapper(graph: graph, hardware: hardware, precision: precision, fusion: .none).map()
+            let evaluation = KPUEvaluator(graph: graph, hardware: hardware, energy: energy, mapping: mapping).evaluate()
             return FusedOpEstimate(energyFemtojoules: evaluation.totalEnergy.total, latencyPicoseconds: evaluation.makespanPicoseconds,
                                    dramBytes: evaluation.totalTraffic.dram.total)
         } catch {

@@ -13,7 +13,8 @@ struct Scheduler {
     let hardware: KPUHardware
     static let maximumChunks = 4
 
-    func run(groups: [[Int]], groupOf: [Int], operators: inout [OperatorEvaluation]) -> (events: [ScheduleEvent], makespan: Int64) {
+    func run(mapping: Mapping, demands: [OperatorDemand]) -> Schedule {
+        let groups = mapping.plan.groups, groupOf = mapping.plan.groupOf
         // Arrays indexed by lane, stage and op rather than dictionaries: hashing the keys was a
         // third of the evaluation's time.
         let allStages = Stage.allCases, allLanes = Lane.allCases
@@ -42,10 +43,10 @@ struct Scheduler {
             // Stage durations of the whole group, in picoseconds, and the bytes each stage carries.
             for index in allStages.indices { duration[index] = 0; bytes[index] = 0 }
             for member in group {
-                for (stage, seconds) in operators[member].stageSeconds {
+                for (stage, seconds) in demands[member].stageSeconds {
                     duration[stageIndex[stage]!] += Int64((seconds * 1e12).rounded(.up))
                 }
-                let traffic = operators[member].traffic
+                let traffic = demands[member].traffic
                 bytes[load] += traffic.dram.read
                 bytes[store] += traffic.dram.written
                 bytes[move] += traffic.blockMoverBytes
@@ -57,7 +58,7 @@ struct Scheduler {
                 groupEnd[head] = ready
                 continue
             }
-            let chunks = chunkCount(head: operators[head], group: group, operators: operators)
+            let chunks = chunkCount(tiling: mapping[head].tiling, group: group, demands: demands)
             var ends = [[Int64]](repeating: [Int64](repeating: 0, count: stages.count), count: chunks)
             var start = Int64.max, end: Int64 = 0
             // Issue along anti-diagonals: chunk i+1's load is placed before chunk i's store.
@@ -97,26 +98,25 @@ struct Scheduler {
             charge[head] = max(0, end - finishLine)
             finishLine = max(finishLine, end)
         }
+        var slots = [Schedule.Slot](repeating: Schedule.Slot(latencyPicoseconds: 0, startPicoseconds: 0, endPicoseconds: 0), count: graph.ops.count)
         for group in groups {
             let head = group[0]
-            let weights = group.map { member in operators[member].stageSeconds.values.reduce(0, +) }
+            let weights = group.map { member in demands[member].stageSeconds.values.reduce(0, +) }
             for (member, share) in zip(group, Self.split(charge[head], weights: weights)) {
-                operators[member].latencyPicoseconds = share
-                operators[member].startPicoseconds = groupStart[head]
-                operators[member].endPicoseconds = groupEnd[head]
+                slots[member] = Schedule.Slot(latencyPicoseconds: share, startPicoseconds: groupStart[head], endPicoseconds: groupEnd[head])
             }
         }
-        return (events, finishLine)
+        return Schedule(events: events, makespanPicoseconds: finishLine, slots: slots)
     }
 
     /// A matmul flows in as many chunks as it has L3 blocks or L2 K-steps; a streamed op in one
     /// chunk per 256 KiB it moves; both at most ``maximumChunks``.
-    func chunkCount(head: OperatorEvaluation, group: [Int], operators: [OperatorEvaluation]) -> Int {
-        if let tiling = head.tiling {
+    func chunkCount(tiling: MatMulTiling?, group: [Int], demands: [OperatorDemand]) -> Int {
+        if let tiling {
             let kSteps = (tiling.k + tiling.l2Block.k - 1) / tiling.l2Block.k
             return min(Self.maximumChunks, max(1, max(tiling.l3BlockCount, kSteps)))
         }
-        let moved = group.reduce(0) { $0 + operators[$1].traffic.dram.total }
+        let moved = group.reduce(0) { $0 + demands[$1].traffic.dram.total }
         return min(Self.maximumChunks, max(1, (moved + 262_143) / 262_144))
     }
 
@@ -134,5 +134,21 @@ struct Scheduler {
             remainder -= 1
         }
         return parts
+    }
+}
+
+/// The scheduler's result: every busy interval, the makespan, and each op's charged share of it.
+struct Schedule: Sendable {
+    let events: [ScheduleEvent]
+    let makespanPicoseconds: Int64
+    /// Indexed like `graph.ops`.
+    let slots: [Slot]
+
+    struct Slot: Sendable {
+        /// The op's share of the makespan (see ``KPUEvaluation/attributionRule``).
+        let latencyPicoseconds: Int64
+        /// When the op's group started and finished.
+        let startPicoseconds: Int64
+        let endPicoseconds: Int64
     }
 }

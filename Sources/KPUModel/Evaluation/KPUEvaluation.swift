@@ -1,0 +1,29 @@
+import ModelGraph
+
+/// The whole model on one KPU under one fusion policy.
+public struct KPUEvaluation: Sendable {
+    public let hardware: KPUHardware
+    public let energyTable: EnergyTable
+    /// How every op was placed: the input the figures below were computed from.
+    public let mapping: Mapping
+    /// One entry per graph op, indexed like `graph.ops`.
+    public let operators: [OperatorEvaluation]
+    public let events: [ScheduleEvent]
+    public let makespanPicoseconds: Int64
+
+    public var fusion: FusionPolicy { mapping.fusion }
+    public var precision: Precision { mapping.precision }
+    public var latencySeconds: Double { Double(makespanPicoseconds) * 1e-12 }
+    public var totalEnergy: EnergyBreakdown { operators.reduce(EnergyBreakdown()) { $0 + $1.energy } }
+    public var totalTraffic: Traffic { operators.reduce(Traffic()) { $0 + $1.traffic } }
+    /// Energy × delay, in joule-seconds.
+    public var edp: Double { Double(totalEnergy.total) * 1e-15 * latencySeconds }
+
+    /// How latency and static energy are shared among ops, so that any grouping sums to the total.
+    public static let attributionRule = """
+    Groups (a fused matmul with its epilogue, or a single op) are taken in order of finish time; \
+    each is charged the time by which it moves the finish line forward (its end minus the latest \
+    earlier end, never negative), so the charges add up to the makespan. Inside a group the charge \
+    is split in proportion to each member's stage time. Static energy is idle power × charged time.
+    """
+}

@@ -1,0 +1,177 @@
+import ModelGraph
+
+/// Costs a mapping: the traffic at every memory level, the cycles, the schedule on the KPU's
+/// resources and the energy, for one workload on one architecture with one energy table.
+///
+/// ```swift
+/// let mapping = Mapper(graph: graph, hardware: hardware, precision: .fp32, fusion: .vectorEngine).map()
+/// let evaluation = KPUEvaluator(graph: graph, hardware: hardware, energy: table, mapping: mapping).evaluate()
+/// ```
+public struct KPUEvaluator: Sendable {
+    public let graph: Graph
+    public let hardware: KPUHardware
+    public let energy: EnergyTable
+    public let mapping: Mapping
+    /// The graph's workload (MACs, compulsory bytes), when the caller already has it: it is the
+    /// same under every mapping.
+    let workload: WorkloadCost?
+
+    public init(graph: Graph, hardware: KPUHardware, energy: EnergyTable, mapping: Mapping, workload: WorkloadCost? = nil) {
+        self.graph = graph
+        self.hardware = hardware
+        self.energy = energy
+        self.mapping = mapping
+        self.workload = workload
+    }
+
+    var precision: Precision { mapping.precision }
+
+    public func evaluate() -> KPUEvaluation {
+        let workload = self.workload ?? WorkloadCost(graph: graph)
+        let demands = graph.ops.map { demand(of: $0, workload: workload.operators[$0.index]) }
+        let schedule = Scheduler(graph: graph, hardware: hardware).run(mapping: mapping, demands: demands)
+        let operators = graph.ops.indices.map { index in
+            let demand = demands[index], slot = schedule.slots[index]
+            var energy = dynamicEnergy(demand)
+            // Static energy follows the charged latency.
+            energy.staticEnergy = Int64((hardware.idlePowerWatts * Double(slot.latencyPicoseconds) * 1e3).rounded())
+            return OperatorEvaluation(
+                opIndex: index, groupHead: mapping.plan.groupOf[index], macs: demand.macs, vectorOps: demand.vectorOps,
+                addOps: demand.addOps, traffic: demand.traffic, compulsoryExternalBytes: workload.operators[index].compulsoryBytes,
+                trafficByTensor: demand.trafficByTensor, computeCycles: demand.computeCycles, utilization: demand.utilization,
+                stageSeconds: demand.stageSeconds, energy: energy, latencyPicoseconds: slot.latencyPicoseconds,
+                startPicoseconds: slot.startPicoseconds, endPicoseconds: slot.endPicoseconds
+            )
+        }
+        return KPUEvaluation(hardware: hardware, energyTable: energy, mapping: mapping, operators: operators,
+                             events: schedule.events, makespanPicoseconds: schedule.makespanPicoseconds)
+    }
+
+    // MARK: - One operator
+
+    func demand(of op: Op, workload: OperatorCost) -> OperatorDemand {
+        var demand = OperatorDemand()
+        let placement = mapping[op.index]
+        let output = graph[op.outputs[0]]
+
+        switch placement.placement {
+        case .folded, .view, .absorbedTranspose:
+            break
+
+        case .matMul(let tiling):
+            demand.macs = workload.macs
+            (demand.computeCycles, demand.utilization) = cycles(tiling, macs: workload.macs)
+            var a = Traffic(), b = Traffic(), c = Traffic()
+            a.fetchFromDRAM(tiling.externalReadBytesByOperand.a)
+            b.fetchFromDRAM(tiling.externalReadBytesByOperand.b)
+            a.moveToL2(tiling.l3ToL2BytesByOperand.a)
+            b.moveToL2(tiling.l3ToL2BytesByOperand.b)
+            a.streamToL1(tiling.l2ToL1BytesByOperand.a)
+            b.streamToL1(tiling.l2ToL1BytesByOperand.b)
+            // A group's head stores the group's final result, not its own.
+            var storedBytes = output.byteCount
+            if case .matMulHead(let final) = placement.role { storedBytes = graph[final].byteCount }
+            c.sendOut(storedBytes)
+            demand.traffic = a + b + c
+            demand.trafficByTensor = ["A": a, "B": b, "C": c]
+            demand.vectorPassOps = output.elementCount
+
+        case .onDrain(let sides):
+            for side in sides { route(side, into: &demand.traffic) }
+            if case .fusedLayerNorm = placement.role {
+                // Row statistics accumulate during the drain; normalising needs a second on-chip pass.
+                demand.traffic.moveToL2(output.byteCount)
+                demand.traffic.streamToL1(output.byteCount)
+                demand.traffic.drainToL2(output.byteCount)
+                demand.traffic.moveToL3(output.byteCount)
+                demand.vectorPassOps = output.elementCount * OperatorCost.vectorSteps(op.kind)
+            }
+            (demand.vectorOps, demand.addOps) = vectorWork(op, elements: output.elementCount)
+
+        case .dmaCopy:
+            demand.traffic.fetchFromDRAM(workload.compulsoryReadBytes)
+            demand.traffic.storeToDRAM(output.byteCount)
+
+        case .streamed(let operands):
+            for operand in operands { route(operand, into: &demand.traffic) }
+            demand.traffic.sendOut(output.byteCount)
+            (demand.vectorOps, demand.addOps) = vectorWork(op, elements: OperatorCost.elementsWorked(op, in: graph))
+            demand.vectorPassOps = demand.vectorOps + demand.addOps
+        }
+
+        // Only the stages the op uses.
+        let traffic = demand.traffic
+        for (stage, seconds) in [(Stage.load, Double(traffic.dram.read) / hardware.dramBandwidth),
+                                 (.store, Double(traffic.dram.written) / hardware.dramBandwidth),
+                                 (.move, Double(traffic.blockMoverBytes) / hardware.blockMovers.aggregateBandwidth),
+                                 (.stream, Double(traffic.streamerBytes) / hardware.streamers.aggregateBandwidth),
+                                 (.compute, Double(demand.computeCycles) / hardware.clockHz),
+                                 (.vector, Double(demand.vectorPassOps) / hardware.vectorThroughput)] where seconds > 0 {
+            demand.stageSeconds[stage] = seconds
+        }
+        return demand
+    }
+
+    /// The traffic of one operand's route to the engine.
+    func route(_ operand: OperandRoute, into traffic: inout Traffic) {
+        let bytes = graph[operand.tensor].byteCount
+        switch operand.route {
+        case .whole:
+            traffic.bringIn(bytes)
+        case .broadcast(let copies):
+            traffic.fetchFromDRAM(bytes)
+            traffic.moveToL2(bytes * copies)
+            traffic.streamToL1(bytes * copies)
+        case .residentInL3:
+            traffic.moveToL2(bytes)
+            traffic.streamToL1(bytes)
+        }
+    }
+
+    /// Adds count at add energy; every other vector operation (multiply, divide, exp, erf, the
+    /// passes of softmax and LayerNorm) at the table's MAC energy, the cost of a multiply-class op.
+    func vectorWork(_ op: Op, elements: Int) -> (vectorOps: Int, addOps: Int) {
+        switch op.kind {
+        case .add, .sub: (0, elements)
+        default: (elements * OperatorCost.vectorSteps(op.kind), 0)
+        }
+    }
+
+    func dynamicEnergy(_ demand: OperatorDemand) -> EnergyBreakdown {
+        func fJ(_ picojoules: Double) -> Int64 { Int64((picojoules * 1000).rounded()) }
+        let t = demand.traffic
+        var e = EnergyBreakdown()
+        e.compute = fJ(Double(demand.macs) * energy.mac(precision) + Double(demand.vectorOps) * energy.mac(precision) + Double(demand.addOps) * energy.add(precision))
+        e.dram = fJ(Double(t.dram.read) * energy.dramRead + Double(t.dram.written) * energy.dramWrite)
+        e.l3 = fJ(Double(t.l3.read) * energy.l3Read + Double(t.l3.written) * energy.l3Write)
+        e.l2 = fJ(Double(t.l2.read) * energy.l2Read + Double(t.l2.written) * energy.l2Write)
+        e.l1 = fJ(Double(t.l1.read) * energy.l1Read + Double(t.l1.written) * energy.l1Write)
+        e.engines = fJ(Double(t.dmaBytes) * energy.dmaPerByte + Double(t.blockMoverBytes) * energy.blockMoverPerByte + Double(t.streamerBytes) * energy.streamerPerByte)
+        return e
+    }
+
+    // MARK: - Matmul cycles
+
+    /// PE-array cycles of a matmul and the utilisation they imply: output elements per cycle
+    /// across the tiles that run the precision, each class with its own block time (K MACs per
+    /// output at its MAC rate, plus pipeline fill and drain), derated by the profile's tile
+    /// utilisation; outputs padded to whole arrays of the class the blocking was sized for.
+    func cycles(_ tiling: MatMulTiling, macs: Int) -> (cycles: Int, utilization: Double) {
+        let primary = hardware.primaryTileClass(precision)
+        let utilizationFactor = hardware.tileUtilization(precision)
+        var rate = 0.0, shortestBlock = Double.infinity
+        for tile in hardware.tileClasses(running: precision) {
+            guard let macsPerClock = tile.macsPerClock(precision) else { continue }
+            let outputs = Double(tile.rows * tile.columns)
+            let blockCycles = (Double(tiling.k) * outputs / macsPerClock).rounded(.up) + Double(tile.fillCycles + tile.drainCycles)
+            rate += Double(tile.count) * utilizationFactor * outputs / blockCycles
+            shortestBlock = min(shortestBlock, blockCycles)
+        }
+        let paddedOutputs = Double(tiling.batch) * Double((tiling.m + primary.rows - 1) / primary.rows * primary.rows)
+            * Double((tiling.n + primary.columns - 1) / primary.columns * primary.columns)
+        let cycles = rate > 0 ? Int(max((paddedOutputs / rate).rounded(.up), shortestBlock)) : 0
+        let peakPerCycle = hardware.peakMACRate(precision) / hardware.clockHz
+        let utilization = cycles > 0 && peakPerCycle > 0 ? min(Double(macs) / (Double(cycles) * peakPerCycle), 1) : 0
+        return (cycles, utilization)
+    }
+}

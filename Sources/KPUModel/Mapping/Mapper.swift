@@ -1,0 +1,146 @@
+import ModelGraph
+
+/// Decides how every operator of a graph runs on a KPU: the fusion groups, each op's engine
+/// and data route, and each matmul's blocking. It looks at the workload and the architecture,
+/// never at the energy table, so comparing tables never changes the mapping.
+///
+/// ```swift
+/// let mapping = Mapper(graph: graph, hardware: hardware, precision: .bf16, fusion: .epilogue).map()
+/// ```
+public struct Mapper: Sendable {
+    public let graph: Graph
+    public let hardware: KPUHardware
+    public let precision: Precision
+    public let fusion: FusionPolicy
+
+    public init(graph: Graph, hardware: KPUHardware, precision: Precision, fusion: FusionPolicy) {
+        self.graph = graph
+        self.hardware = hardware
+        self.precision = precision
+        self.fusion = fusion
+    }
+
+    public func map() -> Mapping {
+        let plan = FusionPlanner(graph: graph, policy: fusion).plan()
+        // Matmuls of the same shape block alike (a transformer layer's shapes repeat in every layer).
+        var tilings: [MatMulShape: MatMulTiling] = [:]
+        var operators: [OperatorMapping] = []
+        operators.reserveCapacity(graph.ops.count)
+        for op in graph.ops {
+            let role = plan.roles[op.index]
+            // A group's head comes first in topological order, so its tiling is known when members are placed.
+            let head = plan.groupOf[op.index]
+            let headTiling = head < op.index ? operators[head].tiling : nil
+            operators.append(OperatorMapping(role: role, placement: place(op, role: role, head: head, headTiling: headTiling, tilings: &tilings)))
+        }
+        return Mapping(fusion: fusion, precision: precision, plan: plan, operators: operators)
+    }
+
+    func place(_ op: Op, role: FusionRole, head: Int, headTiling: MatMulTiling?, tilings: inout [MatMulShape: MatMulTiling]) -> Placement {
+        let output = graph[op.outputs[0]]
+        switch (op.kind, role) {
+        case _ where op.folded:
+            return .folded
+        case (.matMul, _):
+            let shape = MatMulShape(op, in: graph)
+            if let known = tilings[shape] { return .matMul(known) }
+            let tiling = tile(shape)
+            tilings[shape] = tiling
+            return .matMul(tiling)
+        case (.add, .fusedBias), (.add, .fusedResidual), (_, .fusedActivation), (.layerNorm, .fusedLayerNorm):
+            let sides = distinctInputs(op).filter { !isChainInput($0, of: op) }.map { input in
+                if case .fusedResidual(let skip) = role, input == skip {
+                    return OperandRoute(tensor: skip, route: skipResident(skip, head: head, tiling: headTiling) ? .residentInL3 : .whole)
+                }
+                return broadcast(input, into: output)
+            }
+            return .onDrain(sideOperands: sides)
+        case _ where op.kind.isView:
+            return .view
+        case (.transpose, _):
+            return transposeIsAbsorbed(op.outputs[0]) ? .absorbedTranspose : .dmaCopy
+        case (.gather, _), (.gatherND, _), (.slice, _):
+            return .dmaCopy
+        default:
+            return .streamed(operands: distinctInputs(op).map { input in
+                graph[input].elementCount < output.elementCount ? broadcast(input, into: output) : OperandRoute(tensor: input, route: .whole)
+            })
+        }
+    }
+
+    /// An op's inputs, each once (x + x reads x once), in tensor order.
+    func distinctInputs(_ op: Op) -> [TensorID] {
+        Set(op.inputs).sorted { $0.index < $1.index }
+    }
+
+    /// A broadcast operand (a bias [H], a mask [B,1,S,S] shared by the heads) comes from DRAM
+    /// once, then into the tiles that need it: each of its rows is reused by `outputRows /
+    /// operandRows` output rows, spread over at most that many tiles, where it stays resident.
+    /// A bias (one row) goes to every tile working on the output; a head-shared mask is copied
+    /// once per head, not once per tile.
+    func broadcast(_ input: TensorID, into output: Tensor) -> OperandRoute {
+        let operand = graph[input]
+        let outputRows = max(output.elementCount / max(output.shape.last ?? 1, 1), 1)
+        let operandRows = max(operand.elementCount / max(operand.shape.last ?? 1, 1), 1)
+        return OperandRoute(tensor: input, route: .broadcast(copies: min(hardware.totalTiles, max(outputRows / operandRows, 1))))
+    }
+
+    /// The input a fused op receives from the chain (the matmul's result), as opposed to side operands.
+    func isChainInput(_ input: TensorID, of op: Op) -> Bool {
+        guard let producer = graph.producer(of: input) else { return false }
+        switch producer.kind {
+        case .matMul, .add, .gelu, .relu, .tanh: return graph.consumers(of: input).count == 1
+        default: return false
+        }
+    }
+
+    /// True when the skip tensor fits in L3 beside the head matmul's double-buffered working set.
+    func skipResident(_ skip: TensorID, head: Int, tiling: MatMulTiling?) -> Bool {
+        guard let tiling else { return false }
+        let op = graph.ops[head]
+        let aSize = graph[op.inputs[0]].dtype.byteSize, bSize = graph[op.inputs[1]].dtype.byteSize
+        let workingSet = 2 * (tiling.l3Block.m * tiling.l3Block.k * aSize + tiling.l3Block.k * tiling.l3Block.n * bSize) + tiling.l3Block.m * tiling.l3Block.n * 4
+        return graph[skip].byteCount + workingSet <= hardware.l3Bytes
+    }
+
+    /// True when every consumer, looking through views, is a matmul.
+    func transposeIsAbsorbed(_ tensor: TensorID) -> Bool {
+        let consumers = graph.consumers(of: tensor)
+        return !consumers.isEmpty && consumers.allSatisfy { consumer in
+            consumer.kind == .matMul || (consumer.kind.isView && transposeIsAbsorbed(consumer.outputs[0]))
+        }
+    }
+
+    /// The blocking of one matmul shape, sized against the largest class of tiles that run the
+    /// precision.
+    func tile(_ shape: MatMulShape) -> MatMulTiling {
+        let primary = hardware.primaryTileClass(precision)
+        return MatMulTiling.search(
+            m: shape.m, n: shape.n, k: shape.k, batch: shape.batch,
+            aBytesPerElement: shape.aBytesPerElement, bBytesPerElement: shape.bBytesPerElement,
+            aSharedAcrossBatch: false, bSharedAcrossBatch: shape.weightShared,
+            arrayRows: primary.rows, arrayColumns: primary.columns,
+            l3Capacity: hardware.l3Bytes, l2Capacity: hardware.l2BytesPerTile, l1Capacity: hardware.l1BytesPerTile
+        )
+    }
+}
+
+/// What a matmul's blocking depends on.
+struct MatMulShape: Hashable {
+    var m: Int, n: Int, k: Int, batch: Int
+    var aBytesPerElement: Int, bBytesPerElement: Int
+    /// A rank-2 B (a weight), shared by every row.
+    var weightShared: Bool
+
+    init(_ op: Op, in graph: Graph) {
+        let a = graph[op.inputs[0]], b = graph[op.inputs[1]], c = graph[op.outputs[0]]
+        k = a.shape.last ?? 1
+        n = c.shape.last ?? 1
+        // A weight (rank-2 B) is shared by every row: flatten the batch into M.
+        weightShared = b.rank == 2
+        batch = weightShared ? 1 : c.shape.dropLast(2).reduce(1, *)
+        m = c.elementCount / max(n * batch, 1)
+        aBytesPerElement = a.dtype.byteSize
+        bBytesPerElement = b.dtype.byteSize
+    }
+}
