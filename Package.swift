@@ -36,22 +36,27 @@ let package = Package(
         .target(name: "XHTMLValidator", dependencies: ["CLibXML2"]),
         // renameat2(RENAME_EXCHANGE), which Glibc's Swift module does not expose: swaps a new site into place in one step.
         .target(name: "CSiteSwap"),
+        // Numbers only: every figure of a run, each share, delta and unit conversion computed once.
+        .target(name: "ReportModel", dependencies: ["Support", "ModelGraph", "KPUModel", "AddAnalysis"]),
+        // Pages, charts and data files from the report model; every page validated.
         .target(
-            name: "Report",
+            name: "ReportRendering",
             dependencies: [
-                "ModelGraph", "KPUModel", "AddAnalysis", "XHTMLValidator", "CSiteSwap", "Support",
+                "Support", "ModelGraph", "KPUModel", "AddAnalysis", "ReportModel", "XHTMLValidator",
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
+        // Staging, locking, the atomic exchange and history I/O; knows nothing about templates.
+        .target(name: "SitePublishing", dependencies: ["Support", "ReportModel", "CSiteSwap"]),
         // Runs requests through the stages: one run, a sweep over a grid, or a merge of shards.
         .target(
             name: "Pipeline",
-            dependencies: ["Support", "ModelGraph", "ONNXImport", "KPUModel", "AddAnalysis", "Report", .product(name: "Yams", package: "Yams")]
+            dependencies: ["Support", "ModelGraph", "ONNXImport", "KPUModel", "AddAnalysis", "ReportModel", "ReportRendering", "SitePublishing", .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(
             name: "GenerateReport",
             dependencies: [
-                "Support", "ModelGraph", "KPUModel", "Report", "Pipeline",
+                "Support", "ModelGraph", "KPUModel", "ReportModel", "ReportRendering", "SitePublishing", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -70,9 +75,9 @@ let package = Package(
         .testTarget(name: "AddAnalysisTests", dependencies: ["ModelGraph", "AddAnalysis"]),
         .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "ModelGraph", "KPUModel", "AddAnalysis", "TestFixtures"]),
         .testTarget(name: "XHTMLValidatorTests", dependencies: ["XHTMLValidator"]),
-        .testTarget(name: "ReportTests", dependencies: ["Support", "ModelGraph", "KPUModel", "AddAnalysis", "Report", "XHTMLValidator"]),
+        .testTarget(name: "ReportTests", dependencies: ["Support", "ModelGraph", "KPUModel", "AddAnalysis", "ReportModel", "ReportRendering", "SitePublishing", "Pipeline", "XHTMLValidator"]),
         // Depends on the executable so `swift test` builds it; the tests run it as a process.
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Report", "KPUModel", "ONNXImport", "XHTMLValidator", "ReaderFuzzing", "TestFixtures", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "ReportModel", "ReportRendering", "SitePublishing", "Support", "KPUModel", "ONNXImport", "XHTMLValidator", "ReaderFuzzing", "TestFixtures", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "GenerateReportTests", dependencies: ["GenerateReport", "TestFixtures"]),
     ],
     swiftLanguageModes: [.v6]

@@ -4,7 +4,9 @@ import Foundation
 import KPUModel
 import ModelGraph
 import Pipeline
-import Report
+import ReportModel
+import ReportRendering
+import SitePublishing
 
 /// `generate-report`: builds or reads a transformer's graph, classifies its adds, and publishes a validated report.
 ///

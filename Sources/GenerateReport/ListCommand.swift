@@ -1,7 +1,9 @@
 import ArgumentParser
 import KPUModel
 import ModelGraph
-import Report
+import ReportModel
+import ReportRendering
+import SitePublishing
 
 /// `generate-report list`: what the options take, with the figures that tell the choices apart.
 struct ListCommand: ParsableCommand, HasExamples {

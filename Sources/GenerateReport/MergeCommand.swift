@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import Pipeline
-import Report
+import ReportModel
+import ReportRendering
+import SitePublishing
 
 /// `generate-report merge`: the sites sweep shards wrote, combined into one.
 struct MergeCommand: ParsableCommand, HasExamples, SingleValuedOptions {
@@ -29,7 +31,7 @@ struct MergeCommand: ParsableCommand, HasExamples, SingleValuedOptions {
 
     func run() throws {
         let options = try site.publishOptions()
-        let assembly = try SiteAssembly(root: URL(fileURLWithPath: site.out), templates: try site.loadTemplates())
+        let assembly = try Publisher(root: URL(fileURLWithPath: site.out), templates: try site.loadTemplates())
         let outcome = try Sweep.merge(folders, into: assembly, options: options)
         try site.finish(outcome, runFiles: false)
     }

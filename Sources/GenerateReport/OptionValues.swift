@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import KPUModel
 import ModelGraph
-import Report
+import ReportModel
+import ReportRendering
+import SitePublishing
 
 // Option values as swift-argument-parser types, so every option's help lists what it takes and
 // a value outside the list is refused while parsing, naming the option.

@@ -4,7 +4,9 @@ import Foundation
 import KPUModel
 import ModelGraph
 import Pipeline
-import Report
+import ReportModel
+import ReportRendering
+import SitePublishing
 
 /// `generate-report [run]`: one configuration into the site.
 struct RunCommand: ParsableCommand, HasExamples, SingleValuedOptions {
@@ -99,7 +101,7 @@ struct RunCommand: ParsableCommand, HasExamples, SingleValuedOptions {
         let site = self.site
         var (report, templates) = try concurrently({ try pipeline.report(request) }, { try site.loadTemplates() })
         options.attachBaseline(to: &report, runCount: 1)
-        let assembly = try SiteAssembly(root: URL(fileURLWithPath: site.out), templates: templates)
+        let assembly = try Publisher(root: URL(fileURLWithPath: site.out), templates: templates)
         let summary = try assembly.add(report, format: options.format)
         let comparison = options.baseline.map { BaselineComparison(runs: [summary], baseline: $0, threshold: options.noiseThreshold) }
         let files = try assembly.publish(latest: summary.runID, history: [HistoryEntry(report: report, commit: options.commit)],

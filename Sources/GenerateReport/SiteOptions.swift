@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import Pipeline
-import Report
+import ReportModel
+import ReportRendering
+import SitePublishing
 
 /// Where and how the site is written, and what it is compared with; shared by every subcommand.
 struct SiteOptions: ParsableArguments {

@@ -3,7 +3,9 @@ import Foundation
 import KPUModel
 import ModelGraph
 import Pipeline
-import Report
+import ReportModel
+import ReportRendering
+import SitePublishing
 
 /// `generate-report sweep`: a grid of configurations into one site, with a comparison page.
 struct SweepCommand: ParsableCommand, HasExamples, SingleValuedOptions {
@@ -100,7 +102,7 @@ struct SweepCommand: ParsableCommand, HasExamples, SingleValuedOptions {
         }
         let options = try site.publishOptions()
         let pipeline = try site.pipeline()
-        let assembly = try SiteAssembly(root: URL(fileURLWithPath: site.out), templates: try site.loadTemplates())
+        let assembly = try Publisher(root: URL(fileURLWithPath: site.out), templates: try site.loadTemplates())
         let outcome = try Sweep.run(requests, pipeline: pipeline, site: assembly, options: options, progress: SweepProgress(total: requests.count))
         try site.finish(outcome, runFiles: false)
     }

@@ -4,7 +4,9 @@ import Foundation
 import KPUModel
 import ModelGraph
 import ONNXImport
-import Report
+import ReportModel
+import ReportRendering
+import SitePublishing
 
 /// One configuration to report on: the model, its shape and precision, the KPU and its energy
 /// table, and the fusion policy. Values are as typed on the command line or in a sweep file,
@@ -317,5 +319,5 @@ public final class RunPipeline: @unchecked Sendable {
     }
 
 
-    static func reason(_ error: Error) -> String { SiteWriter.reason(error) }
+    static func reason(_ error: Error) -> String { systemErrorReason(error) }
 }

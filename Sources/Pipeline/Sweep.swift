@@ -1,7 +1,9 @@
 import Support
 import Foundation
 import KPUModel
-import Report
+import ReportModel
+import ReportRendering
+import SitePublishing
 
 /// Options that shape the published site rather than a run.
 public struct PublishOptions: Sendable {
@@ -28,11 +30,11 @@ public struct PublishOptions: Sendable {
 
 /// What a published sweep or merge holds.
 public struct SweepOutcome: Sendable {
-    public let runs: [SiteAssembly.RunSummary]
+    public let runs: [RunSummary]
     public let comparison: BaselineComparison?
     public let siteFiles: [URL]
 
-    public init(runs: [SiteAssembly.RunSummary], comparison: BaselineComparison?, siteFiles: [URL]) {
+    public init(runs: [RunSummary], comparison: BaselineComparison?, siteFiles: [URL]) {
         self.runs = runs
         self.comparison = comparison
         self.siteFiles = siteFiles
@@ -45,11 +47,11 @@ public struct SweepOutcome: Sendable {
 /// history are written in grid order once all runs are done. If any run fails, nothing is
 /// published and the error names the configuration.
 public enum Sweep {
-    public static func run(_ requests: [RunRequest], pipeline: RunPipeline, site: SiteAssembly, options: PublishOptions,
+    public static func run(_ requests: [RunRequest], pipeline: RunPipeline, site: Publisher, options: PublishOptions,
                            progress: SweepProgress? = nil, parallel: Bool = true) throws -> SweepOutcome {
         let total = requests.count
-        let work: @Sendable (RunRequest) -> Result<(SiteAssembly.RunSummary, HistoryEntry), any Error> = { request in
-            let result = Result { () throws -> (SiteAssembly.RunSummary, HistoryEntry) in
+        let work: @Sendable (RunRequest) -> Result<(RunSummary, HistoryEntry), any Error> = { request in
+            let result = Result { () throws -> (RunSummary, HistoryEntry) in
                 var report = try pipeline.report(request)
                 options.attachBaseline(to: &report, runCount: total)
                 let summary = try site.add(report, format: options.format)
@@ -61,7 +63,7 @@ public enum Sweep {
         // Serial is there to check that parallel output is identical.
         let outcomes = parallel ? requests.concurrentMap(work) : requests.map(work)
         progress?.done()
-        var summaries: [SiteAssembly.RunSummary] = []
+        var summaries: [RunSummary] = []
         var history: [HistoryEntry] = []
         for (index, outcome) in outcomes.enumerated() {
             switch outcome {
@@ -81,8 +83,8 @@ public enum Sweep {
 
     /// Combines the sites that shards wrote into one: their run folders, their history lines
     /// (each line once), a comparison page over every run, and a fresh index.
-    public static func merge(_ folders: [String], into site: SiteAssembly, options: PublishOptions) throws -> SweepOutcome {
-        var summaries: [String: SiteAssembly.RunSummary] = [:]
+    public static func merge(_ folders: [String], into site: Publisher, options: PublishOptions) throws -> SweepOutcome {
+        var summaries: [String: RunSummary] = [:]
         var history: [HistoryEntry] = []
         var seen = Set<String>()
         for entry in try site.previousHistory() { seen.insert(Self.identity(entry)) }

@@ -1,5 +1,7 @@
 import Foundation
-import Report
+import ReportModel
+import ReportRendering
+import SitePublishing
 import Yams
 
 /// A grid of configurations: models (presets, configs, ONNX files) × sequence lengths ×

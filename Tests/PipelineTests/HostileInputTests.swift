@@ -1,6 +1,9 @@
+import Support
 import Foundation
 import Pipeline
-import Report
+import ReportModel
+import ReportRendering
+import SitePublishing
 import TestFixtures
 import Testing
 import XHTMLValidator
@@ -58,7 +61,7 @@ let hostileStrings: [String] = [
     static func publishAndCheck(_ request: RunRequest, in folder: URL) throws {
         let site = folder.appendingPathComponent("site")
         let report = try RunPipeline(date: nil).report(request)
-        let published = try SiteWriter(root: site, templates: try Templates(directory: projectTemplates)).publish(report, format: .both)
+        let published = try Publisher.publish(report, format: .both, into: site, templates: try Templates(directory: projectTemplates))
         for url in published.files + [published.siteIndex].compactMap({ $0 }) {
             let data = try Data(contentsOf: url)
             let text = String(decoding: data, as: UTF8.self)
@@ -173,7 +176,7 @@ func parseCSV(_ text: String) -> [[String]] {
         let folder = try temporaryFolder()
         // 120 layers: about 4,000 operators, more than a page table shows.
         let report = try RunPipeline(date: nil).report(RunRequest(model: .config(try Self.config(layers: 120, in: folder).path), seq: 8))
-        let published = try SiteWriter(root: folder.appendingPathComponent("site"), templates: try Templates(directory: projectTemplates)).publish(report, format: .both)
+        let published = try Publisher.publish(report, format: .both, into: folder.appendingPathComponent("site"), templates: try Templates(directory: projectTemplates))
         let page = try String(contentsOf: try #require(published.files.first { $0.lastPathComponent == "index.html" }), encoding: .utf8)
         #expect(page.contains("The first 3,000 of"))
         #expect(page.components(separatedBy: "<td class=\"mapping\">").count - 1 == 3_000)

@@ -1,7 +1,10 @@
+import Support
 import Foundation
 import KPUModel
 import Pipeline
-import Report
+import ReportModel
+import ReportRendering
+import SitePublishing
 import Testing
 import Yams
 
@@ -93,7 +96,7 @@ func snapshot(_ root: URL) throws -> [String: Data] {
 
     static func sweep(into root: URL, parallel: Bool, options: PublishOptions = PublishOptions(commit: "c0ffee"),
                       requests: [RunRequest] = requests) throws -> SweepOutcome {
-        let site = try SiteAssembly(root: root, templates: try Templates(directory: projectTemplates))
+        let site = try Publisher(root: root, templates: try Templates(directory: projectTemplates))
         return try Sweep.run(requests, pipeline: RunPipeline(date: "2026-11-30"), site: site, options: options, parallel: parallel)
     }
 
@@ -205,7 +208,7 @@ func snapshot(_ root: URL) throws -> [String: Data] {
         }
         let merged = folder.appendingPathComponent("merged")
         let outcome = try Sweep.merge((1...3).map { folder.appendingPathComponent("shard\($0)").path },
-                                      into: try SiteAssembly(root: merged, templates: templates), options: PublishOptions())
+                                      into: try Publisher(root: merged, templates: templates), options: PublishOptions())
         #expect(outcome.runs.count == 8)
         let whole = try Self.sweep(into: folder.appendingPathComponent("whole"), parallel: true)
         #expect(Set(outcome.runs.map(\.runID)) == Set(whole.runs.map(\.runID)))
@@ -217,10 +220,10 @@ func snapshot(_ root: URL) throws -> [String: Data] {
         }
         #expect(try History.read(merged.appendingPathComponent("history.jsonl")).count == 8)
         // Merging the same shards again adds no duplicate history lines.
-        _ = try Sweep.merge([folder.appendingPathComponent("shard1").path], into: try SiteAssembly(root: merged, templates: templates), options: PublishOptions())
+        _ = try Sweep.merge([folder.appendingPathComponent("shard1").path], into: try Publisher(root: merged, templates: templates), options: PublishOptions())
         #expect(try History.read(merged.appendingPathComponent("history.jsonl")).count == 8)
         #expect(throws: RunRequestError.self) {
-            try Sweep.merge([folder.appendingPathComponent("nothing-here").path], into: try SiteAssembly(root: merged, templates: templates), options: PublishOptions())
+            try Sweep.merge([folder.appendingPathComponent("nothing-here").path], into: try Publisher(root: merged, templates: templates), options: PublishOptions())
         }
     }
 

@@ -2,7 +2,9 @@ import Testing
 import ModelGraph
 import KPUModel
 import AddAnalysis
-@testable import Report
+@testable import ReportModel
+@testable import ReportRendering
+import SitePublishing
 
 @Suite struct CategoryCostTests {
     @Test(arguments: FusionPolicy.allCases)

@@ -2,7 +2,9 @@ import Foundation
 import KPUModel
 import Testing
 import XHTMLValidator
-@testable import Report
+@testable import ReportModel
+@testable import ReportRendering
+import SitePublishing
 import Support
 
 @Suite struct GanttChartTests {

@@ -1,3 +1,4 @@
+import Pipeline
 import Support
 import AddAnalysis
 import Foundation
@@ -5,7 +6,9 @@ import Foundation
 import ModelGraph
 import Testing
 import XHTMLValidator
-@testable import Report
+@testable import ReportModel
+@testable import ReportRendering
+import SitePublishing
 
 /// The project's templates folder, found from this file's location.
 let projectTemplates = URL(fileURLWithPath: #filePath)
@@ -207,14 +210,14 @@ func temporaryFolder() throws -> URL {
     }
 }
 
-@Suite struct SiteWriterTests {
+@Suite struct PublisherTests {
     @Test func publishWritesRunAndIndex() throws {
         let root = try temporaryFolder().appendingPathComponent("site")
-        let writer = SiteWriter(root: root, templates: try Templates(directory: projectTemplates))
-        let published = try writer.publish(makeReport(), format: .both)
+        let writer = (root: root, templates: try Templates(directory: projectTemplates))
+        let published = try Publisher.publish(makeReport(), format: .both, into: writer.root, templates: writer.templates)
         #expect(published.runDirectory.lastPathComponent == "bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine")
         for file in published.files { #expect(FileManager.default.fileExists(atPath: file.path)) }
-        try writer.publish(makeReport("bert-tiny"), format: .both)
+        try Publisher.publish(makeReport("bert-tiny"), format: .both, into: writer.root, templates: writer.templates)
         let index = try String(contentsOf: root.appendingPathComponent("index.html"), encoding: .utf8)
         #expect(index.contains("2 runs"))
         #expect(index.contains("href=\"bert-tiny_b1_s128_fp32_kpu-t256_vector-engine/index.html\""))
@@ -229,26 +232,26 @@ func temporaryFolder() throws -> URL {
 
     @Test func republishingReplacesTheRun() throws {
         let root = try temporaryFolder()
-        let writer = SiteWriter(root: root, templates: try Templates(directory: projectTemplates))
-        try writer.publish(makeReport("bert-tiny"), format: .both)
+        let writer = (root: root, templates: try Templates(directory: projectTemplates))
+        try Publisher.publish(makeReport("bert-tiny"), format: .both, into: writer.root, templates: writer.templates)
         let stale = root.appendingPathComponent("bert-tiny_b1_s128_fp32_kpu-t256_vector-engine/stale.txt")
         try Data("old".utf8).write(to: stale)
-        try writer.publish(makeReport("bert-tiny"), format: .both)
+        try Publisher.publish(makeReport("bert-tiny"), format: .both, into: writer.root, templates: writer.templates)
         #expect(!FileManager.default.fileExists(atPath: stale.path))
     }
 
     @Test func jsonOnlyWritesNoHTML() throws {
         let root = try temporaryFolder()
-        let writer = SiteWriter(root: root, templates: try Templates(directory: projectTemplates))
-        let published = try writer.publish(makeReport("bert-tiny"), format: .json)
+        let writer = (root: root, templates: try Templates(directory: projectTemplates))
+        let published = try Publisher.publish(makeReport("bert-tiny"), format: .json, into: writer.root, templates: writer.templates)
         #expect(published.files.map(\.lastPathComponent) == ["report.json", "schedule.json", "trace.json", "adds.csv", "ops.csv"])
         #expect(published.siteIndex == nil)
     }
 
     @Test func invalidPageIsNotPublishedAndSiteIsUntouched() throws {
         let root = try temporaryFolder()
-        let good = SiteWriter(root: root, templates: try Templates(directory: projectTemplates))
-        try good.publish(makeReport("bert-tiny"), format: .both)
+        let good = (root: root, templates: try Templates(directory: projectTemplates))
+        try Publisher.publish(makeReport("bert-tiny"), format: .both, into: good.root, templates: good.templates)
         let before = try String(contentsOf: root.appendingPathComponent("index.html"), encoding: .utf8)
 
         // A copy of the templates whose run page mis-nests two elements.
@@ -258,9 +261,9 @@ func temporaryFolder() throws -> URL {
             if name == "run" { text = text.replacingOccurrences(of: "<main>", with: "<main><p><b>") }
             try text.write(to: broken.appendingPathComponent("\(name).mustache"), atomically: true, encoding: .utf8)
         }
-        let writer = SiteWriter(root: root, templates: try Templates(directory: broken))
+        let writer = (root: root, templates: try Templates(directory: broken))
         do {
-            try writer.publish(makeReport("bert-base-uncased"), format: .both)
+            try Publisher.publish(makeReport("bert-base-uncased"), format: .both, into: writer.root, templates: writer.templates)
             Issue.record("an invalid page was published")
         } catch let error as ReportError {
             // file:line:col of the mismatch, then the rule.
@@ -276,8 +279,8 @@ func temporaryFolder() throws -> URL {
     @Test func unwritableFolderIsAClearError() throws {
         let file = try temporaryFolder().appendingPathComponent("plain-file")
         try Data().write(to: file)
-        let writer = SiteWriter(root: file.appendingPathComponent("site"), templates: try Templates(directory: projectTemplates))
-        #expect(throws: ReportError.self) { try writer.publish(makeReport("bert-tiny"), format: .both) }
+        let writer = (root: file.appendingPathComponent("site"), templates: try Templates(directory: projectTemplates))
+        #expect(throws: ReportError.self) { try Publisher.publish(makeReport("bert-tiny"), format: .both, into: writer.root, templates: writer.templates) }
     }
 
     @Test func everyTemplateEscapesForXHTML() throws {

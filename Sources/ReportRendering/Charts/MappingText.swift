@@ -1,0 +1,67 @@
+import KPUModel
+import Support
+import ReportModel
+import ModelGraph
+
+/// The sentence the operator table and ops.csv give for how an op was mapped: its placement,
+/// blocking and data route, in words.
+enum MappingText {
+    static func sentence(for op: Op, of run: RunReport.KPURun) -> String {
+        let graph = run.graph, evaluation = run.chosen
+        let compulsoryReadBytes = run.workload.operators[op.index].compulsoryReadBytes
+        let mapping = evaluation.mapping[op.index]
+        switch mapping.placement {
+        case .folded:
+            return "folded at import: computed from sizes known before the model runs"
+        case .view:
+            return "a view: no data moves"
+        case .matMul(let t):
+            let tiles = evaluation.hardware.tileClasses(running: evaluation.precision).map { "\($0.count) \($0.name)" }.joined(separator: " + ")
+            var text = "output-stationary on \(tiles) tiles; L3 blocks \(t.l3Block.m)×\(t.l3Block.n)×\(t.l3Block.k), L2 blocks \(t.l2Block.m)×\(t.l2Block.n)×\(t.l2Block.k) of M×N×K = \(t.m)×\(t.n)×\(t.k)"
+                + (t.batch > 1 ? " × \(t.batch) products" : "")
+                + "; DRAM reads \(ratioText(t.externalReadBytes, compulsory: compulsoryReadBytes)) the compulsory"
+            if case .matMulHead = mapping.role { text += "; the epilogue rides the drain, one store of the final result" }
+            return text
+        case .onDrain(let sides):
+            switch mapping.role {
+            case .fusedLayerNorm:
+                return "fused into the drain: statistics accumulate per row as tiles drain, then one normalising pass over the result in L3; only gamma and beta come from DRAM"
+            case .fusedResidual(let skip):
+                if let side = sides.first(where: { $0.tensor == skip }) {
+                    return side.route == .residentInL3
+                        ? "fused into the drain; the skip tensor is read from L3, where it is still resident"
+                        : "fused into the drain; the skip tensor does not fit beside the matmul's working set in L3 and comes from DRAM"
+                }
+            default:
+                break
+            }
+            return op.kind == .add
+                ? "fused into the matmul's drain: the vector engine adds the bias as rows leave L1; only the bias vector comes from DRAM"
+                : "fused into the matmul's drain: the vector engine's special-function unit applies it as rows leave L1"
+        case .absorbedTranspose:
+            return "absorbed: every consumer is a matmul, whose block movers fetch tiles with the transposed strides"
+        case .dmaCopy:
+            switch op.kind {
+            case .transpose: return "a data move: strided DMA through L3, since a consumer reads it element-wise"
+            case .gather: return "rows fetched from the table in DRAM by DMA descriptors, staged in L3 and written out"
+            default: return "the selected part copied through L3 by DMA"
+            }
+        case .streamed(let operands):
+            let notes = operands.compactMap { operand -> String? in
+                guard case .broadcast = operand.route else { return nil }
+                return "\(shapeText(graph[operand.tensor].shape)) fetched once per reuse window"
+            }
+            return "streamed DRAM → L3 → L2 → L1 → vector engine → DRAM" + (notes.isEmpty ? "" : "; broadcast " + notes.sorted().joined(separator: ", "))
+        }
+    }
+
+    static func ratioText(_ actual: Int, compulsory: Int) -> String {
+        guard compulsory > 0 else { return "—" }
+        let ratio = Double(actual) / Double(compulsory)
+        return String(Int((ratio * 100).rounded())) + " % of"
+    }
+
+    static func shapeText(_ shape: [Int]) -> String {
+        shape.isEmpty ? "scalar" : "[" + shape.map(String.init).joined(separator: ",") + "]"
+    }
+}

@@ -1,0 +1,522 @@
+import AddAnalysis
+import Support
+import ReportModel
+import KPUModel
+import ModelGraph
+
+/// The run page's view model: every value pre-formatted, every chart laid out. The template
+/// only places these values.
+struct RunPage: Sendable {
+    struct Fact: Sendable {
+        var label: String
+        var value: String
+        var detail: String
+        /// Stored, not computed: Mustache reads values through Mirror, which sees stored properties only.
+        var hasDetail: Bool
+
+        init(label: String, value: String, detail: String) {
+            self.label = label
+            self.value = value
+            self.detail = detail
+            hasDetail = !detail.isEmpty
+        }
+    }
+    struct OpCount: Sendable { var kind: String; var count: String }
+    struct Group: Sendable { var id: String; var title: String; var count: String; var explanation: String }
+    struct CategoryRow: Sendable {
+        var id: String
+        var title: String
+        var color: String
+        var explanation: String
+        var count: String
+        var explicit: String
+        var elements: String
+        var flops: String
+        var bytes: String
+        var bytesExact: String
+        var share: String
+    }
+    struct AddRow: Sendable {
+        var name: String
+        var category: String
+        var shape: String
+        var dtype: String
+        var elements: String
+        var bytes: String
+        var fusedIn: String
+    }
+
+    var pageTitle: String
+    var heading: String
+    var subtitle: String
+    var runID: String
+    var facts: [Fact]
+    var opCounts: [OpCount]
+    var groups: [Group]
+    /// The family as the source names it, else the model's name: "Why RoBERTa has so many adds".
+    var familyName: String
+    /// The structure found in the graph, in one sentence.
+    var architecture: String
+    var categoryRows: [CategoryRow]
+    var absentCategories: String
+    var hasAbsentCategories: Bool
+    var totalCount: String
+    var totalElements: String
+    var totalFLOPs: String
+    var totalBytes: String
+    var totalBytesExact: String
+    var chart: BarChart
+    var adds: [AddRow]
+    var addRowsHTML: String
+    /// Says so when the table shows only the first rows (very deep graphs).
+    var addTableNote: String
+    var hasAddTableNote: Bool
+    /// Rows a page table carries at most: bert-large has about 1,100 operators; a graph of tens
+    /// of thousands would make a page of tens of megabytes. The CSV files have every row.
+    static let tableRowLimit = 3_000
+    var addCount: String
+    var provenance: [Fact]
+    var notes: [String]
+    var hasNotes: Bool
+    /// Baseline, current, Δ% and verdict per headline metric and per add category.
+    struct BaselineRow: Sendable {
+        var title: String
+        var baseline: String
+        var current: String
+        var change: String
+        var verdict: String
+        var verdictClass: String
+    }
+    var hasBaseline: Bool
+    /// The baseline is another configuration: what differs, said above the figures.
+    var baselineWarning: String
+    var hasBaselineWarning: Bool
+    var baselineRows: [BaselineRow]
+    var baselineCategoryRows: [BaselineRow]
+    var baselineNote: String
+    struct DecompositionRow: Sendable {
+        var kind: String
+        var instances: String
+        var ops: String
+        var decomposedEnergy: String
+        var fusedEnergy: String
+        var decomposedLatency: String
+        var fusedLatency: String
+        var decomposedDRAM: String
+        var fusedDRAM: String
+        var ratio: String
+    }
+    var decompositions: [DecompositionRow]
+    var hasDecompositions: Bool
+    var hasJSON: Bool
+    var toolVersion: String
+    var date: String?
+    var kpu: KPUSection?
+
+    /// Everything the page says about the KPU run; absent for graph-only reports.
+    struct KPUSection: Sendable {
+        struct CostRow: Sendable {
+            var id: String
+            var title: String
+            var color: String
+            var dram: String
+            var l3: String
+            var l2: String
+            var l1: String
+            var compute: String
+            var memory: String
+            var engines: String
+            var staticEnergy: String
+            var energy: String
+            var latency: String
+            var shareEnergy: String
+            var shareLatency: String
+            var offDRAM: String
+        }
+        struct PolicyCell: Sendable { var energy: String; var latency: String; var dram: String; var isChosen: Bool }
+        struct PolicyRow: Sendable {
+            var title: String
+            var cells: [PolicyCell]
+            /// The chosen policy's energy against each other policy.
+            var deltas: [String]
+        }
+        var headline: [Fact]
+        var hardwareFacts: [Fact]
+        var rows: [CostRow]
+        var addsRow: CostRow
+        var othersRow: CostRow
+        var modelRow: CostRow
+        var energyChart: BarChart
+        struct PolicyHeader: Sendable { var name: String; var isChosen: Bool }
+        var policyHeaders: [PolicyHeader]
+        var otherPolicyNames: [String]
+        /// How many columns compare the chosen policy with the others.
+        var otherPolicyCount: String
+        var policyRows: [PolicyRow]
+        var vanishing: String
+        var chosenPolicy: String
+        var biggest: String
+        var attributionRule: String
+        var energyTableNote: String
+        var ganttLayer: GanttChart?
+        var hasGanttLayer: Bool
+        var ganttOverview: GanttChart
+        var operators: [OperatorRow]
+        /// The operator table's rows as markup: hundreds of rows of long text go many times
+        /// faster through the byte-level escaper than through a template loop.
+        var operatorRowsHTML: String
+        var operatorTableNote: String
+        var hasOperatorTableNote: Bool
+        var operatorCount: String
+        var loopNests: [LoopNest]
+        var energySplitChart: StackedBarChart
+        var bytesByLevelChart: StackedBarChart
+    }
+
+    /// One operator in the every-operator table.
+    struct OperatorRow: Sendable {
+        var name: String
+        var kind: String
+        var category: String
+        var shape: String
+        var macs: String
+        var dram: String
+        var l3: String
+        var l2: String
+        var l1: String
+        var cycles: String
+        var energy: String
+        var latency: String
+        var mapping: String
+    }
+
+    /// The layer chart (when the model has an encoder layer) and the whole-model chart.
+    typealias GanttCharts = (layer: GanttChart?, overview: GanttChart)
+
+    /// The Gantt charts of a run with a KPU model, laid out apart from the rest of the page so
+    /// they can be made on another thread.
+    static func ganttCharts(for report: RunReport) -> GanttCharts? {
+        report.kpu.map { KPUSection.ganttCharts(run: $0, modelName: report.config.name) }
+    }
+
+    /// `charts`: the run's Gantt charts, when already made (see `ganttCharts(for:)`).
+    init(report: RunReport, hasJSON: Bool, charts: GanttCharts? = nil) {
+        let config = report.config, options = report.options, analysis = report.analysis
+        // The title names everything that tells two runs' tabs apart, most telling first: tabs
+        // cut titles short from the end.
+        var shape = ["batch \(options.batch)", "sequence \(options.sequenceLength)", options.precision.rawValue]
+        if options.aggregation != .none { shape.append("hidden states \(options.aggregation)") }
+        var machine: [String] = []
+        if let run = report.kpu {
+            machine = ["\(run.hardware.name) \(run.hardware.profileName)", "\(run.chosen.fusion.rawValue) fusion", "\(run.energyTable.name) energy table"]
+        }
+        pageTitle = ([config.name] + shape + machine).joined(separator: " · ") + " — transformer adds"
+        heading = "Where \(config.name)'s additions go"
+        subtitle = (["Batch \(options.batch)"] + shape.dropFirst() + machine).joined(separator: " · ")
+        runID = report.runID
+        toolVersion = ToolInfo.version
+        date = report.date
+        self.hasJSON = hasJSON
+
+        facts = [
+            report.isONNX
+                ? Fact(label: "Weights in the file", value: Format.grouped(report.parameterCount),
+                       detail: "initializers as stored; exporters store identical tensors once")
+                : Fact(label: "Parameters", value: Format.grouped(report.parameterCount), detail: Format.scaled(Double(report.parameterCount), unit: "")),
+            Fact(label: "MACs per forward pass", value: Format.grouped(report.macCount), detail: Format.scaled(Double(report.macCount), unit: "MAC")),
+            Fact(label: "Adds", value: Format.grouped(analysis.totalCount), detail: "\(Format.grouped(analysis.totalFLOPs)) FLOPs"),
+            Fact(label: "Least bytes the adds move", value: Format.grouped(analysis.totalMinimalBytes), detail: Format.bytes(analysis.totalMinimalBytes)),
+            Fact(label: "Layers × hidden × heads", value: "\(config.layerCount) × \(config.hiddenSize) × \(config.headCount)",
+                 detail: "intermediate \(config.intermediateSize)" + (report.isONNX ? "" : ", \(config.hiddenActivation.rawValue)")),
+        ]
+        opCounts = report.opCounts.sorted { ($1.value, $0.key.rawValue) < ($0.value, $1.key.rawValue) }
+            .map { OpCount(kind: $0.key.rawValue, count: Format.grouped($0.value)) }
+        familyName = report.modelFamily ?? config.name
+        architecture = analysis.architecture.description
+        groups = AddGroup.allCases.map {
+            let count = analysis.count(of: $0)
+            return Group(id: $0.rawValue, title: $0.title, count: count == 1 ? "1 add" : "\(Format.grouped(count)) adds", explanation: $0.explanation)
+        }
+
+        let present = analysis.categories.filter { $0.count > 0 }
+        let totalBytes = max(analysis.totalMinimalBytes, 1)
+        categoryRows = present.map { summary in
+            CategoryRow(
+                id: summary.category.id, title: summary.category.title, color: CategoryPalette.color(summary.category),
+                explanation: summary.category.explanation, count: Format.grouped(summary.count), explicit: Format.grouped(summary.explicit),
+                elements: Format.grouped(summary.elements), flops: Format.grouped(summary.flops),
+                bytes: Format.bytes(summary.minimalBytes), bytesExact: Format.grouped(summary.minimalBytes),
+                share: Format.percent(Double(summary.minimalBytes) / Double(totalBytes))
+            )
+        }
+        let absent = analysis.categories.filter { $0.count == 0 }.map { "\($0.category.title) (\($0.category.id))" }
+        absentCategories = absent.joined(separator: ", ")
+        hasAbsentCategories = !absent.isEmpty
+        totalCount = Format.grouped(analysis.totalCount)
+        totalElements = Format.grouped(analysis.records.reduce(0) { $0 + $1.elements })
+        totalFLOPs = Format.grouped(analysis.totalFLOPs)
+        self.totalBytes = Format.bytes(analysis.totalMinimalBytes)
+        totalBytesExact = Format.grouped(analysis.totalMinimalBytes)
+
+        chart = BarChart(
+            id: "chart-bytes-by-category",
+            title: "Least bytes moved by the adds of each category",
+            description: "Horizontal bars, one per add category present in \(config.name): each input read once and each output written once at \(options.precision.rawValue). "
+                + present.map { "\($0.category.title): \(Format.bytes($0.minimalBytes))" }.joined(separator: "; ") + ".",
+            unit: "B",
+            bars: present.map { summary in
+                BarChart.Input(
+                    label: summary.category.title, value: Double(summary.minimalBytes), valueLabel: Format.bytes(summary.minimalBytes),
+                    color: CategoryPalette.color(summary.category),
+                    tooltip: "\(summary.category.title) (\(summary.category.id)): \(Format.grouped(summary.count)) adds, \(Format.grouped(summary.minimalBytes)) bytes, \(Format.grouped(summary.flops)) FLOPs"
+                )
+            }
+        )
+
+        adds = analysis.records.map {
+            AddRow(name: $0.name, category: $0.category.id, shape: Format.shape($0.shape), dtype: $0.dtype.rawValue,
+                   elements: Format.grouped($0.elements), bytes: Format.grouped($0.minimalBytes), fusedIn: $0.fusedIn ?? "—")
+        }
+        addCount = Format.grouped(analysis.records.count)
+        addTableNote = adds.count > Self.tableRowLimit
+            ? "The first \(Format.grouped(Self.tableRowLimit)) of \(addCount) adds; every one is in adds.csv and report.json." : ""
+        hasAddTableNote = !addTableNote.isEmpty
+        addRowsHTML = adds.prefix(Self.tableRowLimit).map { row in
+            let e = XMLEscaping.escape
+            return "<tr><td><code>\(e(row.name))</code></td><td>\(e(row.category))</td><td>\(e(row.fusedIn))</td><td>\(e(row.shape))</td><td>\(e(row.dtype))</td>"
+                + "<td class=\"num\">\(row.elements)</td><td class=\"num\">\(row.bytes)</td></tr>"
+        }.joined(separator: "\n")
+
+        let descriptor = report.descriptor
+        var provenance = [
+            Fact(label: "Tool", value: "\(ToolInfo.name) \(ToolInfo.version)", detail: ""),
+            Fact(label: "Model", value: config.name, detail: descriptor.sourceDescription),
+        ]
+        switch descriptor.source {
+        case .configFile(_, let hash):
+            provenance.append(Fact(label: "Config fingerprint", value: hash, detail: "FNV-1a 64 of the file's bytes"))
+        case .onnxFile(_, let hash, _):
+            provenance.append(Fact(label: "Graph fingerprint", value: hash, detail: "FNV-1a 64 of the ModelProto without its large weight payloads"))
+        case .preset:
+            provenance.append(Fact(label: "Config fingerprint", value: config.fingerprint, detail: "FNV-1a 64 of the preset's fields (sizes, vocabularies, activation, LayerNorm eps)"))
+        }
+        provenance += [
+            Fact(label: "Options", value: "batch \(options.batch), sequence \(options.sequenceLength), precision \(options.precision.rawValue), hidden-state aggregation \(options.aggregation)", detail: ""),
+            Fact(label: "Graph", value: report.graphDescription, detail: ""),
+            Fact(label: "Run id", value: report.runID, detail: "derived from the inputs; same inputs, same folder"),
+        ]
+        self.provenance = provenance
+        notes = report.notes
+        hasNotes = !report.notes.isEmpty
+        func rows(_ metrics: [BaselineComparison.Metric]) -> [BaselineRow] {
+            metrics.map { metric in
+                BaselineRow(title: metric.title, baseline: metric.format(metric.baseline), current: metric.format(metric.current),
+                            change: BaselineComparison.signedPercent(metric.change), verdict: metric.verdict.rawValue,
+                            verdictClass: metric.verdict == .withinNoise ? "noise" : metric.verdict.rawValue)
+            }
+        }
+        if let baseline = report.baseline, !(baseline.comparison.headline.isEmpty && baseline.comparison.categories.isEmpty) {
+            hasBaseline = true
+            baselineRows = rows(baseline.comparison.headline)
+            baselineCategoryRows = rows(baseline.comparison.categories)
+            var note = "Against \(baseline.source)"
+            if baseline.comparison.baselineRunID != report.runID { note += " (run \(baseline.comparison.baselineRunID))" }
+            note += "; changes within ±\(Format.fixed(baseline.threshold * 100, decimals: 2)) % count as noise. Lower is better for every figure."
+            if !baseline.comparison.unmatchedCategories.isEmpty {
+                note += " Categories on one side only: \(baseline.comparison.unmatchedCategories.joined(separator: ", "))."
+            }
+            baselineNote = note
+            baselineWarning = baseline.comparison.differences.isEmpty ? ""
+                : "The baseline is another configuration: " + baseline.comparison.differences.joined(separator: ", ")
+                    + ". Its differences come from that as much as from the tool."
+        } else {
+            baselineWarning = ""
+            hasBaseline = false
+            baselineRows = []
+            baselineCategoryRows = []
+            baselineNote = ""
+        }
+        hasBaselineWarning = !baselineWarning.isEmpty
+        decompositions = report.decompositions.map { d in
+            DecompositionRow(
+                kind: d.kind, instances: Format.grouped(d.instances), ops: Format.grouped(d.primitiveOps),
+                decomposedEnergy: Format.joules(Double(d.decomposedEnergyFemtojoules) * 1e-15), fusedEnergy: Format.joules(Double(d.fusedEnergyFemtojoules) * 1e-15),
+                decomposedLatency: Format.seconds(Double(d.decomposedLatencyPicoseconds) * 1e-12), fusedLatency: Format.seconds(Double(d.fusedLatencyPicoseconds) * 1e-12),
+                decomposedDRAM: Format.bytes(d.decomposedDRAMBytes), fusedDRAM: Format.bytes(d.fusedDRAMBytes),
+                ratio: d.fusedEnergyFemtojoules > 0 ? Format.significant(Double(d.decomposedEnergyFemtojoules) / Double(d.fusedEnergyFemtojoules), digits: 3) + "×" : "—"
+            )
+        }
+        hasDecompositions = !decompositions.isEmpty
+        kpu = nil
+        if let run = report.kpu {
+            kpu = KPUSection(report: report, run: run, charts: charts)
+            self.provenance.insert(contentsOf: [
+                Fact(label: "Hardware", value: "\(run.hardware.name), profile \(run.hardware.profileName)",
+                     detail: "\(run.hardware.source); ComputeProduct fingerprint \(run.hardware.contentHash)"),
+                Fact(label: "Energy table", value: run.energyTable.title,
+                     detail: "\(run.energyTable.source); energy-tables file fingerprint \(run.energyTable.contentHash)"),
+                Fact(label: "Fusion policy", value: run.chosen.fusion.rawValue, detail: "all three are modelled for the comparison"),
+            ], at: 2)
+        }
+    }
+}
+
+extension RunPage.KPUSection {
+    init(report: RunReport, run: RunReport.KPURun, charts: RunPage.GanttCharts? = nil) {
+        let costs = run.chosenCosts
+        let model = costs.model
+        let precision = report.options.precision
+        let hw = run.hardware
+        func row(id: String, title: String, color: String, _ f: CostFigures, offDRAM: String) -> CostRow {
+            let e = f.energy
+            return CostRow(
+                id: id, title: title, color: color,
+                dram: Format.bytes(f.traffic.dram.total), l3: Format.bytes(f.traffic.l3.total),
+                l2: Format.bytes(f.traffic.l2.total), l1: Format.bytes(f.traffic.l1.total),
+                compute: Format.joules(Double(e.compute) * 1e-15), memory: Format.joules(Double(e.memory) * 1e-15),
+                engines: Format.joules(Double(e.engines) * 1e-15), staticEnergy: Format.joules(Double(e.staticEnergy) * 1e-15),
+                energy: Format.joules(f.energyJoules), latency: Format.seconds(f.latencySeconds),
+                shareEnergy: Format.percent(model.energy.total > 0 ? Double(e.total) / Double(model.energy.total) : 0),
+                shareLatency: Format.percent(model.latencyPicoseconds > 0 ? Double(f.latencyPicoseconds) / Double(model.latencyPicoseconds) : 0),
+                offDRAM: offDRAM
+            )
+        }
+        let present = costs.categories.filter { report.analysis.summary(for: $0.category)?.count ?? 0 > 0 }
+        rows = present.map { cost in
+            let count = report.analysis.summary(for: cost.category)?.count ?? 0
+            return row(id: cost.category.id, title: cost.category.title, color: CategoryPalette.color(cost.category), cost.figures,
+                       offDRAM: "\(cost.addsOffDRAM) of \(count)")
+        }
+        let adds = costs.adds
+        let others = costs.otherOperators.values.reduce(CostFigures()) { $0 + $1 }
+        addsRow = row(id: "all-adds", title: "All adds", color: "", adds, offDRAM: "\(present.reduce(0) { $0 + $1.addsOffDRAM }) of \(report.analysis.totalCount)")
+        othersRow = row(id: "other-ops", title: "Other ops", color: "", others, offDRAM: "")
+        modelRow = row(id: "model", title: "Model", color: "", model, offDRAM: "")
+
+        let addShareEnergy = model.energy.total > 0 ? Double(adds.energy.total) / Double(model.energy.total) : 0
+        let addShareLatency = model.latencyPicoseconds > 0 ? Double(adds.latencyPicoseconds) / Double(model.latencyPicoseconds) : 0
+        headline = [
+            RunPage.Fact(label: "Latency", value: Format.seconds(run.chosen.latencySeconds), detail: "makespan of the schedule"),
+            RunPage.Fact(label: "Energy", value: Format.joules(model.energyJoules), detail: "\(Format.joules(Double(model.energy.staticEnergy) * 1e-15)) of it static"),
+            RunPage.Fact(label: "Energy × delay", value: Format.scientific(run.chosen.edp, unit: "J·s"), detail: ""),
+            RunPage.Fact(label: "Adds' share of energy", value: Format.percent(addShareEnergy), detail: Format.joules(adds.energyJoules)),
+            RunPage.Fact(label: "Adds' share of latency", value: Format.percent(addShareLatency), detail: Format.seconds(adds.latencySeconds)),
+        ]
+        if let top = present.max(by: { ($0.figures.energy.total, $1.category) < ($1.figures.energy.total, $0.category) }) {
+            let dramShare = top.figures.energy.total > 0 ? Double(top.figures.energy.dram) / Double(top.figures.energy.total) : 0
+            let count = report.analysis.summary(for: top.category)?.count ?? 0
+            biggest = "\(top.category.title) costs the most energy of all add categories (\(Format.joules(top.figures.energyJoules)), \(Format.percent(top.shareOfEnergy)) of the model): "
+                + "its \(count) adds move \(Format.bytes(top.figures.traffic.dram.total)) to and from DRAM, which is \(Format.percent(dramShare)) of their energy, while the additions themselves are a rounding error."
+        } else {
+            biggest = ""
+        }
+
+        hardwareFacts = [
+            RunPage.Fact(label: "SKU", value: hw.name, detail: "profile \(hw.profileName), \(Format.significant(hw.clockMHz, digits: 4)) MHz, TDP \(Format.significant(hw.tdpWatts, digits: 3)) W"),
+            RunPage.Fact(label: "Tiles", value: Format.grouped(hw.totalTiles), detail: hw.tileClasses.map { "\($0.count) \($0.name) \($0.rows)×\($0.columns)" }.joined(separator: ", ")),
+            RunPage.Fact(label: "Peak at \(precision.rawValue)", value: Format.scaled(hw.peakMACRate(precision), unit: "MAC/s"), detail: "tile utilisation \(Format.percent(hw.tileUtilization(precision))) applied to compute time"
+                + (KPUHardware.lookup(hw.efficiencyByPrecision, precision).map { "; profile efficiency factor \(Format.percent($0)), shown only" } ?? "")),
+            RunPage.Fact(label: "External memory", value: "\(hw.memoryType.uppercased()) \(Format.scaled(hw.dramBandwidth, unit: "B/s"))", detail: "\(hw.dma.count) DMA engines × \(Format.scaled(hw.dma.bandwidthPerEngine, unit: "B/s"))"),
+            RunPage.Fact(label: "On-chip memory", value: "L3 \(Format.bytes(hw.l3Bytes)), L2 \(Format.bytes(hw.l2Bytes))", detail: "L1 \(Format.bytes(hw.l1BytesPerTile)) per tile"),
+            RunPage.Fact(label: "Engines", value: "\(hw.blockMovers.count) block movers, \(hw.streamers.count) streamers", detail: "\(hw.vectorEngines) vector engines × \(hw.vectorWidth) lanes"),
+            RunPage.Fact(label: "Idle power", value: "\(Format.significant(hw.idlePowerWatts, digits: 3)) W", detail: "charged as static energy over the latency"),
+        ]
+
+        energyChart = BarChart(
+            id: "chart-energy-by-category",
+            title: "Energy of each add category under \(run.chosen.fusion.rawValue) fusion",
+            description: "Horizontal bars, one per add category: dynamic and static energy on \(hw.name). "
+                + present.map { "\($0.category.title): \(Format.joules($0.figures.energyJoules))" }.joined(separator: "; ") + ".",
+            unit: "J",
+            bars: present.map { cost in
+                BarChart.Input(label: cost.category.title, value: cost.figures.energyJoules, valueLabel: Format.joules(cost.figures.energyJoules),
+                               color: CategoryPalette.color(cost.category),
+                               tooltip: "\(cost.category.title): \(Format.joules(cost.figures.energyJoules)) (\(Format.percent(cost.shareOfEnergy)) of the model), \(Format.seconds(cost.figures.latencySeconds)) of latency, DRAM \(Format.bytes(cost.figures.traffic.dram.total))")
+            }
+        )
+
+        let policies = FusionPolicy.allCases
+        policyHeaders = policies.map { PolicyHeader(name: $0.rawValue, isChosen: $0 == run.chosen.fusion) }
+        chosenPolicy = run.chosen.fusion.rawValue
+        func cell(_ f: CostFigures, chosen: Bool) -> PolicyCell {
+            PolicyCell(energy: Format.joules(f.energyJoules), latency: Format.seconds(f.latencySeconds), dram: Format.bytes(f.traffic.dram.total), isChosen: chosen)
+        }
+        func delta(_ chosen: CostFigures, _ baseline: CostFigures) -> String {
+            guard baseline.energy.total > 0 else { return "—" }
+            let change = Double(chosen.energy.total - baseline.energy.total) / Double(baseline.energy.total)
+            return (change > 0 ? "+" : "") + Format.percent(change)
+        }
+        let otherPolicies = policies.filter { $0 != run.chosen.fusion }
+        otherPolicyNames = otherPolicies.map(\.rawValue)
+        otherPolicyCount = String(otherPolicies.count)
+        policyRows = present.map { cost in
+            RunPage.KPUSection.PolicyRow(
+                title: cost.category.title,
+                cells: policies.map { policy in cell(run.costs[policy]?.cost(of: cost.category)?.figures ?? CostFigures(), chosen: policy == run.chosen.fusion) },
+                deltas: otherPolicies.map { other in run.costs[other]?.cost(of: cost.category).map { delta(cost.figures, $0.figures) } ?? "—" }
+            )
+        } + [
+            RunPage.KPUSection.PolicyRow(title: "Model", cells: policies.map { cell(run.costs[$0]?.model ?? CostFigures(), chosen: $0 == run.chosen.fusion) },
+                                         deltas: otherPolicies.map { other in run.costs[other].map { delta(model, $0.model) } ?? "—" }),
+        ]
+        var vanishingParts: [String] = []
+        for policy in policies where policy != .none {
+            guard let policyCosts = run.costs[policy] else { continue }
+            let gone = policyCosts.categories.filter { $0.addsOffDRAM > 0 }.map { "\($0.addsOffDRAM) \($0.category.title.lowercased())" }
+            vanishingParts.append("under \(policy.rawValue): " + (gone.isEmpty ? "none" : gone.joined(separator: ", ")))
+        }
+        vanishing = "Adds whose main operand and result no longer go through DRAM (only a bias vector or nothing does) " + vanishingParts.joined(separator: "; ") + "."
+        attributionRule = KPUEvaluation.attributionRule
+        (ganttLayer, ganttOverview) = charts ?? Self.ganttCharts(run: run, modelName: report.config.name)
+        hasGanttLayer = ganttLayer != nil
+        operators = run.chosen.operators.map { op in
+            let index = op.opIndex
+            return RunPage.OperatorRow(
+                name: run.opPaths[index], kind: run.opKinds[index].rawValue, category: run.categoryOfOp[index]?.id ?? "",
+                shape: Format.shape(run.opShapes[index]), macs: op.macs == 0 ? "" : Format.grouped(op.macs),
+                dram: Format.grouped(op.traffic.dram.total), l3: Format.grouped(op.traffic.l3.total),
+                l2: Format.grouped(op.traffic.l2.total), l1: Format.grouped(op.traffic.l1.total),
+                cycles: op.computeCycles == 0 ? "" : Format.grouped(op.computeCycles),
+                energy: Format.joules(Double(op.energy.total) * 1e-15), latency: Format.seconds(op.latencySeconds), mapping: MappingText.sentence(for: run.graph.ops[index], of: run)
+            )
+        }
+        operatorCount = Format.grouped(operators.count)
+        let e = XMLEscaping.escape
+        operatorTableNote = operators.count > RunPage.tableRowLimit
+            ? "The first \(Format.grouped(RunPage.tableRowLimit)) of \(operatorCount) operators; every one is in ops.csv." : ""
+        hasOperatorTableNote = !operatorTableNote.isEmpty
+        operatorRowsHTML = operators.prefix(RunPage.tableRowLimit).map { row in
+            "<tr><td><code>\(e(row.name))</code></td><td>\(e(row.kind))</td><td>\(e(row.category))</td><td>\(e(row.shape))</td>"
+                + "<td class=\"num\">\(row.macs)</td><td class=\"num\">\(row.dram)</td><td class=\"num\">\(row.l3)</td><td class=\"num\">\(row.l2)</td>"
+                + "<td class=\"num\">\(row.l1)</td><td class=\"num\">\(row.cycles)</td><td class=\"num\">\(e(row.energy))</td><td class=\"num\">\(e(row.latency))</td>"
+                + "<td class=\"mapping\">\(e(row.mapping))</td></tr>"
+        }.joined(separator: "\n")
+        loopNests = present.compactMap { cost in
+            report.analysis.records.first { $0.category == cost.category && !$0.embedded }
+                .flatMap { LoopNest(category: cost.category, record: $0, run: run) }
+        }
+        let levels = ChartPalette.levels
+        let energySegments = [("Compute", ChartPalette.compute), ("DRAM", levels[0]), ("L3", levels[1]), ("L2", levels[2]), ("L1", levels[3]),
+                              ("Engines", ChartPalette.engines), ("Static", ChartPalette.staticPower)]
+            .map { StackedBarChart.Segment(label: $0.0, color: $0.1) }
+        energySplitChart = StackedBarChart(
+            id: "chart-energy-split", title: "Where each add category's energy is spent",
+            description: "Stacked bars, one per add category present: compute, DRAM, L3, L2, L1, data-movement engines and static energy, under \(run.chosen.fusion.rawValue) fusion on \(hw.name).",
+            segments: energySegments,
+            rows: present.map { cost in
+                let e = cost.figures.energy
+                return StackedBarChart.Row(label: cost.category.title, values: [e.compute, e.dram, e.l3, e.l2, e.l1, e.engines, e.staticEnergy].map { Double($0) * 1e-15 })
+            },
+            format: { Format.joules($0) }, unit: "J")
+        bytesByLevelChart = StackedBarChart(
+            id: "chart-bytes-by-level", title: "Bytes each add category moves at each memory level",
+            description: "Stacked bars, one per add category present: bytes read and written at DRAM, L3, L2 and L1 under \(run.chosen.fusion.rawValue) fusion.",
+            segments: zip(["DRAM", "L3", "L2", "L1"], levels).map { StackedBarChart.Segment(label: $0, color: $1) },
+            rows: present.map { cost in
+                let t = cost.figures.traffic
+                return StackedBarChart.Row(label: cost.category.title, values: [t.dram.total, t.l3.total, t.l2.total, t.l1.total].map(Double.init))
+            },
+            format: { Format.bytes(Int($0)) }, unit: "B")
+        energyTableNote = "\(run.energyTable.title). \(run.energyTable.derivation)."
+    }
+}
