@@ -61,7 +61,7 @@ let package = Package(
             ]
         ),
         // Times the KPU stage alone on a large configuration (see README, Benchmarks).
-        .executableTarget(name: "KPUModelBenchmark", dependencies: ["ModelGraph", "KPUModel"]),
+        .executableTarget(name: "KPUModelBenchmark", dependencies: ["Support", "ModelGraph", "KPUModel"]),
         .executableTarget(name: "ONNXImportBenchmark", dependencies: ["ModelGraph", "ONNXImport"]),
         // The readers of outside files on arbitrary bytes, for libFuzzer (scripts/fuzz) and the replay tests.
         .target(name: "ReaderFuzzing", dependencies: ["ModelGraph", "ONNXImport", "KPUModel", "AddAnalysis"]),
@@ -71,7 +71,7 @@ let package = Package(
         .target(name: "TestFixtures", path: "Tests/TestFixtures"),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "ModelGraphTests", dependencies: ["ModelGraph", "TestFixtures"]),
-        .testTarget(name: "KPUModelTests", dependencies: ["ModelGraph", "KPUModel", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "KPUModelTests", dependencies: ["Support", "ModelGraph", "KPUModel", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "AddAnalysisTests", dependencies: ["ModelGraph", "AddAnalysis"]),
         .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "ModelGraph", "KPUModel", "AddAnalysis", "TestFixtures"]),
         .testTarget(name: "XHTMLValidatorTests", dependencies: ["XHTMLValidator"]),

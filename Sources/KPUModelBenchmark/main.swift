@@ -1,4 +1,5 @@
 import KPUModel
+import Support
 import ModelGraph
 #if canImport(Glibc)
 import Glibc
@@ -28,8 +29,9 @@ do {
         let evaluation = KPUEvaluator(graph: graph, hardware: hardware, energy: energy, mapping: mapping).evaluate()
         let e = evaluation.totalEnergy
         let traffic = evaluation.totalTraffic
-        print("\(preset) S=\(seq) \(precision.rawValue) on \(sku), \(fusion.rawValue): latency \(evaluation.latencySeconds * 1e6) µs, energy \(Double(e.total) * 1e-9) µJ "
-              + "(compute \(Double(e.compute) * 1e-9), dram \(Double(e.dram) * 1e-9), l3 \(Double(e.l3) * 1e-9), l2 \(Double(e.l2) * 1e-9), l1 \(Double(e.l1) * 1e-9), engines \(Double(e.engines) * 1e-9), static \(Double(e.staticEnergy) * 1e-9)), "
+        func joules(_ energy: Energy) -> String { String(energy.joules) }
+        print("\(preset) S=\(seq) \(precision.rawValue) on \(sku), \(fusion.rawValue): latency \(evaluation.makespan.seconds) s, energy \(joules(e.total)) J "
+              + "(compute \(joules(e.compute)), dram \(joules(e.dram)), l3 \(joules(e.l3)), l2 \(joules(e.l2)), l1 \(joules(e.l1)), engines \(joules(e.engines)), static \(joules(e.staticEnergy))), "
               + "DRAM \(traffic.dram.total) B, events \(evaluation.events.count)")
     }
 } catch {

@@ -135,7 +135,7 @@ public final class RunPipeline: @unchecked Sendable {
         report.notes = notes
         report.modelFamily = built.family
         report.date = date
-        report.decompositions = Self.decompositionCosts(analysis: analysis, graph: graph, chosen: evaluations.first { $0.fusion == policy }!,
+        report.decompositions = DecompositionCost.all(analysis: analysis, graph: graph, chosen: evaluations.first { $0.fusion == policy }!,
                                                         hardware: kpuHardware, energy: table, precision: descriptor.options.precision)
         return report
     }
@@ -284,38 +284,6 @@ public final class RunPipeline: @unchecked Sendable {
         throw RunRequestError(seq == nil
             ? "--seq defaults to \(fallback), but \(config.name) takes at most \(limit) tokens (\(why)); give --seq \(limit) or less"
             : "--seq \(options.sequenceLength): \(config.name) takes at most \(limit) tokens (\(why)); give --seq \(limit) or less (the default is \(fallback))")
-    }
-
-    /// Sets each kind of written-out op (summed over its instances, under the chosen policy)
-    /// against as many fused ops of the same shapes, each evaluated alone.
-    static func decompositionCosts(analysis: AddAnalysis, graph: Graph, chosen: KPUEvaluation, hardware: KPUHardware,
-                                   energy: EnergyTable, precision: Precision) -> [DecompositionCost] {
-        let found = analysis.decompositions(in: graph)
-        return Decomposition.Kind.allCases.compactMap { kind in
-            let instances = found.filter { $0.kind == kind }
-            guard !instances.isEmpty else { return nil }
-            var energyFJ: Int64 = 0, latency: Int64 = 0, dram = 0, ops = 0
-            var fusedEnergy: Int64 = 0, fusedLatency: Int64 = 0, fusedDRAM = 0
-            for instance in instances {
-                for index in instance.ops {
-                    let op = chosen.operators[index]
-                    energyFJ += op.energy.total
-                    latency += op.latencyPicoseconds
-                    dram += op.traffic.dram.total
-                }
-                ops += instance.ops.count
-                let tensor = graph[instance.input]
-                if let estimate = FusedOpEstimate.evaluate(kind == .layerNorm ? .layerNorm : .gelu, shape: tensor.shape, dtype: tensor.dtype,
-                                                           hardware: hardware, energy: energy, precision: precision) {
-                    fusedEnergy += estimate.energyFemtojoules
-                    fusedLatency += estimate.latencyPicoseconds
-                    fusedDRAM += estimate.dramBytes
-                }
-            }
-            return DecompositionCost(kind: kind.rawValue, instances: instances.count, primitiveOps: ops,
-                                     decomposedEnergyFemtojoules: energyFJ, decomposedLatencyPicoseconds: latency, decomposedDRAMBytes: dram,
-                                     fusedEnergyFemtojoules: fusedEnergy, fusedLatencyPicoseconds: fusedLatency, fusedDRAMBytes: fusedDRAM)
-        }
     }
 
 

@@ -82,7 +82,7 @@ public struct BaselineComparison: Sendable {
         if let now = current.totals, let then = baseline.totals {
             headline = [
                 metric("latency", "Latency", then.latencyS, now.latencyS, { Format.seconds($0) }),
-                metric("energy", "Energy", then.energyPj.total * 1e-12, now.energyPj.total * 1e-12, { Format.joules($0) }),
+                metric("energy", "Energy", then.energyPj.joules, now.energyPj.joules, { Format.joules($0) }),
                 metric("edp", "Energy-delay product", then.edp, now.edp, { Format.scientific($0, unit: "J·s") }),
             ]
         }
@@ -92,9 +92,9 @@ public struct BaselineComparison: Sendable {
         for category in current.categories {
             // Categories the model has on neither side (no LayerNorm internals in a fused graph) say nothing.
             guard let then = old[category.id], category.count > 0 || then.count > 0,
-                  let nowEnergy = category.energyPj?.total, let thenEnergy = then.energyPj?.total,
+                  let nowEnergy = category.energyPj?.joules, let thenEnergy = then.energyPj?.joules,
                   let nowLatency = category.latencyS, let thenLatency = then.latencyS else { continue }
-            categories.append(metric("\(category.id).energy", "\(category.title): energy", thenEnergy * 1e-12, nowEnergy * 1e-12, { Format.joules($0) }))
+            categories.append(metric("\(category.id).energy", "\(category.title): energy", thenEnergy, nowEnergy, { Format.joules($0) }))
             categories.append(metric("\(category.id).latency", "\(category.title): latency", thenLatency, nowLatency, { Format.seconds($0) }))
         }
         let unmatched = Set(old.keys).symmetricDifference(new.keys).sorted()

@@ -17,11 +17,11 @@ public struct CategoryCosts: Sendable {
     /// The non-add operators, by kind, so adds + others = model.
     public let otherOperators: [OpKind: CostFigures]
     public let model: CostFigures
-    public let makespanPicoseconds: Int64
+    public let makespan: TimeSpan
 
     public init(analysis: AddAnalysis, evaluation: KPUEvaluation, graph: Graph) {
         fusion = evaluation.fusion
-        makespanPicoseconds = evaluation.makespanPicoseconds
+        makespan = evaluation.makespan
         var byCategory: [AddCategory: CostFigures] = [:]
         var vanished: [AddCategory: Int] = [:]
         // Adds inside another op are costed with that op, not a second time here.
@@ -43,8 +43,8 @@ public struct CategoryCosts: Sendable {
             let figures = byCategory[category] ?? CostFigures()
             return CategoryCost(
                 category: category, figures: figures,
-                shareOfEnergy: model.energy.total > 0 ? Double(figures.energy.total) / Double(model.energy.total) : 0,
-                shareOfLatency: model.latencyPicoseconds > 0 ? Double(figures.latencyPicoseconds) / Double(model.latencyPicoseconds) : 0,
+                shareOfEnergy: figures.energy.total.share(of: model.energy.total),
+                shareOfLatency: figures.latency.share(of: model.latency),
                 addsOffDRAM: vanished[category] ?? 0
             )
         }
@@ -58,13 +58,18 @@ public struct CategoryCosts: Sendable {
     public var adds: CostFigures {
         categories.reduce(CostFigures()) { $0 + $1.figures }
     }
+
+    /// The adds' share of the model's energy: the headline figure, computed here only.
+    public var addShareOfEnergy: Double { adds.energy.total.share(of: model.energy.total) }
+    /// The adds' share of the model's latency.
+    public var addShareOfLatency: Double { adds.latency.share(of: model.latency) }
 }
 
 /// Sums of per-operator figures: traffic per level, energy split, charged latency.
 public struct CostFigures: Sendable, Hashable {
     public var traffic = Traffic()
     public var energy = EnergyBreakdown()
-    public var latencyPicoseconds: Int64 = 0
+    public var latency: TimeSpan = .zero
     public var macs = 0
     public var operatorCount = 0
 
@@ -73,7 +78,7 @@ public struct CostFigures: Sendable, Hashable {
     mutating func add(_ op: OperatorEvaluation) {
         traffic = traffic + op.traffic
         energy = energy + op.energy
-        latencyPicoseconds += op.latencyPicoseconds
+        latency += op.latency
         macs += op.macs
         operatorCount += 1
     }
@@ -82,16 +87,14 @@ public struct CostFigures: Sendable, Hashable {
         var sum = a
         sum.traffic = a.traffic + b.traffic
         sum.energy = a.energy + b.energy
-        sum.latencyPicoseconds += b.latencyPicoseconds
+        sum.latency += b.latency
         sum.macs += b.macs
         sum.operatorCount += b.operatorCount
         return sum
     }
 
-    public var latencySeconds: Double { Double(latencyPicoseconds) * 1e-12 }
-    public var energyJoules: Double { Double(energy.total) * 1e-15 }
-    /// Energy × delay of this share, in joule-seconds.
-    public var edp: Double { energyJoules * latencySeconds }
+    /// Energy × delay of this share on its own (its energy times its own charged latency).
+    public var edp: EnergyDelay { energy.total * latency }
 }
 
 /// One add category's figures under one policy.

@@ -1,3 +1,4 @@
+import Support
 /// Number formatting for pages: fixed, locale-independent, so output is byte-identical everywhere.
 public enum Format {
     /// `109482240` → `109,482,240`.
@@ -83,6 +84,13 @@ public enum Format {
     }
 
     /// `0.0327` → `32.7 mJ`.
+    /// An energy in joules with an SI prefix (`3.52 mJ`).
+    public static func energy(_ value: Energy) -> String { joules(value.joules) }
+    /// A time in seconds with an SI prefix (`2.67 ms`).
+    public static func time(_ value: TimeSpan, trimZeros: Bool = false) -> String { seconds(value.seconds, trimZeros: trimZeros) }
+    /// Energy × delay in scientific notation (`9.41e-6 J·s`).
+    public static func energyDelay(_ value: EnergyDelay) -> String { scientific(value.jouleSeconds, unit: "J·s") }
+
     package static func joules(_ value: Double) -> String { submultiple(value, unit: "J") }
 
     /// A value below about a thousand, scaled down to m, µ, n or p with three significant figures.

@@ -105,7 +105,7 @@ public struct ReportDocument: Codable, Sendable {
         /// Each input read once, the output written once.
         public var minimalBytes: Int
         public var bytes: LevelBytes?
-        public var energyPj: Energy?
+        public var energyPj: EnergyPicojoules?
         public var latencyS: Double?
         public var edp: Double?
         public var shareEnergy: Double?
@@ -117,7 +117,8 @@ public struct ReportDocument: Codable, Sendable {
     }
 
     public struct LevelBytes: Codable, Sendable { var dram: Int; public var l3: Int; public var l2: Int; public var l1: Int }
-    public struct Energy: Codable, Sendable {
+    /// An energy split as report.json writes it, in picojoules.
+    public struct EnergyPicojoules: Codable, Sendable {
         public var compute: Double
         public var memory: Double
         public var dram: Double
@@ -127,10 +128,13 @@ public struct ReportDocument: Codable, Sendable {
         public var engines: Double
         public var `static`: Double
         public var total: Double
+
+        /// The total in joules: the one conversion of report.json's picojoules.
+        public var joules: Double { total * 1e-12 }
     }
     public struct KPUFigures: Codable, Sendable {
         public var bytes: LevelBytes
-        public var energyPj: Energy
+        public var energyPj: EnergyPicojoules
         public var latencyS: Double
         public var edp: Double
         public var macs: Int
@@ -234,8 +238,8 @@ extension RunReport {
             addTotals: .init(adds: analysis.totalCount, elements: analysis.records.reduce(0) { $0 + $1.elements },
                              flops: analysis.totalFLOPs, minimalBytes: analysis.totalMinimalBytes,
                              kpu: kpu.map { Self.figures($0.chosenCosts.adds) },
-                             shareEnergy: kpu.map { k in Self.share(k.chosenCosts.adds.energy.total, k.chosenCosts.model.energy.total) },
-                             shareLatency: kpu.map { k in Self.share(k.chosenCosts.adds.latencyPicoseconds, k.chosenCosts.model.latencyPicoseconds) }),
+                             shareEnergy: kpu.map(\.chosenCosts.addShareOfEnergy),
+                             shareLatency: kpu.map(\.chosenCosts.addShareOfLatency)),
             hardware: kpu.map { k in
                 let hw = k.hardware, table = k.energyTable
                 return ReportDocument.Hardware(
@@ -254,18 +258,14 @@ extension RunReport {
         )
     }
 
-    static func share<T: BinaryInteger>(_ part: T, _ whole: T) -> Double {
-        whole > 0 ? Double(part) / Double(whole) : 0
-    }
-
     static func figures(_ f: CostFigures) -> ReportDocument.KPUFigures {
         let e = f.energy
-        func pJ(_ femtojoules: Int64) -> Double { Double(femtojoules) / 1000 }
+        func pJ(_ energy: Energy) -> Double { energy.picojoules }
         return ReportDocument.KPUFigures(
             bytes: .init(dram: f.traffic.dram.total, l3: f.traffic.l3.total, l2: f.traffic.l2.total, l1: f.traffic.l1.total),
             energyPj: .init(compute: pJ(e.compute), memory: pJ(e.memory), dram: pJ(e.dram), l3: pJ(e.l3), l2: pJ(e.l2), l1: pJ(e.l1),
                             engines: pJ(e.engines), static: pJ(e.staticEnergy), total: pJ(e.total)),
-            latencyS: f.latencySeconds, edp: f.edp, macs: f.macs
+            latencyS: f.latency.seconds, edp: f.edp.jouleSeconds, macs: f.macs
         )
     }
 

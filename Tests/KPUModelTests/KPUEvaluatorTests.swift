@@ -1,3 +1,4 @@
+import Support
 import Foundation
 import Testing
 import Yams
@@ -25,7 +26,7 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
         let residual = evaluation.operators[op.index]
         #expect(residual.traffic.dram.read == 786_432)
         #expect(residual.traffic.dram.written == 393_216)
-        #expect(residual.energy.dram == Int64(786_432 * 10 + 393_216 * 12) * 1000) // fJ
+        #expect(residual.energy.dram.femtojoules == Int64(786_432 * 10 + 393_216 * 12) * 1000) // fJ
     }
 
     @Test func biasAddUnderVectorEngineMovesOnlyTheBiasExternally() throws {
@@ -82,7 +83,7 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
         var groups: [Int: [OperatorEvaluation]] = [:]
         for op in evaluation.operators { groups[op.groupHead, default: []].append(op) }
         for (_, members) in groups {
-            let span = Double(members[0].endPicoseconds - members[0].startPicoseconds) * 1e-12
+            let span = Double(members[0].end.picoseconds - members[0].start.picoseconds) * 1e-12
             let macs = Double(members.reduce(0) { $0 + $1.macs })
             let bytes = Double(members.reduce(0) { $0 + $1.externalBytes })
             // One picosecond of slack per stage and chunk for rounding durations up.
@@ -93,10 +94,10 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
 
     @Test func latencyChargesAddUpToTheMakespan() throws {
         let evaluation = try evaluate(bertGraph("bert-base-uncased"), fusion: .epilogue)
-        #expect(evaluation.operators.reduce(Int64(0)) { $0 + $1.latencyPicoseconds } == evaluation.makespanPicoseconds)
+        #expect(evaluation.operators.reduce(Int64(0)) { $0 + $1.latency.picoseconds } == evaluation.makespan.picoseconds)
         // Static energy is idle power over the makespan, op by op: 1.79 W on T256.
-        let staticEnergy = evaluation.operators.reduce(Int64(0)) { $0 + $1.energy.staticEnergy }
-        let expected = 1.79 * Double(evaluation.makespanPicoseconds) * 1e3
+        let staticEnergy = evaluation.operators.reduce(Int64(0)) { $0 + $1.energy.staticEnergy.femtojoules }
+        let expected = 1.79 * Double(evaluation.makespan.picoseconds) * 1e3
         #expect(abs(Double(staticEnergy) - expected) <= Double(evaluation.operators.count))
     }
 
@@ -109,7 +110,7 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
                     hardware.memoryBandwidth *= 2
                     hardware.dma.busBytes *= 2
                 }
-                #expect(faster.makespanPicoseconds <= base.makespanPicoseconds, "\(sku) \(fusion)")
+                #expect(faster.makespan.picoseconds <= base.makespan.picoseconds, "\(sku) \(fusion)")
             }
         }
     }
@@ -121,7 +122,7 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
             let energy = try EnergyTable.named(table, for: hardware)
             let base = KPUEvaluator(graph: graph, hardware: hardware, energy: energy, mapping: Mapper(graph: graph, hardware: hardware, precision: .bf16, fusion: .vectorEngine).map()).evaluate()
             let dearer = KPUEvaluator(graph: graph, hardware: hardware, energy: energy.scaled(by: 1.1), mapping: Mapper(graph: graph, hardware: hardware, precision: .bf16, fusion: .vectorEngine).map()).evaluate()
-            #expect(dearer.totalEnergy.total >= base.totalEnergy.total, "\(table)")
+            #expect(dearer.totalEnergy.total.femtojoules >= base.totalEnergy.total.femtojoules, "\(table)")
         }
     }
 
@@ -172,8 +173,8 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
             let graph = try bertGraph(preset, precision: .bf16)
             for table in EnergyTable.names {
                 let evaluation = try evaluate(graph, sku: sku, table: table, precision: .bf16)
-                #expect(evaluation.makespanPicoseconds > 0)
-                #expect(evaluation.totalEnergy.total > 0)
+                #expect(evaluation.makespan.picoseconds > 0)
+                #expect(evaluation.totalEnergy.total.femtojoules > 0)
             }
         }
     }
@@ -342,11 +343,11 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
             let bounds = KPUEvaluator.upperBounds(graph: graph, hardware: hardware, energy: table, precision: options.precision)
             for fusion in FusionPolicy.allCases {
                 let evaluation = KPUEvaluator(graph: graph, hardware: hardware, energy: table, mapping: Mapper(graph: graph, hardware: hardware, precision: options.precision, fusion: fusion).map()).evaluate()
-                let energy = Double(evaluation.operators.reduce(Int64(0)) { $0 + $1.energy.total })
+                let energy = Double(evaluation.operators.reduce(Int64(0)) { $0 + $1.energy.total.femtojoules })
                 #expect(energy <= bounds.femtojoules, "\(preset) \(sku) \(fusion): energy \(energy) fJ above the bound \(bounds.femtojoules)")
-                #expect(Double(evaluation.makespanPicoseconds) <= bounds.picoseconds, "\(preset) \(sku) \(fusion): time above the bound")
+                #expect(Double(evaluation.makespan.picoseconds) <= bounds.picoseconds, "\(preset) \(sku) \(fusion): time above the bound")
                 // Not so loose that real workloads are refused: within 100× of the figures.
-                #expect(bounds.femtojoules < 100 * energy && bounds.picoseconds < 100 * Double(evaluation.makespanPicoseconds))
+                #expect(bounds.femtojoules < 100 * energy && bounds.picoseconds < 100 * Double(evaluation.makespan.picoseconds))
             }
         }
     }

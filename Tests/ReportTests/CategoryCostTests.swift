@@ -18,7 +18,7 @@ import SitePublishing
         // Integers throughout (bytes, femtojoules, picoseconds): equal, not merely close.
         #expect(sum.energy == evaluation.totalEnergy)
         #expect(sum.traffic == evaluation.totalTraffic)
-        #expect(sum.latencyPicoseconds == evaluation.makespanPicoseconds)
+        #expect(sum.latency.picoseconds == evaluation.makespan.picoseconds)
         #expect(costs.model.energy == evaluation.totalEnergy)
         // 2 embedding + 73 bias + 12 mask + 24 residual + 3 aggregation adds.
         let expectedAdds = 114
@@ -39,6 +39,6 @@ import SitePublishing
         // The 73 bias vectors alone: 72 per-layer biases (4 × 768 + 3072 + 768 per layer) + the pooler's 768, fp32.
         let biasBytes: Int = (12 * (5 * 768 + 3072) + 768) * 4
         #expect(vector.cost(of: .bias)?.figures.traffic.dram.total == biasBytes)
-        #expect(vector.cost(of: .bias)!.figures.energy.total < none.cost(of: .bias)!.figures.energy.total)
+        #expect(vector.cost(of: .bias)!.figures.energy.total.femtojoules < none.cost(of: .bias)!.figures.energy.total.femtojoules)
     }
 }

@@ -10,7 +10,7 @@ import Support
 @Suite struct GanttChartTests {
     static func input(_ lane: Lane, _ start: Int64, _ end: Int64, _ label: String = "op") -> GanttChart.Input {
         GanttChart.Input(row: lane == .dma ? 0 : 1, start: start, end: end, label: label, look: ChartPalette.matmul, stage: "compute",
-                         chunk: 0, bytes: 64, energyFemtojoules: 1_000)
+                         chunk: 0, bytes: 64, energy: Energy(femtojoules: 1_000))
     }
 
     static func chart(_ events: [GanttChart.Input], window: ClosedRange<Int64> = 0...930_000) -> GanttChart {
@@ -149,7 +149,7 @@ import Support
         #expect(!dma.isEmpty && dma.allSatisfy { ($0["args"] as? [String: Any])?["channels"] as? Int == 16 })
         // ts and dur in microseconds: the last slice ends at the makespan.
         let end = slices.map { ($0["ts"] as? Double ?? 0) + ($0["dur"] as? Double ?? 0) }.max() ?? 0
-        #expect(abs(end - Double(report.kpu!.chosen.makespanPicoseconds) / 1e6) < 1e-6)
+        #expect(abs(end - Double(report.kpu!.chosen.makespan.picoseconds) / 1e6) < 1e-6)
         // Bytes are kept: the slices carry every byte the chunk-level schedule moves.
         let sliceBytes = slices.reduce(0) { $0 + (($1["args"] as? [String: Any])?["bytes"] as? Int ?? 0) }
         #expect(sliceBytes == report.kpu!.chosen.events.reduce(0) { $0 + $1.bytes })

@@ -176,7 +176,7 @@ func temporaryFolder() throws -> URL {
         let totals = try #require(root["totals"] as? [String: Any])
         let totalEnergy = try #require((totals["energy_pj"] as? [String: Any])?["total"] as? Double)
         let latency = try #require(totals["latency_s"] as? Double)
-        #expect(latency == report.kpu!.chosen.latencySeconds)
+        #expect(latency == report.kpu!.chosen.makespan.seconds)
         #expect(totals["macs"] as? Int == 11_174_215_680)
         let categories = try #require(root["categories"] as? [[String: Any]])
         let residual = try #require(categories.first { $0["id"] as? String == "attention_residual" })
@@ -200,8 +200,8 @@ func temporaryFolder() throws -> URL {
         let ends = try #require(events["end_ps"] as? [Int])
         let opsOfEvents = try #require(events["op"] as? [Int])
         #expect(ends.count == report.kpu!.chosen.events.count)
-        #expect(root["makespan_ps"] as? Int == Int(report.kpu!.chosen.makespanPicoseconds))
-        #expect(ends.max() == Int(report.kpu!.chosen.makespanPicoseconds))
+        #expect(root["makespan_ps"] as? Int == Int(report.kpu!.chosen.makespan.picoseconds))
+        #expect(ends.max() == Int(report.kpu!.chosen.makespan.picoseconds))
         let categories = try #require(root["op_category"] as? [Any])
         let ops = try #require(root["ops"] as? [String])
         #expect(categories.count == ops.count)
@@ -383,8 +383,8 @@ func temporaryFolder() throws -> URL {
         #expect(CSV.cell("-2") == "'-2")
         #expect(CSV.cell("a,b") == "\"a,b\"")
         #expect(CSV.cell("plain") == "plain")
-        #expect(CSV.picojoules(1_234_567) == "1234.567")
-        #expect(CSV.seconds(2_500_000) == "0.000002500000")
+        #expect(CSV.picojoules(Energy(femtojoules: 1_234_567)) == "1234.567")
+        #expect(CSV.seconds(TimeSpan(picoseconds: 2_500_000)) == "0.000002500000")
     }
 }
 

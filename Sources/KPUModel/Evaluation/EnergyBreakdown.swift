@@ -1,24 +1,26 @@
 import ModelGraph
 
-/// Energy of one operator (or a sum of them), split by where it is spent, in femtojoules.
-/// Integers, so that per-category sums equal model totals exactly.
+import Support
+
+/// Energy of one operator (or a sum of them), split by where it is spent. Whole femtojoules,
+/// so that per-category sums equal model totals exactly.
 public struct EnergyBreakdown: Sendable, Hashable {
     /// MACs and vector-engine operations.
-    public var compute: Int64 = 0
-    public var dram: Int64 = 0
-    public var l3: Int64 = 0
-    public var l2: Int64 = 0
-    public var l1: Int64 = 0
+    public var compute: Energy = .zero
+    public var dram: Energy = .zero
+    public var l3: Energy = .zero
+    public var l2: Energy = .zero
+    public var l1: Energy = .zero
     /// DMA engines, block movers and streamers.
-    public var engines: Int64 = 0
+    public var engines: Energy = .zero
     /// Idle power over the op's share of the latency.
-    public var staticEnergy: Int64 = 0
+    public var staticEnergy: Energy = .zero
 
     public init() {}
 
-    public var memory: Int64 { dram + l3 + l2 + l1 }
-    public var dynamic: Int64 { compute + memory + engines }
-    public var total: Int64 { dynamic + staticEnergy }
+    public var memory: Energy { dram + l3 + l2 + l1 }
+    public var dynamic: Energy { compute + memory + engines }
+    public var total: Energy { dynamic + staticEnergy }
 
     public static func + (a: EnergyBreakdown, b: EnergyBreakdown) -> EnergyBreakdown {
         var sum = EnergyBreakdown()

@@ -1,4 +1,5 @@
 import ModelGraph
+import Support
 
 /// What one fused LayerNorm or GELU would cost on the KPU, evaluated alone: the yardstick for
 /// the same operation written out as primitive ops.
@@ -8,8 +9,8 @@ import ModelGraph
 ///                                      energy: table, precision: .fp32)
 /// ```
 public struct FusedOpEstimate: Sendable, Hashable {
-    public let energyFemtojoules: Int64
-    public let latencyPicoseconds: Int64
+    public let energy: Energy
+    public let latency: TimeSpan
     public let dramBytes: Int
 
     public enum Kind: Sendable { case layerNorm, gelu }
@@ -32,7 +33,7 @@ public struct FusedOpEstimate: Sendable, Hashable {
             let graph = try builder.finish(outputs: [y])
             let mapping = Mapper(graph: graph, hardware: hardware, precision: precision, fusion: .none).map()
             let evaluation = KPUEvaluator(graph: graph, hardware: hardware, energy: energy, mapping: mapping).evaluate()
-            return FusedOpEstimate(energyFemtojoules: evaluation.totalEnergy.total, latencyPicoseconds: evaluation.makespanPicoseconds,
+            return FusedOpEstimate(energy: evaluation.totalEnergy.total, latency: evaluation.makespan,
                                    dramBytes: evaluation.totalTraffic.dram.total)
         } catch {
             return nil

@@ -1,4 +1,5 @@
 import ModelGraph
+import Support
 
 /// The whole model on one KPU under one fusion policy.
 public struct KPUEvaluation: Sendable {
@@ -9,15 +10,14 @@ public struct KPUEvaluation: Sendable {
     /// One entry per graph op, indexed like `graph.ops`.
     public let operators: [OperatorEvaluation]
     public let events: [ScheduleEvent]
-    public let makespanPicoseconds: Int64
+    /// From the first transfer to the last store.
+    public let makespan: TimeSpan
 
     public var fusion: FusionPolicy { mapping.fusion }
     public var precision: Precision { mapping.precision }
-    public var latencySeconds: Double { Double(makespanPicoseconds) * 1e-12 }
     public var totalEnergy: EnergyBreakdown { operators.reduce(EnergyBreakdown()) { $0 + $1.energy } }
     public var totalTraffic: Traffic { operators.reduce(Traffic()) { $0 + $1.traffic } }
-    /// Energy × delay, in joule-seconds.
-    public var edp: Double { Double(totalEnergy.total) * 1e-15 * latencySeconds }
+    public var edp: EnergyDelay { totalEnergy.total * makespan }
 
     /// How latency and static energy are shared among ops, so that any grouping sums to the total.
     public static let attributionRule = """

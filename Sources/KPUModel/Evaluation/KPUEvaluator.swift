@@ -1,4 +1,5 @@
 import ModelGraph
+import Support
 
 /// Costs a mapping: the traffic at every memory level, the cycles, the schedule on the KPU's
 /// resources and the energy, for one workload on one architecture with one energy table.
@@ -34,17 +35,16 @@ public struct KPUEvaluator: Sendable {
             let demand = demands[index], slot = schedule.slots[index]
             var energy = dynamicEnergy(demand)
             // Static energy follows the charged latency.
-            energy.staticEnergy = Int64((hardware.idlePowerWatts * Double(slot.latencyPicoseconds) * 1e3).rounded())
+            energy.staticEnergy = Energy(watts: hardware.idlePowerWatts, over: slot.latency)
             return OperatorEvaluation(
                 opIndex: index, groupHead: mapping.plan.groupOf[index], macs: demand.macs, vectorOps: demand.vectorOps,
                 addOps: demand.addOps, traffic: demand.traffic, compulsoryExternalBytes: workload.operators[index].compulsoryBytes,
                 trafficByTensor: demand.trafficByTensor, computeCycles: demand.computeCycles, utilization: demand.utilization,
-                stageSeconds: demand.stageSeconds, energy: energy, latencyPicoseconds: slot.latencyPicoseconds,
-                startPicoseconds: slot.startPicoseconds, endPicoseconds: slot.endPicoseconds
+                stageSeconds: demand.stageSeconds, energy: energy, latency: slot.latency, start: slot.start, end: slot.end
             )
         }
         return KPUEvaluation(hardware: hardware, energyTable: energy, mapping: mapping, operators: operators,
-                             events: schedule.events, makespanPicoseconds: schedule.makespanPicoseconds)
+                             events: schedule.events, makespan: schedule.makespan)
     }
 
     // MARK: - One operator
@@ -138,7 +138,7 @@ public struct KPUEvaluator: Sendable {
     }
 
     func dynamicEnergy(_ demand: OperatorDemand) -> EnergyBreakdown {
-        func fJ(_ picojoules: Double) -> Int64 { Int64((picojoules * 1000).rounded()) }
+        func fJ(_ picojoules: Double) -> Energy { Energy(picojoules: picojoules) }
         let t = demand.traffic
         var e = EnergyBreakdown()
         e.compute = fJ(Double(demand.macs) * energy.mac(precision) + Double(demand.vectorOps) * energy.mac(precision) + Double(demand.addOps) * energy.add(precision))

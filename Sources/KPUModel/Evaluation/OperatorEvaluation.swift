@@ -1,4 +1,5 @@
 import ModelGraph
+import Support
 
 /// One operator on the KPU: what it moves, what it computes, when it ran, how long it is
 /// charged and how much energy it took. Its mapping is in ``KPUEvaluation/mapping``.
@@ -22,14 +23,13 @@ public struct OperatorEvaluation: Sendable {
     /// Seconds each stage of this op takes on its resource when run alone.
     public let stageSeconds: [Stage: Double]
     public let energy: EnergyBreakdown
-    /// The op's share of the model latency, in picoseconds (see ``KPUEvaluation/attributionRule``).
-    public let latencyPicoseconds: Int64
-    /// When its group started and finished in the schedule, in picoseconds.
-    public let startPicoseconds: Int64
-    public let endPicoseconds: Int64
+    /// The op's share of the model latency (see ``KPUEvaluation/attributionRule``).
+    public let latency: TimeSpan
+    /// When its group started and finished in the schedule.
+    public let start: TimeSpan
+    public let end: TimeSpan
 
     public var externalBytes: Int { traffic.dram.total }
-    public var latencySeconds: Double { Double(latencyPicoseconds) * 1e-12 }
 }
 
 /// What one operator asks of each resource, before it is scheduled: the evaluator's figures

@@ -1,4 +1,5 @@
 import ModelGraph
+import Support
 
 /// Places each group's stages on the resource lanes, respecting data dependencies and double
 /// buffering, then charges every op its share of the makespan.
@@ -44,7 +45,7 @@ struct Scheduler {
             for index in allStages.indices { duration[index] = 0; bytes[index] = 0 }
             for member in group {
                 for (stage, seconds) in demands[member].stageSeconds {
-                    duration[stageIndex[stage]!] += Int64((seconds * 1e12).rounded(.up))
+                    duration[stageIndex[stage]!] += TimeSpan(secondsRoundedUp: seconds).picoseconds
                 }
                 let traffic = demands[member].traffic
                 bytes[load] += traffic.dram.read
@@ -98,15 +99,16 @@ struct Scheduler {
             charge[head] = max(0, end - finishLine)
             finishLine = max(finishLine, end)
         }
-        var slots = [Schedule.Slot](repeating: Schedule.Slot(latencyPicoseconds: 0, startPicoseconds: 0, endPicoseconds: 0), count: graph.ops.count)
+        var slots = [Schedule.Slot](repeating: Schedule.Slot(latency: .zero, start: .zero, end: .zero), count: graph.ops.count)
         for group in groups {
             let head = group[0]
             let weights = group.map { member in demands[member].stageSeconds.values.reduce(0, +) }
             for (member, share) in zip(group, Self.split(charge[head], weights: weights)) {
-                slots[member] = Schedule.Slot(latencyPicoseconds: share, startPicoseconds: groupStart[head], endPicoseconds: groupEnd[head])
+                slots[member] = Schedule.Slot(latency: TimeSpan(picoseconds: share), start: TimeSpan(picoseconds: groupStart[head]),
+                                              end: TimeSpan(picoseconds: groupEnd[head]))
             }
         }
-        return Schedule(events: events, makespanPicoseconds: finishLine, slots: slots)
+        return Schedule(events: events, makespan: TimeSpan(picoseconds: finishLine), slots: slots)
     }
 
     /// A matmul flows in as many chunks as it has L3 blocks or L2 K-steps; a streamed op in one
@@ -140,15 +142,15 @@ struct Scheduler {
 /// The scheduler's result: every busy interval, the makespan, and each op's charged share of it.
 struct Schedule: Sendable {
     let events: [ScheduleEvent]
-    let makespanPicoseconds: Int64
+    let makespan: TimeSpan
     /// Indexed like `graph.ops`.
     let slots: [Slot]
 
     struct Slot: Sendable {
         /// The op's share of the makespan (see ``KPUEvaluation/attributionRule``).
-        let latencyPicoseconds: Int64
+        let latency: TimeSpan
         /// When the op's group started and finished.
-        let startPicoseconds: Int64
-        let endPicoseconds: Int64
+        let start: TimeSpan
+        let end: TimeSpan
     }
 }

@@ -78,12 +78,12 @@ struct GanttChart: Sendable {
         var stage: String
         var chunk: Int
         var bytes: Int
-        var energyFemtojoules: Int64
+        var energy: Energy
         /// For a transfer striped across the DMA channels: the channel count (each carries an equal share).
         var stripedOver = 1
         var detail: String {
             let moved = "\(Format.grouped(bytes)) bytes" + (stripedOver > 1 ? " over \(stripedOver) channels" : "")
-            return "\(stage), chunk \(chunk + 1), \(moved), op energy \(Format.joules(Double(energyFemtojoules) * 1e-15))"
+            return "\(stage), chunk \(chunk + 1), \(moved), op energy \(Format.energy(energy))"
         }
     }
 
@@ -142,8 +142,8 @@ struct GanttChart: Sendable {
                 // The look of the longest member stands for a merged run.
                 let dominant = group.max { ($0.end - $0.start) < ($1.end - $1.start) }!
                 let tooltip = group.count == 1
-                    ? "\(dominant.label): \(dominant.detail), start \(Format.seconds(Double(dominant.start) * 1e-12)), duration \(Format.seconds(Double(dominant.end - dominant.start) * 1e-12))"
-                    : "\(group.count) short intervals merged (\(Format.seconds(Double(end - inRow[first].start) * 1e-12))), longest: \(dominant.label)"
+                    ? "\(dominant.label): \(dominant.detail), start \(Format.time(TimeSpan(picoseconds: dominant.start))), duration \(Format.time(TimeSpan(picoseconds: dominant.end - dominant.start)))"
+                    : "\(group.count) short intervals merged (\(Format.time(TimeSpan(picoseconds: end - inRow[first].start)))), longest: \(dominant.label)"
                 bars.append(Bar(row: row, x: Self.tenths(startX), y: barY, height: Self.barHeight,
                                 width: Self.tenths(max(x(end) - startX, 1)), look: dominant.look, tooltip: tooltip))
                 if legendSeen.insert(dominant.look).inserted { legendOrder.append(dominant.look) }
@@ -163,8 +163,8 @@ struct GanttChart: Sendable {
         var t = (Double(window.lowerBound) / step).rounded(.up) * step
         while t <= Double(window.upperBound) + 0.5 {
             let tickX = Double(plotLeft) + (t - Double(window.lowerBound)) * scale
-            ticks.append(Tick(x: Format.fixed(tickX, decimals: 1), time: Format.seconds(t * 1e-12, trimZeros: true),
-                              cycles: Format.scaled((t * 1e-12 * clockHz).rounded(), unit: "cyc", trimZeros: true)))
+            ticks.append(Tick(x: Format.fixed(tickX, decimals: 1), time: Format.seconds(TimeSpan.seconds(picoseconds: t), trimZeros: true),
+                              cycles: Format.scaled((TimeSpan.seconds(picoseconds: t) * clockHz).rounded(), unit: "cyc", trimZeros: true)))
             t += step
         }
         self.ticks = ticks

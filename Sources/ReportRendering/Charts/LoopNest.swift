@@ -99,7 +99,7 @@ struct LoopNest: Sendable {
 
         let policies = FusionPolicy.allCases.compactMap { policy -> String? in
             guard let cost = run.costs[policy]?.cost(of: category) else { return nil }
-            return "\(policy.rawValue): \(Format.bytes(cost.figures.traffic.dram.total)) of DRAM traffic, \(Format.joules(cost.figures.energyJoules))"
+            return "\(policy.rawValue): \(Format.bytes(cost.figures.traffic.dram.total)) of DRAM traffic, \(Format.energy(cost.figures.energy.total))"
         }
         fusion = policies.joined(separator: "; ") + "."
     }

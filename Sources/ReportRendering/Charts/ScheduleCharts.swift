@@ -50,12 +50,12 @@ extension RunPage.KPUSection {
     /// Chart inputs for schedule events: look and label per op, worked out once per op.
     private struct GanttInputs {
         let run: RunReport.KPURun
-        private var looks: [Int: (label: String, look: ChartPalette.Look, energy: Int64)] = [:]
+        private var looks: [Int: (label: String, look: ChartPalette.Look, energy: Energy)] = [:]
 
         init(run: RunReport.KPURun) { self.run = run }
 
         mutating func input(_ event: ScheduleEvent, row: Int) -> GanttChart.Input {
-            let op: (label: String, look: ChartPalette.Look, energy: Int64)
+            let op: (label: String, look: ChartPalette.Look, energy: Energy)
             if let known = looks[event.opIndex] {
                 op = known
             } else {
@@ -65,7 +65,7 @@ extension RunPage.KPUSection {
                 looks[event.opIndex] = op
             }
             return GanttChart.Input(row: row, start: event.startPicoseconds, end: event.endPicoseconds, label: op.label, look: op.look,
-                                    stage: event.stage.rawValue, chunk: event.chunk, bytes: event.bytes, energyFemtojoules: op.energy,
+                                    stage: event.stage.rawValue, chunk: event.chunk, bytes: event.bytes, energy: op.energy,
                                     stripedOver: event.lane == .dma ? max(1, run.hardware.dma.count) : 1)
         }
     }
@@ -80,8 +80,8 @@ extension RunPage.KPUSection {
         var inputs = GanttInputs(run: run)
         return GanttChart(
             id: "gantt-model", title: "The whole model on \(hw.name), \(run.chosen.fusion.rawValue) fusion",
-            description: "Busy intervals of each resource over the model's \(Format.seconds(run.chosen.latencySeconds)); bars are coloured by add category, slate grey (plain or textured) for other ops; intervals under a pixel are merged.",
-            window: 0...max(run.chosen.makespanPicoseconds, 1), clockHz: hw.clockHz, rows: rows.map(\.label),
+            description: "Busy intervals of each resource over the model's \(Format.time(run.chosen.makespan)); bars are coloured by add category, slate grey (plain or textured) for other ops; intervals under a pixel are merged.",
+            window: 0...max(run.chosen.makespan.picoseconds, 1), clockHz: hw.clockHz, rows: rows.map(\.label),
             events: OperatorSlices(run.chosen.events).events.map { inputs.input($0, row: rowOf[$0.lane]!) }, riders: riders)
     }
 
@@ -109,7 +109,7 @@ extension RunPage.KPUSection {
         }
         return GanttChart(
             id: "gantt-layer", title: "The first encoder layer of \(modelName) in full detail",
-            description: "Every stage of the first encoder layer's operators on \(hw.name), one row per engine group, from \(Format.seconds(Double(start) * 1e-12)) to \(Format.seconds(Double(end) * 1e-12)); each operation is named above its bars: "
+            description: "Every stage of the first encoder layer's operators on \(hw.name), one row per engine group, from \(Format.time(TimeSpan(picoseconds: start))) to \(Format.time(TimeSpan(picoseconds: end))); each operation is named above its bars: "
                 + operations.map(\.text).joined(separator: ", ") + ".",
             window: start...end, clockHz: hw.clockHz, rows: rows.map(\.label),
             events: inLayer.map { inputs.input($0, row: rowOf[$0.lane]!) }, operations: operations, riders: riders)

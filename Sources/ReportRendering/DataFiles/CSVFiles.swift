@@ -16,7 +16,7 @@ extension RunReport {
             if let kpu, !record.embedded {
                 let op = kpu.chosen.operators[record.opIndex]
                 row += [String(op.traffic.dram.total), String(op.traffic.l3.total), String(op.traffic.l2.total), String(op.traffic.l1.total),
-                        CSV.picojoules(op.energy.total), CSV.seconds(op.latencyPicoseconds)]
+                        CSV.picojoules(op.energy.total), CSV.seconds(op.latency)]
             } else {
                 // Inside another op: costed with it.
                 row += ["", "", "", "", "", ""]
@@ -39,7 +39,7 @@ extension RunReport {
                 String(op.traffic.dram.total), String(op.traffic.l3.total), String(op.traffic.l2.total), String(op.traffic.l1.total),
                 String(op.computeCycles), Format.fixed(op.utilization, decimals: 4),
                 CSV.picojoules(op.energy.compute), CSV.picojoules(op.energy.memory), CSV.picojoules(op.energy.engines),
-                CSV.picojoules(op.energy.staticEnergy), CSV.picojoules(op.energy.total), CSV.seconds(op.latencyPicoseconds), MappingText.sentence(for: kpu.graph.ops[index], of: kpu),
+                CSV.picojoules(op.energy.staticEnergy), CSV.picojoules(op.energy.total), CSV.seconds(op.latency), MappingText.sentence(for: kpu.graph.ops[index], of: kpu),
             ])
         }
         return CSV.encode(rows)
@@ -91,14 +91,16 @@ enum CSV {
     static func shape(_ dims: [Int]) -> String { dims.map(String.init).joined(separator: "x") }
 
     /// Femtojoules as picojoules with three decimals, exactly.
-    static func picojoules(_ femtojoules: Int64) -> String {
+    static func picojoules(_ energy: Energy) -> String {
+        let femtojoules = energy.femtojoules
         let whole = femtojoules / 1000, fraction = abs(femtojoules % 1000)
         let digits = String(fraction)
         return "\(whole).\(String(repeating: "0", count: 3 - digits.count))\(digits)"
     }
 
     /// Picoseconds as seconds, exactly (12 decimals).
-    static func seconds(_ picoseconds: Int64) -> String {
+    static func seconds(_ time: TimeSpan) -> String {
+        let picoseconds = time.picoseconds
         let whole = picoseconds / 1_000_000_000_000, fraction = picoseconds % 1_000_000_000_000
         let digits = String(fraction)
         return "\(whole).\(String(repeating: "0", count: 12 - digits.count))\(digits)"

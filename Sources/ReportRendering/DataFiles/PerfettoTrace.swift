@@ -26,7 +26,7 @@ extension RunReport {
             return (index + 1, name)
         }
         let slices = OperatorSlices(kpu.chosen.events)
-        let cyclesPerPicosecond = hw.clockHz * 1e-12
+        let cyclesPerPicosecond = hw.clockHz * TimeSpan(picoseconds: 1).seconds
         let json = JSONWriter(capacity: 280 * slices.events.count + 4096)
         json.object {
             json.field("displayTimeUnit") { json.string("ns") }
@@ -73,13 +73,13 @@ extension RunReport {
                             buffer.appendUTF8("},\"cat\":")
                             buffer += category ?? kinds[event.opIndex]
                             buffer.appendUTF8(",\"dur\":")
-                            buffer += (Double(length) / 1e6).description.utf8
+                            buffer += TimeSpan(picoseconds: length).microseconds.description.utf8
                             buffer.appendUTF8(",\"name\":")
                             buffer += paths[event.opIndex]
                             buffer.appendUTF8(",\"ph\":\"X\",\"pid\":1,\"tid\":")
                             buffer.appendDecimal(Int64(tids[event.lane]!))
                             buffer.appendUTF8(",\"ts\":")
-                            buffer += (Double(event.startPicoseconds) / 1e6).description.utf8
+                            buffer += TimeSpan(picoseconds: event.startPicoseconds).microseconds.description.utf8
                             buffer.append(UInt8(ascii: "}"))
                         }
                     }

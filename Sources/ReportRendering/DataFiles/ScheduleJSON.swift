@@ -56,7 +56,7 @@ extension RunReport {
                     }
                 }
             }
-            json.field("makespan_ps") { json.int(kpu.chosen.makespanPicoseconds) }
+            json.field("makespan_ps") { json.int(kpu.chosen.makespan.picoseconds) }
             // The add category of each op in `ops`, or null for ops that are not adds.
             json.field("op_category") { json.array(ops) { json.optionalString(kpu.categoryOfOp[$0]?.id) } }
             // Op paths; `events.op` and `op_category` index into it.

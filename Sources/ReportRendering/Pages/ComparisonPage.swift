@@ -95,7 +95,7 @@ public struct ComparisonPage: Sendable {
         }
         charts = [
             chart("compare-latency", "Latency", unit: "s", color: "#0072b2", value: { $0.totals?.latencyS }, label: { Format.seconds($0) }),
-            chart("compare-energy", "Energy", unit: "J", color: "#d55e00", value: { $0.totals.map { $0.energyPj.total * 1e-12 } }, label: { Format.joules($0) }),
+            chart("compare-energy", "Energy", unit: "J", color: "#d55e00", value: { $0.totals.map { $0.energyPj.joules } }, label: { Format.joules($0) }),
             chart("compare-edp", "Energy-delay product", unit: "J·s", color: "#009e73", value: { $0.totals?.edp }, label: { Format.scientific($0, unit: "J·s") }),
             chart("compare-add-share", "Adds' share of energy", unit: "", color: "#cc79a7", value: { $0.addTotals.shareEnergy }, label: { Format.percent($0) }),
         ].compactMap { $0 }

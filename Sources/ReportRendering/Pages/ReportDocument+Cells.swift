@@ -6,7 +6,7 @@ extension ReportDocument {
     var cells: (hardware: String, latency: String, energy: String, edp: String, addShare: String) {
         (hardware: hardwareLabel,
          latency: totals.map { Format.seconds($0.latencyS) } ?? "—",
-         energy: totals.map { Format.joules($0.energyPj.total * 1e-12) } ?? "—",
+         energy: totals.map { Format.joules($0.energyPj.joules) } ?? "—",
          edp: totals.map { Format.scientific($0.edp, unit: "J·s") } ?? "—",
          addShare: addTotals.shareEnergy.map { Format.percent($0) } ?? "—")
     }

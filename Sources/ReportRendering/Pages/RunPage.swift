@@ -340,10 +340,10 @@ struct RunPage: Sendable {
         decompositions = report.decompositions.map { d in
             DecompositionRow(
                 kind: d.kind, instances: Format.grouped(d.instances), ops: Format.grouped(d.primitiveOps),
-                decomposedEnergy: Format.joules(Double(d.decomposedEnergyFemtojoules) * 1e-15), fusedEnergy: Format.joules(Double(d.fusedEnergyFemtojoules) * 1e-15),
-                decomposedLatency: Format.seconds(Double(d.decomposedLatencyPicoseconds) * 1e-12), fusedLatency: Format.seconds(Double(d.fusedLatencyPicoseconds) * 1e-12),
+                decomposedEnergy: Format.energy(d.decomposedEnergy), fusedEnergy: Format.energy(d.fusedEnergy),
+                decomposedLatency: Format.time(d.decomposedLatency), fusedLatency: Format.time(d.fusedLatency),
                 decomposedDRAM: Format.bytes(d.decomposedDRAMBytes), fusedDRAM: Format.bytes(d.fusedDRAMBytes),
-                ratio: d.fusedEnergyFemtojoules > 0 ? Format.significant(Double(d.decomposedEnergyFemtojoules) / Double(d.fusedEnergyFemtojoules), digits: 3) + "×" : "—"
+                ratio: d.fusedEnergy > .zero ? Format.significant(d.decomposedEnergy.share(of: d.fusedEnergy), digits: 3) + "×" : "—"
             )
         }
         hasDecompositions = !decompositions.isEmpty
@@ -373,11 +373,11 @@ extension RunPage.KPUSection {
                 id: id, title: title, color: color,
                 dram: Format.bytes(f.traffic.dram.total), l3: Format.bytes(f.traffic.l3.total),
                 l2: Format.bytes(f.traffic.l2.total), l1: Format.bytes(f.traffic.l1.total),
-                compute: Format.joules(Double(e.compute) * 1e-15), memory: Format.joules(Double(e.memory) * 1e-15),
-                engines: Format.joules(Double(e.engines) * 1e-15), staticEnergy: Format.joules(Double(e.staticEnergy) * 1e-15),
-                energy: Format.joules(f.energyJoules), latency: Format.seconds(f.latencySeconds),
-                shareEnergy: Format.percent(model.energy.total > 0 ? Double(e.total) / Double(model.energy.total) : 0),
-                shareLatency: Format.percent(model.latencyPicoseconds > 0 ? Double(f.latencyPicoseconds) / Double(model.latencyPicoseconds) : 0),
+                compute: Format.energy(e.compute), memory: Format.energy(e.memory),
+                engines: Format.energy(e.engines), staticEnergy: Format.energy(e.staticEnergy),
+                energy: Format.energy(f.energy.total), latency: Format.time(f.latency),
+                shareEnergy: Format.percent(e.total.share(of: model.energy.total)),
+                shareLatency: Format.percent(f.latency.share(of: model.latency)),
                 offDRAM: offDRAM
             )
         }
@@ -393,19 +393,19 @@ extension RunPage.KPUSection {
         othersRow = row(id: "other-ops", title: "Other ops", color: "", others, offDRAM: "")
         modelRow = row(id: "model", title: "Model", color: "", model, offDRAM: "")
 
-        let addShareEnergy = model.energy.total > 0 ? Double(adds.energy.total) / Double(model.energy.total) : 0
-        let addShareLatency = model.latencyPicoseconds > 0 ? Double(adds.latencyPicoseconds) / Double(model.latencyPicoseconds) : 0
+        let addShareEnergy = adds.energy.total.share(of: model.energy.total)
+        let addShareLatency = adds.latency.share(of: model.latency)
         headline = [
-            RunPage.Fact(label: "Latency", value: Format.seconds(run.chosen.latencySeconds), detail: "makespan of the schedule"),
-            RunPage.Fact(label: "Energy", value: Format.joules(model.energyJoules), detail: "\(Format.joules(Double(model.energy.staticEnergy) * 1e-15)) of it static"),
-            RunPage.Fact(label: "Energy × delay", value: Format.scientific(run.chosen.edp, unit: "J·s"), detail: ""),
-            RunPage.Fact(label: "Adds' share of energy", value: Format.percent(addShareEnergy), detail: Format.joules(adds.energyJoules)),
-            RunPage.Fact(label: "Adds' share of latency", value: Format.percent(addShareLatency), detail: Format.seconds(adds.latencySeconds)),
+            RunPage.Fact(label: "Latency", value: Format.time(run.chosen.makespan), detail: "makespan of the schedule"),
+            RunPage.Fact(label: "Energy", value: Format.energy(model.energy.total), detail: "\(Format.energy(model.energy.staticEnergy)) of it static"),
+            RunPage.Fact(label: "Energy × delay", value: Format.energyDelay(run.chosen.edp), detail: ""),
+            RunPage.Fact(label: "Adds' share of energy", value: Format.percent(addShareEnergy), detail: Format.energy(adds.energy.total)),
+            RunPage.Fact(label: "Adds' share of latency", value: Format.percent(addShareLatency), detail: Format.time(adds.latency)),
         ]
         if let top = present.max(by: { ($0.figures.energy.total, $1.category) < ($1.figures.energy.total, $0.category) }) {
-            let dramShare = top.figures.energy.total > 0 ? Double(top.figures.energy.dram) / Double(top.figures.energy.total) : 0
+            let dramShare = top.figures.energy.dram.share(of: top.figures.energy.total)
             let count = report.analysis.summary(for: top.category)?.count ?? 0
-            biggest = "\(top.category.title) costs the most energy of all add categories (\(Format.joules(top.figures.energyJoules)), \(Format.percent(top.shareOfEnergy)) of the model): "
+            biggest = "\(top.category.title) costs the most energy of all add categories (\(Format.energy(top.figures.energy.total)), \(Format.percent(top.shareOfEnergy)) of the model): "
                 + "its \(count) adds move \(Format.bytes(top.figures.traffic.dram.total)) to and from DRAM, which is \(Format.percent(dramShare)) of their energy, while the additions themselves are a rounding error."
         } else {
             biggest = ""
@@ -426,12 +426,12 @@ extension RunPage.KPUSection {
             id: "chart-energy-by-category",
             title: "Energy of each add category under \(run.chosen.fusion.rawValue) fusion",
             description: "Horizontal bars, one per add category: dynamic and static energy on \(hw.name). "
-                + present.map { "\($0.category.title): \(Format.joules($0.figures.energyJoules))" }.joined(separator: "; ") + ".",
+                + present.map { "\($0.category.title): \(Format.energy($0.figures.energy.total))" }.joined(separator: "; ") + ".",
             unit: "J",
             bars: present.map { cost in
-                BarChart.Input(label: cost.category.title, value: cost.figures.energyJoules, valueLabel: Format.joules(cost.figures.energyJoules),
+                BarChart.Input(label: cost.category.title, value: cost.figures.energy.total.joules, valueLabel: Format.energy(cost.figures.energy.total),
                                color: CategoryPalette.color(cost.category),
-                               tooltip: "\(cost.category.title): \(Format.joules(cost.figures.energyJoules)) (\(Format.percent(cost.shareOfEnergy)) of the model), \(Format.seconds(cost.figures.latencySeconds)) of latency, DRAM \(Format.bytes(cost.figures.traffic.dram.total))")
+                               tooltip: "\(cost.category.title): \(Format.energy(cost.figures.energy.total)) (\(Format.percent(cost.shareOfEnergy)) of the model), \(Format.time(cost.figures.latency)) of latency, DRAM \(Format.bytes(cost.figures.traffic.dram.total))")
             }
         )
 
@@ -439,11 +439,11 @@ extension RunPage.KPUSection {
         policyHeaders = policies.map { PolicyHeader(name: $0.rawValue, isChosen: $0 == run.chosen.fusion) }
         chosenPolicy = run.chosen.fusion.rawValue
         func cell(_ f: CostFigures, chosen: Bool) -> PolicyCell {
-            PolicyCell(energy: Format.joules(f.energyJoules), latency: Format.seconds(f.latencySeconds), dram: Format.bytes(f.traffic.dram.total), isChosen: chosen)
+            PolicyCell(energy: Format.energy(f.energy.total), latency: Format.time(f.latency), dram: Format.bytes(f.traffic.dram.total), isChosen: chosen)
         }
         func delta(_ chosen: CostFigures, _ baseline: CostFigures) -> String {
-            guard baseline.energy.total > 0 else { return "—" }
-            let change = Double(chosen.energy.total - baseline.energy.total) / Double(baseline.energy.total)
+            guard baseline.energy.total > .zero else { return "—" }
+            let change = (chosen.energy.total - baseline.energy.total).share(of: baseline.energy.total)
             return (change > 0 ? "+" : "") + Format.percent(change)
         }
         let otherPolicies = policies.filter { $0 != run.chosen.fusion }
@@ -477,7 +477,7 @@ extension RunPage.KPUSection {
                 dram: Format.grouped(op.traffic.dram.total), l3: Format.grouped(op.traffic.l3.total),
                 l2: Format.grouped(op.traffic.l2.total), l1: Format.grouped(op.traffic.l1.total),
                 cycles: op.computeCycles == 0 ? "" : Format.grouped(op.computeCycles),
-                energy: Format.joules(Double(op.energy.total) * 1e-15), latency: Format.seconds(op.latencySeconds), mapping: MappingText.sentence(for: run.graph.ops[index], of: run)
+                energy: Format.energy(op.energy.total), latency: Format.time(op.latency), mapping: MappingText.sentence(for: run.graph.ops[index], of: run)
             )
         }
         operatorCount = Format.grouped(operators.count)
@@ -505,7 +505,7 @@ extension RunPage.KPUSection {
             segments: energySegments,
             rows: present.map { cost in
                 let e = cost.figures.energy
-                return StackedBarChart.Row(label: cost.category.title, values: [e.compute, e.dram, e.l3, e.l2, e.l1, e.engines, e.staticEnergy].map { Double($0) * 1e-15 })
+                return StackedBarChart.Row(label: cost.category.title, values: [e.compute, e.dram, e.l3, e.l2, e.l1, e.engines, e.staticEnergy].map(\.joules))
             },
             format: { Format.joules($0) }, unit: "J")
         bytesByLevelChart = StackedBarChart(
