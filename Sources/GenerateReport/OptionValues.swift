@@ -11,6 +11,16 @@ import SitePublishing
 
 extension Precision: ExpressibleByArgument {}
 
+extension HiddenStateAggregation {
+    /// `--aggregate-hidden-states`: `none`, `last-K-sum` or `all-mean`; a refusal names them.
+    static func parseOption(_ text: String) throws -> HiddenStateAggregation {
+        guard let value = HiddenStateAggregation(argument: text) else {
+            throw ValidationError("use none, last-K-sum (e.g. last-4-sum) or all-mean")
+        }
+        return value
+    }
+}
+
 extension OutputFormat: ExpressibleByArgument {}
 
 extension FusionPolicy: ExpressibleByArgument {

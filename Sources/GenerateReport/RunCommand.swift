@@ -49,8 +49,8 @@ struct RunCommand: ParsableCommand, HasExamples, SingleValuedOptions {
     @Option(name: .long, help: ArgumentHelp("Element type of weights and activations (default: fp32; an ONNX file keeps its own).", valueName: "precision"))
     var precision: Precision?
 
-    @Option(name: .customLong("aggregate-hidden-states"), help: ArgumentHelp("Pool hidden states across layers: none, last-K-sum (K−1 adds, e.g. last-4-sum) or all-mean.", valueName: "mode"))
-    var aggregateHiddenStates: String = "none"
+    @Option(name: .customLong("aggregate-hidden-states"), help: ArgumentHelp("Pool hidden states across layers: none, last-K-sum (K−1 adds, e.g. last-4-sum) or all-mean. (default: none)", valueName: "mode"), transform: HiddenStateAggregation.parseOption)
+    var aggregateHiddenStates: HiddenStateAggregation = .none
 
     @Option(name: .long, help: ArgumentHelp("A built-in KPU SKU (default: \(RunDescriptor.HardwareChoice.defaultSKU)).", valueName: "sku"))
     var hardware: SKUName?
@@ -89,8 +89,8 @@ struct RunCommand: ParsableCommand, HasExamples, SingleValuedOptions {
         case (nil, let path?): hardwareSource = .file(path)
         case (let sku, nil): hardwareSource = .builtIn(sku?.name ?? RunDescriptor.HardwareChoice.defaultSKU)
         }
-        return RunRequest(model: modelSource, batch: batch, seq: seq, precision: precision?.rawValue, aggregation: aggregateHiddenStates,
-                          dimensions: dimensions, hardware: hardwareSource, profile: profile, energyTable: energyTable.name, fusion: fusion.rawValue)
+        return RunRequest(model: modelSource, batch: batch, seq: seq, precision: precision, aggregation: aggregateHiddenStates,
+                          dimensions: dimensions, hardware: hardwareSource, profile: profile, energyTable: energyTable.name, fusion: fusion)
     }
 
     func run() throws {

@@ -50,8 +50,8 @@ struct SweepCommand: ParsableCommand, HasExamples, SingleValuedOptions {
     @Option(name: .long, help: ArgumentHelp("Precisions (repeatable; default: fp32).", valueName: "precision"))
     var precision: [Precision] = []
 
-    @Option(name: .customLong("aggregate-hidden-states"), help: ArgumentHelp("Hidden-state pooling for every run: none, last-K-sum or all-mean.", valueName: "mode"))
-    var aggregateHiddenStates: String?
+    @Option(name: .customLong("aggregate-hidden-states"), help: ArgumentHelp("Hidden-state pooling for every run: none, last-K-sum or all-mean.", valueName: "mode"), transform: HiddenStateAggregation.parseOption)
+    var aggregateHiddenStates: HiddenStateAggregation?
 
     @Option(name: .long, help: ArgumentHelp("Built-in SKUs (repeatable; default: \(RunDescriptor.HardwareChoice.defaultSKU)).", valueName: "sku"))
     var hardware: [SKUName] = []
@@ -82,11 +82,11 @@ struct SweepCommand: ParsableCommand, HasExamples, SingleValuedOptions {
         guard !grid.models.isEmpty else { throw RunRequestError("a sweep needs models: give --model, --config, --onnx or --grid FILE") }
         if !seq.isEmpty { grid.seqs = seq }
         if !batch.isEmpty { grid.batches = batch }
-        if !precision.isEmpty { grid.precisions = precision.map(\.rawValue) }
+        if !precision.isEmpty { grid.precisions = precision }
         let skus = hardware.map { RunRequest.Hardware.builtIn($0.name) } + hardwareFile.map { .file($0) }
         if !skus.isEmpty { grid.hardware = skus }
         if !energyTable.isEmpty { grid.energyTables = energyTable.map(\.name) }
-        if !fusion.isEmpty { grid.fusions = fusion.map(\.rawValue) }
+        if !fusion.isEmpty { grid.fusions = fusion }
         if let profile { grid.profile = profile }
         if let aggregateHiddenStates { grid.aggregation = aggregateHiddenStates }
         grid.dimensions += dimensions

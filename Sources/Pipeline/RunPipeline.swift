@@ -26,18 +26,19 @@ public struct RunRequest: Sendable, Hashable {
     public var model: Model
     public var batch: Int?
     public var seq: Int?
-    public var precision: String?
-    public var aggregation: String
+    /// Nil: the model's own (an ONNX export's weights), else fp32.
+    public var precision: Precision?
+    public var aggregation: HiddenStateAggregation
     /// `NAME=VALUE` bindings of symbolic ONNX dimensions.
     public var dimensions: [String]
     public var hardware: Hardware
     public var profile: String?
     public var energyTable: String
-    public var fusion: String
+    public var fusion: FusionPolicy
 
-    public init(model: Model, batch: Int? = nil, seq: Int? = nil, precision: String? = nil, aggregation: String = "none",
+    public init(model: Model, batch: Int? = nil, seq: Int? = nil, precision: Precision? = nil, aggregation: HiddenStateAggregation = .none,
                 dimensions: [String] = [], hardware: Hardware = .builtIn(RunDescriptor.HardwareChoice.defaultSKU), profile: String? = nil,
-                energyTable: String = RunDescriptor.HardwareChoice.defaultEnergyTable, fusion: String = FusionPolicy.vectorEngine.rawValue) {
+                energyTable: String = RunDescriptor.HardwareChoice.defaultEnergyTable, fusion: FusionPolicy = .vectorEngine) {
         self.model = model
         self.batch = batch
         self.seq = seq
@@ -54,10 +55,10 @@ public struct RunRequest: Sendable, Hashable {
     public var label: String {
         let model = switch self.model { case .preset(let name): name; case .config(let path), .onnx(let path): path }
         let hardware = switch self.hardware { case .builtIn(let name): name; case .file(let path): path }
-        var parts = [model, hardware, fusion]
+        var parts = [model, hardware, fusion.rawValue]
         if let batch { parts.append("batch \(batch)") }
         if let seq { parts.append("seq \(seq)") }
-        if let precision { parts.append(precision) }
+        if let precision { parts.append(precision.rawValue) }
         return parts.joined(separator: ", ")
     }
 }
@@ -99,9 +100,7 @@ public final class RunPipeline: @unchecked Sendable {
     }
 
     public func report(_ request: RunRequest) throws -> RunReport {
-        guard let policy = FusionPolicy(rawValue: request.fusion) else {
-            throw RunRequestError("--fusion \(request.fusion) is not a policy; use none, vector-engine or epilogue")
-        }
+        let policy = request.fusion
         // The hardware description and its energy table (YAML) are read beside the graph build.
         // The run id needs the hardware label, which only naming needs: the graph is built with
         // a placeholder.
@@ -191,12 +190,7 @@ public final class RunPipeline: @unchecked Sendable {
     static func buildGraph(_ request: RunRequest, hardware: RunDescriptor.HardwareChoice) throws -> BuiltModel {
         if let batch = request.batch, batch < 1 { throw RunRequestError("--batch \(batch): the batch must be at least 1") }
         if let seq = request.seq, seq < 1 { throw RunRequestError("--seq \(seq): the sequence length must be at least 1") }
-        let parsedPrecision = try request.precision.map { value throws -> Precision in
-            guard let parsed = Precision(rawValue: value) else {
-                throw RunRequestError("--precision \(value) is not supported; use one of \(Precision.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            return parsed
-        }
+        let parsedPrecision = request.precision
         guard case .onnx(let onnx) = request.model else {
             if !request.dimensions.isEmpty { throw RunRequestError("--dim binds dimensions of an ONNX file; give --onnx FILE") }
             let descriptor = try describeRun(request, hardware: hardware, precision: parsedPrecision ?? .fp32)
@@ -209,7 +203,7 @@ public final class RunPipeline: @unchecked Sendable {
             }
             return BuiltModel(descriptor: descriptor, graph: graph, notes: notes, family: descriptor.config.family.displayName)
         }
-        if request.aggregation != "none" {
+        if request.aggregation != .none {
             throw RunRequestError("--aggregate-hidden-states applies to presets and configs; an ONNX file already fixes its outputs")
         }
         var bindings: [String: Int] = [:]
@@ -247,9 +241,7 @@ public final class RunPipeline: @unchecked Sendable {
     }
 
     static func describeRun(_ request: RunRequest, hardware: RunDescriptor.HardwareChoice, precision parsedPrecision: Precision) throws -> RunDescriptor {
-        guard let aggregation = HiddenStateAggregation(argument: request.aggregation) else {
-            throw RunRequestError("--aggregate-hidden-states \(request.aggregation) is not understood; use none, last-K-sum (e.g. last-4-sum) or all-mean")
-        }
+        let aggregation = request.aggregation
         let options = BertGraphOptions(batch: request.batch ?? 1, sequenceLength: request.seq ?? 128, precision: parsedPrecision, aggregation: aggregation)
         switch request.model {
         case .preset(let name):

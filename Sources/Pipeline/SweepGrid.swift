@@ -1,3 +1,5 @@
+import KPUModel
+import ModelGraph
 import Foundation
 import ReportModel
 import ReportRendering
@@ -28,12 +30,12 @@ public struct SweepGrid: Sendable, Equatable {
     public var models: [RunRequest.Model] = []
     public var seqs: [Int?] = [nil]
     public var batches: [Int?] = [nil]
-    public var precisions: [String?] = [nil]
+    public var precisions: [Precision?] = [nil]
     public var hardware: [RunRequest.Hardware] = [.builtIn(RunDescriptor.HardwareChoice.defaultSKU)]
-    public var fusions: [String] = ["vector-engine"]
+    public var fusions: [FusionPolicy] = [.vectorEngine]
     public var energyTables: [String] = [RunDescriptor.HardwareChoice.defaultEnergyTable]
     public var profile: String?
-    public var aggregation = "none"
+    public var aggregation = HiddenStateAggregation.none
     public var dimensions: [String] = []
 
     public init() {}
@@ -139,13 +141,32 @@ public struct SweepGrid: Sendable, Equatable {
         guard !grid.models.isEmpty else { throw RunRequestError("\(path): names no model; add models:, configs: or onnx:") }
         if let seq = file.seq, !seq.isEmpty { grid.seqs = seq }
         if let batch = file.batch, !batch.isEmpty { grid.batches = batch }
-        if let precision = file.precision, !precision.isEmpty { grid.precisions = precision }
+        if let precision = file.precision, !precision.isEmpty {
+            grid.precisions = try precision.map { value throws(RunRequestError) in
+                guard let parsed = Precision(rawValue: value) else {
+                    throw RunRequestError("\(path): precision: \(value) is not a precision; use one of \(Precision.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return parsed
+            }
+        }
         let hardware = (file.hardware ?? []).map { RunRequest.Hardware.builtIn($0) } + (file.hardwareFiles ?? []).map { .file(resolve($0)) }
         if !hardware.isEmpty { grid.hardware = hardware }
-        if let fusion = file.fusion, !fusion.isEmpty { grid.fusions = fusion }
+        if let fusion = file.fusion, !fusion.isEmpty {
+            grid.fusions = try fusion.map { value throws(RunRequestError) in
+                guard let parsed = FusionPolicy(rawValue: value) else {
+                    throw RunRequestError("\(path): fusion: \(value) is not a policy; use one of \(FusionPolicy.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return parsed
+            }
+        }
         if let tables = file.energyTable, !tables.isEmpty { grid.energyTables = tables }
         grid.profile = file.profile
-        grid.aggregation = file.aggregateHiddenStates ?? "none"
+        if let text = file.aggregateHiddenStates {
+            guard let aggregation = HiddenStateAggregation(argument: text) else {
+                throw RunRequestError("\(path): aggregate_hidden_states: \(text) is not understood; use none, last-K-sum (e.g. last-4-sum) or all-mean")
+            }
+            grid.aggregation = aggregation
+        }
         grid.dimensions = file.dim ?? []
         return grid
     }

@@ -35,11 +35,11 @@ func snapshot(_ root: URL) throws -> [String: Data] {
         grid.models = [.preset("bert-tiny"), .preset("bert-mini")]
         grid.seqs = [64, 128]
         grid.hardware = [.builtIn("kpu-t64"), .builtIn("kpu-t256")]
-        grid.fusions = ["none", "epilogue"]
+        grid.fusions = [.none, .epilogue]
         let requests = grid.requests
         #expect(requests.count == 16)
-        #expect(requests[0] == RunRequest(model: .preset("bert-tiny"), seq: 64, hardware: .builtIn("kpu-t64"), fusion: "none"))
-        #expect(requests[1].fusion == "epilogue")
+        #expect(requests[0] == RunRequest(model: .preset("bert-tiny"), seq: 64, hardware: .builtIn("kpu-t64"), fusion: .none))
+        #expect(requests[1].fusion == .epilogue)
         #expect(requests[2].hardware == .builtIn("kpu-t256"))
         #expect(requests[8].model == .preset("bert-mini"))
         // Three shards: every configuration in exactly one, in grid order.
@@ -90,7 +90,7 @@ func snapshot(_ root: URL) throws -> [String: Data] {
         var grid = SweepGrid()
         grid.models = [.preset("bert-tiny"), .preset("bert-mini")]
         grid.seqs = [64, 128]
-        grid.fusions = ["none", "epilogue"]
+        grid.fusions = [.none, .epilogue]
         return grid.requests
     }()
 
@@ -139,10 +139,10 @@ func snapshot(_ root: URL) throws -> [String: Data] {
 
     @Test func baselineVerdictsAndRegressions() throws {
         let folder = try temporaryFolder()
-        let one = [RunRequest(model: .preset("bert-tiny"), fusion: "none")]
+        let one = [RunRequest(model: .preset("bert-tiny"), fusion: .none)]
         _ = try Self.sweep(into: folder.appendingPathComponent("old"), parallel: true, requests: one)
         // The same model under vector-engine fusion, against the run without fusion named as a file.
-        let current = [RunRequest(model: .preset("bert-tiny"), fusion: "vector-engine")]
+        let current = [RunRequest(model: .preset("bert-tiny"), fusion: .vectorEngine)]
         let folderBaseline = try Self.sweep(into: folder.appendingPathComponent("unmatched"), parallel: true,
                                             options: PublishOptions(baseline: try BaselineComparison.load(folder.appendingPathComponent("old").path)), requests: current)
         // A site folder is matched by run id only: another configuration is not compared.
@@ -182,8 +182,8 @@ func snapshot(_ root: URL) throws -> [String: Data] {
 
     @Test func runsMissingOnEitherSideAreListed() throws {
         let folder = try temporaryFolder()
-        let a = RunRequest(model: .preset("bert-tiny"), fusion: "none"), b = RunRequest(model: .preset("bert-tiny"), fusion: "epilogue")
-        let c = RunRequest(model: .preset("bert-mini"), fusion: "none")
+        let a = RunRequest(model: .preset("bert-tiny"), fusion: .none), b = RunRequest(model: .preset("bert-tiny"), fusion: .epilogue)
+        let c = RunRequest(model: .preset("bert-mini"), fusion: .none)
         _ = try Self.sweep(into: folder.appendingPathComponent("old"), parallel: true, requests: [a, b])
         let outcome = try Self.sweep(into: folder.appendingPathComponent("new"), parallel: true,
                                      options: PublishOptions(baseline: try BaselineComparison.load(folder.appendingPathComponent("old").path)),
