@@ -33,7 +33,7 @@ public struct AddAnalysis: Sendable {
         let embedded = graph.embeddedAdds.compactMap { add -> AddRecord? in
             guard let op = graph.producer(of: add.containingOutput) else { return nil }
             let elements = add.shape.reduce(1, *)
-            return AddRecord(opIndex: op.index, name: "\(op.path) (inside)", category: AddCategory(rawValue: add.role) ?? .other,
+            return AddRecord(opIndex: op.index, name: "\(op.path) (inside)", category: AddCategory(add.role),
                              shape: add.shape, dtype: add.dtype, elements: elements, flops: elements,
                              minimalReadBytes: 0, minimalWriteBytes: 0, fusedIn: add.origin, embedded: true)
         }

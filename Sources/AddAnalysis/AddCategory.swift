@@ -1,3 +1,5 @@
+import ModelGraph
+
 /// Why an Add exists in a transformer's graph. Every Add gets exactly one category.
 public enum AddCategory: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
     case embedding
@@ -94,6 +96,15 @@ public enum AddGroup: String, Sendable, CaseIterable {
             "Feature extractors often pool the hidden states of several layers, for example summing the last four, which adds one tensor per extra layer pooled."
         case .multiHeadAttentionOutput:
             "The attention heads are concatenated and projected by the output dense layer; that projection is added back to the layer's input through the attention residual (counted there too)."
+        }
+    }
+}
+
+extension AddCategory {
+    /// The category of an add inside a fused kernel.
+    init(_ role: EmbeddedAdd.Role) {
+        switch role {
+        case .activationInternal: self = .activation
         }
     }
 }

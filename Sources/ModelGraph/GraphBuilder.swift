@@ -65,7 +65,7 @@ public struct GraphBuilder: Sendable {
     }
 
     /// Records an add performed inside the op that produces `output`.
-    public mutating func embeddedAdd(in output: TensorID, origin: String, role: String) {
+    public mutating func embeddedAdd(in output: TensorID, origin: String, role: EmbeddedAdd.Role) {
         let tensor = tensors[output.index]
         embeddedAdds.append(EmbeddedAdd(containingOutput: output, origin: origin, role: role, shape: tensor.shape, dtype: tensor.dtype))
     }

@@ -106,12 +106,18 @@ public struct EmbeddedAdd: Sendable, Hashable {
     /// The output tensor of the op that performs it (stable across topological re-ordering).
     public let containingOutput: TensorID
     public let origin: String
-    /// What the add does inside its op, as an add category id (`activation`, `bias`, …).
-    public let role: String
+    /// What the add does inside its op.
+    public let role: Role
     public let shape: [Int]
     public let dtype: DType
 
-    public init(containingOutput: TensorID, origin: String, role: String, shape: [Int], dtype: DType) {
+    /// What an add inside a fused kernel is for; the add analysis files it under its category.
+    public enum Role: Sendable, Hashable {
+        /// A term of an activation's formula (the 1 + erf of a GELU).
+        case activationInternal
+    }
+
+    public init(containingOutput: TensorID, origin: String, role: Role, shape: [Int], dtype: DType) {
         self.containingOutput = containingOutput
         self.origin = origin
         self.role = role

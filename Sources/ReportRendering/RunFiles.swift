@@ -4,14 +4,6 @@ import Foundation
 import KPUModel
 import XHTMLValidator
 
-/// Which files a run produces.
-public enum OutputFormat: String, Sendable, CaseIterable {
-    case html, json, both
-
-    public var writesHTML: Bool { self != .json }
-    public var writesJSON: Bool { self != .html }
-}
-
 /// A run's files (its page, report.json, schedule.json, trace.json and the CSVs), rendered and
 /// validated in memory: what the publisher writes into a site.
 public enum RunFiles {

@@ -56,7 +56,7 @@ extension Lowering {
         let approximate = origin == "FastGelu" || context.string("approximate") == "tanh" ? "tanh" : "none"
         let id = try emitOutput(.gelu, context, inputs: [current], shape: input.shape, dtype: input.dtype,
                                 attributes: ["approximate": .string(approximate)], origin: origin)
-        builder.embeddedAdd(in: id, origin: origin, role: "activation")
+        builder.embeddedAdd(in: id, origin: origin, role: .activationInternal)
     }
 
     /// Attention(input, packed QKV weight, packed bias, mask_index?): Q, K and V projections with

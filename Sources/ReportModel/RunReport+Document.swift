@@ -1,0 +1,98 @@
+import AddAnalysis
+import KPUModel
+import Foundation
+import Support
+import ModelGraph
+
+extension RunReport {
+    public var document: ReportDocument {
+        let hash: String? = switch descriptor.source {
+        case .configFile(_, let digest), .onnxFile(_, let digest, _): digest
+        case .preset: config.fingerprint
+        }
+        return ReportDocument(
+            tool: .init(name: ToolInfo.name, version: ToolInfo.version),
+            generated: date,
+            runId: runID,
+            model: .init(
+                name: config.name, family: modelFamily, architecture: analysis.architecture.description,
+                source: descriptor.sourceDescription, sourceHash: hash,
+                layers: config.layerCount, hidden: config.hiddenSize, heads: config.headCount,
+                intermediate: config.intermediateSize, vocab: config.vocabSize,
+                maxPositions: config.maxPositionEmbeddings, typeVocab: config.typeVocabSize,
+                hiddenAct: isONNX ? nil : config.hiddenActivation.rawValue, params: parameterCount, macs: macCount,
+                batch: options.batch, seq: options.sequenceLength, precision: options.precision.rawValue,
+                aggregation: options.aggregation.description,
+                opCounts: Dictionary(uniqueKeysWithValues: opCounts.map { ($0.key.rawValue, $0.value) })
+            ),
+            adds: analysis.records.map {
+                .init(name: $0.name, category: $0.category.id, shape: $0.shape, dtype: $0.dtype.rawValue,
+                      elements: $0.elements, flops: $0.flops, bytes: $0.minimalBytes,
+                      bytesRead: $0.minimalReadBytes, bytesWritten: $0.minimalWriteBytes, fusedIn: $0.fusedIn)
+            },
+            categories: analysis.categories.map { summary in
+                var category = ReportDocument.Category(id: summary.category.id, title: summary.category.title, count: summary.count, explicit: summary.explicit,
+                                                       elements: summary.elements, flops: summary.flops, minimalBytes: summary.minimalBytes)
+                if let kpu, let cost = kpu.chosenCosts.cost(of: summary.category) {
+                    let figures = Self.figures(cost.figures)
+                    category.bytes = figures.bytes
+                    category.energyPj = figures.energyPj
+                    category.latencyS = figures.latencyS
+                    category.edp = figures.edp
+                    category.shareEnergy = cost.shareOfEnergy
+                    category.shareLatency = cost.shareOfLatency
+                    category.addsOffDram = cost.addsOffDRAM
+                    category.byPolicy = Dictionary(uniqueKeysWithValues: kpu.costs.compactMap { policy, costs in
+                        costs.cost(of: summary.category).map { (policy.rawValue, Self.figures($0.figures)) }
+                    })
+                }
+                return category
+            },
+            groups: AddGroup.allCases.map {
+                .init(id: $0.rawValue, title: $0.title, categories: $0.categories.map(\.id), count: analysis.count(of: $0), explanation: $0.explanation)
+            },
+            notes: notes.isEmpty ? nil : notes,
+            addTotals: .init(adds: analysis.totalCount, elements: analysis.records.reduce(0) { $0 + $1.elements },
+                             flops: analysis.totalFLOPs, minimalBytes: analysis.totalMinimalBytes,
+                             kpu: kpu.map { Self.figures($0.chosenCosts.adds) },
+                             shareEnergy: kpu.map(\.chosenCosts.addShareOfEnergy),
+                             shareLatency: kpu.map(\.chosenCosts.addShareOfLatency)),
+            hardware: kpu.map { k in
+                let hw = k.hardware, table = k.energyTable
+                return ReportDocument.Hardware(
+                    name: hw.name, id: hw.id, source: hw.source, profile: hw.profileName, clockMhz: hw.clockMHz, tdpW: hw.tdpWatts,
+                    idlePowerW: hw.idlePowerWatts, tiles: hw.totalTiles, peakMacsPerS: hw.peakMACRate(options.precision),
+                    memoryType: hw.memoryType, dramBandwidthGbS: hw.dramBandwidth / 1e9, l3Bytes: hw.l3Bytes, l2Bytes: hw.l2Bytes,
+                    l1BytesPerTile: hw.l1BytesPerTile, dmaEngines: hw.dma.count, blockMovers: hw.blockMovers.count,
+                    streamers: hw.streamers.count, vectorEngines: hw.vectorEngines, energyTable: table.name,
+                    energyTableTitle: table.title, energyTableSource: table.source, attributionRule: KPUEvaluation.attributionRule,
+                    sourceHash: hw.contentHash, energyTableHash: table.contentHash
+                )
+            },
+            fusion: kpu?.chosen.fusion.rawValue,
+            totals: kpu.map { Self.figures($0.chosenCosts.model) },
+            policies: kpu.map { k in Dictionary(uniqueKeysWithValues: k.costs.map { ($0.key.rawValue, Self.figures($0.value.model)) }) }
+        )
+    }
+
+    static func figures(_ f: CostFigures) -> ReportDocument.KPUFigures {
+        let e = f.energy
+        func pJ(_ energy: Energy) -> Double { energy.picojoules }
+        return ReportDocument.KPUFigures(
+            bytes: .init(dram: f.traffic.dram.total, l3: f.traffic.l3.total, l2: f.traffic.l2.total, l1: f.traffic.l1.total),
+            energyPj: .init(compute: pJ(e.compute), memory: pJ(e.memory), dram: pJ(e.dram), l3: pJ(e.l3), l2: pJ(e.l2), l1: pJ(e.l1),
+                            engines: pJ(e.engines), static: pJ(e.staticEnergy), total: pJ(e.total)),
+            latencyS: f.latency.seconds, edp: f.edp.jouleSeconds, macs: f.macs
+        )
+    }
+
+    /// `report.json`: keys sorted and snake_case, so identical inputs give identical bytes.
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        var data = try encoder.encode(document)
+        data.append(UInt8(ascii: "\n"))
+        return data
+    }
+}
