@@ -32,23 +32,20 @@ public final class JSONWriter {
     }
 
     @inlinable
-    public func object(_ body: () -> Void) {
-        separate()
-        storage.append(UInt8(ascii: "{"))
-        needsComma.append(false)
-        body()
-        needsComma.removeLast()
-        storage.append(UInt8(ascii: "}"))
-    }
+    public func object(_ body: () -> Void) { nested(UInt8(ascii: "{"), UInt8(ascii: "}"), body) }
 
     @inlinable
-    public func array(_ body: () -> Void) {
+    public func array(_ body: () -> Void) { nested(UInt8(ascii: "["), UInt8(ascii: "]"), body) }
+
+    /// A value between `open` and `close` whose members `body` writes, comma-separated.
+    @inlinable
+    func nested(_ open: UInt8, _ close: UInt8, _ body: () -> Void) {
         separate()
-        storage.append(UInt8(ascii: "["))
+        storage.append(open)
         needsComma.append(false)
         body()
         needsComma.removeLast()
-        storage.append(UInt8(ascii: "]"))
+        storage.append(close)
     }
 
     /// An array of values written by `element`.

@@ -22,15 +22,12 @@ public struct EnergyBreakdown: Sendable, Hashable {
     public var dynamic: Energy { compute + memory + engines }
     public var total: Energy { dynamic + staticEnergy }
 
+    /// Every part, in the order the report's stacked bars show them: they sum to `total`.
+    public static let parts: [any WritableKeyPath<EnergyBreakdown, Energy> & Sendable] = [\.compute, \.dram, \.l3, \.l2, \.l1, \.engines, \.staticEnergy]
+
     public static func + (a: EnergyBreakdown, b: EnergyBreakdown) -> EnergyBreakdown {
-        var sum = EnergyBreakdown()
-        sum.compute = a.compute + b.compute
-        sum.dram = a.dram + b.dram
-        sum.l3 = a.l3 + b.l3
-        sum.l2 = a.l2 + b.l2
-        sum.l1 = a.l1 + b.l1
-        sum.engines = a.engines + b.engines
-        sum.staticEnergy = a.staticEnergy + b.staticEnergy
+        var sum = a
+        for part in parts { sum[keyPath: part] += b[keyPath: part] }
         return sum
     }
 }

@@ -41,58 +41,40 @@ public struct Traffic: Sendable, Hashable {
     }
 
     public static func + (a: Traffic, b: Traffic) -> Traffic {
-        var sum = Traffic()
-        sum.dram = a.dram + b.dram
-        sum.l3 = a.l3 + b.l3
-        sum.l2 = a.l2 + b.l2
-        sum.l1 = a.l1 + b.l1
-        sum.dmaBytes = a.dmaBytes + b.dmaBytes
-        sum.blockMoverBytes = a.blockMoverBytes + b.blockMoverBytes
-        sum.streamerBytes = a.streamerBytes + b.streamerBytes
+        var sum = a
+        for level in [\Traffic.dram, \.l3, \.l2, \.l1] { sum[keyPath: level] = a[keyPath: level] + b[keyPath: level] }
+        for engine in [\Traffic.dmaBytes, \.blockMoverBytes, \.streamerBytes] { sum[keyPath: engine] += b[keyPath: engine] }
         return sum
     }
 
-    /// DRAM → L3 by DMA (`copies` times).
-    mutating func fetchFromDRAM(_ bytes: Int) {
-        dram.read += bytes
-        dmaBytes += bytes
-        l3.written += bytes
+    /// One hop: `bytes` read at `source`, carried by `engine`, written at `destination`.
+    private mutating func hop(_ bytes: Int, from source: WritableKeyPath<Traffic, LevelTraffic>?, by engine: WritableKeyPath<Traffic, Int>,
+                              to destination: WritableKeyPath<Traffic, LevelTraffic>) {
+        if let source { self[keyPath: source].read += bytes }
+        self[keyPath: engine] += bytes
+        self[keyPath: destination].written += bytes
     }
 
+    /// DRAM → L3 by DMA.
+    mutating func fetchFromDRAM(_ bytes: Int) { hop(bytes, from: \.dram, by: \.dmaBytes, to: \.l3) }
+
     /// L3 → L2 by the block movers.
-    mutating func moveToL2(_ bytes: Int) {
-        l3.read += bytes
-        blockMoverBytes += bytes
-        l2.written += bytes
-    }
+    mutating func moveToL2(_ bytes: Int) { hop(bytes, from: \.l3, by: \.blockMoverBytes, to: \.l2) }
 
     /// L2 → L1 by the streamers, then read by the PE array or the vector engine.
     mutating func streamToL1(_ bytes: Int) {
-        l2.read += bytes
-        streamerBytes += bytes
-        l1.written += bytes
+        hop(bytes, from: \.l2, by: \.streamerBytes, to: \.l1)
         l1.read += bytes
     }
 
     /// A result drained from L1 through the vector engine into L2.
-    mutating func drainToL2(_ bytes: Int) {
-        streamerBytes += bytes
-        l2.written += bytes
-    }
+    mutating func drainToL2(_ bytes: Int) { hop(bytes, from: nil, by: \.streamerBytes, to: \.l2) }
 
     /// L2 → L3 by the block movers.
-    mutating func moveToL3(_ bytes: Int) {
-        l2.read += bytes
-        blockMoverBytes += bytes
-        l3.written += bytes
-    }
+    mutating func moveToL3(_ bytes: Int) { hop(bytes, from: \.l2, by: \.blockMoverBytes, to: \.l3) }
 
     /// L3 → DRAM by DMA.
-    mutating func storeToDRAM(_ bytes: Int) {
-        l3.read += bytes
-        dmaBytes += bytes
-        dram.written += bytes
-    }
+    mutating func storeToDRAM(_ bytes: Int) { hop(bytes, from: \.l3, by: \.dmaBytes, to: \.dram) }
 
     /// A full trip in: DRAM → L3 → L2 → L1.
     mutating func bringIn(_ bytes: Int) {

@@ -13,23 +13,14 @@ struct BarChart: Sendable {
     struct Input: Sendable {
         var label: String
         var value: Double
-        var valueLabel: String
-        var color: String
-        var tooltip: String
+        var valueLabel, color, tooltip: String
         /// The heading the bar sits under; a new heading starts where it changes.
         var group: String? = nil
     }
 
     /// One bar with its geometry, ready for the template.
     struct Bar: Sendable {
-        var label: String
-        var valueLabel: String
-        var tooltip: String
-        var color: String
-        var y: String
-        var textY: String
-        var width: String
-        var valueX: String
+        var label, valueLabel, tooltip, color, y, textY, width, valueX: String
     }
 
     struct Heading: Sendable {
@@ -42,16 +33,10 @@ struct BarChart: Sendable {
         var label: String
     }
 
-    let id: String
-    let title: String
-    let description: String
-    let width: Int
-    let height: Int
-    let labelWidth: Int
+    let id, title, description: String
+    let width, height, labelWidth: Int
     let plotWidth = 420
-    let axisY: Int
-    let plotRight: Int
-    let barHeight: Int
+    let axisY, plotRight, barHeight: Int
     let bars: [Bar]
     let headings: [Heading]
     let ticks: [Tick]

@@ -15,9 +15,7 @@ struct GanttChart: Sendable {
     /// A legend entry: what a colour or texture stands for, with a note for what is not drawn
     /// as bars of its own (adds that ride a matmul's drain).
     struct LegendItem: Sendable, Hashable {
-        var label: String
-        var swatch: String
-        var note: String
+        var label, swatch, note: String
         var hasNote: Bool
         /// Drawn hollow: the category has no bars of its own in this chart.
         var isRider: Bool
@@ -39,9 +37,7 @@ struct GanttChart: Sendable {
     /// A label as placed: text centre, bracket ends and its line in the band (0 nearest the rows).
     struct PlacedLabel: Sendable { var text: String; var x: Double; var from: Double; var to: Double; var line: Int }
 
-    let id: String
-    let title: String
-    let description: String
+    let id, title, description: String
     let width = 1120
     let height: Int
     let plotLeft = 170

@@ -7,11 +7,7 @@ import KPUModel
 /// loop order and tile sizes at L3, L2 and L1, where each operand lives, which dimensions are
 /// broadcast, and what each fusion policy changes. Built from the category's first add.
 struct LoopNest: Sendable {
-    var id: String
-    var title: String
-    var code: String
-    var operands: String
-    var fusion: String
+    var id, title, code, operands, fusion: String
 
     init?(category: AddCategory, record: AddRecord, run: RunReport.KPURun) {
         guard !record.embedded else { return nil }

@@ -15,16 +15,7 @@ public struct ComparisonPage: Sendable {
         var hardware: String
         /// The other configuration cells that differ between runs.
         var cells: [String]
-        var latency: String
-        var energy: String
-        var edp: String
-        var addShare: String
-        var latencyChange: String
-        var energyChange: String
-        var edpChange: String
-        var latencyClass: String
-        var energyClass: String
-        var edpClass: String
+        var latency, energy, edp, addShare, latencyChange, energyChange, edpChange, latencyClass, energyClass, edpClass: String
     }
     struct Group: Sendable {
         var title: String
@@ -36,9 +27,7 @@ public struct ComparisonPage: Sendable {
     var groups: [Group]
     var configColumns: [String]
     /// Columns of the run table and of the category table, for the group headings' colspan.
-    var columnCount: String
-    var categoryColumnCount: String
-    var shared: String
+    var columnCount, categoryColumnCount, shared: String
     var hasShared: Bool
     var charts: [BarChart]
     /// With a baseline: each run's change in energy per add category, categories as columns.
@@ -54,9 +43,7 @@ public struct ComparisonPage: Sendable {
     var hasMissing: Bool
     /// Runs compared with another configuration (an explicit report.json), and what differs.
     var configurationWarnings: [String]
-    var hasConfigurationWarnings: Bool
-    var hasMissingInBaseline: Bool
-    var hasMissingInCurrent: Bool
+    var hasConfigurationWarnings, hasMissingInBaseline, hasMissingInCurrent: Bool
     var toolVersion = ToolInfo.version
 
     public init(runs summaries: [RunSummary], baseline: BaselineComparison?) {

@@ -10,22 +10,8 @@ extension RunPage {
     /// Everything the page says about the KPU run; absent for graph-only reports.
     struct KPUSection: Sendable {
         struct CostRow: Sendable {
-            var id: String
-            var title: String
-            var color: String
-            var dram: String
-            var l3: String
-            var l2: String
-            var l1: String
-            var compute: String
-            var memory: String
-            var engines: String
-            var staticEnergy: String
-            var energy: String
-            var latency: String
-            var shareEnergy: String
-            var shareLatency: String
-            var offDRAM: String
+            var id, title, color, dram, l3, l2, l1, compute, memory, engines, staticEnergy, energy, latency, shareEnergy, shareLatency,
+                offDRAM: String
         }
         struct PolicyCell: Sendable { var energy: String; var latency: String; var dram: String; var isChosen: Bool }
         struct PolicyRow: Sendable {
@@ -37,9 +23,7 @@ extension RunPage {
         var headline: [Fact]
         var hardwareFacts: [Fact]
         var rows: [CostRow]
-        var addsRow: CostRow
-        var othersRow: CostRow
-        var modelRow: CostRow
+        var addsRow, othersRow, modelRow: CostRow
         var energyChart: BarChart
         struct PolicyHeader: Sendable { var name: String; var isChosen: Bool }
         var policyHeaders: [PolicyHeader]
@@ -47,11 +31,7 @@ extension RunPage {
         /// How many columns compare the chosen policy with the others.
         var otherPolicyCount: String
         var policyRows: [PolicyRow]
-        var vanishing: String
-        var chosenPolicy: String
-        var biggest: String
-        var attributionRule: String
-        var energyTableNote: String
+        var vanishing, chosenPolicy, biggest, attributionRule, energyTableNote: String
         var ganttLayer: GanttChart?
         var hasGanttLayer: Bool
         var ganttOverview: GanttChart
@@ -212,7 +192,7 @@ extension RunPage.KPUSection {
             segments: energySegments,
             rows: present.map { cost in
                 let e = cost.figures.energy
-                return StackedBarChart.Row(label: cost.category.title, values: [e.compute, e.dram, e.l3, e.l2, e.l1, e.engines, e.staticEnergy].map(\.joules))
+                return StackedBarChart.Row(label: cost.category.title, values: EnergyBreakdown.parts.map { e[keyPath: $0].joules })
             },
             format: { Format.joules($0) }, unit: "J")
         bytesByLevelChart = StackedBarChart(

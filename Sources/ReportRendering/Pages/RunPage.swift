@@ -8,9 +8,7 @@ import ModelGraph
 /// only places these values.
 struct RunPage: Sendable {
     struct Fact: Sendable {
-        var label: String
-        var value: String
-        var detail: String
+        var label, value, detail: String
         /// Stored, not computed: Mustache reads values through Mirror, which sees stored properties only.
         var hasDetail: Bool
 
@@ -24,32 +22,13 @@ struct RunPage: Sendable {
     struct OpCount: Sendable { var kind: String; var count: String }
     struct Group: Sendable { var id: String; var title: String; var count: String; var explanation: String }
     struct CategoryRow: Sendable {
-        var id: String
-        var title: String
-        var color: String
-        var explanation: String
-        var count: String
-        var explicit: String
-        var elements: String
-        var flops: String
-        var bytes: String
-        var bytesExact: String
-        var share: String
+        var id, title, color, explanation, count, explicit, elements, flops, bytes, bytesExact, share: String
     }
     struct AddRow: Sendable {
-        var name: String
-        var category: String
-        var shape: String
-        var dtype: String
-        var elements: String
-        var bytes: String
-        var fusedIn: String
+        var name, category, shape, dtype, elements, bytes, fusedIn: String
     }
 
-    var pageTitle: String
-    var heading: String
-    var subtitle: String
-    var runID: String
+    var pageTitle, heading, subtitle, runID: String
     var facts: [Fact]
     var opCounts: [OpCount]
     var groups: [Group]
@@ -60,11 +39,7 @@ struct RunPage: Sendable {
     var categoryRows: [CategoryRow]
     var absentCategories: String
     var hasAbsentCategories: Bool
-    var totalCount: String
-    var totalElements: String
-    var totalFLOPs: String
-    var totalBytes: String
-    var totalBytesExact: String
+    var totalCount, totalElements, totalFLOPs, totalBytes, totalBytesExact: String
     var chart: BarChart
     var adds: [AddRow]
     var addRowsHTML: String
@@ -80,12 +55,7 @@ struct RunPage: Sendable {
     var hasNotes: Bool
     /// Baseline, current, Δ% and verdict per headline metric and per add category.
     struct BaselineRow: Sendable {
-        var title: String
-        var baseline: String
-        var current: String
-        var change: String
-        var verdict: String
-        var verdictClass: String
+        var title, baseline, current, change, verdict, verdictClass: String
     }
     var hasBaseline: Bool
     /// The baseline is another configuration: what differs, said above the figures.
@@ -95,16 +65,7 @@ struct RunPage: Sendable {
     var baselineCategoryRows: [BaselineRow]
     var baselineNote: String
     struct DecompositionRow: Sendable {
-        var kind: String
-        var instances: String
-        var ops: String
-        var decomposedEnergy: String
-        var fusedEnergy: String
-        var decomposedLatency: String
-        var fusedLatency: String
-        var decomposedDRAM: String
-        var fusedDRAM: String
-        var ratio: String
+        var kind, instances, ops, decomposedEnergy, fusedEnergy, decomposedLatency, fusedLatency, decomposedDRAM, fusedDRAM, ratio: String
     }
     var decompositions: [DecompositionRow]
     var hasDecompositions: Bool
@@ -115,19 +76,7 @@ struct RunPage: Sendable {
 
     /// One operator in the every-operator table.
     struct OperatorRow: Sendable {
-        var name: String
-        var kind: String
-        var category: String
-        var shape: String
-        var macs: String
-        var dram: String
-        var l3: String
-        var l2: String
-        var l1: String
-        var cycles: String
-        var energy: String
-        var latency: String
-        var mapping: String
+        var name, kind, category, shape, macs, dram, l3, l2, l1, cycles, energy, latency, mapping: String
     }
 
     /// The layer chart (when the model has an encoder layer) and the whole-model chart.

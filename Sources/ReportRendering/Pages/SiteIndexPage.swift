@@ -11,11 +11,7 @@ public struct SiteIndexPage: Sendable {
         var hardware: String
         /// The other configuration cells that differ between runs.
         var cells: [String]
-        var latency: String
-        var energy: String
-        var edp: String
-        var addShare: String
-        var adds: String
+        var latency, energy, edp, addShare, adds: String
         /// Inline SVG of the configuration's last 50 history entries, or empty.
         var trend: String
         var hasTrend: Bool
