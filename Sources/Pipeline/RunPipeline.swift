@@ -130,7 +130,7 @@ public final class RunPipeline: @unchecked Sendable {
             return KPUEvaluator(graph: graph, hardware: kpuHardware, energy: table, mapping: mapping, workload: workload).evaluate()
         }
         var report = RunReport(descriptor: descriptor, graph: graph, analysis: analysis,
-                               kpu: RunReport.KPURun(graph: graph, analysis: analysis, evaluations: evaluations, chosen: policy))
+                               kpu: RunReport.KPURun(graph: graph, workload: workload, analysis: analysis, evaluations: evaluations, chosen: policy))
         report.notes = notes
         report.modelFamily = built.family
         report.date = date

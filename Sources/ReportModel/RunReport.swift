@@ -42,7 +42,7 @@ public struct RunReport: Sendable {
         /// itself (pre-LN).
         package let firstLayer: ClosedRange<Int>?
 
-        public init(graph: Graph, analysis: AddAnalysis, evaluations: [KPUEvaluation], chosen policy: FusionPolicy) {
+        public init(graph: Graph, workload: WorkloadCost, analysis: AddAnalysis, evaluations: [KPUEvaluation], chosen policy: FusionPolicy) {
             let byPolicy = Dictionary(uniqueKeysWithValues: evaluations.map { ($0.fusion, $0) })
             chosen = byPolicy[policy] ?? evaluations[0]
             hardware = chosen.hardware
@@ -54,7 +54,7 @@ public struct RunReport: Sendable {
             opShapes = graph.ops.map { graph[$0.outputs[0]].shape }
             opOrigins = graph.ops.map(\.origin)
             self.graph = graph
-            workload = WorkloadCost(graph: graph)
+            self.workload = workload
             opInputs = graph.ops.map { op in op.inputs.map { (graph[$0].shape, graph[$0].role == .parameter) } }
             let attention = analysis.records.first { $0.category == .attentionResidual && !$0.embedded }
             let ffn = analysis.records.first { $0.category == .ffnResidual && !$0.embedded }

@@ -19,7 +19,8 @@ func makeReport(_ preset: String = "bert-base-uncased", options: BertGraphOption
                 fusion: FusionPolicy = .vectorEngine, modelKPU: Bool = true) throws -> RunReport {
     let config = try #require(BertConfig.preset(named: preset))
     let graph = try BertGraphBuilder(config: config, options: options).build()
-    let analysis = AddAnalysis(graph: graph, cost: WorkloadCost(graph: graph))
+    let workload = WorkloadCost(graph: graph)
+    let analysis = AddAnalysis(graph: graph, cost: workload)
     var kpu: RunReport.KPURun?
     if modelKPU {
         let hardware = try KPUHardware.builtIn(sku)
@@ -27,7 +28,7 @@ func makeReport(_ preset: String = "bert-base-uncased", options: BertGraphOption
         let evaluations = FusionPolicy.allCases.map {
             KPUEvaluator(graph: graph, hardware: hardware, energy: table, mapping: Mapper(graph: graph, hardware: hardware, precision: options.precision, fusion: $0).map()).evaluate()
         }
-        kpu = RunReport.KPURun(graph: graph, analysis: analysis, evaluations: evaluations, chosen: fusion)
+        kpu = RunReport.KPURun(graph: graph, workload: workload, analysis: analysis, evaluations: evaluations, chosen: fusion)
     }
     let choice = RunDescriptor.HardwareChoice(label: sku, profile: nil, energyTable: "kpu-16nm", fusion: fusion)
     return RunReport(descriptor: RunDescriptor(source: .preset(preset), config: config, options: options, hardware: choice),
