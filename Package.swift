@@ -78,6 +78,12 @@ let package = Package(
         .testTarget(name: "ReportTests", dependencies: ["Support", "ModelGraph", "KPUModel", "AddAnalysis", "ReportModel", "ReportRendering", "SitePublishing", "Pipeline", "XHTMLValidator"]),
         // Depends on the executable so `swift test` builds it; the tests run it as a process.
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "ReportModel", "ReportRendering", "SitePublishing", "Support", "KPUModel", "ONNXImport", "XHTMLValidator", "ReaderFuzzing", "TestFixtures", .product(name: "Yams", package: "Yams")]),
+        // Every doc-comment example, compiled (and most run), with a check that they stay the same.
+        .testTarget(
+            name: "DocumentationExampleTests",
+            dependencies: ["Support", "ModelGraph", "ONNXImport", "KPUModel", "AddAnalysis", "ReportModel", "ReportRendering", "SitePublishing",
+                           "Pipeline", "XHTMLValidator"]
+        ),
         .testTarget(name: "GenerateReportTests", dependencies: ["GenerateReport", "TestFixtures"]),
     ],
     swiftLanguageModes: [.v6]

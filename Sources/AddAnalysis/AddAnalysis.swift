@@ -4,7 +4,7 @@ import ModelGraph
 ///
 /// ```swift
 /// let analysis = AddAnalysis(graph: graph, cost: WorkloadCost(graph: graph))
-/// analysis.summary(for: .attentionResidual)?.count // 12 for bert-base
+/// let residuals = analysis.summary(for: .attentionResidual)?.count // 12 for bert-base
 /// ```
 public struct AddAnalysis: Sendable {
     public let records: [AddRecord]

@@ -23,7 +23,8 @@ import ModelGraph
 ///    the branch holds a softmax, feed-forward otherwise. Works for post-LN and pre-LN alike.
 ///
 /// ```swift
-/// let categories = AddClassifier(graph: graph).classify() // [op index: category]
+/// var classifier = AddClassifier(graph: graph)
+/// let categories = classifier.classify() // [op index: category]
 /// ```
 public struct AddClassifier {
     let graph: Graph

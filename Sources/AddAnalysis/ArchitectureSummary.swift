@@ -6,7 +6,7 @@ import ModelGraph
 ///
 /// ```swift
 /// let summary = ArchitectureSummary(graph: graph, records: analysis.records)
-/// summary.description // "12 attention blocks, post-LN (the norm follows each residual), LayerNorm, …"
+/// let text = summary.description // "12 attention blocks, post-LN (the norm follows each residual), LayerNorm, …"
 /// ```
 public struct ArchitectureSummary: Sendable, Hashable {
     public enum NormPlacement: String, Sendable, Hashable {

@@ -10,7 +10,7 @@
 /// ```swift
 /// let graph = try BertGraphBuilder(config: BertConfig.preset(named: "bert-base-uncased")!,
 ///                                  options: BertGraphOptions(sequenceLength: 128)).build()
-/// graph.parameterCount // 109_482_240
+/// let parameters = graph.parameterCount // 109_482_240
 /// ```
 public struct BertGraphBuilder: Sendable {
     public let config: BertConfig

@@ -17,8 +17,8 @@ public struct BertGraphOptions: Sendable, Hashable {
 /// (e.g. summing the last four layers' outputs). Each pooling step is an Add of two hidden states.
 ///
 /// ```swift
-/// HiddenStateAggregation(argument: "last-4-sum") // .lastSum(4): 3 adds
-/// HiddenStateAggregation(argument: "all-mean")   // .allMean: L adds over the L+1 hidden states, then a division
+/// let lastFour = HiddenStateAggregation(argument: "last-4-sum") // .lastSum(4): 3 adds
+/// let mean = HiddenStateAggregation(argument: "all-mean")      // .allMean: L adds over the L+1 hidden states, then a division
 /// ```
 public enum HiddenStateAggregation: Sendable, Hashable, CustomStringConvertible {
     case none

@@ -1,7 +1,7 @@
 /// The element type of a tensor, with its size in bytes.
 ///
 /// ```swift
-/// DType.bf16.byteSize // 2
+/// let size = DType.bf16.byteSize // 2
 /// ```
 public enum DType: String, Sendable, Hashable, Codable, CaseIterable {
     case fp64, fp32, fp16, bf16, int8, uint8, int16, int32, int64, bool

@@ -6,8 +6,8 @@ import Support
 /// in which order can the ops run — in constant time from indexes built once.
 ///
 /// ```swift
-/// let graph = try BertGraphBuilder(config: .preset(.bertBaseUncased)!, options: .init()).build()
-/// for op in graph.topologicalOrder where op.kind == .add { print(op.path) }
+/// let graph = try BertGraphBuilder(config: BertConfig.preset(named: "bert-base-uncased")!, options: .init()).build()
+/// let addPaths = graph.topologicalOrder.filter { $0.kind == .add }.map(\.path)
 /// ```
 public struct Graph: Sendable {
     public let name: String

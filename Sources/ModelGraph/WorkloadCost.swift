@@ -6,7 +6,7 @@
 ///
 /// ```swift
 /// let cost = WorkloadCost(graph: graph)
-/// cost.operators[op.index].compulsoryReadBytes
+/// let floor = cost.operators[op.index].compulsoryReadBytes
 /// ```
 public struct WorkloadCost: Sendable {
     public let operators: [OperatorCost]

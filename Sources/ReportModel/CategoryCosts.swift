@@ -7,8 +7,8 @@ import ModelGraph
 /// next to the rest of the model, so shares and sums can be checked against the totals.
 ///
 /// ```swift
-/// let costs = CategoryCosts(analysis: adds, evaluation: kpuEvaluation)
-/// costs.cost(of: .attentionResidual)?.energy.total // femtojoules
+/// let costs = CategoryCosts(analysis: adds, evaluation: evaluation, graph: graph)
+/// let residualEnergy = costs.cost(of: .attentionResidual)?.figures.energy.total
 /// ```
 public struct CategoryCosts: Sendable {
     public let fusion: FusionPolicy

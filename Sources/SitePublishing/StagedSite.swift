@@ -17,7 +17,7 @@ import Support
 ///
 /// ```swift
 /// let site = try StagedSite(root: URL(fileURLWithPath: "reports"))
-/// let folder = try site.runFolder("bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine")
+/// let folder = try site.runFolder(runID)
 /// try StagedSite.writeFile(folder.appendingPathComponent("report.json"), data)
 /// try site.swapIntoPlace()
 /// ```

@@ -2,8 +2,8 @@
 /// Every conversion to another unit is here.
 ///
 /// ```swift
-/// let mac = Energy(picojoules: 0.3)     // 300 fJ
-/// (mac + mac).joules                    // 6e-13
+/// let mac = Energy(picojoules: 0.3)        // 300 fJ
+/// let twice = (mac + mac).femtojoules     // 600
 /// ```
 public struct Energy: Hashable, Comparable, Sendable, AdditiveArithmetic {
     public var femtojoules: Int64

@@ -1,8 +1,8 @@
 /// One reason a page may not be published, located in the file.
 ///
 /// ```swift
-/// ValidationIssue(file: "index.html", line: 12, column: 5, rule: "unique-ids", message: "id \"x\" is used twice")
-///     .description // "index.html:12:5: unique-ids: id "x" is used twice"
+/// let issue = ValidationIssue(file: "index.html", line: 12, column: 5, rule: "unique-ids", message: "id \"x\" is used twice")
+/// let line = issue.description // index.html:12:5: unique-ids: id "x" is used twice
 /// ```
 public struct ValidationIssue: Sendable, Hashable, CustomStringConvertible {
     public let file: String

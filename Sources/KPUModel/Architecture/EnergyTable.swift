@@ -6,7 +6,7 @@ import Yams
 ///
 /// ```swift
 /// let table = try EnergyTable.named("kpu-16nm", for: hardware)
-/// table.dramRead // pJ per byte
+/// let dramRead = table.dramRead // pJ per byte
 /// ```
 public struct EnergyTable: Sendable, Hashable {
     public let name: String

@@ -6,7 +6,7 @@ import ModelGraph
 ///
 /// ```swift
 /// let mapping = Mapper(graph: graph, hardware: hardware, precision: .fp32, fusion: .vectorEngine).map()
-/// mapping.operators[0].placement
+/// let placement = mapping.operators[0].placement
 /// ```
 public struct Mapping: Sendable {
     public let fusion: FusionPolicy

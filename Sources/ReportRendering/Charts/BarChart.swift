@@ -7,7 +7,7 @@ import Support
 ///
 /// ```swift
 /// let chart = BarChart(id: "bytes-by-category", title: "…", description: "…", unit: "B",
-///                      bars: [.init(label: "Bias", value: 1_000, color: "#88CCEE", tooltip: "…")])
+///                      bars: [.init(label: "Bias", value: 1_000, valueLabel: "1 kB", color: "#88CCEE", tooltip: "…")])
 /// ```
 struct BarChart: Sendable {
     struct Input: Sendable {
