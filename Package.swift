@@ -26,7 +26,10 @@ let package = Package(
         .target(name: "ONNXImport", dependencies: ["ModelGraph", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // Streaming JSON output, shared by the YAML readers and the report's data files.
         .target(name: "JSONOutput"),
-        .target(name: "KPUModel", dependencies: ["ModelGraph", "JSONOutput", .product(name: "Yams", package: "Yams")]),
+        // data/ and templates/ are built into KPUModel and Report by the EmbedResources plugin.
+        .executableTarget(name: "EmbedResourcesTool"),
+        .plugin(name: "EmbedResources", capability: .buildTool(), dependencies: ["EmbedResourcesTool"]),
+        .target(name: "KPUModel", dependencies: ["ModelGraph", "JSONOutput", .product(name: "Yams", package: "Yams")], plugins: ["EmbedResources"]),
         .target(name: "AddAnalysis", dependencies: ["ModelGraph", "KPUModel"]),
         .systemLibrary(
             name: "CLibXML2",
@@ -41,7 +44,8 @@ let package = Package(
             dependencies: [
                 "ModelGraph", "KPUModel", "AddAnalysis", "XHTMLValidator", "CSiteSwap", "JSONOutput",
                 .product(name: "Mustache", package: "swift-mustache"),
-            ]
+            ],
+            plugins: ["EmbedResources"]
         ),
         // Runs requests through the stages: one run, a sweep over a grid, or a merge of shards.
         .target(
