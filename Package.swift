@@ -24,12 +24,12 @@ let package = Package(
         .target(name: "ModelGraph"),
         // Reads ONNX exports into the same IR the BERT builder produces (part of the graph stage).
         .target(name: "ONNXImport", dependencies: ["ModelGraph", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
-        // Streaming JSON output, shared by the YAML readers and the report's data files.
+        // Streaming JSON output for the report's data files.
         .target(name: "JSONOutput"),
         // data/ and templates/ are built into KPUModel and Report by the EmbedResources plugin.
         .executableTarget(name: "EmbedResourcesTool"),
         .plugin(name: "EmbedResources", capability: .buildTool(), dependencies: ["EmbedResourcesTool"]),
-        .target(name: "KPUModel", dependencies: ["ModelGraph", "JSONOutput", .product(name: "Yams", package: "Yams")], plugins: ["EmbedResources"]),
+        .target(name: "KPUModel", dependencies: ["ModelGraph", .product(name: "Yams", package: "Yams")], plugins: ["EmbedResources"]),
         .target(name: "AddAnalysis", dependencies: ["ModelGraph", "KPUModel"]),
         .systemLibrary(
             name: "CLibXML2",
@@ -69,7 +69,7 @@ let package = Package(
         // Where the tests find Tests/Fixtures (one helper for every test target).
         .target(name: "TestFixtures", path: "Tests/TestFixtures"),
         .testTarget(name: "ModelGraphTests", dependencies: ["ModelGraph", "TestFixtures"]),
-        .testTarget(name: "KPUModelTests", dependencies: ["ModelGraph", "KPUModel", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "KPUModelTests", dependencies: ["ModelGraph", "KPUModel"]),
         .testTarget(name: "AddAnalysisTests", dependencies: ["ModelGraph", "KPUModel", "AddAnalysis"]),
         .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "ModelGraph", "KPUModel", "AddAnalysis", "TestFixtures"]),
         .testTarget(name: "XHTMLValidatorTests", dependencies: ["XHTMLValidator"]),

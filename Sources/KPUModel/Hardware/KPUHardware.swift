@@ -1,5 +1,4 @@
 import ModelGraph
-import Yams
 
 /// A KPU SKU under one thermal profile, resolved into the figures the model uses: tile classes,
 /// memory hierarchy capacities, engine bandwidths, clock and static power.
@@ -137,12 +136,7 @@ public struct KPUHardware: Sendable, Hashable {
     }
 
     static func parse(_ text: String, file: String, profile requested: String?) throws(HardwareError) -> KPUHardware {
-        let product: ComputeProductFile
-        do {
-            product = try YAMLValues.decode(ComputeProductFile.self, from: text)
-        } catch {
-            throw HardwareError.from(error, file: file)
-        }
+        let product = try YAMLFile.decode(ComputeProductFile.self, from: text, file: file)
         guard let (dieIndex, blockIndex, block) = product.dies.enumerated().lazy.compactMap({ dieIndex, die in
             die.blocks?.enumerated().first { $0.element.kind == "kpu" }.map { (dieIndex, $0.offset, $0.element) }
         }).first else {
@@ -219,14 +213,15 @@ public struct KPUHardware: Sendable, Hashable {
 
 /// The project's engine descriptions (`data/kpu-engines.yaml`).
 enum EngineTable {
+    static let file = "data/kpu-engines.yaml"
+
+    /// The built-in file, decoded once.
+    static let entries = Result { () throws(HardwareError) in
+        try YAMLFile.decode([String: EngineFile.Entry].self, from: BuiltInData.files["kpu-engines.yaml"] ?? "", file: file)
+    }
+
     static func entry(for id: String) throws(HardwareError) -> EngineFile.Entry {
-        let file = "data/kpu-engines.yaml"
-        let entries: [String: EngineFile.Entry]
-        do {
-            entries = try YAMLValues.decode([String: EngineFile.Entry].self, from: BuiltInData.files["kpu-engines.yaml"] ?? "")
-        } catch {
-            throw HardwareError.from(error, file: file)
-        }
+        let entries = try Self.entries.get()
         guard let entry = entries[id] ?? entries["default"] else {
             throw HardwareError(file: file, place: "default", message: "is missing")
         }
