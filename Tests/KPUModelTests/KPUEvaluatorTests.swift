@@ -252,6 +252,11 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
         }
     }
 
+    @Test func builtInListsFollowTheFiles() {
+        // SKUs by the number in their names; energy tables in the order data/energy-tables.yaml lists them.
+        #expect(KPUHardware.builtInNames == ["kpu-t64", "kpu-t128", "kpu-t256", "kpu-t768"])
+        #expect(EnergyTable.names == ["kpu-16nm", "horowitz-45nm", "eyeriss-65nm"])
+    }
 }
 
 @Suite struct YAMLFileTests {

@@ -34,7 +34,8 @@ public struct EnergyTable: Sendable, Hashable {
     /// pJ per element-wise add (also sub).
     public func add(_ precision: Precision) -> Double { addByPrecision[precision] ?? 0 }
 
-    public static let names = ["kpu-16nm", "horowitz-45nm", "eyeriss-65nm"]
+    /// The built-in tables, as `--energy-table` takes them, in the order `data/energy-tables.yaml` lists them.
+    public static var names: [String] { (try? builtIn.get().names) ?? [] }
 
     /// `data/energy-tables.yaml`, decoded once, and its fingerprint.
     static let builtIn = Result { () throws(HardwareError) -> (names: [String], tables: [String: EnergyTableFile], hash: String) in

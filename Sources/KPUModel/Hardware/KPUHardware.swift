@@ -1,3 +1,4 @@
+import Foundation
 import ModelGraph
 
 /// A KPU SKU under one thermal profile, resolved into the figures the model uses: tile classes,
@@ -121,8 +122,15 @@ public struct KPUHardware: Sendable, Hashable {
                                 + (known.isEmpty ? "add ops_per_tile_per_clock rates to a tile class" : "give --precision \(known.joined(separator: " or ")), which it has"))
     }
 
-    /// Names of the built-in SKUs, as `--hardware` takes them.
-    public static let builtInNames = ["kpu-t64", "kpu-t128", "kpu-t256", "kpu-t768"]
+    /// Names of the built-in SKUs, as `--hardware` takes them: each `data/hardware/NAME.yaml`,
+    /// numbers in names in numeric order (kpu-t64, kpu-t128, kpu-t256, kpu-t768).
+    public static let builtInNames: [String] = BuiltInData.files.keys
+        .compactMap { key -> String? in
+            guard key.hasPrefix("hardware/"), key.hasSuffix(".yaml") else { return nil }
+            let name = key.dropFirst("hardware/".count).dropLast(".yaml".count)
+            return name.contains("/") ? nil : String(name)
+        }
+        .sorted { $0.compare($1, options: .numeric) == .orderedAscending }
 
     public static func builtIn(_ name: String, profile: String? = nil) throws(HardwareError) -> KPUHardware {
         guard builtInNames.contains(name), let text = BuiltInData.files["hardware/\(name).yaml"] else {
