@@ -103,3 +103,11 @@ if FileManager.default.contents(atPath: output) != Data(source.utf8) {
         fail("\(output): cannot write the embedded files (\(error))")
     }
 }
+
+#if FUZZING
+// scripts/fuzz passes -sanitize=fuzzer to every target SwiftPM builds, this build-time tool
+// included; libFuzzer's runtime then needs this entry point to link. It is never called: the
+// tool's own code stays its entry point (SwiftPM links it as main).
+@_cdecl("LLVMFuzzerTestOneInput")
+func fuzzOneInput(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> Int32 { 0 }
+#endif
