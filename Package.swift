@@ -26,7 +26,10 @@ let package = Package(
         .target(name: "ModelGraph", dependencies: ["Support"]),
         // Reads ONNX exports into the same IR the BERT builder produces (part of the graph stage).
         .target(name: "ONNXImport", dependencies: ["Support", "ModelGraph", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
-        .target(name: "KPUModel", dependencies: ["ModelGraph", "Support", .product(name: "Yams", package: "Yams")]),
+        // data/ and templates/ are built into KPUModel and ReportRendering by the EmbedResources plugin.
+        .executableTarget(name: "EmbedResourcesTool"),
+        .plugin(name: "EmbedResources", capability: .buildTool(), dependencies: ["EmbedResourcesTool"]),
+        .target(name: "KPUModel", dependencies: ["ModelGraph", "Support", .product(name: "Yams", package: "Yams")], plugins: ["EmbedResources"]),
         .target(name: "AddAnalysis", dependencies: ["ModelGraph"]),
         .systemLibrary(
             name: "CLibXML2",
@@ -44,7 +47,8 @@ let package = Package(
             dependencies: [
                 "Support", "ModelGraph", "KPUModel", "AddAnalysis", "ReportModel", "XHTMLValidator",
                 .product(name: "Mustache", package: "swift-mustache"),
-            ]
+            ],
+            plugins: ["EmbedResources"]
         ),
         // Staging, locking, the atomic exchange and history I/O; knows nothing about templates.
         .target(name: "SitePublishing", dependencies: ["Support", "ReportModel", "CSiteSwap"]),
@@ -71,7 +75,7 @@ let package = Package(
         .target(name: "TestFixtures", path: "Tests/TestFixtures"),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "ModelGraphTests", dependencies: ["ModelGraph", "TestFixtures"]),
-        .testTarget(name: "KPUModelTests", dependencies: ["Support", "ModelGraph", "KPUModel", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "KPUModelTests", dependencies: ["Support", "ModelGraph", "KPUModel"]),
         .testTarget(name: "AddAnalysisTests", dependencies: ["ModelGraph", "AddAnalysis"]),
         .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "ModelGraph", "KPUModel", "AddAnalysis", "TestFixtures"]),
         .testTarget(name: "XHTMLValidatorTests", dependencies: ["XHTMLValidator"]),

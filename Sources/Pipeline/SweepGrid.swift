@@ -104,33 +104,26 @@ public struct SweepGrid: Sendable, Equatable {
             throw RunRequestError("\(path): cannot read the sweep file; check the path")
         }
         let node: Node
-        do {
-            guard let composed = try Yams.compose(yaml: text) else { throw RunRequestError("\(path): is empty; list at least models: [...]") }
-            node = composed
-        } catch let error as RunRequestError {
-            throw error
-        } catch let YamlError.scanner(_, problem, mark, _), let YamlError.parser(_, problem, mark, _) {
-            throw RunRequestError("\(path):\(mark.line):\(mark.column): \(problem); fix the YAML there")
-        } catch {
-            throw RunRequestError("\(path): is not valid YAML (\(error))")
-        }
-        guard let mapping = node.mapping else {
-            throw RunRequestError("\(path): the top level must be a mapping of keys such as models, seq, hardware")
-        }
-        let known = Set(File.CodingKeys.allCases.map(\.stringValue))
-        for key in mapping.keys {
-            let name = key.string ?? "\(key)"
-            if !known.contains(name) {
-                throw RunRequestError("\(path):\(key.mark.map { "\($0.line)" } ?? "?"): unknown key \(name); use \(known.sorted().joined(separator: ", "))")
-            }
-        }
         let file: File
         do {
-            file = try YAMLDecoder().decode(File.self, from: node)
-        } catch let DecodingError.typeMismatch(_, context) {
-            throw RunRequestError("\(path): \(context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")) has the wrong type; lists are [a, b], numbers unquoted")
+            guard let composed = try YAMLFile.compose(text, file: path) else { throw RunRequestError("\(path): is empty; list at least models: [...]") }
+            node = composed
+            guard let mapping = node.mapping else {
+                throw RunRequestError("\(path): the top level must be a mapping of keys such as models, seq, hardware")
+            }
+            let known = Set(File.CodingKeys.allCases.map(\.stringValue))
+            for key in mapping.keys {
+                let name = key.string ?? "\(key)"
+                if !known.contains(name) {
+                    throw RunRequestError("\(path):\(key.mark.map { "\($0.line)" } ?? "?"): unknown key \(name); use \(known.sorted().joined(separator: ", "))")
+                }
+            }
+            file = try YAMLFile.decode(File.self, from: node, file: path)
+        } catch let error as RunRequestError {
+            throw error
         } catch {
-            throw RunRequestError("\(path): cannot be read (\(error))")
+            // The one translator of YAML and decoding failures (`path: place: what to do`).
+            throw RunRequestError(HardwareError.from(error, file: path).description)
         }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         func resolve(_ relative: String) -> String {

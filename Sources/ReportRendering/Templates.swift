@@ -31,7 +31,7 @@ public struct Templates: Sendable {
         library = try Self.library(texts, directory: directory)
     }
 
-    /// The copy built into the binary (scripts/embed-data.py), for when no templates folder is found.
+    /// The copy built into the binary (the EmbedResources plugin embeds templates/), for when no templates folder is found.
     public static func bundled() throws(ReportError) -> Templates {
         let directory = URL(fileURLWithPath: "(built-in templates)")
         return Templates(directory: directory, library: try library(BundledTemplates.files, directory: directory))

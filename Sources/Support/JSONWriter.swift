@@ -1,5 +1,4 @@
-/// A streaming JSON writer for the large machine-written files (`schedule.json`, `trace.json`),
-/// and for turning parsed YAML into JSON for JSONDecoder.
+/// A streaming JSON writer for the large machine-written files (`schedule.json`, `trace.json`).
 ///
 /// Why not JSONEncoder: those files hold thousands of events, and Foundation's encoder boxes every
 /// value through a generic container, which took 15–25 ms per file for bert-base, a third of the

@@ -173,6 +173,16 @@ private struct Context {
         try publisher.publish(latest: summary.runID, history: [HistoryEntry(report: report, commit: nil)])
     }
 
+    @Test func hardwareFiles() throws {
+        let text = String(decoding: try #require(BuiltInData.files["hardware/kpu-t64.yaml"]).utf8, as: UTF8.self)
+        let t256 = try KPUHardware.builtIn("kpu-t256")                 // its default profile
+        let mine = try KPUHardware.load(file: "my-sku.yaml", contents: text, profile: "10W")
+        let bandwidth = t256.dramBandwidth                              // bytes per second
+        #expect(bandwidth > 0 && mine.totalTiles == 64)
+        let product = try YAMLFile.decode(ComputeProductFile.self, from: text, file: "my-sku.yaml")
+        _ = product
+    }
+
     /// Examples that read files a user names: compiled, not run.
     static func compiledOnly(hardware: KPUHardware) throws {
         let model = try ONNXFile.read(path: "bert.onnx")

@@ -414,10 +414,17 @@ func temporaryFolder() throws -> URL {
 }
 
 @Suite struct BundledTemplateTests {
+    /// The plugin embeds every templates/*.mustache (README, Embedded data and templates): a
+    /// template added there is covered, and required, without naming it here.
     @Test func bundledCopyMatchesTheTemplatesFolder() throws {
-        for name in Templates.required {
-            let onDisk = try String(contentsOf: projectTemplates.appendingPathComponent("\(name).mustache"), encoding: .utf8)
-            #expect(BundledTemplates.files[name] == onDisk, "templates/\(name).mustache changed: run scripts/embed-data.py")
+        let onDisk = try FileManager.default.contentsOfDirectory(atPath: projectTemplates.path)
+            .filter { $0.hasSuffix(".mustache") && !$0.hasPrefix(".") }.map { String($0.dropLast(".mustache".count)) }
+        let rebuild = "build again (SwiftPM plans plugin commands when the package structure changes: for a file added since, touch Package.swift first)"
+        #expect(Set(BundledTemplates.files.keys) == Set(onDisk), "the embedded templates differ from templates/: \(rebuild)")
+        #expect(Templates.required == onDisk.sorted())
+        for name in onDisk {
+            let text = try String(contentsOf: projectTemplates.appendingPathComponent("\(name).mustache"), encoding: .utf8)
+            #expect(BundledTemplates.files[name] == text, "templates/\(name).mustache differs from the copy built in: \(rebuild)")
         }
     }
 

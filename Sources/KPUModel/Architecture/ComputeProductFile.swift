@@ -129,6 +129,27 @@ struct EngineFile: Decodable {
     }
 }
 
+/// An energy-tables file: each table by its name, and the names in the file's order.
+struct EnergyTablesFile: Decodable {
+    var names: [String] = []
+    var tables: [String: EnergyTableFile] = [:]
+
+    struct Name: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: Name.self)
+        for key in container.allKeys where tables[key.stringValue] == nil {
+            names.append(key.stringValue)
+            tables[key.stringValue] = try container.decode(EnergyTableFile.self, forKey: key)
+        }
+    }
+}
+
 /// One table of `energy-tables.yaml`.
 struct EnergyTableFile: Decodable {
     struct ReadWrite: Decodable { var read: Double; var write: Double }

@@ -1,6 +1,5 @@
 import Support
 import ModelGraph
-import Yams
 
 /// Energy per event for one technology, resolved for one SKU (its memory type and process node).
 ///
@@ -36,32 +35,37 @@ public struct EnergyTable: Sendable, Hashable {
     /// pJ per element-wise add (also sub).
     public func add(_ precision: Precision) -> Double { addByPrecision[precision] ?? 0 }
 
-    public static let names = ["kpu-16nm", "horowitz-45nm", "eyeriss-65nm"]
+    /// The built-in tables, as `--energy-table` takes them, in the order `data/energy-tables.yaml` lists them.
+    public static var names: [String] { (try? builtIn.get().names) ?? [] }
+
+    /// `data/energy-tables.yaml`, decoded once, and its fingerprint.
+    static let builtIn = Result { () throws(HardwareError) -> (names: [String], tables: [String: EnergyTableFile], hash: String) in
+        let text = BuiltInData.files["energy-tables.yaml"] ?? ""
+        let file = try parse(yaml: text, file: "data/energy-tables.yaml")
+        return (file.names, file.tables, contentFingerprint(text.utf8))
+    }
 
     /// Resolves a built-in table for a SKU: DRAM energy by the SKU's memory type, MAC and add
     /// energy by its process node when the table has that node, else the table's own node.
     public static func named(_ name: String, for hardware: KPUHardware) throws(HardwareError) -> EnergyTable {
-        try named(name, for: hardware, yaml: BuiltInData.files["energy-tables.yaml"] ?? "", file: "data/energy-tables.yaml")
+        let builtIn = try builtIn.get()
+        return try resolve(name, in: builtIn.tables, for: hardware, file: "data/energy-tables.yaml", hash: builtIn.hash)
     }
 
     /// The same, from the text of an energy-tables file (the fuzzer feeds this arbitrary bytes).
     public static func named(_ name: String, for hardware: KPUHardware, yaml text: String, file: String) throws(HardwareError) -> EnergyTable {
-        try resolve(name, in: try parse(yaml: text, file: file), for: hardware, file: file, hash: contentFingerprint(text.utf8))
+        try resolve(name, in: try parse(yaml: text, file: file).tables, for: hardware, file: file, hash: contentFingerprint(text.utf8))
     }
 
     /// Every table of an energy-tables file that resolves for the SKU, the file parsed once.
     public static func all(for hardware: KPUHardware, yaml text: String, file: String) throws(HardwareError) -> [EnergyTable] {
-        let tables = try parse(yaml: text, file: file)
+        let tables = try parse(yaml: text, file: file).tables
         let hash = contentFingerprint(text.utf8)
         return tables.keys.sorted().compactMap { try? resolve($0, in: tables, for: hardware, file: file, hash: hash) }
     }
 
-    static func parse(yaml text: String, file: String) throws(HardwareError) -> [String: EnergyTableFile] {
-        do {
-            return try YAMLValues.decode([String: EnergyTableFile].self, from: text)
-        } catch {
-            throw HardwareError.from(error, file: file)
-        }
+    static func parse(yaml text: String, file: String) throws(HardwareError) -> EnergyTablesFile {
+        try YAMLFile.decode(EnergyTablesFile.self, from: text, file: file)
     }
 
     static func resolve(_ name: String, in tables: [String: EnergyTableFile], for hardware: KPUHardware, file: String,

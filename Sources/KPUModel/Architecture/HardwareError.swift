@@ -16,9 +16,13 @@ public struct HardwareError: Error, Sendable, Equatable, CustomStringConvertible
         place.isEmpty ? "\(file): \(message)" : "\(file): \(place): \(message)"
     }
 
-    /// Translates a YAML or decoding failure into the field path a person can find in the file.
-    static func from(_ error: Error, file: String) -> HardwareError {
+    /// Translates a failure of Yams or of decoding into the place a person can find in the file,
+    /// on one line: `sku.yaml: power.idle_power_watts: is missing; add this field`. The one
+    /// translator for every YAML file the project reads (sweep grids too).
+    public static func from(_ error: Error, file: String) -> HardwareError {
         switch error {
+        case let error as HardwareError:
+            return error
         case DecodingError.keyNotFound(let key, let context):
             return HardwareError(file: file, place: path(context.codingPath + [key]), message: "is missing; add this field")
         case DecodingError.typeMismatch(let type, let context):
@@ -28,12 +32,19 @@ public struct HardwareError: Error, Sendable, Equatable, CustomStringConvertible
         case DecodingError.dataCorrupted(let context) where context.underlyingError is YamlError:
             return from(context.underlyingError!, file: file)
         case DecodingError.dataCorrupted(let context):
-            let underlying = context.underlyingError.map { " (\($0))" } ?? ""
+            let underlying = context.underlyingError.map { " (\(oneLine("\($0)")))" } ?? ""
             return HardwareError(file: file, place: path(context.codingPath), message: "cannot be read\(underlying); fix the value")
-        case let yaml as YamlError:
-            return HardwareError(file: file, place: yamlPlace(yaml), message: "is not valid YAML; fix the syntax there")
+        case YamlError.duplicatedKeysInMapping(let duplicates, let context):
+            return HardwareError(file: file, place: "line \(context.mark.line), column \(context.mark.column)",
+                                 message: "repeats the key \(duplicates.map(oneLine).joined(separator: ", ")); keep one of each")
+        case YamlError.scanner(_, let problem, let mark, _), YamlError.parser(_, let problem, let mark, _), YamlError.composer(_, let problem, let mark, _):
+            return HardwareError(file: file, place: "line \(mark.line), column \(mark.column)", message: "is not valid YAML (\(oneLine(problem))); fix the syntax there")
+        case YamlError.reader(let problem, let offset, _, _):
+            return HardwareError(file: file, place: offset.map { "byte \($0)" } ?? "top level", message: "is not YAML text (\(oneLine(problem))); save the file as UTF-8")
+        case is YamlError:
+            return HardwareError(file: file, place: "top level", message: "is not valid YAML; fix the file")
         default:
-            return HardwareError(file: file, place: "", message: "cannot be read: \(error)")
+            return HardwareError(file: file, place: "", message: "cannot be read: \(oneLine("\(error)"))")
         }
     }
 
@@ -45,21 +56,21 @@ public struct HardwareError: Error, Sendable, Equatable, CustomStringConvertible
         return text.isEmpty ? "top level" : text
     }
 
-    private static func describe(_ type: Any.Type) -> String {
+    static func describe(_ type: Any.Type) -> String {
         switch type {
         case is Int.Type: "a whole number"
         case is Double.Type: "a number"
         case is String.Type: "text"
+        // What YAMLDecoder names when a node has the wrong shape for the field.
+        case is Node.Sequence.Type: "a list"
+        case is Node.Mapping.Type: "a mapping"
+        case is Node.Scalar.Type: "a single value, not a list or mapping"
         default: "\(type)".lowercased().contains("array") ? "a list" : "a mapping"
         }
     }
 
-    private static func yamlPlace(_ error: YamlError) -> String {
-        switch error {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
-            return "line \(mark.line), column \(mark.column)"
-        default:
-            return "top level"
-        }
+    /// Line breaks in a library's description would split the one-line message.
+    private static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 }

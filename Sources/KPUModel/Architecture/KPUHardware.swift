@@ -1,14 +1,14 @@
+import Foundation
 import Support
 import ModelGraph
-import Yams
 
 /// A KPU SKU under one thermal profile, resolved into the figures the model uses: tile classes,
 /// memory hierarchy capacities, engine bandwidths, clock and static power.
 ///
 /// ```swift
-/// let hw = try KPUHardware.builtIn("kpu-t256")            // default profile
-/// let hw = try KPUHardware.load(file: "my-sku.yaml", profile: "15W")
-/// hw.dramBandwidth // bytes per second
+/// let t256 = try KPUHardware.builtIn("kpu-t256")                 // its default profile
+/// let mine = try KPUHardware.load(file: "my-sku.yaml", contents: text, profile: "10W")
+/// let bandwidth = t256.dramBandwidth                              // bytes per second
 /// ```
 public struct KPUHardware: Sendable, Hashable {
     /// One class of compute tile (`INT8-primary`, `BF16-primary`, `Matrix`).
@@ -123,8 +123,15 @@ public struct KPUHardware: Sendable, Hashable {
                                 + (known.isEmpty ? "add ops_per_tile_per_clock rates to a tile class" : "give --precision \(known.joined(separator: " or ")), which it has"))
     }
 
-    /// Names of the built-in SKUs, as `--hardware` takes them.
-    public static let builtInNames = ["kpu-t64", "kpu-t128", "kpu-t256", "kpu-t768"]
+    /// Names of the built-in SKUs, as `--hardware` takes them: each `data/hardware/NAME.yaml`,
+    /// numbers in names in numeric order (kpu-t64, kpu-t128, kpu-t256, kpu-t768).
+    public static let builtInNames: [String] = BuiltInData.files.keys
+        .compactMap { key -> String? in
+            guard key.hasPrefix("hardware/"), key.hasSuffix(".yaml") else { return nil }
+            let name = key.dropFirst("hardware/".count).dropLast(".yaml".count)
+            return name.contains("/") ? nil : String(name)
+        }
+        .sorted { $0.compare($1, options: .numeric) == .orderedAscending }
 
     public static func builtIn(_ name: String, profile: String? = nil) throws(HardwareError) -> KPUHardware {
         guard builtInNames.contains(name), let text = BuiltInData.files["hardware/\(name).yaml"] else {
@@ -138,12 +145,7 @@ public struct KPUHardware: Sendable, Hashable {
     }
 
     static func parse(_ text: String, file: String, profile requested: String?) throws(HardwareError) -> KPUHardware {
-        let product: ComputeProductFile
-        do {
-            product = try YAMLValues.decode(ComputeProductFile.self, from: text)
-        } catch {
-            throw HardwareError.from(error, file: file)
-        }
+        let product = try YAMLFile.decode(ComputeProductFile.self, from: text, file: file)
         guard let (dieIndex, blockIndex, block) = product.dies.enumerated().lazy.compactMap({ dieIndex, die in
             die.blocks?.enumerated().first { $0.element.kind == "kpu" }.map { (dieIndex, $0.offset, $0.element) }
         }).first else {
@@ -220,14 +222,15 @@ public struct KPUHardware: Sendable, Hashable {
 
 /// The project's engine descriptions (`data/kpu-engines.yaml`).
 enum EngineTable {
+    static let file = "data/kpu-engines.yaml"
+
+    /// The built-in file, decoded once.
+    static let entries = Result { () throws(HardwareError) in
+        try YAMLFile.decode([String: EngineFile.Entry].self, from: BuiltInData.files["kpu-engines.yaml"] ?? "", file: file)
+    }
+
     static func entry(for id: String) throws(HardwareError) -> EngineFile.Entry {
-        let file = "data/kpu-engines.yaml"
-        let entries: [String: EngineFile.Entry]
-        do {
-            entries = try YAMLValues.decode([String: EngineFile.Entry].self, from: BuiltInData.files["kpu-engines.yaml"] ?? "")
-        } catch {
-            throw HardwareError.from(error, file: file)
-        }
+        let entries = try Self.entries.get()
         guard let entry = entries[id] ?? entries["default"] else {
             throw HardwareError(file: file, place: "default", message: "is missing")
         }
