@@ -74,10 +74,10 @@ let package = Package(
         // Where the tests find Tests/Fixtures (one helper for every test target).
         .target(name: "TestFixtures", path: "Tests/TestFixtures"),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
-        .testTarget(name: "ModelGraphTests", dependencies: ["ModelGraph", "TestFixtures"]),
+        .testTarget(name: "ModelGraphTests", dependencies: ["Support", "ModelGraph", "TestFixtures"]),
         .testTarget(name: "KPUModelTests", dependencies: ["Support", "ModelGraph", "KPUModel"]),
         .testTarget(name: "AddAnalysisTests", dependencies: ["ModelGraph", "AddAnalysis"]),
-        .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "ModelGraph", "KPUModel", "AddAnalysis", "TestFixtures"]),
+        .testTarget(name: "ONNXImportTests", dependencies: ["Support", "ONNXImport", "ModelGraph", "KPUModel", "AddAnalysis", "TestFixtures"]),
         .testTarget(name: "XHTMLValidatorTests", dependencies: ["XHTMLValidator"]),
         .testTarget(name: "ReportTests", dependencies: ["Support", "ModelGraph", "KPUModel", "AddAnalysis", "ReportModel", "ReportRendering", "SitePublishing", "Pipeline", "XHTMLValidator"]),
         // Depends on the executable so `swift test` builds it; the tests run it as a process.

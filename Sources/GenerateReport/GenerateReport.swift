@@ -49,11 +49,11 @@ struct GenerateReport: ParsableCommand {
             fail(error.description)
         } catch let error as SweepError {
             fail(error.description)
-        } catch let error as GraphError {
+        } catch let error as InputError {
             fail(error.description)
         } catch let error as ReportError {
             fail(error.description)
-        } catch let error as HardwareError {
+        } catch let error as InputError {
             fail(error.description)
         } catch {
             // Help and --version exit 0 through here; a malformed command line is a usage error,

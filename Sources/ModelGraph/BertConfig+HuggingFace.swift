@@ -1,3 +1,4 @@
+import Support
 import Foundation
 
 extension BertConfig {
@@ -8,15 +9,15 @@ extension BertConfig {
     /// relative position embeddings, decoders, cross-attention, an unknown activation.
     ///
     /// - Parameter source: the file's path, used in error messages.
-    public init(huggingFaceJSON data: Data, source: String) throws(GraphError) {
+    public init(huggingFaceJSON data: Data, source: String) throws(InputError) {
         let document: JSONValue
         do {
             document = try JSONDecoder().decode(JSONValue.self, from: data)
         } catch {
-            throw GraphError(source: source, place: Self.jsonErrorPlace(error, data: data), message: "is not valid JSON; fix the syntax there (a Hugging Face config.json is one JSON object)")
+            throw InputError(source: source, place: Self.jsonErrorPlace(error, data: data), message: "is not valid JSON; fix the syntax there (a Hugging Face config.json is one JSON object)")
         }
         guard case .object(let fields) = document else {
-            throw GraphError(source: source, place: "top level", message: "is \(document.summary), not a JSON object; a Hugging Face config.json is one object of fields such as \"hidden_size\"")
+            throw InputError(source: source, place: "top level", message: "is \(document.summary), not a JSON object; a Hugging Face config.json is one object of fields such as \"hidden_size\"")
         }
         let family: EncoderFamily
         switch fields["model_type"] {
@@ -24,19 +25,19 @@ extension BertConfig {
         case .string(let type)? where EncoderFamily(rawValue: type) != nil: family = EncoderFamily(rawValue: type)!
         case let other?:
             let known = EncoderFamily.allCases.map(\.modelType).joined(separator: ", ")
-            throw GraphError(source: source, place: "model_type", message: "is \(other.summary); this tool reads configs of \(known) encoders; for another transformer, export it to ONNX and pass --onnx")
+            throw InputError(source: source, place: "model_type", message: "is \(other.summary); this tool reads configs of \(known) encoders; for another transformer, export it to ONNX and pass --onnx")
         }
         let keys = ConfigKeys(family)
         // The family's best-known model, for "add it" hints.
         let reference = Self.presets.first { $0.family == family && ($0.family != .bert || $0.name == "bert-base-uncased") } ?? Self.presets[0]
 
-        func integer(_ key: String, default fallback: Int?) throws(GraphError) -> Int {
+        func integer(_ key: String, default fallback: Int?) throws(InputError) -> Int {
             guard let raw = fields[key] else {
                 if let fallback { return fallback }
-                throw GraphError(source: source, place: key, message: "is missing; add it (\(reference.name) has \(keys.referenceValue(key, in: reference)))")
+                throw InputError(source: source, place: key, message: "is missing; add it (\(reference.name) has \(keys.referenceValue(key, in: reference)))")
             }
             guard case .integer(let value) = raw else {
-                throw GraphError(source: source, place: key, message: "is \(raw.summary); it must be a whole number")
+                throw InputError(source: source, place: key, message: "is \(raw.summary); it must be a whole number")
             }
             return value
         }
@@ -72,7 +73,7 @@ extension BertConfig {
         if let raw = fields[keys.activation] {
             guard case .string(let text) = raw, let activation = HiddenActivation(rawValue: text) else {
                 let known = HiddenActivation.allCases.map(\.rawValue).joined(separator: ", ")
-                throw GraphError(source: source, place: keys.activation, message: "is \(raw.summary); this tool models the activations \(known)")
+                throw InputError(source: source, place: keys.activation, message: "is \(raw.summary); this tool models the activations \(known)")
             }
             hiddenActivation = activation
         }
@@ -83,7 +84,7 @@ extension BertConfig {
             case .integer(let value)?: layerNormEpsilon = Double(value)
             case .number(let value)?: layerNormEpsilon = value
             case let other?:
-                throw GraphError(source: source, place: "layer_norm_eps", message: "is \(other.summary); it must be a number such as 1e-12")
+                throw InputError(source: source, place: "layer_norm_eps", message: "is \(other.summary); it must be a number such as 1e-12")
             }
         }
         try validate(source: source)
@@ -92,15 +93,15 @@ extension BertConfig {
     /// Fields whose other values change what the model computes in ways this tool does not
     /// model: refused with the value found and what is modelled, so a run never reports the
     /// numbers of another model.
-    static func refuseUnmodelledFields(_ fields: [String: JSONValue], family: EncoderFamily, source: String) throws(GraphError) {
+    static func refuseUnmodelledFields(_ fields: [String: JSONValue], family: EncoderFamily, source: String) throws(InputError) {
         if let raw = fields["position_embedding_type"], raw != .string("absolute") {
-            throw GraphError(source: source, place: "position_embedding_type", message: "is \(raw.summary); this tool models \"absolute\" position embeddings only (relative_key and relative_key_query add a distance embedding to every attention layer); export the model to ONNX and pass --onnx")
+            throw InputError(source: source, place: "position_embedding_type", message: "is \(raw.summary); this tool models \"absolute\" position embeddings only (relative_key and relative_key_query add a distance embedding to every attention layer); export the model to ONNX and pass --onnx")
         }
         if let raw = fields["is_decoder"], raw != .bool(false) {
-            throw GraphError(source: source, place: "is_decoder", message: "is \(raw.summary); this tool models encoders (false): a decoder's causal self-attention is not modelled from a config; export it to ONNX and pass --onnx")
+            throw InputError(source: source, place: "is_decoder", message: "is \(raw.summary); this tool models encoders (false): a decoder's causal self-attention is not modelled from a config; export it to ONNX and pass --onnx")
         }
         if let raw = fields["add_cross_attention"], raw != .bool(false) {
-            throw GraphError(source: source, place: "add_cross_attention", message: "is \(raw.summary); this tool models encoders without cross-attention blocks (false)")
+            throw InputError(source: source, place: "add_cross_attention", message: "is \(raw.summary); this tool models encoders without cross-attention blocks (false)")
         }
     }
 

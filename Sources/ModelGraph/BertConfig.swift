@@ -1,3 +1,4 @@
+import Support
 import Foundation
 
 /// The hyper-parameters that fix the graph of a BERT-family encoder (BERT, RoBERTa,
@@ -88,7 +89,7 @@ public struct BertConfig: Sendable, Hashable, Codable {
 
     /// Checks the values against each other, so a bad config fails here with a clear message
     /// instead of producing an impossible graph later.
-    public func validate(source: String) throws(GraphError) {
+    public func validate(source: String) throws(InputError) {
         let positive: [(String, Int)] = [
             ("hidden_size", hiddenSize), ("num_hidden_layers", layerCount), ("num_attention_heads", headCount),
             ("intermediate_size", intermediateSize), ("vocab_size", vocabSize),
@@ -96,25 +97,25 @@ public struct BertConfig: Sendable, Hashable, Codable {
             ("num_hidden_groups", hiddenGroups), ("inner_group_num", innerGroupLayers),
         ]
         for (field, value) in positive where value < 1 {
-            throw GraphError(source: source, place: field, message: "is \(value); it must be at least 1")
+            throw InputError(source: source, place: field, message: "is \(value); it must be at least 1")
         }
         if typeVocabSize < 0 {
-            throw GraphError(source: source, place: "type_vocab_size", message: "is \(typeVocabSize); it must be 0 or more")
+            throw InputError(source: source, place: "type_vocab_size", message: "is \(typeVocabSize); it must be 0 or more")
         }
         if hiddenSize % headCount != 0 {
-            throw GraphError(source: source, place: "hidden_size", message: "\(hiddenSize) is not divisible by num_attention_heads \(headCount); each head needs hidden_size / num_attention_heads features")
+            throw InputError(source: source, place: "hidden_size", message: "\(hiddenSize) is not divisible by num_attention_heads \(headCount); each head needs hidden_size / num_attention_heads features")
         }
         if hiddenGroups > layerCount {
-            throw GraphError(source: source, place: "num_hidden_groups", message: "is \(hiddenGroups), more than the \(layerCount) layers; each group serves at least one layer")
+            throw InputError(source: source, place: "num_hidden_groups", message: "is \(hiddenGroups), more than the \(layerCount) layers; each group serves at least one layer")
         }
         if paddingIndex < 0 || paddingIndex >= vocabSize {
-            throw GraphError(source: source, place: "pad_token_id", message: "is \(paddingIndex); it must be a token id below vocab_size \(vocabSize)")
+            throw InputError(source: source, place: "pad_token_id", message: "is \(paddingIndex); it must be a token id below vocab_size \(vocabSize)")
         }
         if maxSequenceLength < 1 {
-            throw GraphError(source: source, place: "max_position_embeddings", message: "is \(maxPositionEmbeddings); \(family.displayName) positions start after pad_token_id \(paddingIndex), so it must be at least \(paddingIndex + 2)")
+            throw InputError(source: source, place: "max_position_embeddings", message: "is \(maxPositionEmbeddings); \(family.displayName) positions start after pad_token_id \(paddingIndex), so it must be at least \(paddingIndex + 2)")
         }
         if !(layerNormEpsilon > 0) || !layerNormEpsilon.isFinite {
-            throw GraphError(source: source, place: "layer_norm_eps", message: "is \(layerNormEpsilon); it must be a small positive number such as 1e-12")
+            throw InputError(source: source, place: "layer_norm_eps", message: "is \(layerNormEpsilon); it must be a small positive number such as 1e-12")
         }
     }
 }

@@ -1,3 +1,5 @@
+import Support
+
 /// Builds the graph that transformers' base model of a BERT-family encoder (`BertModel`,
 /// `RobertaModel`, `XLMRobertaModel`, `DistilBertModel`, `AlbertModel`, `ElectraModel`; eager
 /// attention, inference) executes for one configuration, op by op, so that parameter and MAC
@@ -35,7 +37,7 @@ public struct BertGraphBuilder: Sendable {
     struct Linear { let weight: TensorID, bias: TensorID, inFeatures: Int, outFeatures: Int }
     struct Norm { let gamma: TensorID, beta: TensorID }
 
-    public func build() throws(GraphError) -> Graph {
+    public func build() throws(InputError) -> Graph {
         try config.validate(source: source)
         try validateOptions()
 
@@ -111,7 +113,7 @@ public struct BertGraphBuilder: Sendable {
     /// counted from the token ids so padding keeps the padding position:
     /// `cumsum(ids ≠ pad) · (ids ≠ pad) + pad` (one add; the exporters drop the `+ 0` of an
     /// empty cache).
-    private func positionIDs(_ g: inout GraphBuilder, inputIDs: TensorID) throws(GraphError) -> TensorID {
+    private func positionIDs(_ g: inout GraphBuilder, inputIDs: TensorID) throws(InputError) -> TensorID {
         let (B, S) = (options.batch, options.sequenceLength)
         guard config.family.positionsFromTokenIDs else {
             let buffer = try g.constant("embeddings.position_ids", shape: [1, config.maxPositionEmbeddings], dtype: .int64)
@@ -137,7 +139,7 @@ public struct BertGraphBuilder: Sendable {
         }
     }
 
-    private func layerWeights(_ g: inout GraphBuilder, prefix p: String, dtype: DType) throws(GraphError) -> LayerWeights {
+    private func layerWeights(_ g: inout GraphBuilder, prefix p: String, dtype: DType) throws(InputError) -> LayerWeights {
         let (H, I) = (config.hiddenSize, config.intermediateSize)
         return LayerWeights(
             query: try linear(&g, "\(p).attention.self.query", inFeatures: H, outFeatures: H, dtype: dtype),
@@ -152,11 +154,11 @@ public struct BertGraphBuilder: Sendable {
 
     /// One post-LN encoder layer: self-attention, residual, LayerNorm, feed-forward, residual, LayerNorm.
     private func encoderLayer(_ g: inout GraphBuilder, _ p: String, _ hidden: TensorID, weights w: LayerWeights, mask additiveMask: TensorID,
-                              dtype: DType) throws(GraphError) -> TensorID {
+                              dtype: DType) throws(InputError) -> TensorID {
         let B = options.batch, S = options.sequenceLength, H = config.hiddenSize
         let A = config.headCount, D = config.headSize, I = config.intermediateSize
         // Self-attention: Q, K, V projections, heads split out.
-        func heads(_ name: String, _ weights: Linear, keyTransposed: Bool) throws(GraphError) -> TensorID {
+        func heads(_ name: String, _ weights: Linear, keyTransposed: Bool) throws(InputError) -> TensorID {
             let projected = try apply(&g, weights, "\(p).attention.self.\(name)", hidden, rows: [B, S], dtype: dtype)
             let split = try g.op(.reshape, "\(p).attention.self.\(name).split_heads", [projected], shape: [B, S, A, D], dtype: dtype)
             // K goes straight to [B, A, D, S]: transpose_for_scores then .transpose(-1, -2).
@@ -189,43 +191,43 @@ public struct BertGraphBuilder: Sendable {
         return try layerNorm(&g, w.outputNorm, "\(p).output.LayerNorm", ffnSum, shape: [B, S, H], dtype: dtype)
     }
 
-    private func validateOptions() throws(GraphError) {
+    private func validateOptions() throws(InputError) {
         if options.batch < 1 {
-            throw GraphError(source: source, place: "batch", message: "is \(options.batch); it must be at least 1")
+            throw InputError(source: source, place: "batch", message: "is \(options.batch); it must be at least 1")
         }
         if options.sequenceLength < 1 || options.sequenceLength > config.maxSequenceLength {
             let why = config.family.positionsFromTokenIDs
                 ? "max_position_embeddings \(config.maxPositionEmbeddings), less the \(config.paddingIndex + 1) positions up to the padding index"
                 : "max_position_embeddings"
-            throw GraphError(source: source, place: "sequence length", message: "is \(options.sequenceLength); \(config.name) takes 1 to \(config.maxSequenceLength) tokens (\(why))")
+            throw InputError(source: source, place: "sequence length", message: "is \(options.sequenceLength); \(config.name) takes 1 to \(config.maxSequenceLength) tokens (\(why))")
         }
         if case .lastSum(let k) = options.aggregation, !(1...(config.layerCount + 1)).contains(k) {
-            throw GraphError(source: source, place: "hidden-state aggregation", message: "last-\(k)-sum needs 1 ≤ K ≤ \(config.layerCount + 1) (the embedding output and \(config.layerCount) layer outputs)")
+            throw InputError(source: source, place: "hidden-state aggregation", message: "last-\(k)-sum needs 1 ≤ K ≤ \(config.layerCount + 1) (the embedding output and \(config.layerCount) layer outputs)")
         }
     }
 
     /// A linear layer's weight [in, out] and bias [out].
-    private func linear(_ g: inout GraphBuilder, _ path: String, inFeatures: Int, outFeatures: Int, dtype: DType) throws(GraphError) -> Linear {
+    private func linear(_ g: inout GraphBuilder, _ path: String, inFeatures: Int, outFeatures: Int, dtype: DType) throws(InputError) -> Linear {
         Linear(weight: try g.parameter("\(path).weight", shape: [inFeatures, outFeatures], dtype: dtype),
                bias: try g.parameter("\(path).bias", shape: [outFeatures], dtype: dtype), inFeatures: inFeatures, outFeatures: outFeatures)
     }
 
     /// `x · W + b`: a MatMul with the weight, then the bias Add (as nn.Linear's addmm is exported).
-    private func apply(_ g: inout GraphBuilder, _ weights: Linear, _ path: String, _ input: TensorID, rows: [Int], dtype: DType) throws(GraphError) -> TensorID {
+    private func apply(_ g: inout GraphBuilder, _ weights: Linear, _ path: String, _ input: TensorID, rows: [Int], dtype: DType) throws(InputError) -> TensorID {
         let product = try g.op(.matMul, "\(path).matmul", [input, weights.weight], shape: rows + [weights.outFeatures], dtype: dtype)
         return try g.op(.add, "\(path).add_bias", [product, weights.bias], shape: rows + [weights.outFeatures], dtype: dtype)
     }
 
-    private func norm(_ g: inout GraphBuilder, _ path: String, width: Int, dtype: DType) throws(GraphError) -> Norm {
+    private func norm(_ g: inout GraphBuilder, _ path: String, width: Int, dtype: DType) throws(InputError) -> Norm {
         Norm(gamma: try g.parameter("\(path).weight", shape: [width], dtype: dtype), beta: try g.parameter("\(path).bias", shape: [width], dtype: dtype))
     }
 
-    private func layerNorm(_ g: inout GraphBuilder, _ weights: Norm, _ path: String, _ input: TensorID, shape: [Int], dtype: DType) throws(GraphError) -> TensorID {
+    private func layerNorm(_ g: inout GraphBuilder, _ weights: Norm, _ path: String, _ input: TensorID, shape: [Int], dtype: DType) throws(InputError) -> TensorID {
         try g.op(.layerNorm, path, [input, weights.gamma, weights.beta], shape: shape, dtype: dtype,
                  attributes: ["axis": .int(-1), "epsilon": .float(config.layerNormEpsilon)])
     }
 
-    private func activation(_ g: inout GraphBuilder, _ path: String, _ input: TensorID, shape: [Int], dtype: DType) throws(GraphError) -> TensorID {
+    private func activation(_ g: inout GraphBuilder, _ path: String, _ input: TensorID, shape: [Int], dtype: DType) throws(InputError) -> TensorID {
         switch config.hiddenActivation {
         case .gelu:
             try g.op(.gelu, path, [input], shape: shape, dtype: dtype, attributes: ["approximate": .string("none")])
@@ -237,7 +239,7 @@ public struct BertGraphBuilder: Sendable {
     }
 
     /// Adds the layer-output aggregation: a chain of Adds over hidden states (and a division for the mean).
-    private func aggregate(_ g: inout GraphBuilder, _ states: [TensorID], shape: [Int], dtype: DType) throws(GraphError) -> TensorID? {
+    private func aggregate(_ g: inout GraphBuilder, _ states: [TensorID], shape: [Int], dtype: DType) throws(InputError) -> TensorID? {
         let chosen: [TensorID]
         switch options.aggregation {
         case .none: return nil

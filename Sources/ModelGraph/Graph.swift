@@ -26,16 +26,16 @@ public struct Graph: Sendable {
     /// producer, no op reads a tensor that nothing provides, and there is no cycle. Ops are
     /// re-ordered topologically (stable: ties keep their given order).
     public init(name: String, tensors: [Tensor], ops: [Op], inputs: [TensorID], outputs: [TensorID], source: String,
-                embeddedAdds: [EmbeddedAdd] = []) throws(GraphError) {
+                embeddedAdds: [EmbeddedAdd] = []) throws(InputError) {
         var producer = [Int?](repeating: nil, count: tensors.count)
         var consumers = [[Int]](repeating: [], count: tensors.count)
         for (position, op) in ops.enumerated() {
             for output in op.outputs {
                 guard output.index >= 0 && output.index < tensors.count else {
-                    throw GraphError(source: source, place: op.path, message: "writes a tensor that does not exist; check the node's outputs")
+                    throw InputError(source: source, place: op.path, message: "writes a tensor that does not exist; check the node's outputs")
                 }
                 if let other = producer[output.index] {
-                    throw GraphError(source: source, place: op.path, message: "writes '\(tensors[output.index].name)', which '\(ops[other].path)' already writes; every tensor needs exactly one producer")
+                    throw InputError(source: source, place: op.path, message: "writes '\(tensors[output.index].name)', which '\(ops[other].path)' already writes; every tensor needs exactly one producer")
                 }
                 producer[output.index] = position
             }
@@ -43,11 +43,11 @@ public struct Graph: Sendable {
         for (position, op) in ops.enumerated() {
             for input in op.inputs {
                 guard input.index >= 0 && input.index < tensors.count else {
-                    throw GraphError(source: source, place: op.path, message: "reads a tensor that does not exist; check the node's inputs")
+                    throw InputError(source: source, place: op.path, message: "reads a tensor that does not exist; check the node's inputs")
                 }
                 let tensor = tensors[input.index]
                 if producer[input.index] == nil && tensor.role == .activation {
-                    throw GraphError(source: source, place: op.path, message: "reads '\(tensor.name)', which no operator produces and which is neither an input nor a parameter")
+                    throw InputError(source: source, place: op.path, message: "reads '\(tensor.name)', which no operator produces and which is neither an input nor a parameter")
                 }
                 if !consumers[input.index].contains(position) { consumers[input.index].append(position) }
             }
@@ -60,7 +60,7 @@ public struct Graph: Sendable {
         }
         let (order, stuck) = stableTopologicalOrder(successors: successors)
         if let stuck {
-            throw GraphError(source: source, place: ops[stuck].path, message: "is part of a cycle; a dataflow graph must be acyclic")
+            throw InputError(source: source, place: ops[stuck].path, message: "is part of a cycle; a dataflow graph must be acyclic")
         }
 
         // Renumber ops in topological order so `ops` can be walked front to back.
@@ -126,9 +126,9 @@ extension Graph {
     /// Checks that the graph's totals fit in 64-bit counts before anything multiplies or sums
     /// them: every tensor's bytes, each op's MACs, the parameter, MAC and byte totals. Shapes are
     /// already checked element by element when built; this catches the products and sums.
-    public func checkTotalsFit(source: String) throws(GraphError) {
-        func fail(_ place: String, _ what: String) -> GraphError {
-            GraphError(source: source, place: place, message: "\(what) more than a 64-bit count holds; use a smaller batch or sequence length")
+    public func checkTotalsFit(source: String) throws(InputError) {
+        func fail(_ place: String, _ what: String) -> InputError {
+            InputError(source: source, place: place, message: "\(what) more than a 64-bit count holds; use a smaller batch or sequence length")
         }
         var totalBytes = 0, parameters = 0, macs = 0
         for tensor in tensors {

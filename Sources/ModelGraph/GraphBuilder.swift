@@ -1,3 +1,5 @@
+import Support
+
 /// Accumulates tensors and operators, then produces an immutable, checked ``Graph``.
 ///
 /// ```swift
@@ -21,16 +23,16 @@ public struct GraphBuilder: Sendable {
     }
 
     /// Adds a tensor, checking that its shape is positive and that its size fits in 64 bits.
-    public mutating func tensor(_ name: String, shape: [Int], dtype: DType, role: TensorRole) throws(GraphError) -> TensorID {
+    public mutating func tensor(_ name: String, shape: [Int], dtype: DType, role: TensorRole) throws(InputError) -> TensorID {
         var count = 1
         for dim in shape {
             guard dim > 0 else {
-                throw GraphError(source: source, place: name, message: "has dimension \(dim) in shape \(shape); every dimension must be at least 1")
+                throw InputError(source: source, place: name, message: "has dimension \(dim) in shape \(shape); every dimension must be at least 1")
             }
             let (product, overflow) = count.multipliedReportingOverflow(by: dim)
             // Bytes are element count × up to 8, so keep headroom for that product too.
             guard !overflow, product <= Int.max / 8 else {
-                throw GraphError(source: source, place: name, message: "shape \(shape) has more elements than can be counted; use smaller batch or sequence sizes")
+                throw InputError(source: source, place: name, message: "shape \(shape) has more elements than can be counted; use smaller batch or sequence sizes")
             }
             count = product
         }
@@ -39,17 +41,17 @@ public struct GraphBuilder: Sendable {
         return id
     }
 
-    public mutating func input(_ name: String, shape: [Int], dtype: DType) throws(GraphError) -> TensorID {
+    public mutating func input(_ name: String, shape: [Int], dtype: DType) throws(InputError) -> TensorID {
         let id = try tensor(name, shape: shape, dtype: dtype, role: .graphInput)
         inputs.append(id)
         return id
     }
 
-    public mutating func parameter(_ name: String, shape: [Int], dtype: DType) throws(GraphError) -> TensorID {
+    public mutating func parameter(_ name: String, shape: [Int], dtype: DType) throws(InputError) -> TensorID {
         try tensor(name, shape: shape, dtype: dtype, role: .parameter)
     }
 
-    public mutating func constant(_ name: String, shape: [Int], dtype: DType) throws(GraphError) -> TensorID {
+    public mutating func constant(_ name: String, shape: [Int], dtype: DType) throws(InputError) -> TensorID {
         try tensor(name, shape: shape, dtype: dtype, role: .constant)
     }
 
@@ -57,7 +59,7 @@ public struct GraphBuilder: Sendable {
     @discardableResult
     public mutating func op(_ kind: OpKind, _ path: String, _ inputs: [TensorID], shape: [Int], dtype: DType,
                             attributes: [String: AttributeValue] = [:], origin: String? = nil, folded: Bool = false,
-                            outputName: String? = nil) throws(GraphError) -> TensorID {
+                            outputName: String? = nil) throws(InputError) -> TensorID {
         let output = try tensor(outputName ?? path, shape: shape, dtype: dtype, role: .activation)
         ops.append(Op(index: ops.count, kind: kind, path: path, inputs: inputs, outputs: [output], attributes: attributes,
                       origin: origin, folded: folded))
@@ -75,7 +77,7 @@ public struct GraphBuilder: Sendable {
 
     public func shape(of id: TensorID) -> [Int] { tensors[id.index].shape }
 
-    public func finish(outputs: [TensorID]) throws(GraphError) -> Graph {
+    public func finish(outputs: [TensorID]) throws(InputError) -> Graph {
         try Graph(name: name, tensors: tensors, ops: ops, inputs: inputs, outputs: outputs, source: source, embeddedAdds: embeddedAdds)
     }
 }

@@ -23,20 +23,20 @@ enum ONNXFile {
     /// is refused before it is copied, so it cannot exhaust memory.
     static let maxTrimmedBytes = 256 * 1024 * 1024
 
-    static func read(path: String) throws(GraphError) -> (model: Onnx_ModelProto, fingerprint: String) {
+    static func read(path: String) throws(InputError) -> (model: Onnx_ModelProto, fingerprint: String) {
         let file = try FileBytes(path: path)
         return try decode(walking: file, source: path)
     }
 
-    static func decode(_ data: Data, source: String) throws(GraphError) -> (model: Onnx_ModelProto, fingerprint: String) {
+    static func decode(_ data: Data, source: String) throws(InputError) -> (model: Onnx_ModelProto, fingerprint: String) {
         try decodeWithFingerprint(data, source: source)
     }
 
     /// The model and an FNV-1a 64 fingerprint of its bytes without large weight payloads: the
     /// graph's identity, computed without reading gigabytes of weights.
-    static func decodeWithFingerprint(_ data: Data, source: String) throws(GraphError) -> (model: Onnx_ModelProto, fingerprint: String) {
-        let walked: Result<(Onnx_ModelProto, String), GraphError> = data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            do throws(GraphError) {
+    static func decodeWithFingerprint(_ data: Data, source: String) throws(InputError) -> (model: Onnx_ModelProto, fingerprint: String) {
+        let walked: Result<(Onnx_ModelProto, String), InputError> = data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            do throws(InputError) {
                 return .success(try decode(walking: MemoryBytes(bytes: raw.bindMemory(to: UInt8.self)), source: source))
             } catch {
                 return .failure(error)
@@ -45,28 +45,28 @@ enum ONNXFile {
         return try walked.get()
     }
 
-    static func decode<Bytes: WireBytes>(walking bytes: Bytes, source: String) throws(GraphError) -> (model: Onnx_ModelProto, fingerprint: String) {
+    static func decode<Bytes: WireBytes>(walking bytes: Bytes, source: String) throws(InputError) -> (model: Onnx_ModelProto, fingerprint: String) {
         guard bytes.count > 0 else {
-            throw GraphError(source: source, place: "byte 0", message: "the file is empty; an ONNX model is a protobuf ModelProto")
+            throw InputError(source: source, place: "byte 0", message: "the file is empty; an ONNX model is a protobuf ModelProto")
         }
         let trimmed: [UInt8]
         do throws(WireError) {
             trimmed = try WireWalker(bytes: bytes).model()
         } catch {
-            throw GraphError(source: source, place: "byte \(error.offset)", message: "\(error.reason); the file is truncated or not an ONNX model")
+            throw InputError(source: source, place: "byte \(error.offset)", message: "\(error.reason); the file is truncated or not an ONNX model")
         }
         do {
             var options = BinaryDecodingOptions()
             options.messageDepthLimit = 64
             let model = try Onnx_ModelProto(serializedBytes: trimmed, options: options)
             guard model.hasGraph else {
-                throw GraphError(source: source, place: "ModelProto.graph", message: "is missing; this is not an ONNX model (or not one with a graph)")
+                throw InputError(source: source, place: "ModelProto.graph", message: "is missing; this is not an ONNX model (or not one with a graph)")
             }
             return (model, contentFingerprint(trimmed))
-        } catch let error as GraphError {
+        } catch let error as InputError {
             throw error
         } catch {
-            throw GraphError(source: source, place: "ModelProto", message: "cannot be decoded (\(error)); the file is corrupt or not an ONNX model")
+            throw InputError(source: source, place: "ModelProto", message: "cannot be decoded (\(error)); the file is corrupt or not an ONNX model")
         }
     }
 }

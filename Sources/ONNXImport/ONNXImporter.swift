@@ -1,3 +1,4 @@
+import Support
 import Foundation
 import ModelGraph
 
@@ -25,13 +26,13 @@ public struct ONNXImportOptions: Sendable, Hashable {
 /// let model = try ONNXImporter.read(path: "bert.onnx", options: .init(batch: 1, sequenceLength: 128))
 /// ```
 public enum ONNXImporter {
-    public static func read(path: String, options: ONNXImportOptions) throws(GraphError) -> ONNXModel {
+    public static func read(path: String, options: ONNXImportOptions) throws(InputError) -> ONNXModel {
         let (proto, fingerprint) = try ONNXFile.read(path: path)
         var lowering = Lowering(model: proto, source: path, options: options, fingerprint: fingerprint)
         return try lowering.run()
     }
 
-    public static func read(data: Data, source: String, options: ONNXImportOptions) throws(GraphError) -> ONNXModel {
+    public static func read(data: Data, source: String, options: ONNXImportOptions) throws(InputError) -> ONNXModel {
         let (proto, fingerprint) = try ONNXFile.decodeWithFingerprint(data, source: source)
         var lowering = Lowering(model: proto, source: source, options: options, fingerprint: fingerprint)
         return try lowering.run()

@@ -1,3 +1,4 @@
+import Support
 import Foundation
 import ModelGraph
 
@@ -5,7 +6,7 @@ import ModelGraph
 /// at import time, and the IR op it becomes. Built by the factories of each op family
 /// (`Families/`), so an op of a known family is one line in ``OpTable``.
 struct OpRule: Sendable {
-    let lower: @Sendable (inout Lowering, NodeContext) throws(GraphError) -> Void
+    let lower: @Sendable (inout Lowering, NodeContext) throws(InputError) -> Void
 }
 
 /// Element-wise functions for folding values known at import time. `ints` works on integers

@@ -1,3 +1,4 @@
+import Support
 import Foundation
 import ModelGraph
 
@@ -27,20 +28,20 @@ final class FileBytes: WireBytes {
     private var windowStart = 0
     static let windowSize = 64 * 1024
 
-    init(path: String) throws(GraphError) {
+    init(path: String) throws(InputError) {
         descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else {
-            throw GraphError(source: path, place: "", message: "cannot read the file (\(String(cString: strerror(errno)))); check the path")
+            throw InputError(source: path, place: "", message: "cannot read the file (\(String(cString: strerror(errno)))); check the path")
         }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else {
             let reason = String(cString: strerror(errno))
             close(descriptor)
-            throw GraphError(source: path, place: "", message: "cannot read the file (\(reason)); check the path")
+            throw InputError(source: path, place: "", message: "cannot read the file (\(reason)); check the path")
         }
         if (status.st_mode & S_IFMT) == S_IFDIR {
             close(descriptor)
-            throw GraphError(source: path, place: "", message: "is a folder; give the path of an .onnx file")
+            throw InputError(source: path, place: "", message: "is a folder; give the path of an .onnx file")
         }
         count = Int(status.st_size)
     }

@@ -1,3 +1,4 @@
+import Support
 import KPUModel
 import ModelGraph
 import Foundation
@@ -123,7 +124,7 @@ public struct SweepGrid: Sendable, Equatable {
             throw error
         } catch {
             // The one translator of YAML and decoding failures (`path: place: what to do`).
-            throw RunRequestError(HardwareError.from(error, file: path).description)
+            throw RunRequestError(InputError.fromYAML(error, file: path).description)
         }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         func resolve(_ relative: String) -> String {

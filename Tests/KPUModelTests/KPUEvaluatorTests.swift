@@ -205,7 +205,7 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
 
     @Test func profileIsSelectable() throws {
         #expect(try KPUHardware.builtIn("kpu-t256", profile: "15W").clockMHz == 450)
-        #expect(throws: HardwareError(file: "built-in kpu-t256", place: "--profile", message: "90W is not a thermal profile of this SKU; profiles: 15W, 30W, 50W")) {
+        #expect(throws: InputError(source: "built-in kpu-t256", place: "--profile", message: "90W is not a thermal profile of this SKU; profiles: 15W, 30W, 50W")) {
             try KPUHardware.builtIn("kpu-t256", profile: "90W")
         }
     }
@@ -221,7 +221,7 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
 
     @Test func missingFieldIsNamedWithItsPath() throws {
         let text = try #require(BuiltInData.files["hardware/kpu-t64.yaml"]).replacingOccurrences(of: "      l2_kib_per_tile: 32\n", with: "")
-        #expect(throws: HardwareError(file: "mine.yaml", place: "dies[0].blocks[0].memory.l2_kib_per_tile", message: "is missing; add this field")) {
+        #expect(throws: InputError(source: "mine.yaml", place: "dies[0].blocks[0].memory.l2_kib_per_tile", message: "is missing; add this field")) {
             try KPUHardware.load(file: "mine.yaml", contents: text)
         }
     }
@@ -236,7 +236,7 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
     }
 
     @Test func unknownSKUListsTheBuiltIns() {
-        #expect(throws: HardwareError(file: "--hardware", place: "kpu-t9", message: "is not a built-in SKU; use one of kpu-t64, kpu-t128, kpu-t256, kpu-t768, or --hardware-file FILE")) {
+        #expect(throws: InputError(source: "--hardware", place: "kpu-t9", message: "is not a built-in SKU; use one of kpu-t64, kpu-t128, kpu-t256, kpu-t768, or --hardware-file FILE")) {
             try KPUHardware.builtIn("kpu-t9")
         }
     }
@@ -275,7 +275,7 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
         var list: [Double]
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws(HardwareError) -> T {
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws(InputError) -> T {
         try YAMLFile.decode(type, from: text, file: "x.yaml")
     }
 
@@ -299,33 +299,33 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
         let decoded = try Self.decode(Numbers.self, "octal: 0o17\ngrouped: 1_000\nexponent: 1e3\noff: False\ntext: '0755'\n")
         #expect(decoded == Numbers(octal: 15, grouped: 1000, exponent: 1000, off: false, text: "0755"))
         struct Count: Decodable { var count: Int }
-        #expect(throws: HardwareError(file: "x.yaml", place: "count", message: "has the wrong type; expected a whole number")) {
+        #expect(throws: InputError(source: "x.yaml", place: "count", message: "has the wrong type; expected a whole number")) {
             try Self.decode(Count.self, "count: '256'")
         }
     }
 
     @Test func aWrongTypeIsReportedWithItsPath() throws {
-        #expect(throws: HardwareError(file: "x.yaml", place: "list[1]", message: "has the wrong type; expected a number")) {
+        #expect(throws: InputError(source: "x.yaml", place: "list[1]", message: "has the wrong type; expected a number")) {
             try Self.decode(Sample.self, "count: 1\nhex: 2\nratio: 1\nflag: no\nname: a\nquoted: b\nlist: [1, fast]\n")
         }
         // A node of the wrong shape: what the field needs is named, not the YAML library's type.
-        #expect(throws: HardwareError(file: "x.yaml", place: "list", message: "has the wrong type; expected a list")) {
+        #expect(throws: InputError(source: "x.yaml", place: "list", message: "has the wrong type; expected a list")) {
             try Self.decode(Sample.self, "count: 1\nhex: 2\nratio: 1\nflag: no\nname: a\nquoted: b\nlist: 3\n")
         }
-        #expect(throws: HardwareError(file: "x.yaml", place: "count", message: "has the wrong type; expected a single value, not a list or mapping")) {
+        #expect(throws: InputError(source: "x.yaml", place: "count", message: "has the wrong type; expected a single value, not a list or mapping")) {
             try Self.decode(Sample.self, "count: [1]\nhex: 2\nratio: 1\nflag: no\nname: a\nquoted: b\nlist: [3]\n")
         }
     }
 
     @Test func numbersThatAreNotFiniteAreRefused() {
         let base = "count: 1\nhex: 2\nflag: no\nname: a\nquoted: b\n"
-        #expect(throws: HardwareError(file: "x.yaml", place: "ratio", message: "is .inf, not a finite number; give a number (or quote it, if it is text)")) {
+        #expect(throws: InputError(source: "x.yaml", place: "ratio", message: "is .inf, not a finite number; give a number (or quote it, if it is text)")) {
             try Self.decode(Sample.self, base + "ratio: .inf\nlist: [1]\n")
         }
-        #expect(throws: HardwareError(file: "x.yaml", place: "list[1]", message: "is nan, not a finite number; give a number (or quote it, if it is text)")) {
+        #expect(throws: InputError(source: "x.yaml", place: "list[1]", message: "is nan, not a finite number; give a number (or quote it, if it is text)")) {
             try Self.decode(Sample.self, base + "ratio: 1\nlist: [1, nan]\n")
         }
-        #expect(throws: HardwareError(file: "x.yaml", place: "ratio", message: "is 1e999, not a finite number; give a number (or quote it, if it is text)")) {
+        #expect(throws: InputError(source: "x.yaml", place: "ratio", message: "is 1e999, not a finite number; give a number (or quote it, if it is text)")) {
             try Self.decode(Sample.self, base + "ratio: 1e999\nlist: [1]\n")
         }
         // Quoted, it is text, and a text field takes it.
@@ -333,10 +333,10 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
     }
 
     @Test func emptyRepeatedAndMalformedFilesAreNamedOnOneLine() {
-        #expect(throws: HardwareError(file: "x.yaml", place: "top level", message: "is empty; expected a mapping")) {
+        #expect(throws: InputError(source: "x.yaml", place: "top level", message: "is empty; expected a mapping")) {
             try Self.decode(Sample.self, "# nothing\n")
         }
-        #expect(throws: HardwareError(file: "x.yaml", place: "line 1, column 1", message: "repeats the key count; keep one of each")) {
+        #expect(throws: InputError(source: "x.yaml", place: "line 1, column 1", message: "repeats the key count; keep one of each")) {
             try Self.decode(Sample.self, "count: 1\ncount: 2\n")
         }
         do {
@@ -386,7 +386,7 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
         #expect(graph.macCount == 24 * perLayer + 64 * h * h)
         #expect(graph.macCount == 131_941_462_441_984)
         let huge = try BertGraphBuilder(config: config, options: BertGraphOptions(batch: 9_000_000, sequenceLength: 4096)).build()
-        #expect(throws: GraphError.self) { try huge.checkTotalsFit(source: "test") }
+        #expect(throws: InputError.self) { try huge.checkTotalsFit(source: "test") }
         let big = try BertGraphBuilder(config: config, options: BertGraphOptions(batch: 1024, sequenceLength: 4096)).build()
         try big.checkTotalsFit(source: "test")
         do {

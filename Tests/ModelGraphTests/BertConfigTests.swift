@@ -1,3 +1,4 @@
+import Support
 import Foundation
 import Testing
 @testable import ModelGraph
@@ -24,32 +25,32 @@ import Testing
 
     @Test func missingFieldIsNamed() {
         let json = #"{"hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12}"#
-        #expect(throws: GraphError(source: "c.json", place: "intermediate_size", message: "is missing; add it (bert-base-uncased has 3072)")) {
+        #expect(throws: InputError(source: "c.json", place: "intermediate_size", message: "is missing; add it (bert-base-uncased has 3072)")) {
             try BertConfig(huggingFaceJSON: Data(json.utf8), source: "c.json")
         }
     }
 
     @Test func hiddenNotDivisibleByHeadsIsRejected() {
         let json = #"{"hidden_size": 100, "num_hidden_layers": 2, "num_attention_heads": 3, "intermediate_size": 400}"#
-        #expect(throws: GraphError(source: "c.json", place: "hidden_size", message: "100 is not divisible by num_attention_heads 3; each head needs hidden_size / num_attention_heads features")) {
+        #expect(throws: InputError(source: "c.json", place: "hidden_size", message: "100 is not divisible by num_attention_heads 3; each head needs hidden_size / num_attention_heads features")) {
             try BertConfig(huggingFaceJSON: Data(json.utf8), source: "c.json")
         }
     }
 
     @Test func zeroLayersIsRejected() {
         let json = #"{"hidden_size": 128, "num_hidden_layers": 0, "num_attention_heads": 2, "intermediate_size": 512}"#
-        #expect(throws: GraphError(source: "c.json", place: "num_hidden_layers", message: "is 0; it must be at least 1")) {
+        #expect(throws: InputError(source: "c.json", place: "num_hidden_layers", message: "is 0; it must be at least 1")) {
             try BertConfig(huggingFaceJSON: Data(json.utf8), source: "c.json")
         }
     }
 
     @Test func wrongTypesAreReportedNotCoerced() {
         let boolean = #"{"hidden_size": true, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 512}"#
-        #expect(throws: GraphError(source: "c.json", place: "hidden_size", message: "is true; it must be a whole number")) {
+        #expect(throws: InputError(source: "c.json", place: "hidden_size", message: "is true; it must be a whole number")) {
             try BertConfig(huggingFaceJSON: Data(boolean.utf8), source: "c.json")
         }
         let fraction = #"{"hidden_size": 128.5, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 512}"#
-        #expect(throws: GraphError.self) { try BertConfig(huggingFaceJSON: Data(fraction.utf8), source: "c.json") }
+        #expect(throws: InputError.self) { try BertConfig(huggingFaceJSON: Data(fraction.utf8), source: "c.json") }
     }
 
     @Test func malformedJSONNamesLineAndColumn() throws {
@@ -65,16 +66,16 @@ import Testing
 
     @Test func otherModelTypesAreRefused() {
         let json = #"{"model_type": "gpt2", "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072}"#
-        #expect(throws: GraphError.self) { try BertConfig(huggingFaceJSON: Data(json.utf8), source: "c.json") }
+        #expect(throws: InputError.self) { try BertConfig(huggingFaceJSON: Data(json.utf8), source: "c.json") }
     }
 
     @Test func sequenceLongerThanPositionsIsRejected() throws {
         let config = try #require(BertConfig.preset(named: "bert-tiny"))
-        #expect(throws: GraphError(source: "bert-tiny", place: "sequence length", message: "is 513; bert-tiny takes 1 to 512 tokens (max_position_embeddings)")) {
+        #expect(throws: InputError(source: "bert-tiny", place: "sequence length", message: "is 513; bert-tiny takes 1 to 512 tokens (max_position_embeddings)")) {
             try BertGraphBuilder(config: config, options: .init(sequenceLength: 513)).build()
         }
-        #expect(throws: GraphError.self) { try BertGraphBuilder(config: config, options: .init(batch: 0)).build() }
-        #expect(throws: GraphError.self) { try BertGraphBuilder(config: config, options: .init(aggregation: .lastSum(4))).build() }
+        #expect(throws: InputError.self) { try BertGraphBuilder(config: config, options: .init(batch: 0)).build() }
+        #expect(throws: InputError.self) { try BertGraphBuilder(config: config, options: .init(aggregation: .lastSum(4))).build() }
     }
 
     @Test func aggregationSpellings() {

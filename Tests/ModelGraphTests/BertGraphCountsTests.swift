@@ -1,3 +1,4 @@
+import Support
 import Testing
 @testable import ModelGraph
 
@@ -111,21 +112,21 @@ import Testing
             Op(index: 0, kind: .add, path: "a", inputs: [TensorID(0), TensorID(2)], outputs: [TensorID(1)], attributes: [:]),
             Op(index: 1, kind: .add, path: "b", inputs: [TensorID(0), TensorID(1)], outputs: [TensorID(2)], attributes: [:]),
         ]
-        #expect(throws: GraphError(source: "test", place: "a", message: "is part of a cycle; a dataflow graph must be acyclic")) {
+        #expect(throws: InputError(source: "test", place: "a", message: "is part of a cycle; a dataflow graph must be acyclic")) {
             try Graph(name: "loop", tensors: tensors, ops: ops, inputs: [TensorID(0)], outputs: [TensorID(2)], source: "test")
         }
     }
 
     @Test func zeroDimensionIsRejected() {
         var b = GraphBuilder(name: "bad", source: "test")
-        #expect(throws: GraphError(source: "test", place: "x", message: "has dimension 0 in shape [2, 0]; every dimension must be at least 1")) {
+        #expect(throws: InputError(source: "test", place: "x", message: "has dimension 0 in shape [2, 0]; every dimension must be at least 1")) {
             _ = try b.input("x", shape: [2, 0], dtype: .fp32)
         }
     }
 
     @Test func overflowingShapeIsRejectedNotWrapped() {
         var b = GraphBuilder(name: "huge", source: "test")
-        #expect(throws: GraphError.self) {
+        #expect(throws: InputError.self) {
             _ = try b.input("x", shape: [1 << 31, 1 << 31, 1 << 4], dtype: .fp32)
         }
     }

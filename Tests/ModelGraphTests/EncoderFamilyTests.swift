@@ -1,3 +1,4 @@
+import Support
 import Foundation
 import TestFixtures
 import Testing
@@ -44,7 +45,7 @@ import Testing
         let config = try #require(BertConfig.preset(named: "roberta-base"))
         // 514 positions, the first two before any token: 512 tokens at most.
         #expect(config.maxSequenceLength == 512)
-        #expect(throws: GraphError(source: "roberta-base", place: "sequence length",
+        #expect(throws: InputError(source: "roberta-base", place: "sequence length",
                                    message: "is 513; roberta-base takes 1 to 512 tokens (max_position_embeddings 514, less the 2 positions up to the padding index)")) {
             try Self.graph(config, seq: 513)
         }
@@ -93,14 +94,14 @@ import Testing
     ])
     func computationChangingFieldsAreRefused(file: String, field: String, message: String) throws {
         let path = Fixture.path("configs/\(file)")
-        #expect(throws: GraphError(source: path, place: field, message: message)) {
+        #expect(throws: InputError(source: path, place: field, message: message)) {
             try BertConfig(huggingFaceJSON: try Fixture.data("configs/\(file)"), source: path)
         }
     }
 
     @Test func otherModelTypesPointToONNX() {
         let json = #"{"model_type": "gpt2", "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072}"#
-        #expect(throws: GraphError(source: "c.json", place: "model_type",
+        #expect(throws: InputError(source: "c.json", place: "model_type",
                                    message: "is \"gpt2\"; this tool reads configs of bert, roberta, xlm-roberta, distilbert, albert, electra encoders; for another transformer, export it to ONNX and pass --onnx")) {
             try BertConfig(huggingFaceJSON: Data(json.utf8), source: "c.json")
         }
@@ -108,7 +109,7 @@ import Testing
 
     @Test func distilbertKeysAreItsOwn() {
         let json = #"{"model_type": "distilbert", "dim": 768, "n_layers": 6, "n_heads": 12}"#
-        #expect(throws: GraphError(source: "c.json", place: "hidden_dim", message: "is missing; add it (distilbert-base-uncased has 3072)")) {
+        #expect(throws: InputError(source: "c.json", place: "hidden_dim", message: "is missing; add it (distilbert-base-uncased has 3072)")) {
             try BertConfig(huggingFaceJSON: Data(json.utf8), source: "c.json")
         }
     }

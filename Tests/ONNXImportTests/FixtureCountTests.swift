@@ -1,3 +1,4 @@
+import Support
 import Foundation
 import Testing
 import TestFixtures
@@ -93,7 +94,7 @@ enum Fixtures {
     }
 
     @Test func unboundSymbolIsNamed() throws {
-        #expect(throws: GraphError(source: Fixtures.path("bert-tiny.legacy17dyn.onnx"), place: "graph.input[0] 'input_ids' dimension 0",
+        #expect(throws: InputError(source: Fixtures.path("bert-tiny.legacy17dyn.onnx"), place: "graph.input[0] 'input_ids' dimension 0",
                                    message: "symbolic dimension 'batch' is not bound; pass --dim batch=VALUE (or --batch / --seq for batch and sequence dimensions)")) {
             try Fixtures.load("bert-tiny.legacy17dyn.onnx", options: ONNXImportOptions())
         }

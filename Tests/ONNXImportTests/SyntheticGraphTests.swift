@@ -1,3 +1,4 @@
+import Support
 import Foundation
 import Testing
 import AddAnalysis
@@ -104,7 +105,7 @@ enum Synthetic {
         return try model.serializedData()
     }
 
-    static func read(_ data: Data) throws(GraphError) -> ONNXModel {
+    static func read(_ data: Data) throws(InputError) -> ONNXModel {
         try ONNXImporter.read(data: data, source: "synthetic.onnx", options: ONNXImportOptions(batch: 1, sequenceLength: 8))
     }
 }
@@ -141,7 +142,7 @@ enum Synthetic {
         nodes.append(Synthetic.node("Add", ["odder", "z"], ["out"]))
         let data = try Synthetic.model(inputs: [Synthetic.tensorInput("x", [1, 8, 16])],
                                        initializers: [Synthetic.initializer("W", [16, 16]), Synthetic.initializer("b", [16])], nodes: nodes, outputs: ["out"])
-        #expect(throws: GraphError(source: "synthetic.onnx", place: "node 'mystery' (com.example:Mystery)",
+        #expect(throws: InputError(source: "synthetic.onnx", place: "node 'mystery' (com.example:Mystery)",
                                    message: "op types com.example:Mystery, Loop are not supported by this tool and lie on paths to adds or matmuls, so their shapes cannot be inferred; export with the default ONNX domain at opset 21 or lower, or with value_info for these ops' outputs")) {
             try Synthetic.read(data)
         }
@@ -160,7 +161,7 @@ enum Synthetic {
     @Test func valueInfoThatDisagreesWithInferenceNamesTheTensor() throws {
         var proto = try Onnx_ModelProto(serializedBytes: try Self.linear(then: nil, consumedByAdd: false))
         proto.graph.valueInfo = [Synthetic.tensorInput("y", [1, 8, 32])]
-        #expect(throws: GraphError(source: "synthetic.onnx", place: "node 'MatMul_y' (MatMul) output 'y'",
+        #expect(throws: InputError(source: "synthetic.onnx", place: "node 'MatMul_y' (MatMul) output 'y'",
                                    message: "is inferred as [1, 8, 16] but the file's value_info says [1, 8, 32]; the export is inconsistent")) {
             try Synthetic.read(try proto.serializedData())
         }
@@ -170,7 +171,7 @@ enum Synthetic {
         let data = try Synthetic.model(inputs: [Synthetic.tensorInput("x", [1, 4])], initializers: [],
                                        nodes: [Synthetic.node("Add", ["x", "b"], ["a"], name: "first"), Synthetic.node("Add", ["a", "x"], ["b"], name: "second")],
                                        outputs: ["b"])
-        #expect(throws: GraphError(source: "synthetic.onnx", place: "node 'first' (Add)", message: "is part of a cycle; an ONNX graph must be acyclic")) {
+        #expect(throws: InputError(source: "synthetic.onnx", place: "node 'first' (Add)", message: "is part of a cycle; an ONNX graph must be acyclic")) {
             try Synthetic.read(data)
         }
     }
@@ -178,7 +179,7 @@ enum Synthetic {
     @Test func danglingTensorIsAnErrorNamingIt() throws {
         let data = try Synthetic.model(inputs: [Synthetic.tensorInput("x", [1, 4])], initializers: [],
                                        nodes: [Synthetic.node("Add", ["x", "ghost"], ["y"], name: "adder")], outputs: ["y"])
-        #expect(throws: GraphError(source: "synthetic.onnx", place: "node 'adder' (Add)", message: "reads 'ghost', which no node, initializer or graph input provides")) {
+        #expect(throws: InputError(source: "synthetic.onnx", place: "node 'adder' (Add)", message: "reads 'ghost', which no node, initializer or graph input provides")) {
             try Synthetic.read(data)
         }
     }
@@ -187,14 +188,14 @@ enum Synthetic {
     func impossibleInputDimensionsAreRejected(dims: [Int64]) throws {
         let data = try Synthetic.model(inputs: [Synthetic.tensorInput("x", dims)], initializers: [],
                                        nodes: [Synthetic.node("Relu", ["x"], ["y"])], outputs: ["y"])
-        #expect(throws: GraphError.self) { try Synthetic.read(data) }
+        #expect(throws: InputError.self) { try Synthetic.read(data) }
     }
 
     @Test func absurdInitializerIsRejectedNotMultipliedOut() throws {
         let data = try Synthetic.model(inputs: [Synthetic.tensorInput("x", [1, 4])],
                                        initializers: [Synthetic.initializer("W", [1 << 30, 1 << 30, 1 << 30])],
                                        nodes: [Synthetic.node("MatMul", ["x", "W"], ["y"])], outputs: ["y"])
-        #expect(throws: GraphError.self) { try Synthetic.read(data) }
+        #expect(throws: InputError.self) { try Synthetic.read(data) }
     }
 
     @Test func embedLayerNormalizationGivesTheTwoEmbeddingSums() throws {
@@ -226,7 +227,7 @@ enum Synthetic {
     @Test func symbolicDimensionBindsThroughDim() throws {
         let data = try Synthetic.model(inputs: [Synthetic.tensorInput("x", [-1, 4])], initializers: [],
                                        nodes: [Synthetic.node("Relu", ["x"], ["y"])], outputs: ["y"])
-        #expect(throws: GraphError.self) { try Synthetic.read(data) }
+        #expect(throws: InputError.self) { try Synthetic.read(data) }
         let model = try ONNXImporter.read(data: data, source: "s.onnx", options: ONNXImportOptions(dimensions: ["n": 5]))
         #expect(model.boundDimensions == ["n": 5])
         #expect(model.graph[model.graph.inputs[0]].shape == [5, 4])
@@ -237,7 +238,7 @@ enum Synthetic {
 @Suite struct ONNXFileReadingTests {
     @Test func aFolderIsNamedAsOne() throws {
         let folder = FileManager.default.temporaryDirectory.path
-        #expect(throws: GraphError(source: folder, place: "", message: "is a folder; give the path of an .onnx file")) {
+        #expect(throws: InputError(source: folder, place: "", message: "is a folder; give the path of an .onnx file")) {
             try ONNXImporter.read(path: folder, options: ONNXImportOptions())
         }
     }

@@ -39,7 +39,7 @@ public struct EnergyTable: Sendable, Hashable {
     public static var names: [String] { (try? builtIn.get().names) ?? [] }
 
     /// `data/energy-tables.yaml`, decoded once, and its fingerprint.
-    static let builtIn = Result { () throws(HardwareError) -> (names: [String], tables: [String: EnergyTableFile], hash: String) in
+    static let builtIn = Result { () throws(InputError) -> (names: [String], tables: [String: EnergyTableFile], hash: String) in
         let text = BuiltInData.files["energy-tables.yaml"] ?? ""
         let file = try parse(yaml: text, file: "data/energy-tables.yaml")
         return (file.names, file.tables, contentFingerprint(text.utf8))
@@ -47,46 +47,46 @@ public struct EnergyTable: Sendable, Hashable {
 
     /// Resolves a built-in table for a SKU: DRAM energy by the SKU's memory type, MAC and add
     /// energy by its process node when the table has that node, else the table's own node.
-    public static func named(_ name: String, for hardware: KPUHardware) throws(HardwareError) -> EnergyTable {
+    public static func named(_ name: String, for hardware: KPUHardware) throws(InputError) -> EnergyTable {
         let builtIn = try builtIn.get()
         return try resolve(name, in: builtIn.tables, for: hardware, file: "data/energy-tables.yaml", hash: builtIn.hash)
     }
 
     /// The same, from the text of an energy-tables file (the fuzzer feeds this arbitrary bytes).
-    public static func named(_ name: String, for hardware: KPUHardware, yaml text: String, file: String) throws(HardwareError) -> EnergyTable {
+    public static func named(_ name: String, for hardware: KPUHardware, yaml text: String, file: String) throws(InputError) -> EnergyTable {
         try resolve(name, in: try parse(yaml: text, file: file).tables, for: hardware, file: file, hash: contentFingerprint(text.utf8))
     }
 
     /// Every table of an energy-tables file that resolves for the SKU, the file parsed once.
-    public static func all(for hardware: KPUHardware, yaml text: String, file: String) throws(HardwareError) -> [EnergyTable] {
+    public static func all(for hardware: KPUHardware, yaml text: String, file: String) throws(InputError) -> [EnergyTable] {
         let tables = try parse(yaml: text, file: file).tables
         let hash = contentFingerprint(text.utf8)
         return tables.keys.sorted().compactMap { try? resolve($0, in: tables, for: hardware, file: file, hash: hash) }
     }
 
-    static func parse(yaml text: String, file: String) throws(HardwareError) -> EnergyTablesFile {
+    static func parse(yaml text: String, file: String) throws(InputError) -> EnergyTablesFile {
         try YAMLFile.decode(EnergyTablesFile.self, from: text, file: file)
     }
 
     static func resolve(_ name: String, in tables: [String: EnergyTableFile], for hardware: KPUHardware, file: String,
-                        hash: String) throws(HardwareError) -> EnergyTable {
+                        hash: String) throws(InputError) -> EnergyTable {
         guard let table = tables[name] else {
-            throw HardwareError(file: "--energy-table", place: name, message: "is not an energy table; use one of \(names.joined(separator: ", "))")
+            throw InputError(source: "--energy-table", place: name, message: "is not an energy table; use one of \(names.joined(separator: ", "))")
         }
         guard let dram = table.dram[hardware.memoryType] else {
-            throw HardwareError(file: file, place: "\(name).dram.\(hardware.memoryType)", message: "is missing; this table has no energy for \(hardware.memoryType)")
+            throw InputError(source: file, place: "\(name).dram.\(hardware.memoryType)", message: "is missing; this table has no energy for \(hardware.memoryType)")
         }
         // tsmc_n16 → n16; a table written for one node (n45) applies to every SKU.
         let skuNode = "n" + hardware.processNode.filter(\.isNumber)
         let node = table.mac[skuNode] != nil ? skuNode : (table.mac.keys.sorted().first ?? skuNode)
         guard let macs = table.mac[node], let adds = table.add[node] else {
-            throw HardwareError(file: file, place: "\(name).mac.\(node)", message: "is missing")
+            throw InputError(source: file, place: "\(name).mac.\(node)", message: "is missing")
         }
         func byPrecision(_ values: [String: Double]) -> [Precision: Double] {
             Dictionary(uniqueKeysWithValues: values.compactMap { key, value in Precision(rawValue: key).map { ($0, value) } })
         }
         for precision in Precision.allCases where macs[precision.rawValue] == nil || adds[precision.rawValue] == nil {
-            throw HardwareError(file: file, place: "\(name).mac/add.\(node).\(precision.rawValue)", message: "is missing; every table needs MAC and add energy for each precision")
+            throw InputError(source: file, place: "\(name).mac/add.\(node).\(precision.rawValue)", message: "is missing; every table needs MAC and add energy for each precision")
         }
         var resolved = EnergyTable(
             name: name, title: table.title, source: table.source, derivation: table.derivation, node: node,

@@ -115,10 +115,10 @@ public struct KPUHardware: Sendable, Hashable {
     }
 
     /// Throws when no tile class runs `precision`: every matmul would take forever.
-    public func checkRates(for precision: Precision) throws(HardwareError) {
+    public func checkRates(for precision: Precision) throws(InputError) {
         guard !precisions.contains(precision) else { return }
         let known = precisions.map(\.rawValue)
-        throw HardwareError(file: source, place: "tiles[].ops_per_tile_per_clock",
+        throw InputError(source: source, place: "tiles[].ops_per_tile_per_clock",
                             message: "no tile class has a rate for \(precision.rawValue); "
                                 + (known.isEmpty ? "add ops_per_tile_per_clock rates to a tile class" : "give --precision \(known.joined(separator: " or ")), which it has"))
     }
@@ -133,57 +133,57 @@ public struct KPUHardware: Sendable, Hashable {
         }
         .sorted { $0.compare($1, options: .numeric) == .orderedAscending }
 
-    public static func builtIn(_ name: String, profile: String? = nil) throws(HardwareError) -> KPUHardware {
+    public static func builtIn(_ name: String, profile: String? = nil) throws(InputError) -> KPUHardware {
         guard builtInNames.contains(name), let text = BuiltInData.files["hardware/\(name).yaml"] else {
-            throw HardwareError(file: "--hardware", place: name, message: "is not a built-in SKU; use one of \(builtInNames.joined(separator: ", ")), or --hardware-file FILE")
+            throw InputError(source: "--hardware", place: name, message: "is not a built-in SKU; use one of \(builtInNames.joined(separator: ", ")), or --hardware-file FILE")
         }
         return try parse(text, file: "built-in \(name)", profile: profile)
     }
 
-    public static func load(file: String, contents: String, profile: String? = nil) throws(HardwareError) -> KPUHardware {
+    public static func load(file: String, contents: String, profile: String? = nil) throws(InputError) -> KPUHardware {
         try parse(contents, file: file, profile: profile)
     }
 
-    static func parse(_ text: String, file: String, profile requested: String?) throws(HardwareError) -> KPUHardware {
+    static func parse(_ text: String, file: String, profile requested: String?) throws(InputError) -> KPUHardware {
         let product = try YAMLFile.decode(ComputeProductFile.self, from: text, file: file)
         guard let (dieIndex, blockIndex, block) = product.dies.enumerated().lazy.compactMap({ dieIndex, die in
             die.blocks?.enumerated().first { $0.element.kind == "kpu" }.map { (dieIndex, $0.offset, $0.element) }
         }).first else {
-            throw HardwareError(file: file, place: "dies[].blocks[]", message: "has no block of kind: kpu; this tool models KPU ComputeProducts")
+            throw InputError(source: file, place: "dies[].blocks[]", message: "has no block of kind: kpu; this tool models KPU ComputeProducts")
         }
         let blockPath = "dies[\(dieIndex)].blocks[\(blockIndex)]"
         guard let tiles = block.tiles, !tiles.isEmpty else {
-            throw HardwareError(file: file, place: "\(blockPath).tiles", message: "is missing; list the tile classes")
+            throw InputError(source: file, place: "\(blockPath).tiles", message: "is missing; list the tile classes")
         }
         guard let memory = block.memory else {
-            throw HardwareError(file: file, place: "\(blockPath).memory", message: "is missing; add memory_type, memory_bandwidth_gbps, memory_controllers, l3_kib_per_tile, l2_kib_per_tile, l1_kib_per_pe")
+            throw InputError(source: file, place: "\(blockPath).memory", message: "is missing; add memory_type, memory_bandwidth_gbps, memory_controllers, l3_kib_per_tile, l2_kib_per_tile, l1_kib_per_pe")
         }
         let profileName = requested ?? product.power.defaultThermalProfile
         guard let profile = product.power.thermalProfiles.first(where: { $0.name == profileName }) else {
             let known = product.power.thermalProfiles.map(\.name).joined(separator: ", ")
-            throw HardwareError(file: file, place: requested == nil ? "power.default_thermal_profile" : "--profile",
+            throw InputError(source: file, place: requested == nil ? "power.default_thermal_profile" : "--profile",
                                 message: "\(profileName) is not a thermal profile of this SKU; profiles: \(known)")
         }
         for (index, tile) in tiles.enumerated() where tile.numTiles < 1 || tile.peArrayRows < 1 || tile.peArrayCols < 1 {
-            throw HardwareError(file: file, place: "\(blockPath).tiles[\(index)]", message: "needs num_tiles, pe_array_rows and pe_array_cols of at least 1")
+            throw InputError(source: file, place: "\(blockPath).tiles[\(index)]", message: "needs num_tiles, pe_array_rows and pe_array_cols of at least 1")
         }
         let smallestArray = tiles.map { $0.peArrayRows * $0.peArrayCols }.min() ?? 1
         guard let l1BytesPerTile = memory.l1KibPerPe.map({ $0 * 1024 * smallestArray }) ?? memory.l1KibPerTile.map({ $0 * 1024 }) else {
-            throw HardwareError(file: file, place: "\(blockPath).memory.l1_kib_per_pe", message: "is missing (nor is l1_kib_per_tile given); add one of them")
+            throw InputError(source: file, place: "\(blockPath).memory.l1_kib_per_pe", message: "is missing (nor is l1_kib_per_tile given); add one of them")
         }
         if memory.memoryBandwidthGbps <= 0 || memory.memoryControllers < 1 {
-            throw HardwareError(file: file, place: "\(blockPath).memory", message: "needs a positive memory_bandwidth_gbps and at least one memory controller")
+            throw InputError(source: file, place: "\(blockPath).memory", message: "needs a positive memory_bandwidth_gbps and at least one memory controller")
         }
         if profile.clockMhz <= 0 {
-            throw HardwareError(file: file, place: "power.thermal_profiles.\(profile.name).clock_mhz", message: "must be positive")
+            throw InputError(source: file, place: "power.thermal_profiles.\(profile.name).clock_mhz", message: "must be positive")
         }
 
         let engines = try EngineTable.entry(for: product.id)
         let tileCount = tiles.reduce(0) { $0 + $1.numTiles }
-        func group(_ engine: EngineFile.Engine, _ name: String) throws(HardwareError) -> EngineGroup {
+        func group(_ engine: EngineFile.Engine, _ name: String) throws(InputError) -> EngineGroup {
             let count = (engine.perMemoryController ?? 0) * memory.memoryControllers + (engine.perTile ?? 0) * tileCount
             guard count > 0, let bus = engine.busBytes, let clock = engine.clockMhz else {
-                throw HardwareError(file: "data/kpu-engines.yaml", place: "\(product.id).\(name)", message: "needs a count, bus_bytes and clock_mhz")
+                throw InputError(source: "data/kpu-engines.yaml", place: "\(product.id).\(name)", message: "needs a count, bus_bytes and clock_mhz")
             }
             return EngineGroup(count: count, busBytes: bus, clockMHz: clock, source: engine.source)
         }
@@ -225,14 +225,14 @@ enum EngineTable {
     static let file = "data/kpu-engines.yaml"
 
     /// The built-in file, decoded once.
-    static let entries = Result { () throws(HardwareError) in
+    static let entries = Result { () throws(InputError) in
         try YAMLFile.decode([String: EngineFile.Entry].self, from: BuiltInData.files["kpu-engines.yaml"] ?? "", file: file)
     }
 
-    static func entry(for id: String) throws(HardwareError) -> EngineFile.Entry {
+    static func entry(for id: String) throws(InputError) -> EngineFile.Entry {
         let entries = try Self.entries.get()
         guard let entry = entries[id] ?? entries["default"] else {
-            throw HardwareError(file: file, place: "default", message: "is missing")
+            throw InputError(source: file, place: "default", message: "is missing")
         }
         return entry
     }

@@ -1,3 +1,4 @@
+import Support
 import Foundation
 import ModelGraph
 
@@ -39,11 +40,11 @@ extension KPUEvaluator {
     /// a clear error before it is evaluated, rather than trapping inside. (Every figure the
     /// model sums, per op, per category or per policy, is at most the bounded total.)
     public static func checkWithinRange(graph: Graph, hardware: KPUHardware, energy: EnergyTable, precision: Precision,
-                                        source: String) throws(GraphError) {
+                                        source: String) throws(InputError) {
         let bounds = upperBounds(graph: graph, hardware: hardware, energy: energy, precision: precision)
         let limit = Double(Int64.max) * 0.9
         if bounds.femtojoules > limit || bounds.picoseconds > limit {
-            throw GraphError(source: source, place: "workload", message: "is too large to account for in 64-bit femtojoules and picoseconds (up to \(Self.short(bounds.femtojoules * 1e-15)) J and \(Self.short(bounds.picoseconds * 1e-12)) s per forward pass, the limits are 8.3 kJ and 96 days); use a smaller batch or sequence length")
+            throw InputError(source: source, place: "workload", message: "is too large to account for in 64-bit femtojoules and picoseconds (up to \(Self.short(bounds.femtojoules * 1e-15)) J and \(Self.short(bounds.picoseconds * 1e-12)) s per forward pass, the limits are 8.3 kJ and 96 days); use a smaller batch or sequence length")
         }
     }
 

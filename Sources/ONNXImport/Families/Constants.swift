@@ -1,8 +1,9 @@
+import Support
 import ModelGraph
 
 /// Constants, generated tensors and sizes: values known when the file is read.
 extension OpRule {
-    static let constant = OpRule { lowering, context throws(GraphError) in
+    static let constant = OpRule { lowering, context throws(InputError) in
         let name = try context.output(0)
         guard let attribute = context.node.attribute.first else { throw context.fail("has no value attribute") }
         let value: FoldedValue
@@ -36,7 +37,7 @@ extension OpRule {
         try lowering.define(name, Entry(id: nil, shape: value.shape, dtype: dtype, value: value), context)
     }
 
-    static let constantOfShape = OpRule { lowering, context throws(GraphError) in
+    static let constantOfShape = OpRule { lowering, context throws(InputError) in
         let dims = try lowering.knownInts(0, context, what: "shape")
         guard dims.allSatisfy({ $0 >= 0 && $0 <= Int(Int32.max) }) else {
             throw context.fail("shape \(dims) has a dimension outside 0…2^31")
@@ -51,7 +52,7 @@ extension OpRule {
         try lowering.emit(.constantOfShape, context, inputs: [try context.input(0)], shape: dims, dtype: dtype, value: value)
     }
 
-    static let range = OpRule { lowering, context throws(GraphError) in
+    static let range = OpRule { lowering, context throws(InputError) in
         let names = [try context.input(0), try context.input(1), try context.input(2)]
         var values: [Double] = []
         var dtype = DType.int64
@@ -76,7 +77,7 @@ extension OpRule {
     }
 
     /// EyeLike(x): ones on the diagonal (shifted by `k`), of x's shape.
-    static let eyeLike = OpRule { lowering, context throws(GraphError) in
+    static let eyeLike = OpRule { lowering, context throws(InputError) in
         let x = try lowering.input(0, context)
         guard x.shape.count == 2 else { throw context.fail("needs a 2-D input, got \(x.shape)") }
         let k = context.int("k") ?? 0
@@ -90,7 +91,7 @@ extension OpRule {
     }
 
     /// Shape(x), with the `start`/`end` slice of opset 15.
-    static let shape = OpRule { lowering, context throws(GraphError) in
+    static let shape = OpRule { lowering, context throws(InputError) in
         let input = try lowering.input(0, context)
         var dims = input.shape
         let rank = dims.count
@@ -102,7 +103,7 @@ extension OpRule {
         try lowering.emit(.shape, context, inputs: [try context.input(0)], shape: [dims.count], dtype: .int64, value: .ints(dims, shape: [dims.count]))
     }
 
-    static let size = OpRule { lowering, context throws(GraphError) in
+    static let size = OpRule { lowering, context throws(InputError) in
         let input = try lowering.input(0, context)
         guard let count = checkedElementCount(input.shape) else { throw context.fail("counts more elements than 64 bits hold") }
         try lowering.emit(.shape, context, inputs: [try context.input(0)], shape: [], dtype: .int64, value: .scalar(count))
@@ -110,7 +111,7 @@ extension OpRule {
 
     /// Identity, and Dropout at inference: the output is the input (its mask output, when read,
     /// is all true).
-    static let identity = OpRule { lowering, context throws(GraphError) in
+    static let identity = OpRule { lowering, context throws(InputError) in
         let input = try lowering.input(0, context)
         try lowering.define(try context.output(0), input, context)
         if context.node.opType == "Dropout", context.node.output.count > 1, !context.node.output[1].isEmpty {

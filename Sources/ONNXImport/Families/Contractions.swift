@@ -1,9 +1,10 @@
+import Support
 import ModelGraph
 
 /// Matrix products: MatMul, Gemm (a product plus its C input, a bias) and Einsum, all lowered to
 /// the IR's batched matmul so the KPU model maps them alike.
 extension OpRule {
-    static let matMul = OpRule { lowering, context throws(GraphError) in
+    static let matMul = OpRule { lowering, context throws(InputError) in
         let aName = try context.input(0), bName = try context.input(1)
         let a = try lowering.entry(aName, context), b = try lowering.entry(bName, context)
         let shape = try Contraction.productShape(a.shape, b.shape, context)
@@ -12,7 +13,7 @@ extension OpRule {
 
     /// Gemm(A, B, C?): A·B (either transposed) plus C. C is a bias: the add is recorded inside
     /// the Gemm, as onnxruntime's kernel performs it (GPT-2's Conv1D exports as Gemm).
-    static let gemm = OpRule { lowering, context throws(GraphError) in
+    static let gemm = OpRule { lowering, context throws(InputError) in
         let aName = try context.input(0), bName = try context.input(1)
         let a = try lowering.entry(aName, context), b = try lowering.entry(bName, context)
         guard a.shape.count == 2, b.shape.count == 2 else {
@@ -42,7 +43,7 @@ extension OpRule {
     }
 
     /// Einsum of one or two operands, lowered to transposes, views and one batched matmul.
-    static let einsum = OpRule { lowering, context throws(GraphError) in
+    static let einsum = OpRule { lowering, context throws(InputError) in
         guard let equation = context.string("equation") else { throw context.fail("has no equation") }
         var operands: [Entry] = []
         for name in context.givenInputs { operands.append(try lowering.entry(name, context)) }
@@ -54,7 +55,7 @@ extension OpRule {
 /// Shape rules of matrix products.
 enum Contraction {
     /// numpy matmul: batch axes broadcast, rank-1 operands promoted and their axis dropped.
-    static func productShape(_ a: [Int], _ b: [Int], _ context: NodeContext) throws(GraphError) -> [Int] {
+    static func productShape(_ a: [Int], _ b: [Int], _ context: NodeContext) throws(InputError) -> [Int] {
         guard a.count >= 1, b.count >= 1 else {
             throw context.fail("multiplies scalars; MatMul needs tensors of rank 1 or more")
         }
@@ -77,7 +78,7 @@ struct EinsumPlan {
     var output: [Character]
     var sizes: [Character: Int]
 
-    init(equation: String, shapes: [[Int]], _ context: NodeContext) throws(GraphError) {
+    init(equation: String, shapes: [[Int]], _ context: NodeContext) throws(InputError) {
         let cleaned = equation.filter { !$0.isWhitespace }
         let sides = cleaned.components(separatedBy: "->")
         guard sides.count <= 2 else { throw context.fail("equation '\(equation)' has more than one ->") }
@@ -131,7 +132,7 @@ struct EinsumPlan {
 }
 
 extension Lowering {
-    mutating func lowerEinsum(_ plan: EinsumPlan, _ context: NodeContext, operands: [Entry]) throws(GraphError) {
+    mutating func lowerEinsum(_ plan: EinsumPlan, _ context: NodeContext, operands: [Entry]) throws(InputError) {
         let dtype = operands[0].dtype
         let outputShape = plan.output.map { plan.sizes[$0]! }
         let names = context.givenInputs
@@ -161,7 +162,7 @@ extension Lowering {
         func size(_ letters: [Character]) -> Int { letters.reduce(1) { $0 * plan.sizes[$1]! } }
         // Each operand permuted to [batch, free, contracted] (A) or [batch, contracted, free] (B)
         // and viewed as a rank-3 batch of matrices.
-        func arrange(_ index: Int, _ order: [Character], matrix: [Int]) throws(GraphError) -> TensorID {
+        func arrange(_ index: Int, _ order: [Character], matrix: [Int]) throws(InputError) -> TensorID {
             let term = plan.inputs[index]
             var id = try tensorID(names[index], context)
             let perm = order.map { term.firstIndex(of: $0)! }

@@ -1,3 +1,4 @@
+import Support
 import ModelGraph
 
 /// Convolutions and pooling over spatial axes ([N, C, D1, D2, …] layout). A convolution is
@@ -5,7 +6,7 @@ import ModelGraph
 /// against the weight viewed as a matrix, its bias added inside the op, the result put back in
 /// channel-first layout. ViT's patch embedding is one such convolution.
 extension OpRule {
-    static let conv = OpRule { lowering, context throws(GraphError) in
+    static let conv = OpRule { lowering, context throws(InputError) in
         let x = try lowering.input(0, context), w = try lowering.input(1, context)
         let spatial = x.shape.count - 2
         guard spatial >= 1, w.shape.count == x.shape.count else {
@@ -43,7 +44,7 @@ extension OpRule {
 
     /// MaxPool and AveragePool over a window.
     static func pool(_ kind: OpKind) -> OpRule {
-        OpRule { lowering, context throws(GraphError) in
+        OpRule { lowering, context throws(InputError) in
             let x = try lowering.input(0, context)
             guard x.shape.count >= 3 else { throw context.fail("pools an input of shape \(x.shape); it needs [N, C, spatial…]") }
             guard let kernel = context.ints("kernel_shape"), kernel.count == x.shape.count - 2 else {
@@ -57,7 +58,7 @@ extension OpRule {
 
     /// GlobalAveragePool, GlobalMaxPool: every spatial axis reduced to 1.
     static func globalPool(_ kind: OpKind) -> OpRule {
-        OpRule { lowering, context throws(GraphError) in
+        OpRule { lowering, context throws(InputError) in
             let x = try lowering.input(0, context)
             guard x.shape.count >= 3 else { throw context.fail("pools an input of shape \(x.shape); it needs [N, C, spatial…]") }
             try lowering.emit(kind, context, inputs: [try context.input(0)], shape: Array(x.shape.prefix(2)) + Array(repeating: 1, count: x.shape.count - 2), dtype: x.dtype)
@@ -86,7 +87,7 @@ struct Window {
         ceilMode = (context.int("ceil_mode") ?? 0) != 0
     }
 
-    func outputShape(_ context: NodeContext) throws(GraphError) -> [Int] {
+    func outputShape(_ context: NodeContext) throws(InputError) -> [Int] {
         let n = spatialShape.count
         guard kernel.count == n, strides.count == n, dilations.count == n, pads.count == 2 * n,
               strides.allSatisfy({ $0 > 0 }), dilations.allSatisfy({ $0 > 0 }), kernel.allSatisfy({ $0 > 0 }) else {

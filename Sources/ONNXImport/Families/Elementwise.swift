@@ -1,3 +1,4 @@
+import Support
 import ModelGraph
 
 /// Element-wise ops: unary functions, broadcasting binary and variadic arithmetic, comparisons
@@ -20,7 +21,7 @@ enum Elementwise {
 extension OpRule {
     /// One input, one output of the same shape and type.
     static func unary(_ kind: OpKind, _ fold: UnaryFold) -> OpRule {
-        OpRule { lowering, context throws(GraphError) in
+        OpRule { lowering, context throws(InputError) in
             let name = try context.input(0)
             let a = try lowering.entry(name, context)
             let value = a.value?.mapped(ints: fold.ints, floats: fold.floats)
@@ -30,7 +31,7 @@ extension OpRule {
 
     /// One input, a boolean output of the same shape (IsNaN, IsInf).
     static func predicate(_ kind: OpKind, _ test: @escaping @Sendable (Double) -> Bool) -> OpRule {
-        OpRule { lowering, context throws(GraphError) in
+        OpRule { lowering, context throws(InputError) in
             let name = try context.input(0)
             let a = try lowering.entry(name, context)
             let value = a.value.flatMap { v in v.isFloat ? FoldedValue.ints(v.doubles.map { test($0) ? 1 : 0 }, shape: v.shape) : .ints(Array(repeating: 0, count: v.storageCount), shape: v.shape) }
@@ -40,11 +41,11 @@ extension OpRule {
 
     /// Two inputs broadcast together; the result has the first input's type.
     static func binary(_ kind: OpKind, _ fold: BinaryFold) -> OpRule {
-        OpRule { lowering, context throws(GraphError) in try lowering.lowerBroadcasting(kind, context, fold: fold, resultType: nil) }
+        OpRule { lowering, context throws(InputError) in try lowering.lowerBroadcasting(kind, context, fold: fold, resultType: nil) }
     }
 
     /// Mod: Python's remainder (the divisor's sign) unless `fmod` asks for C's (the dividend's).
-    static let mod = OpRule { lowering, context throws(GraphError) in
+    static let mod = OpRule { lowering, context throws(InputError) in
         let cStyle = (context.int("fmod") ?? 0) != 0
         let fold = BinaryFold(
             ints: { x, y in
@@ -62,21 +63,21 @@ extension OpRule {
     /// Two inputs broadcast together; a boolean result (comparisons, And, Or, Xor).
     static func comparison(_ kind: OpKind, ints: @escaping @Sendable (Int, Int) -> Bool, floats: @escaping @Sendable (Double, Double) -> Bool) -> OpRule {
         let fold = BinaryFold(ints: { ints($0, $1) ? 1 : 0 }, floats: { floats($0, $1) ? 1 : 0 })
-        return OpRule { lowering, context throws(GraphError) in try lowering.lowerBroadcasting(kind, context, fold: fold, resultType: .bool) }
+        return OpRule { lowering, context throws(InputError) in try lowering.lowerBroadcasting(kind, context, fold: fold, resultType: .bool) }
     }
 
     /// Any number of inputs broadcast together (Sum, Max, Min), one IR op per pair so that a
     /// three-way Sum is two adds, as it is on any hardware.
     static func variadic(_ kind: OpKind, _ fold: BinaryFold) -> OpRule {
-        OpRule { lowering, context throws(GraphError) in try lowering.lowerVariadic(kind, context, fold: fold, divideByCount: false) }
+        OpRule { lowering, context throws(InputError) in try lowering.lowerVariadic(kind, context, fold: fold, divideByCount: false) }
     }
 
     /// Mean: the pairwise sum of every input, divided by their count.
-    static let mean = OpRule { lowering, context throws(GraphError) in
+    static let mean = OpRule { lowering, context throws(InputError) in
         try lowering.lowerVariadic(.add, context, fold: BinaryFold(ints: nil, floats: { $0 + $1 }), divideByCount: true)
     }
 
-    static let `where` = OpRule { lowering, context throws(GraphError) in
+    static let `where` = OpRule { lowering, context throws(InputError) in
         let names = [try context.input(0), try context.input(1), try context.input(2)]
         let c = try lowering.entry(names[0], context)
         let x = try lowering.entry(names[1], context), y = try lowering.entry(names[2], context)
@@ -94,7 +95,7 @@ extension OpRule {
     }
 
     /// Clip(x, min?, max?); before opset 11 the bounds are attributes.
-    static let clip = OpRule { lowering, context throws(GraphError) in
+    static let clip = OpRule { lowering, context throws(InputError) in
         let name = try context.input(0)
         let x = try lowering.entry(name, context)
         var low = context.float("min"), high = context.float("max")
@@ -113,20 +114,20 @@ extension OpRule {
         try lowering.emit(.clip, context, inputs: context.givenInputs, shape: x.shape, dtype: x.dtype, value: knownBounds ? value : nil)
     }
 
-    static let cast = OpRule { lowering, context throws(GraphError) in
+    static let cast = OpRule { lowering, context throws(InputError) in
         guard let to = context.int("to") else { throw context.fail("has no 'to' attribute") }
         let dtype = try ElementType.dtype(Int32(truncatingIfNeeded: to), place: context.place, source: context.source)
         try lowering.lowerCast(context, to: dtype)
     }
 
     /// CastLike(x, target): the element type of its second input.
-    static let castLike = OpRule { lowering, context throws(GraphError) in
+    static let castLike = OpRule { lowering, context throws(InputError) in
         try lowering.lowerCast(context, to: try lowering.input(1, context).dtype)
     }
 }
 
 extension Lowering {
-    mutating func lowerBroadcasting(_ kind: OpKind, _ context: NodeContext, fold: BinaryFold, resultType: DType?) throws(GraphError) {
+    mutating func lowerBroadcasting(_ kind: OpKind, _ context: NodeContext, fold: BinaryFold, resultType: DType?) throws(InputError) {
         let aName = try context.input(0), bName = try context.input(1)
         let a = try entry(aName, context), b = try entry(bName, context)
         let shape = try ShapeArithmetic.broadcast(a.shape, b.shape, context)
@@ -139,7 +140,7 @@ extension Lowering {
         try emit(kind, context, inputs: [aName, bName], shape: shape, dtype: resultType ?? a.dtype, value: value)
     }
 
-    mutating func lowerVariadic(_ kind: OpKind, _ context: NodeContext, fold: BinaryFold, divideByCount: Bool) throws(GraphError) {
+    mutating func lowerVariadic(_ kind: OpKind, _ context: NodeContext, fold: BinaryFold, divideByCount: Bool) throws(InputError) {
         let names = context.givenInputs
         guard let firstName = names.first else { throw context.fail("has no inputs") }
         var current = try entry(firstName, context)
@@ -166,7 +167,7 @@ extension Lowering {
         try emitOutput(.div, context, inputs: [currentID, count], shape: current.shape, dtype: current.dtype, origin: context.opType)
     }
 
-    mutating func lowerCast(_ context: NodeContext, to dtype: DType) throws(GraphError) {
+    mutating func lowerCast(_ context: NodeContext, to dtype: DType) throws(InputError) {
         let name = try context.input(0)
         let a = try entry(name, context)
         var value = a.value

@@ -1,22 +1,23 @@
+import Support
 import ModelGraph
 
 /// onnxruntime's fused operators, lowered to the primitive ops the BERT builder produces so the
 /// KPU model and the report treat them alike. Every op they expand to carries the fused op's
 /// name as its `origin`, which the add taxonomy reports as `fused_in`.
 extension OpRule {
-    static let attention = OpRule { lowering, context throws(GraphError) in try lowering.lowerAttention(context) }
-    static let fusedGelu = OpRule { lowering, context throws(GraphError) in try lowering.lowerGelu(context) }
-    static let embedLayerNorm = OpRule { lowering, context throws(GraphError) in try lowering.lowerEmbedLayerNorm(context) }
+    static let attention = OpRule { lowering, context throws(InputError) in try lowering.lowerAttention(context) }
+    static let fusedGelu = OpRule { lowering, context throws(InputError) in try lowering.lowerGelu(context) }
+    static let embedLayerNorm = OpRule { lowering, context throws(InputError) in try lowering.lowerEmbedLayerNorm(context) }
     /// SkipLayerNormalization (LayerNorm) and SkipSimplifiedLayerNormalization (RMSNorm).
     static func skipLayerNorm(_ kind: OpKind) -> OpRule {
-        OpRule { lowering, context throws(GraphError) in try lowering.lowerSkipLayerNorm(context, kind: kind) }
+        OpRule { lowering, context throws(InputError) in try lowering.lowerSkipLayerNorm(context, kind: kind) }
     }
 }
 
 extension Lowering {
     /// SkipLayerNormalization(input, skip, gamma, beta?, bias?): (input + bias) + skip, then
     /// LayerNorm. SkipSimplifiedLayerNormalization(input, skip, gamma, bias?): the same with RMSNorm.
-    mutating func lowerSkipLayerNorm(_ context: NodeContext, kind: OpKind) throws(GraphError) {
+    mutating func lowerSkipLayerNorm(_ context: NodeContext, kind: OpKind) throws(InputError) {
         let origin = context.opType
         let inputName = try context.input(0), skipName = try context.input(1), gammaName = try context.input(2)
         let input = try entry(inputName, context)
@@ -42,7 +43,7 @@ extension Lowering {
 
     /// BiasGelu(x, bias), FastGelu(x, bias?), Gelu(x): an optional bias add, then the GELU, whose
     /// `1 + erf(…)` (or `1 + tanh(…)`) is recorded as an add inside the GELU.
-    mutating func lowerGelu(_ context: NodeContext) throws(GraphError) {
+    mutating func lowerGelu(_ context: NodeContext) throws(InputError) {
         let origin = context.node.opType
         let inputName = try context.input(0)
         let input = try entry(inputName, context)
@@ -61,7 +62,7 @@ extension Lowering {
 
     /// Attention(input, packed QKV weight, packed bias, mask_index?): Q, K and V projections with
     /// their biases, heads split, QKᵀ, scale, additive mask, softmax, ·V, heads merged.
-    mutating func lowerAttention(_ context: NodeContext) throws(GraphError) {
+    mutating func lowerAttention(_ context: NodeContext) throws(InputError) {
         let origin = "Attention"
         let inputName = try context.input(0), weightName = try context.input(1)
         let input = try entry(inputName, context)
@@ -123,7 +124,7 @@ extension Lowering {
 
     /// EmbedLayerNormalization(input_ids, segment_ids?, word, position, segment?, gamma, beta, mask?, position_ids?):
     /// the three gathers, the two embedding sums, LayerNorm; output 1 is the mask index [B].
-    mutating func lowerEmbedLayerNorm(_ context: NodeContext) throws(GraphError) {
+    mutating func lowerEmbedLayerNorm(_ context: NodeContext) throws(InputError) {
         let origin = "EmbedLayerNormalization"
         let idsName = try context.input(0)
         let ids = try entry(idsName, context)

@@ -1,9 +1,10 @@
+import Support
 import ModelGraph
 
 /// Indexed reads and writes: embedding lookups, position-bias lookups, scatters into caches.
 extension OpRule {
     /// Gather(data, indices) along `axis`: data's axis replaced by the indices' shape.
-    static let gather = OpRule { lowering, context throws(GraphError) in
+    static let gather = OpRule { lowering, context throws(InputError) in
         let data = try lowering.input(0, context)
         let indices = try lowering.input(1, context)
         let axis = try context.axis(context.int("axis") ?? 0, rank: data.shape.count)
@@ -30,7 +31,7 @@ extension OpRule {
 
     /// GatherElements(data, indices): the indices' shape, one element picked along `axis` per
     /// position (DeBERTa's relative-position scores).
-    static let gatherElements = OpRule { lowering, context throws(GraphError) in
+    static let gatherElements = OpRule { lowering, context throws(InputError) in
         let data = try lowering.input(0, context)
         let indices = try lowering.input(1, context)
         guard data.shape.count == indices.shape.count else {
@@ -52,7 +53,7 @@ extension OpRule {
                           value: value, attributes: ["axis": .int(axis)])
     }
 
-    static let gatherND = OpRule { lowering, context throws(GraphError) in
+    static let gatherND = OpRule { lowering, context throws(InputError) in
         let data = try lowering.input(0, context)
         let indices = try lowering.input(1, context)
         let batchDims = context.int("batch_dims") ?? 0
@@ -64,13 +65,13 @@ extension OpRule {
     }
 
     /// ScatterND, ScatterElements, Scatter: the data's shape, with updates written in.
-    static let scatter = OpRule { lowering, context throws(GraphError) in
+    static let scatter = OpRule { lowering, context throws(InputError) in
         let data = try lowering.input(0, context)
         try lowering.emit(.scatter, context, inputs: context.givenInputs, shape: data.shape, dtype: data.dtype)
     }
 
     /// OneHot(indices, depth, values): the indices' shape with a `depth` axis inserted at `axis`.
-    static let oneHot = OpRule { lowering, context throws(GraphError) in
+    static let oneHot = OpRule { lowering, context throws(InputError) in
         let indices = try lowering.input(0, context)
         guard let depth = try lowering.knownInts(1, context, what: "depth").first, depth > 0 else { throw context.fail("has no positive depth") }
         let values = try lowering.input(2, context)
@@ -82,7 +83,7 @@ extension OpRule {
 
     /// NonZero(x): [rank, count of non-zero elements]; the count depends on x's values, so x
     /// must be known when the file is read.
-    static let nonZero = OpRule { lowering, context throws(GraphError) in
+    static let nonZero = OpRule { lowering, context throws(InputError) in
         let x = try lowering.input(0, context)
         guard let v = x.value, v.isComplete else {
             throw context.fail("has an output whose size depends on the values of '\(try context.input(0))', which are known only when the model runs")

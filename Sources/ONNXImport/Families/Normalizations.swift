@@ -1,3 +1,4 @@
+import Support
 import ModelGraph
 
 /// Normalisations: LayerNorm and its RMS form (RMSNormalization, onnxruntime's
@@ -5,7 +6,7 @@ import ModelGraph
 /// data with its scale and shift; extra outputs (mean, inverse deviation) are per-row statistics.
 extension OpRule {
     static func normalization(_ kind: OpKind) -> OpRule {
-        OpRule { lowering, context throws(GraphError) in
+        OpRule { lowering, context throws(InputError) in
             try lowering.lowerNormalization(kind, context, inputs: nil, origin: nil)
         }
     }
@@ -14,7 +15,7 @@ extension OpRule {
 extension Lowering {
     /// The normalisation of input 0 (or of `inputs[0]` when a fused op supplies its own), with
     /// inputs 1 and 2 (LayerNorm's gamma and beta; BatchNorm's scale, bias, mean and variance).
-    mutating func lowerNormalization(_ kind: OpKind, _ context: NodeContext, inputs override: [TensorID]?, origin: String?) throws(GraphError) {
+    mutating func lowerNormalization(_ kind: OpKind, _ context: NodeContext, inputs override: [TensorID]?, origin: String?) throws(InputError) {
         let data = try input(0, context)
         let rank = data.shape.count
         let defaultAxis = kind == .batchNorm || kind == .instanceNorm || kind == .groupNorm ? 1 : -1

@@ -1,3 +1,4 @@
+import Support
 import Foundation
 import ModelGraph
 
@@ -26,7 +27,7 @@ extension OpRule {
     /// Reduce*(data, axes?): axes as an attribute (ReduceSum before opset 13, the others before
     /// 18) or as input 1; `keepdims` keeps reduced axes as size 1.
     static func reduction(_ kind: OpKind, _ reduction: Reduction) -> OpRule {
-        OpRule { lowering, context throws(GraphError) in
+        OpRule { lowering, context throws(InputError) in
             let name = try context.input(0)
             let data = try lowering.entry(name, context)
             let rank = data.shape.count
@@ -74,7 +75,7 @@ extension OpRule {
 
     /// ArgMax, ArgMin: int64 positions along `axis`.
     static func argument(_ kind: OpKind) -> OpRule {
-        OpRule { lowering, context throws(GraphError) in
+        OpRule { lowering, context throws(InputError) in
             let name = try context.input(0)
             let data = try lowering.entry(name, context)
             let axis = try context.axis(context.int("axis") ?? 0, rank: data.shape.count)
@@ -85,7 +86,7 @@ extension OpRule {
     }
 
     /// TopK(x, k): values and int64 indices, with `axis` cut to k.
-    static let topK = OpRule { lowering, context throws(GraphError) in
+    static let topK = OpRule { lowering, context throws(InputError) in
         let name = try context.input(0)
         let data = try lowering.entry(name, context)
         let axis = try context.axis(context.int("axis") ?? -1, rank: data.shape.count)
@@ -100,7 +101,7 @@ extension OpRule {
     }
 
     /// CumSum(x, axis): running sums along the axis (RoBERTa's position ids).
-    static let cumSum = OpRule { lowering, context throws(GraphError) in
+    static let cumSum = OpRule { lowering, context throws(InputError) in
         let name = try context.input(0)
         let data = try lowering.entry(name, context)
         let axis = try context.axis(try lowering.knownInts(1, context, what: "axis").first ?? 0, rank: data.shape.count)
@@ -124,7 +125,7 @@ extension OpRule {
     }
 
     static func softmax(_ kind: OpKind) -> OpRule {
-        OpRule { lowering, context throws(GraphError) in
+        OpRule { lowering, context throws(InputError) in
             let name = try context.input(0)
             let data = try lowering.entry(name, context)
             // Before opset 13 the default axis was 1 (with the input flattened around it).

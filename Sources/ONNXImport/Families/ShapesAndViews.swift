@@ -1,16 +1,17 @@
+import Support
 import ModelGraph
 
 /// Ops that rearrange, join, cut or repeat a tensor without arithmetic. Views (Reshape and its
 /// kin) become IR reshapes, which move no bytes; the others move data.
 extension OpRule {
-    static let reshape = OpRule { lowering, context throws(GraphError) in
+    static let reshape = OpRule { lowering, context throws(InputError) in
         let data = try lowering.input(0, context)
         let target = context.hasInput(1) ? try lowering.knownInts(1, context, what: "target shape") : (context.ints("shape") ?? [])
         let shape = try ShapeArithmetic.reshaped(data.shape, to: target, allowZero: (context.int("allowzero") ?? 0) != 0, context)
         try lowering.emitView(context, data: data, shape: shape)
     }
 
-    static let flatten = OpRule { lowering, context throws(GraphError) in
+    static let flatten = OpRule { lowering, context throws(InputError) in
         let data = try lowering.input(0, context)
         let axis = try context.axis(context.int("axis") ?? 1, rank: data.shape.count + 1)
         guard let rows = checkedElementCount(data.shape[..<axis]), let columns = checkedElementCount(data.shape[axis...]) else {
@@ -19,7 +20,7 @@ extension OpRule {
         try lowering.emitView(context, data: data, shape: [rows, columns])
     }
 
-    static let squeeze = OpRule { lowering, context throws(GraphError) in
+    static let squeeze = OpRule { lowering, context throws(InputError) in
         let data = try lowering.input(0, context)
         var shape = data.shape
         if let axes = try ShapeArithmetic.axes(context, input: 1, lowering: lowering, rank: shape.count) {
@@ -33,7 +34,7 @@ extension OpRule {
         try lowering.emitView(context, data: data, shape: shape)
     }
 
-    static let unsqueeze = OpRule { lowering, context throws(GraphError) in
+    static let unsqueeze = OpRule { lowering, context throws(InputError) in
         let data = try lowering.input(0, context)
         var raw = context.ints("axes")
         if raw == nil, context.hasInput(1) { raw = try lowering.knownInts(1, context, what: "axes") }
@@ -47,7 +48,7 @@ extension OpRule {
         try lowering.emitView(context, data: data, shape: shape)
     }
 
-    static let transpose = OpRule { lowering, context throws(GraphError) in
+    static let transpose = OpRule { lowering, context throws(InputError) in
         let name = try context.input(0)
         let data = try lowering.entry(name, context)
         let rank = data.shape.count
@@ -64,7 +65,7 @@ extension OpRule {
         try lowering.emit(.transpose, context, inputs: [name], shape: shape, dtype: data.dtype, value: value, attributes: ["perm": .ints(perm)])
     }
 
-    static let expand = OpRule { lowering, context throws(GraphError) in
+    static let expand = OpRule { lowering, context throws(InputError) in
         let name = try context.input(0), shapeName = try context.input(1)
         let data = try lowering.entry(name, context)
         let target = try lowering.knownInts(1, context, what: "shape")
@@ -72,7 +73,7 @@ extension OpRule {
         try lowering.emit(.expand, context, inputs: [name, shapeName], shape: shape, dtype: data.dtype, value: data.value?.broadcast(to: shape))
     }
 
-    static let concat = OpRule { lowering, context throws(GraphError) in
+    static let concat = OpRule { lowering, context throws(InputError) in
         let names = context.givenInputs
         guard !names.isEmpty else { throw context.fail("has no inputs") }
         var parts: [Entry] = []
@@ -115,7 +116,7 @@ extension OpRule {
 
     /// Split(x, split?) into outputs along `axis`; sizes from the input (opset 13+), the
     /// attribute, `num_outputs` (opset 18+), or equal parts.
-    static let split = OpRule { lowering, context throws(GraphError) in
+    static let split = OpRule { lowering, context throws(InputError) in
         let name = try context.input(0)
         let data = try lowering.entry(name, context)
         let axis = try context.axis(context.int("axis") ?? 0, rank: data.shape.count)
@@ -154,10 +155,10 @@ extension OpRule {
     }
 
     /// Slice with starts, ends, axes and steps from inputs (opset 10+) or attributes.
-    static let slice = OpRule { lowering, context throws(GraphError) in
+    static let slice = OpRule { lowering, context throws(InputError) in
         let name = try context.input(0)
         let data = try lowering.entry(name, context)
-        func values(_ index: Int, attribute: String) throws(GraphError) -> [Int]? {
+        func values(_ index: Int, attribute: String) throws(InputError) -> [Int]? {
             if let fromAttribute = context.ints(attribute) { return fromAttribute }
             guard context.hasInput(index) else { return nil }
             return try lowering.knownInts(index, context, what: attribute)
@@ -192,7 +193,7 @@ extension OpRule {
         try lowering.emit(.slice, context, inputs: [name], shape: shape, dtype: data.dtype, value: value)
     }
 
-    static let tile = OpRule { lowering, context throws(GraphError) in
+    static let tile = OpRule { lowering, context throws(InputError) in
         let name = try context.input(0)
         let data = try lowering.entry(name, context)
         let repeats = try lowering.knownInts(1, context, what: "repeats")
@@ -214,7 +215,7 @@ extension OpRule {
     }
 
     /// Pad(x, pads, constant_value?, axes?): pads from the input (opset 11+) or the attribute.
-    static let pad = OpRule { lowering, context throws(GraphError) in
+    static let pad = OpRule { lowering, context throws(InputError) in
         let name = try context.input(0)
         let data = try lowering.entry(name, context)
         let rank = data.shape.count
@@ -230,7 +231,7 @@ extension OpRule {
     }
 
     /// Trilu(x, k?): the upper (or lower) triangle of the last two axes; the causal mask's shape.
-    static let trilu = OpRule { lowering, context throws(GraphError) in
+    static let trilu = OpRule { lowering, context throws(InputError) in
         let name = try context.input(0)
         let data = try lowering.entry(name, context)
         guard data.shape.count >= 2 else { throw context.fail("needs a tensor of rank 2 or more, got \(data.shape)") }
@@ -253,7 +254,7 @@ extension OpRule {
 
 extension Lowering {
     /// A view: the same bytes under another shape; its value, when known, is carried over.
-    mutating func emitView(_ context: NodeContext, data: Entry, shape: [Int]) throws(GraphError) {
+    mutating func emitView(_ context: NodeContext, data: Entry, shape: [Int]) throws(InputError) {
         try emit(.reshape, context, inputs: [try context.input(0)], shape: shape, dtype: data.dtype, value: data.value?.reshaped(shape))
     }
 }

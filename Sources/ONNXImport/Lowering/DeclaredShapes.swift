@@ -1,3 +1,4 @@
+import Support
 import ModelGraph
 
 /// The shapes and element types an export states for its tensors (`value_info`, graph outputs):
@@ -5,10 +6,10 @@ import ModelGraph
 extension Lowering {
     /// Throws when the export states a shape or element type for `name` that differs from the
     /// inferred one. Symbolic dimensions are compared when they are bound, skipped otherwise.
-    func checkDeclared(_ name: String, shape: [Int], dtype: DType, _ context: NodeContext) throws(GraphError) {
+    func checkDeclared(_ name: String, shape: [Int], dtype: DType, _ context: NodeContext) throws(InputError) {
         guard let stated = declared[name] else { return }
         if stated.elemType != 0, let statedType = try? ElementType.dtype(stated.elemType, place: "", source: source), statedType != dtype {
-            throw GraphError(source: source, place: "\(context.place) output '\(name)'",
+            throw InputError(source: source, place: "\(context.place) output '\(name)'",
                              message: "is inferred as \(dtype.rawValue) but the file's value_info says \(statedType.rawValue); the export is inconsistent")
         }
         guard stated.hasShape else { return }
@@ -21,7 +22,7 @@ extension Lowering {
             }
         }.joined(separator: ", ") + "]"
         guard dims.count == shape.count else {
-            throw GraphError(source: source, place: "\(context.place) output '\(name)'",
+            throw InputError(source: source, place: "\(context.place) output '\(name)'",
                              message: "is inferred as \(shape) but the file's value_info says \(text); the export is inconsistent")
         }
         for (axis, dim) in dims.enumerated() {
@@ -31,7 +32,7 @@ extension Lowering {
             case nil: nil
             }
             if let expected, expected != shape[axis] {
-                throw GraphError(source: source, place: "\(context.place) output '\(name)'",
+                throw InputError(source: source, place: "\(context.place) output '\(name)'",
                                  message: "is inferred as \(shape) but the file's value_info says \(text); the export is inconsistent")
             }
         }
@@ -61,7 +62,7 @@ extension Lowering {
 
     /// An op with no rule of its own, read from the shapes the export states for its outputs
     /// and costed as one streaming pass over its tensors.
-    mutating func lowerUnmodelled(_ context: NodeContext, outputs: [(shape: [Int], dtype: DType)]) throws(GraphError) {
+    mutating func lowerUnmodelled(_ context: NodeContext, outputs: [(shape: [Int], dtype: DType)]) throws(InputError) {
         var ids: [TensorID] = []
         for name in context.node.input where !name.isEmpty {
             if entries[name]?.shape.contains(0) == true { continue }

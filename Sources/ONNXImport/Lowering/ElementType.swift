@@ -1,3 +1,4 @@
+import Support
 import Foundation
 import ModelGraph
 
@@ -5,7 +6,7 @@ import ModelGraph
 enum ElementType {
     /// The IR element type of an ONNX type code. Unsigned types map to the signed type of their
     /// size: only the bytes matter to the cost model.
-    static func dtype(_ code: Int32, place: String, source: String) throws(GraphError) -> DType {
+    static func dtype(_ code: Int32, place: String, source: String) throws(InputError) -> DType {
         switch code {
         case 1: return .fp32
         case 2: return .uint8
@@ -21,7 +22,7 @@ enum ElementType {
         case 13: return .int64  // uint64
         case 16: return .bf16
         default:
-            throw GraphError(source: source, place: place, message: "has element type \(code), which this tool does not support (float, float16, bfloat16, double, bool and integer types are)")
+            throw InputError(source: source, place: place, message: "has element type \(code), which this tool does not support (float, float16, bfloat16, double, bool and integer types are)")
         }
     }
 

@@ -1,3 +1,4 @@
+import Support
 import Foundation
 import ModelGraph
 
@@ -41,7 +42,7 @@ struct Lowering {
                                source: source)
     }
 
-    mutating func run() throws(GraphError) -> ONNXModel {
+    mutating func run() throws(InputError) -> ONNXModel {
         let graph = model.graph
         opset = Int(model.opsetImport.first { $0.domain.isEmpty || $0.domain == "ai.onnx" }?.version ?? 13)
         for info in graph.valueInfo + graph.output {
@@ -86,10 +87,10 @@ struct Lowering {
 
     /// Reads one node by its family's rule. Ops downstream of an unknown op, or unknown
     /// themselves, are allowed only off the paths to adds and matmuls.
-    mutating func lower(_ node: Onnx_NodeProto, position: Int, relevant: Bool) throws(GraphError) {
+    mutating func lower(_ node: Onnx_NodeProto, position: Int, relevant: Bool) throws(InputError) {
         let context = NodeContext(node: node, position: position, place: Self.describe(node, position), source: source, opset: opset)
         if node.input.contains(where: { unknown.contains($0) }) {
-            if relevant { throw GraphError(source: source, place: context.place, message: "depends on an op this tool does not model, and lies on a path to an add or a matmul") }
+            if relevant { throw InputError(source: source, place: context.place, message: "depends on an op this tool does not model, and lies on a path to an add or a matmul") }
             unknown.formUnion(node.output)
             return
         }
@@ -106,13 +107,13 @@ struct Lowering {
 
     // MARK: Inputs and initializers
 
-    mutating func addInitializer(_ tensor: Onnx_TensorProto, place: String) throws(GraphError) {
-        guard !tensor.name.isEmpty else { throw GraphError(source: source, place: place, message: "has no name") }
+    mutating func addInitializer(_ tensor: Onnx_TensorProto, place: String) throws(InputError) {
+        guard !tensor.name.isEmpty else { throw InputError(source: source, place: place, message: "has no name") }
         let dtype = try ElementType.dtype(tensor.dataType, place: place, source: source)
         var shape: [Int] = []
         for dim in tensor.dims {
             guard dim >= 0, dim <= Int64(Int32.max) else {
-                throw GraphError(source: source, place: place, message: "has dimension \(dim) in \(tensor.dims); dimensions must be between 0 and 2^31")
+                throw InputError(source: source, place: place, message: "has dimension \(dim) in \(tensor.dims); dimensions must be between 0 and 2^31")
             }
             shape.append(Int(dim))
         }
@@ -142,9 +143,9 @@ struct Lowering {
         entries[tensor.name] = Entry(id: id, shape: shape, dtype: dtype, value: value)
     }
 
-    mutating func addInput(_ input: Onnx_ValueInfoProto, place: String) throws(GraphError) {
+    mutating func addInput(_ input: Onnx_ValueInfoProto, place: String) throws(InputError) {
         guard case .tensorType(let type)? = input.type.value else {
-            throw GraphError(source: source, place: place, message: "is not a tensor input; only tensor inputs are supported")
+            throw InputError(source: source, place: place, message: "is not a tensor input; only tensor inputs are supported")
         }
         let dtype = try ElementType.dtype(type.elemType, place: place, source: source)
         var shape: [Int] = []
@@ -152,29 +153,29 @@ struct Lowering {
             switch dim.value {
             case .dimValue(let value)?:
                 guard value > 0, value <= Int64(Int32.max) else {
-                    throw GraphError(source: source, place: "\(place) dimension \(axis)", message: "is \(value); dimensions must be between 1 and 2^31")
+                    throw InputError(source: source, place: "\(place) dimension \(axis)", message: "is \(value); dimensions must be between 1 and 2^31")
                 }
                 shape.append(Int(value))
             case .dimParam(let name)?:
                 shape.append(try bind(name, place: "\(place) dimension \(axis)"))
             case nil:
-                throw GraphError(source: source, place: "\(place) dimension \(axis)", message: "has neither a size nor a name; give the input a static shape")
+                throw InputError(source: source, place: "\(place) dimension \(axis)", message: "has neither a size nor a name; give the input a static shape")
             }
         }
         let id = try builder.input(input.name, shape: shape, dtype: dtype)
         entries[input.name] = Entry(id: id, shape: shape, dtype: dtype, value: nil)
     }
 
-    mutating func bind(_ name: String, place: String) throws(GraphError) -> Int {
+    mutating func bind(_ name: String, place: String) throws(InputError) -> Int {
         let lower = name.lowercased()
         let value = options.dimensions[name]
             ?? (lower.contains("batch") ? options.batch : nil)
             ?? ((lower.contains("seq") || lower.contains("sentence") || lower.contains("length")) ? options.sequenceLength : nil)
         guard let value else {
-            throw GraphError(source: source, place: place, message: "symbolic dimension '\(name)' is not bound; pass --dim \(name)=VALUE (or --batch / --seq for batch and sequence dimensions)")
+            throw InputError(source: source, place: place, message: "symbolic dimension '\(name)' is not bound; pass --dim \(name)=VALUE (or --batch / --seq for batch and sequence dimensions)")
         }
         guard value > 0 else {
-            throw GraphError(source: source, place: place, message: "dimension '\(name)' bound to \(value); it must be at least 1")
+            throw InputError(source: source, place: place, message: "dimension '\(name)' bound to \(value); it must be at least 1")
         }
         bound[name] = value
         return value
@@ -182,29 +183,29 @@ struct Lowering {
 
     // MARK: Entries
 
-    func entry(_ name: String, _ context: NodeContext) throws(GraphError) -> Entry {
+    func entry(_ name: String, _ context: NodeContext) throws(InputError) -> Entry {
         guard let entry = entries[name] else {
-            throw GraphError(source: source, place: context.place, message: "reads '\(name)', whose shape could not be inferred")
+            throw InputError(source: source, place: context.place, message: "reads '\(name)', whose shape could not be inferred")
         }
         return entry
     }
 
     /// The entry of the node's input `index`.
-    func input(_ index: Int, _ context: NodeContext) throws(GraphError) -> Entry {
+    func input(_ index: Int, _ context: NodeContext) throws(InputError) -> Entry {
         try entry(try context.input(index), context)
     }
 
     /// The value of input `index`, which the op needs at import time (a shape, axes, indices).
-    func knownInts(_ index: Int, _ context: NodeContext, what: String) throws(GraphError) -> [Int] {
+    func knownInts(_ index: Int, _ context: NodeContext, what: String) throws(InputError) -> [Int] {
         let name = try context.input(index)
         guard let values = try entry(name, context).value?.ints else {
-            throw GraphError(source: source, place: context.place, message: "takes its \(what) from '\(name)', which depends on the model's inputs; this tool needs it known when the file is read (bind symbolic dimensions with --dim)")
+            throw InputError(source: source, place: context.place, message: "takes its \(what) from '\(name)', which depends on the model's inputs; this tool needs it known when the file is read (bind symbolic dimensions with --dim)")
         }
         return values
     }
 
     /// The IR tensor for an ONNX tensor, materialising folded values as constants.
-    mutating func tensorID(_ name: String, _ context: NodeContext) throws(GraphError) -> TensorID {
+    mutating func tensorID(_ name: String, _ context: NodeContext) throws(InputError) -> TensorID {
         var entry = try entry(name, context)
         if let id = entry.id { return id }
         let id = try builder.constant(name, shape: entry.shape, dtype: entry.dtype)
@@ -215,7 +216,7 @@ struct Lowering {
 
     /// Records what is known of an ONNX tensor, checked against the shape and type the export
     /// states for it.
-    mutating func define(_ name: String, _ entry: Entry, _ context: NodeContext) throws(GraphError) {
+    mutating func define(_ name: String, _ entry: Entry, _ context: NodeContext) throws(InputError) {
         try checkDeclared(name, shape: entry.shape, dtype: entry.dtype, context)
         entries[name] = entry
     }
@@ -226,7 +227,7 @@ struct Lowering {
     @discardableResult
     mutating func emit(_ kind: OpKind, _ context: NodeContext, inputs: [String], shape: [Int], dtype: DType,
                        value: FoldedValue? = nil, output index: Int = 0, attributes: [String: AttributeValue] = [:],
-                       origin: String? = nil) throws(GraphError) -> TensorID? {
+                       origin: String? = nil) throws(InputError) -> TensorID? {
         let name = try context.output(index)
         if shape.contains(0) {
             // The IR has no empty tensors: an empty result lives only as a folded value.
@@ -248,7 +249,7 @@ struct Lowering {
 
     /// An intermediate tensor of a lowered op (no ONNX name).
     mutating func emitInternal(_ kind: OpKind, _ context: NodeContext, suffix: String, inputs: [TensorID], shape: [Int], dtype: DType,
-                               attributes: [String: AttributeValue] = [:], origin: String) throws(GraphError) -> TensorID {
+                               attributes: [String: AttributeValue] = [:], origin: String) throws(InputError) -> TensorID {
         try builder.op(kind, "\(context.path)/\(suffix)", inputs, shape: shape, dtype: dtype, attributes: attributes, origin: origin)
     }
 
@@ -257,7 +258,7 @@ struct Lowering {
     @discardableResult
     mutating func emitOutput(_ kind: OpKind, _ context: NodeContext, inputs: [TensorID], shape: [Int], dtype: DType,
                              value: FoldedValue? = nil, output index: Int = 0, attributes: [String: AttributeValue] = [:],
-                             origin: String?) throws(GraphError) -> TensorID {
+                             origin: String?) throws(InputError) -> TensorID {
         let name = try context.output(index)
         try checkDeclared(name, shape: shape, dtype: dtype, context)
         let path = index == 0 ? context.path : "\(context.path):\(index)"

@@ -1,3 +1,4 @@
+import Support
 import ModelGraph
 
 /// A node being lowered, with checked access to its inputs, outputs and attributes.
@@ -12,9 +13,9 @@ struct NodeContext {
     var path: String { node.name.isEmpty ? "\(node.opType)_\(position)" : node.name }
     var opType: String { node.opType }
 
-    func input(_ index: Int) throws(GraphError) -> String {
+    func input(_ index: Int) throws(InputError) -> String {
         guard index < node.input.count, !node.input[index].isEmpty else {
-            throw GraphError(source: source, place: place, message: "needs input \(index), which is missing")
+            throw InputError(source: source, place: place, message: "needs input \(index), which is missing")
         }
         return node.input[index]
     }
@@ -25,9 +26,9 @@ struct NodeContext {
     /// The names of the inputs that are given.
     var givenInputs: [String] { node.input.filter { !$0.isEmpty } }
 
-    func output(_ index: Int) throws(GraphError) -> String {
+    func output(_ index: Int) throws(InputError) -> String {
         guard index < node.output.count, !node.output[index].isEmpty else {
-            throw GraphError(source: source, place: place, message: "needs output \(index), which is missing")
+            throw InputError(source: source, place: place, message: "needs output \(index), which is missing")
         }
         return node.output[index]
     }
@@ -38,10 +39,10 @@ struct NodeContext {
     func ints(_ name: String) -> [Int]? { attribute(name).map { $0.ints.map { Int($0) } } }
     func string(_ name: String) -> String? { attribute(name).map { String(decoding: $0.s, as: UTF8.self) } }
 
-    func fail(_ message: String) -> GraphError { GraphError(source: source, place: place, message: message) }
+    func fail(_ message: String) -> InputError { InputError(source: source, place: place, message: message) }
 
     /// A possibly negative axis, checked against the rank.
-    func axis(_ axis: Int, rank: Int) throws(GraphError) -> Int {
+    func axis(_ axis: Int, rank: Int) throws(InputError) -> Int {
         let normalized = axis < 0 ? axis + rank : axis
         guard normalized >= 0 && normalized < max(rank, 1) else {
             throw fail("axis \(axis) is out of range for rank \(rank)")

@@ -5,13 +5,13 @@ import Support
 extension Lowering {
     /// Nodes in dependency order (the file's order when it is already one), with their position
     /// in the file for naming. Rejects dangling inputs, duplicate outputs and cycles.
-    func orderedNodes() throws(GraphError) -> [(Int, Onnx_NodeProto)] {
+    func orderedNodes() throws(InputError) -> [(Int, Onnx_NodeProto)] {
         let nodes = model.graph.node
         var producer: [String: Int] = [:]
         for (index, node) in nodes.enumerated() {
             for output in node.output where !output.isEmpty {
                 if entries[output] != nil || producer[output] != nil {
-                    throw GraphError(source: source, place: Self.describe(node, index), message: "writes '\(output)', which is already defined; every tensor needs one producer")
+                    throw InputError(source: source, place: Self.describe(node, index), message: "writes '\(output)', which is already defined; every tensor needs one producer")
                 }
                 producer[output] = index
             }
@@ -23,13 +23,13 @@ extension Lowering {
                 if let p = producer[input] {
                     if seen.insert(p).inserted { successors[p].append(index) }
                 } else if entries[input] == nil {
-                    throw GraphError(source: source, place: Self.describe(node, index), message: "reads '\(input)', which no node, initializer or graph input provides")
+                    throw InputError(source: source, place: Self.describe(node, index), message: "reads '\(input)', which no node, initializer or graph input provides")
                 }
             }
         }
         let (positions, stuck) = stableTopologicalOrder(successors: successors)
         if let stuck {
-            throw GraphError(source: source, place: Self.describe(nodes[stuck], stuck), message: "is part of a cycle; an ONNX graph must be acyclic")
+            throw InputError(source: source, place: Self.describe(nodes[stuck], stuck), message: "is part of a cycle; an ONNX graph must be acyclic")
         }
         let order = positions.map { ($0, nodes[$0]) }
         return order
@@ -54,7 +54,7 @@ extension Lowering {
     /// Refuses, before anything is read, a graph with ops this tool has no rule for on a path
     /// to an add or a matmul, unless the export states their output shapes: one line naming
     /// every such op type and the first node of them.
-    func checkEveryRelevantOpIsKnown(_ ordered: [(Int, Onnx_NodeProto)], relevant: Set<Int>) throws(GraphError) {
+    func checkEveryRelevantOpIsKnown(_ ordered: [(Int, Onnx_NodeProto)], relevant: Set<Int>) throws(InputError) {
         var missing: [String] = []
         var first: String?
         for (position, node) in ordered where relevant.contains(position) {
@@ -65,6 +65,6 @@ extension Lowering {
         }
         guard let first else { return }
         let list = missing.count == 1 ? "op type \(missing[0]) is" : "op types \(missing.joined(separator: ", ")) are"
-        throw GraphError(source: source, place: first, message: "\(list) not supported by this tool and lie on paths to adds or matmuls, so their shapes cannot be inferred; export with the default ONNX domain at opset 21 or lower, or with value_info for these ops' outputs")
+        throw InputError(source: source, place: first, message: "\(list) not supported by this tool and lie on paths to adds or matmuls, so their shapes cannot be inferred; export with the default ONNX domain at opset 21 or lower, or with value_info for these ops' outputs")
     }
 }

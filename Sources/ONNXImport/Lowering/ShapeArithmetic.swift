@@ -1,9 +1,10 @@
+import Support
 import ModelGraph
 
 /// Shape rules shared by several op families: numpy broadcasting and Reshape's target.
 enum ShapeArithmetic {
     /// The numpy broadcast of two shapes.
-    static func broadcast(_ a: [Int], _ b: [Int], _ context: NodeContext) throws(GraphError) -> [Int] {
+    static func broadcast(_ a: [Int], _ b: [Int], _ context: NodeContext) throws(InputError) -> [Int] {
         let rank = max(a.count, b.count)
         var out: [Int] = []
         for i in 0..<rank {
@@ -19,7 +20,7 @@ enum ShapeArithmetic {
     }
 
     /// Reshape's target with 0 (copy the axis, unless `allowZero`) and -1 (infer) resolved.
-    static func reshaped(_ shape: [Int], to target: [Int], allowZero: Bool, _ context: NodeContext) throws(GraphError) -> [Int] {
+    static func reshaped(_ shape: [Int], to target: [Int], allowZero: Bool, _ context: NodeContext) throws(InputError) -> [Int] {
         guard let total = checkedElementCount(shape) else {
             throw context.fail("reshapes a shape too large to count: \(shape)")
         }
@@ -54,7 +55,7 @@ enum ShapeArithmetic {
 
     /// Axes given as an attribute (older opsets) or as input `index` (newer ones), normalised;
     /// nil when neither is given.
-    static func axes(_ context: NodeContext, input index: Int, lowering: Lowering, rank: Int) throws(GraphError) -> [Int]? {
+    static func axes(_ context: NodeContext, input index: Int, lowering: Lowering, rank: Int) throws(InputError) -> [Int]? {
         var raw = context.ints("axes")
         if raw == nil, context.hasInput(index) {
             raw = try lowering.knownInts(index, context, what: "axes")

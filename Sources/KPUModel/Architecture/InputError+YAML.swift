@@ -1,50 +1,36 @@
+import Support
 import Yams
 
-/// A problem with a hardware or energy description, naming the file and the field.
-public struct HardwareError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let file: String
-    public let place: String
-    public let message: String
-
-    public init(file: String, place: String, message: String) {
-        self.file = file
-        self.place = place
-        self.message = message
-    }
-
-    public var description: String {
-        place.isEmpty ? "\(file): \(message)" : "\(file): \(place): \(message)"
-    }
-
+extension InputError {
     /// Translates a failure of Yams or of decoding into the place a person can find in the file,
     /// on one line: `sku.yaml: power.idle_power_watts: is missing; add this field`. The one
     /// translator for every YAML file the project reads (sweep grids too).
-    public static func from(_ error: Error, file: String) -> HardwareError {
+    public static func fromYAML(_ error: Error, file: String) -> InputError {
         switch error {
-        case let error as HardwareError:
+        case let error as InputError:
             return error
         case DecodingError.keyNotFound(let key, let context):
-            return HardwareError(file: file, place: path(context.codingPath + [key]), message: "is missing; add this field")
+            return InputError(source: file, place: path(context.codingPath + [key]), message: "is missing; add this field")
         case DecodingError.typeMismatch(let type, let context):
-            return HardwareError(file: file, place: path(context.codingPath), message: "has the wrong type; expected \(describe(type))")
+            return InputError(source: file, place: path(context.codingPath), message: "has the wrong type; expected \(describe(type))")
         case DecodingError.valueNotFound(let type, let context):
-            return HardwareError(file: file, place: path(context.codingPath), message: "is empty; expected \(describe(type))")
+            return InputError(source: file, place: path(context.codingPath), message: "is empty; expected \(describe(type))")
         case DecodingError.dataCorrupted(let context) where context.underlyingError is YamlError:
-            return from(context.underlyingError!, file: file)
+            return fromYAML(context.underlyingError!, file: file)
         case DecodingError.dataCorrupted(let context):
             let underlying = context.underlyingError.map { " (\(oneLine("\($0)")))" } ?? ""
-            return HardwareError(file: file, place: path(context.codingPath), message: "cannot be read\(underlying); fix the value")
+            return InputError(source: file, place: path(context.codingPath), message: "cannot be read\(underlying); fix the value")
         case YamlError.duplicatedKeysInMapping(let duplicates, let context):
-            return HardwareError(file: file, place: "line \(context.mark.line), column \(context.mark.column)",
+            return InputError(source: file, place: "line \(context.mark.line), column \(context.mark.column)",
                                  message: "repeats the key \(duplicates.map(oneLine).joined(separator: ", ")); keep one of each")
         case YamlError.scanner(_, let problem, let mark, _), YamlError.parser(_, let problem, let mark, _), YamlError.composer(_, let problem, let mark, _):
-            return HardwareError(file: file, place: "line \(mark.line), column \(mark.column)", message: "is not valid YAML (\(oneLine(problem))); fix the syntax there")
+            return InputError(source: file, place: "line \(mark.line), column \(mark.column)", message: "is not valid YAML (\(oneLine(problem))); fix the syntax there")
         case YamlError.reader(let problem, let offset, _, _):
-            return HardwareError(file: file, place: offset.map { "byte \($0)" } ?? "top level", message: "is not YAML text (\(oneLine(problem))); save the file as UTF-8")
+            return InputError(source: file, place: offset.map { "byte \($0)" } ?? "top level", message: "is not YAML text (\(oneLine(problem))); save the file as UTF-8")
         case is YamlError:
-            return HardwareError(file: file, place: "top level", message: "is not valid YAML; fix the file")
+            return InputError(source: file, place: "top level", message: "is not valid YAML; fix the file")
         default:
-            return HardwareError(file: file, place: "", message: "cannot be read: \(oneLine("\(error)"))")
+            return InputError(source: file, place: "", message: "cannot be read: \(oneLine("\(error)"))")
         }
     }
 

@@ -1,8 +1,9 @@
-/// A problem with a model description, written for the person who supplied it.
+/// A problem with an input (a model description, an ONNX export, a hardware or energy file),
+/// written for the person who supplied it: one shape for every reader.
 ///
 /// `source` names the file or preset, `place` the field, node or tensor within it, and the
 /// message says what is wrong and how to fix it.
-public struct GraphError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
     public let source: String
     public let place: String
     public let message: String
