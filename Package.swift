@@ -24,7 +24,9 @@ let package = Package(
         // Leaf: concurrency helpers, the byte buffer and JSON writer, fingerprints, topological order.
         .target(name: "Support"),
         .target(name: "ModelGraph", dependencies: ["Support"]),
-        // Reads ONNX exports into the same IR the BERT builder produces (part of the graph stage).
+        // Front end for presets and Hugging Face configs: BERT and its cousins built as graphs.
+        .target(name: "ConfigFrontend", dependencies: ["Support", "ModelGraph"]),
+        // Front end for ONNX exports: the same IR, from any transformer.
         .target(name: "ONNXImport", dependencies: ["Support", "ModelGraph", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // data/ and templates/ are built into KPUModel and ReportRendering by the EmbedResources plugin.
         .executableTarget(name: "EmbedResourcesTool"),
@@ -55,38 +57,39 @@ let package = Package(
         // Runs requests through the stages: one run, a sweep over a grid, or a merge of shards.
         .target(
             name: "Pipeline",
-            dependencies: ["Support", "ModelGraph", "ONNXImport", "KPUModel", "AddAnalysis", "ReportModel", "ReportRendering", "SitePublishing", .product(name: "Yams", package: "Yams")]
+            dependencies: ["Support", "ModelGraph", "ConfigFrontend", "ONNXImport", "KPUModel", "AddAnalysis", "ReportModel", "ReportRendering", "SitePublishing", .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(
             name: "GenerateReport",
             dependencies: [
-                "Support", "ModelGraph", "KPUModel", "ReportModel", "ReportRendering", "SitePublishing", "Pipeline",
+                "Support", "ModelGraph", "ConfigFrontend", "KPUModel", "ReportModel", "ReportRendering", "SitePublishing", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Times the KPU stage alone on a large configuration (see README, Benchmarks).
-        .executableTarget(name: "KPUModelBenchmark", dependencies: ["Support", "ModelGraph", "KPUModel"]),
+        .executableTarget(name: "KPUModelBenchmark", dependencies: ["Support", "ModelGraph", "ConfigFrontend", "KPUModel"]),
         .executableTarget(name: "ONNXImportBenchmark", dependencies: ["ModelGraph", "ONNXImport"]),
         // The readers of outside files on arbitrary bytes, for libFuzzer (scripts/fuzz) and the replay tests.
-        .target(name: "ReaderFuzzing", dependencies: ["ModelGraph", "ONNXImport", "KPUModel", "AddAnalysis"]),
+        .target(name: "ReaderFuzzing", dependencies: ["ModelGraph", "ConfigFrontend", "ONNXImport", "KPUModel", "AddAnalysis"]),
         .target(name: "CFuzzDriver"),
         .executableTarget(name: "FuzzReaders", dependencies: ["ReaderFuzzing", "CFuzzDriver"]),
         // Where the tests find Tests/Fixtures (one helper for every test target).
         .target(name: "TestFixtures", path: "Tests/TestFixtures"),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
-        .testTarget(name: "ModelGraphTests", dependencies: ["Support", "ModelGraph", "TestFixtures"]),
-        .testTarget(name: "KPUModelTests", dependencies: ["Support", "ModelGraph", "KPUModel"]),
-        .testTarget(name: "AddAnalysisTests", dependencies: ["ModelGraph", "AddAnalysis"]),
-        .testTarget(name: "ONNXImportTests", dependencies: ["Support", "ONNXImport", "ModelGraph", "KPUModel", "AddAnalysis", "TestFixtures"]),
+        .testTarget(name: "ConfigFrontendTests", dependencies: ["Support", "ModelGraph", "ConfigFrontend", "TestFixtures"]),
+        .testTarget(name: "ModelGraphTests", dependencies: ["Support", "ModelGraph", "ConfigFrontend", "TestFixtures"]),
+        .testTarget(name: "KPUModelTests", dependencies: ["ConfigFrontend", "Support", "ModelGraph", "KPUModel"]),
+        .testTarget(name: "AddAnalysisTests", dependencies: ["ConfigFrontend", "ModelGraph", "AddAnalysis"]),
+        .testTarget(name: "ONNXImportTests", dependencies: ["ConfigFrontend", "Support", "ONNXImport", "ModelGraph", "KPUModel", "AddAnalysis", "TestFixtures"]),
         .testTarget(name: "XHTMLValidatorTests", dependencies: ["XHTMLValidator"]),
-        .testTarget(name: "ReportTests", dependencies: ["Support", "ModelGraph", "KPUModel", "AddAnalysis", "ReportModel", "ReportRendering", "SitePublishing", "Pipeline", "XHTMLValidator"]),
+        .testTarget(name: "ReportTests", dependencies: ["ConfigFrontend", "Support", "ModelGraph", "KPUModel", "AddAnalysis", "ReportModel", "ReportRendering", "SitePublishing", "Pipeline", "XHTMLValidator"]),
         // Depends on the executable so `swift test` builds it; the tests run it as a process.
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "ReportModel", "ReportRendering", "SitePublishing", "Support", "KPUModel", "ONNXImport", "XHTMLValidator", "ReaderFuzzing", "TestFixtures", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "PipelineTests", dependencies: ["ConfigFrontend", "Pipeline", "ReportModel", "ReportRendering", "SitePublishing", "Support", "KPUModel", "ONNXImport", "XHTMLValidator", "ReaderFuzzing", "TestFixtures", .product(name: "Yams", package: "Yams")]),
         // Every doc-comment example, compiled (and most run), with a check that they stay the same.
         .testTarget(
             name: "DocumentationExampleTests",
-            dependencies: ["Support", "ModelGraph", "ONNXImport", "KPUModel", "AddAnalysis", "ReportModel", "ReportRendering", "SitePublishing",
-                           "Pipeline", "XHTMLValidator"]
+            dependencies: ["Support", "ModelGraph", "ConfigFrontend", "ONNXImport", "KPUModel", "AddAnalysis", "ReportModel", "ReportRendering",
+                           "SitePublishing", "Pipeline", "XHTMLValidator"]
         ),
         .testTarget(name: "GenerateReportTests", dependencies: ["GenerateReport", "TestFixtures"]),
     ],

@@ -1,5 +1,6 @@
 import ArgumentParser
 import KPUModel
+import ConfigFrontend
 import ModelGraph
 import ReportModel
 import ReportRendering
@@ -23,9 +24,9 @@ struct ListCommand: ParsableCommand, HasExamples {
 
     static func text() throws -> String {
         var lines = ["Model presets (--model): family, layers × hidden × heads, parameters"]
-        let models = try BertConfig.presetNames.map { name in
-            let config = BertConfig.preset(named: name)!
-            let graph = try BertGraphBuilder(config: config, options: BertGraphOptions()).build()
+        let models = try EncoderConfig.presetNames.map { name in
+            let config = EncoderConfig.preset(named: name)!
+            let graph = try EncoderGraphBuilder(config: config, options: GraphOptions()).build()
             return [name, config.family.displayName, "\(config.layerCount) × \(config.hiddenSize) × \(config.headCount)", Format.grouped(graph.parameterCount)]
         }
         lines += table(models, rightAligned: [3])

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KPUModel
+import ConfigFrontend
 import ModelGraph
 import ReportModel
 import ReportRendering
@@ -49,7 +50,7 @@ extension ListedValue {
 
 /// A built-in model preset (`--model`).
 struct PresetName: ListedValue {
-    static var names: [String] { BertConfig.presetNames }
+    static var names: [String] { EncoderConfig.presetNames }
     let name: String
     init(checked name: String) { self.name = name }
 }

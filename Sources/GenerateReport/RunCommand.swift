@@ -2,6 +2,7 @@ import Support
 import ArgumentParser
 import Foundation
 import KPUModel
+import ConfigFrontend
 import ModelGraph
 import Pipeline
 import ReportModel
@@ -79,7 +80,7 @@ struct RunCommand: ParsableCommand, HasExamples, SingleValuedOptions {
         let sources = [model?.name, config, onnx].compactMap { $0 }
         guard sources.count == 1 else {
             throw RunRequestError(sources.isEmpty
-                ? "give --model PRESET, --config FILE or --onnx FILE; presets: \(BertConfig.presetNames.joined(separator: ", "))"
+                ? "give --model PRESET, --config FILE or --onnx FILE; presets: \(EncoderConfig.presetNames.joined(separator: ", "))"
                 : "give one of --model, --config or --onnx, not several")
         }
         let modelSource: RunRequest.Model = if let model { .preset(model.name) } else if let config { .config(config) } else { .onnx(onnx!) }

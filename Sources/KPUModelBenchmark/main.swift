@@ -1,5 +1,6 @@
 import KPUModel
 import Support
+import ConfigFrontend
 import ModelGraph
 #if canImport(Glibc)
 import Glibc
@@ -16,12 +17,12 @@ let seq = arguments.count > 2 ? Int(arguments[2]) ?? 512 : 512
 let sku = arguments.count > 3 ? arguments[3] : "kpu-t256"
 let precision = arguments.count > 4 ? Precision(rawValue: arguments[4]) ?? .bf16 : .bf16
 
-guard let config = BertConfig.preset(named: preset) else {
-    print("unknown preset \(preset); presets: \(BertConfig.presetNames.joined(separator: ", "))")
+guard let config = EncoderConfig.preset(named: preset) else {
+    print("unknown preset \(preset); presets: \(EncoderConfig.presetNames.joined(separator: ", "))")
     exit(2)
 }
 do {
-    let graph = try BertGraphBuilder(config: config, options: BertGraphOptions(sequenceLength: seq, precision: precision)).build()
+    let graph = try EncoderGraphBuilder(config: config, options: GraphOptions(sequenceLength: seq, precision: precision)).build()
     let hardware = try KPUHardware.builtIn(sku)
     let energy = try EnergyTable.named("kpu-16nm", for: hardware)
     for fusion in FusionPolicy.allCases {

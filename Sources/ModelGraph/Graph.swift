@@ -6,7 +6,7 @@ import Support
 /// in which order can the ops run — in constant time from indexes built once.
 ///
 /// ```swift
-/// let graph = try BertGraphBuilder(config: BertConfig.preset(named: "bert-base-uncased")!, options: .init()).build()
+/// let graph = try EncoderGraphBuilder(config: EncoderConfig.preset(named: "bert-base-uncased")!, options: .init()).build()
 /// let addPaths = graph.topologicalOrder.filter { $0.kind == .add }.map(\.path)
 /// ```
 public struct Graph: Sendable {

@@ -29,7 +29,7 @@ extension ONNXModel {
     /// The hyper-parameters the graph implies, for the report's model summary: layers from the
     /// attention softmaxes, heads from the attention scores, hidden size from the output,
     /// intermediate size from the widest matmul, vocabulary and positions from the embedding tables.
-    public func inferredConfig(name: String) -> BertConfig {
+    public func inferredConfig(name: String) -> EncoderConfig {
         let scores = attentionScores
         let hidden = graph.outputs.first.map { graph[$0].shape.last ?? 0 } ?? 0
         let widest = graph.ops.filter { $0.kind == .matMul && !$0.folded }.map { graph[$0.outputs[0]].shape.last ?? 0 }.max() ?? 0
@@ -37,7 +37,7 @@ extension ONNXModel {
             let table = graph[op.inputs[0]]
             return table.role == .parameter && table.rank == 2 ? table.shape[0] : nil
         }.sorted(by: >)
-        return BertConfig(
+        return EncoderConfig(
             name: name, hiddenSize: hidden, layerCount: scores.count, headCount: scores.first.map { graph[$0].shape.count == 4 ? graph[$0].shape[1] : 1 } ?? 1,
             intermediateSize: widest, vocabSize: tables.first ?? 0, maxPositionEmbeddings: tables.count > 1 ? tables[1] : 0,
             typeVocabSize: tables.count > 2 ? tables[2] : 0

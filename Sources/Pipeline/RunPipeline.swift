@@ -2,6 +2,7 @@ import Support
 import AddAnalysis
 import Foundation
 import KPUModel
+import ConfigFrontend
 import ModelGraph
 import ONNXImport
 import ReportModel
@@ -195,7 +196,7 @@ public final class RunPipeline: @unchecked Sendable {
             if !request.dimensions.isEmpty { throw RunRequestError("--dim binds dimensions of an ONNX file; give --onnx FILE") }
             let descriptor = try describeRun(request, hardware: hardware, precision: parsedPrecision ?? .fp32)
             let configPath: String? = if case .config(let path) = request.model { path } else { nil }
-            let graph = try BertGraphBuilder(config: descriptor.config, options: descriptor.options, source: configPath).build()
+            let graph = try EncoderGraphBuilder(config: descriptor.config, options: descriptor.options, source: configPath).build()
             var notes: [String] = []
             let activation = descriptor.config.hiddenActivation
             if activation.isCostedAsGELU {
@@ -229,7 +230,7 @@ public final class RunPipeline: @unchecked Sendable {
             throw RunRequestError("\(onnx): its weights are \(imported.precision.rawValue); --precision \(parsedPrecision.rawValue) cannot change an exported model")
         }
         let name = URL(fileURLWithPath: onnx).deletingPathExtension().lastPathComponent
-        let options = BertGraphOptions(batch: size.batch, sequenceLength: size.sequence, precision: imported.precision)
+        let options = GraphOptions(batch: size.batch, sequenceLength: size.sequence, precision: imported.precision)
         let descriptor = RunDescriptor(source: .onnxFile(path: onnx, contentHash: imported.fingerprint, producer: imported.producer),
                                        config: imported.inferredConfig(name: name), options: options, hardware: hardware)
         var notes = imported.unknownCostNodes.map { "\($0) is not modelled; it lies on no path to an add or a matmul and is counted at zero cost (unknown cost)." }
@@ -242,11 +243,11 @@ public final class RunPipeline: @unchecked Sendable {
 
     static func describeRun(_ request: RunRequest, hardware: RunDescriptor.HardwareChoice, precision parsedPrecision: Precision) throws -> RunDescriptor {
         let aggregation = request.aggregation
-        let options = BertGraphOptions(batch: request.batch ?? 1, sequenceLength: request.seq ?? 128, precision: parsedPrecision, aggregation: aggregation)
+        let options = GraphOptions(batch: request.batch ?? 1, sequenceLength: request.seq ?? 128, precision: parsedPrecision, aggregation: aggregation)
         switch request.model {
         case .preset(let name):
-            guard let preset = BertConfig.preset(named: name) else {
-                throw RunRequestError("--model \(name) is not a known preset; use one of \(BertConfig.presetNames.joined(separator: ", ")), or --config FILE")
+            guard let preset = EncoderConfig.preset(named: name) else {
+                throw RunRequestError("--model \(name) is not a known preset; use one of \(EncoderConfig.presetNames.joined(separator: ", ")), or --config FILE")
             }
             try checkPositions(options, of: preset, given: request.seq)
             return RunDescriptor(source: .preset(name), config: preset, options: options, hardware: hardware)
@@ -258,7 +259,7 @@ public final class RunPipeline: @unchecked Sendable {
             } catch {
                 throw RunRequestError("\(path): cannot read the config file (\(reason(error))); check the path")
             }
-            let parsed = try BertConfig(huggingFaceJSON: data, source: path)
+            let parsed = try EncoderConfig(huggingFaceJSON: data, source: path)
             try checkPositions(options, of: parsed, given: request.seq)
             return RunDescriptor(source: .configFile(path: path, contentHash: contentFingerprint(data)), config: parsed, options: options, hardware: hardware)
         case .onnx:
@@ -267,8 +268,8 @@ public final class RunPipeline: @unchecked Sendable {
     }
 
     /// A sequence longer than the model's positions, said in terms of --seq and its default.
-    static func checkPositions(_ options: BertGraphOptions, of config: BertConfig, given seq: Int?) throws {
-        let limit = config.maxSequenceLength, fallback = BertGraphOptions().sequenceLength
+    static func checkPositions(_ options: GraphOptions, of config: EncoderConfig, given seq: Int?) throws {
+        let limit = config.maxSequenceLength, fallback = GraphOptions().sequenceLength
         guard options.sequenceLength > limit else { return }
         let why = config.family.positionsFromTokenIDs
             ? "max_position_embeddings \(config.maxPositionEmbeddings), less the \(config.paddingIndex + 1) positions up to the padding index"

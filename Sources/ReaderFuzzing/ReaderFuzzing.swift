@@ -1,6 +1,7 @@
 import AddAnalysis
 import Foundation
 import KPUModel
+import ConfigFrontend
 import ModelGraph
 import ONNXImport
 
@@ -28,7 +29,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             _ = AddAnalysis(graph: model.graph, cost: WorkloadCost(graph: model.graph))
             return true
         case .config:
-            return (try? BertConfig(huggingFaceJSON: data, source: "fuzz.json")) != nil
+            return (try? EncoderConfig(huggingFaceJSON: data, source: "fuzz.json")) != nil
         case .hardware:
             return (try? KPUHardware.load(file: "fuzz.yaml", contents: String(decoding: data, as: UTF8.self))) != nil
         case .energy:

@@ -40,11 +40,11 @@ public struct RunDescriptor: Sendable, Hashable {
     }
 
     public let source: ModelSource
-    public let config: BertConfig
-    public let options: BertGraphOptions
+    public let config: EncoderConfig
+    public let options: GraphOptions
     public let hardware: HardwareChoice
 
-    public init(source: ModelSource, config: BertConfig, options: BertGraphOptions,
+    public init(source: ModelSource, config: EncoderConfig, options: GraphOptions,
                 hardware: HardwareChoice = HardwareChoice(label: HardwareChoice.defaultSKU, profile: nil, energyTable: HardwareChoice.defaultEnergyTable, fusion: .vectorEngine)) {
         self.source = source
         self.config = config

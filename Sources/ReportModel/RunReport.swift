@@ -111,6 +111,6 @@ public struct RunReport: Sendable {
     }
 
     public var runID: String { descriptor.runID }
-    public var config: BertConfig { descriptor.config }
-    public var options: BertGraphOptions { descriptor.options }
+    public var config: EncoderConfig { descriptor.config }
+    public var options: GraphOptions { descriptor.options }
 }

@@ -1,10 +1,11 @@
 import Testing
+import ConfigFrontend
 import ModelGraph
 @testable import AddAnalysis
 
 @Suite struct AddClassificationTests {
-    static func analysis(_ preset: String, options: BertGraphOptions = .init()) throws -> AddAnalysis {
-        let graph = try BertGraphBuilder(config: #require(BertConfig.preset(named: preset)), options: options).build()
+    static func analysis(_ preset: String, options: GraphOptions = .init()) throws -> AddAnalysis {
+        let graph = try EncoderGraphBuilder(config: #require(EncoderConfig.preset(named: preset)), options: options).build()
         return AddAnalysis(graph: graph, cost: WorkloadCost(graph: graph))
     }
 
@@ -22,7 +23,7 @@ import ModelGraph
 
     @Test(arguments: ["bert-tiny", "bert-mini", "bert-small", "bert-medium", "bert-large-uncased", "all-MiniLM-L6-v2"])
     func everyPresetFollowsThePerLayerPattern(preset: String) throws {
-        let layers = try #require(BertConfig.preset(named: preset)).layerCount
+        let layers = try #require(EncoderConfig.preset(named: preset)).layerCount
         #expect(Self.counts(try Self.analysis(preset)) == [
             .embedding: 2, .bias: 6 * layers + 1, .attentionMask: layers, .attentionResidual: layers, .ffnResidual: layers,
         ])

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import AddAnalysis
 @testable import KPUModel
+import ConfigFrontend
 @testable import ModelGraph
 @testable import ONNXImport
 @testable import Pipeline
@@ -26,7 +27,7 @@ private struct Context {
     let evaluation: KPUEvaluation
 
     init(_ preset: String = "bert-tiny") throws {
-        graph = try BertGraphBuilder(config: #require(BertConfig.preset(named: preset)), options: .init()).build()
+        graph = try EncoderGraphBuilder(config: #require(EncoderConfig.preset(named: preset)), options: .init()).build()
         hardware = try KPUHardware.builtIn("kpu-t256")
         table = try EnergyTable.named("kpu-16nm", for: hardware)
         adds = AddAnalysis(graph: graph, cost: WorkloadCost(graph: graph))
@@ -38,13 +39,13 @@ private struct Context {
 @Suite struct DocumentationExamples {
     @Test func graphStage() throws {
         do {
-            let graph = try BertGraphBuilder(config: BertConfig.preset(named: "bert-base-uncased")!,
-                                             options: BertGraphOptions(sequenceLength: 128)).build()
+            let graph = try EncoderGraphBuilder(config: EncoderConfig.preset(named: "bert-base-uncased")!,
+                                             options: GraphOptions(sequenceLength: 128)).build()
             let parameters = graph.parameterCount // 109_482_240
             #expect(parameters == 109_482_240)
         }
         do {
-            let graph = try BertGraphBuilder(config: BertConfig.preset(named: "bert-base-uncased")!, options: .init()).build()
+            let graph = try EncoderGraphBuilder(config: EncoderConfig.preset(named: "bert-base-uncased")!, options: .init()).build()
             let addPaths = graph.topologicalOrder.filter { $0.kind == .add }.map(\.path)
             #expect(addPaths.count > 0)
         }
@@ -70,8 +71,8 @@ private struct Context {
             "model_type": "roberta", "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 128,
             "vocab_size": 100, "max_position_embeddings": 66, "type_vocab_size": 1, "pad_token_id": 1,
         ])
-        let base = BertConfig.preset(named: "bert-base-uncased")!
-        let mine = try BertConfig(huggingFaceJSON: data, source: "models/my-roberta/config.json")
+        let base = EncoderConfig.preset(named: "bert-base-uncased")!
+        let mine = try EncoderConfig(huggingFaceJSON: data, source: "models/my-roberta/config.json")
         #expect(base.layerCount == 12 && mine.layerCount == 2)
     }
 
@@ -125,7 +126,7 @@ private struct Context {
         #expect(residualEnergy ?? .zero > .zero)
         let cost = WorkloadCost(graph: graph)
         let choice = RunDescriptor.HardwareChoice(label: "kpu-t256", profile: nil, energyTable: "kpu-16nm", fusion: .vectorEngine)
-        let run = RunDescriptor(source: .preset("bert-tiny"), config: BertConfig.preset(named: "bert-tiny")!, options: .init(), hardware: choice)
+        let run = RunDescriptor(source: .preset("bert-tiny"), config: EncoderConfig.preset(named: "bert-tiny")!, options: .init(), hardware: choice)
         let report = RunReport(descriptor: run, graph: graph, analysis: AddAnalysis(graph: graph, cost: cost))
         let json = try report.jsonData()
         #expect(!json.isEmpty)

@@ -1,11 +1,12 @@
 import Support
 import Foundation
 import Testing
+import ConfigFrontend
 import ModelGraph
 @testable import KPUModel
 
 func bertGraph(_ preset: String, seq: Int = 128, precision: Precision = .fp32) throws -> Graph {
-    try BertGraphBuilder(config: #require(BertConfig.preset(named: preset)), options: .init(sequenceLength: seq, precision: precision)).build()
+    try EncoderGraphBuilder(config: #require(EncoderConfig.preset(named: preset)), options: .init(sequenceLength: seq, precision: precision)).build()
 }
 
 func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16nm", precision: Precision = .fp32,
@@ -357,9 +358,9 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
     func boundsAreAboveTheEvaluatedFigures(sku: String) throws {
         let hardware = try KPUHardware.builtIn(sku)
         let table = try EnergyTable.named("kpu-16nm", for: hardware)
-        for (preset, options) in [("bert-base-uncased", BertGraphOptions()), ("bert-large-uncased", BertGraphOptions(batch: 2, sequenceLength: 512, precision: .bf16)),
-                                  ("bert-tiny", BertGraphOptions(batch: 8, sequenceLength: 512, precision: .int8))] {
-            let graph = try BertGraphBuilder(config: try #require(BertConfig.preset(named: preset)), options: options).build()
+        for (preset, options) in [("bert-base-uncased", GraphOptions()), ("bert-large-uncased", GraphOptions(batch: 2, sequenceLength: 512, precision: .bf16)),
+                                  ("bert-tiny", GraphOptions(batch: 8, sequenceLength: 512, precision: .int8))] {
+            let graph = try EncoderGraphBuilder(config: try #require(EncoderConfig.preset(named: preset)), options: options).build()
             let bounds = KPUEvaluator.upperBounds(graph: graph, hardware: hardware, energy: table, precision: options.precision)
             for fusion in FusionPolicy.allCases {
                 let evaluation = KPUEvaluator(graph: graph, hardware: hardware, energy: table, mapping: Mapper(graph: graph, hardware: hardware, precision: options.precision, fusion: fusion).map()).evaluate()
@@ -373,11 +374,11 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
     }
 
     @Test func bertLargeAtBatch64AndSequence4096ComputesAndBiggerIsAClearError() throws {
-        var config = try #require(BertConfig.preset(named: "bert-large-uncased"))
+        var config = try #require(EncoderConfig.preset(named: "bert-large-uncased"))
         config.maxPositionEmbeddings = 4096
         let hardware = try KPUHardware.builtIn("kpu-t256")
         let table = try EnergyTable.named("kpu-16nm", for: hardware)
-        let graph = try BertGraphBuilder(config: config, options: BertGraphOptions(batch: 64, sequenceLength: 4096)).build()
+        let graph = try EncoderGraphBuilder(config: config, options: GraphOptions(batch: 64, sequenceLength: 4096)).build()
         try graph.checkTotalsFit(source: "test")
         try KPUEvaluator.checkWithinRange(graph: graph, hardware: hardware, energy: table, precision: .fp32, source: "test")
         // PyTorch-style closed form: per layer 4 projections + 2 FFN matmuls + QKᵀ and AV (all 64 × 4096 tokens), plus the pooler.
@@ -385,9 +386,9 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
         let perLayer = tokens * h * h * 4 + tokens * h * i * 2 + 2 * tokens * s * h
         #expect(graph.macCount == 24 * perLayer + 64 * h * h)
         #expect(graph.macCount == 131_941_462_441_984)
-        let huge = try BertGraphBuilder(config: config, options: BertGraphOptions(batch: 9_000_000, sequenceLength: 4096)).build()
+        let huge = try EncoderGraphBuilder(config: config, options: GraphOptions(batch: 9_000_000, sequenceLength: 4096)).build()
         #expect(throws: InputError.self) { try huge.checkTotalsFit(source: "test") }
-        let big = try BertGraphBuilder(config: config, options: BertGraphOptions(batch: 1024, sequenceLength: 4096)).build()
+        let big = try EncoderGraphBuilder(config: config, options: GraphOptions(batch: 1024, sequenceLength: 4096)).build()
         try big.checkTotalsFit(source: "test")
         do {
             try KPUEvaluator.checkWithinRange(graph: big, hardware: hardware, energy: table, precision: .fp32, source: "big.json")

@@ -1,9 +1,10 @@
 import Testing
+import ConfigFrontend
 @testable import ModelGraph
 
 @Suite struct WorkloadCostTests {
     static func bertBase() throws -> (Graph, WorkloadCost) {
-        let graph = try BertGraphBuilder(config: #require(BertConfig.preset(named: "bert-base-uncased")), options: .init()).build()
+        let graph = try EncoderGraphBuilder(config: #require(EncoderConfig.preset(named: "bert-base-uncased")), options: .init()).build()
         return (graph, WorkloadCost(graph: graph))
     }
 

@@ -4,6 +4,7 @@ import Testing
 import TestFixtures
 import AddAnalysis
 import KPUModel
+import ConfigFrontend
 import ModelGraph
 @testable import ONNXImport
 
@@ -89,7 +90,7 @@ enum Fixtures {
         // Same graph at another size: the per-layer pattern holds.
         #expect(Fixtures.explicitCounts(analysis)[.bias] == 12)
         // MACs at B=2, S=64: per layer 4·128·128·128 + 2·128·128·512 + 2·2·64·64·64 per sequence pair… checked against the builder.
-        let builder = try BertGraphBuilder(config: BertConfig.preset(named: "bert-tiny")!, options: .init(batch: 2, sequenceLength: 64)).build()
+        let builder = try EncoderGraphBuilder(config: EncoderConfig.preset(named: "bert-tiny")!, options: .init(batch: 2, sequenceLength: 64)).build()
         #expect(model.graph.macCount == builder.macCount)
     }
 
@@ -144,7 +145,7 @@ enum Fixtures {
 
 /// The builder's bert-tiny and each export describe the same computation.
 @Suite struct BuilderCrossCheckTests {
-    static let builder: Graph = try! BertGraphBuilder(config: BertConfig.preset(named: "bert-tiny")!, options: .init()).build()
+    static let builder: Graph = try! EncoderGraphBuilder(config: EncoderConfig.preset(named: "bert-tiny")!, options: .init()).build()
 
     /// (category, shape, least bytes) of the adds both sides have, sorted. The pooler's bias is
     /// left out: dynamo drops the pooler Gemm's all-zero C input.

@@ -1,4 +1,5 @@
 import Testing
+import ConfigFrontend
 import ModelGraph
 import KPUModel
 import AddAnalysis
@@ -9,7 +10,7 @@ import SitePublishing
 @Suite struct CategoryCostTests {
     @Test(arguments: FusionPolicy.allCases)
     func categorySumsEqualModelTotals(fusion: FusionPolicy) throws {
-        let graph = try BertGraphBuilder(config: #require(BertConfig.preset(named: "bert-base-uncased")), options: .init(aggregation: .lastSum(4))).build()
+        let graph = try EncoderGraphBuilder(config: #require(EncoderConfig.preset(named: "bert-base-uncased")), options: .init(aggregation: .lastSum(4))).build()
         let hardware = try KPUHardware.builtIn("kpu-t256")
         let mapping = Mapper(graph: graph, hardware: hardware, precision: .fp32, fusion: fusion).map()
         let evaluation = KPUEvaluator(graph: graph, hardware: hardware, energy: try EnergyTable.named("kpu-16nm", for: hardware), mapping: mapping).evaluate()
@@ -26,7 +27,7 @@ import SitePublishing
     }
 
     @Test func vectorEngineFusionTakesBiasAddsOffDRAM() throws {
-        let graph = try BertGraphBuilder(config: #require(BertConfig.preset(named: "bert-base-uncased")), options: .init()).build()
+        let graph = try EncoderGraphBuilder(config: #require(EncoderConfig.preset(named: "bert-base-uncased")), options: .init()).build()
         let hardware = try KPUHardware.builtIn("kpu-t256")
         let table = try EnergyTable.named("kpu-16nm", for: hardware)
         let analysis = AddAnalysis(graph: graph, cost: WorkloadCost(graph: graph))

@@ -3,6 +3,7 @@ import Support
 import AddAnalysis
 import Foundation
 @testable import KPUModel
+import ConfigFrontend
 import ModelGraph
 import Testing
 import XHTMLValidator
@@ -15,10 +16,10 @@ let projectTemplates = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("templates")
 
-func makeReport(_ preset: String = "bert-base-uncased", options: BertGraphOptions = .init(), sku: String = "kpu-t256",
+func makeReport(_ preset: String = "bert-base-uncased", options: GraphOptions = .init(), sku: String = "kpu-t256",
                 fusion: FusionPolicy = .vectorEngine, modelKPU: Bool = true) throws -> RunReport {
-    let config = try #require(BertConfig.preset(named: preset))
-    let graph = try BertGraphBuilder(config: config, options: options).build()
+    let config = try #require(EncoderConfig.preset(named: preset))
+    let graph = try EncoderGraphBuilder(config: config, options: options).build()
     let workload = WorkloadCost(graph: graph)
     let analysis = AddAnalysis(graph: graph, cost: workload)
     var kpu: RunReport.KPURun?
@@ -43,11 +44,11 @@ func temporaryFolder() throws -> URL {
 
 @Suite struct RunPageTests {
     @Test(arguments: [
-        ("bert-base-uncased", BertGraphOptions()),
-        ("bert-tiny", BertGraphOptions(batch: 4, sequenceLength: 512, precision: .int8, aggregation: .allMean)),
-        ("bert-large-uncased", BertGraphOptions(precision: .bf16, aggregation: .lastSum(4))),
+        ("bert-base-uncased", GraphOptions()),
+        ("bert-tiny", GraphOptions(batch: 4, sequenceLength: 512, precision: .int8, aggregation: .allMean)),
+        ("bert-large-uncased", GraphOptions(precision: .bf16, aggregation: .lastSum(4))),
     ])
-    func pageRendersAndValidates(preset: String, options: BertGraphOptions) throws {
+    func pageRendersAndValidates(preset: String, options: GraphOptions) throws {
         let templates = try Templates(directory: projectTemplates)
         let page = try templates.render(RunPage(report: makeReport(preset, options: options), hasJSON: true), template: "run")
         #expect(XHTMLValidator.validate(Array(page.utf8), file: "index.html") == [])
@@ -58,7 +59,7 @@ func temporaryFolder() throws -> URL {
         let page = RunPage(report: report, hasJSON: true)
         let facts = Dictionary(uniqueKeysWithValues: page.provenance.map { ($0.label, $0) })
         // The preset's fingerprint covers its fields: a different vocabulary gives a different one.
-        let config = try #require(BertConfig.preset(named: "bert-base-uncased"))
+        let config = try #require(EncoderConfig.preset(named: "bert-base-uncased"))
         var other = config
         other.vocabSize += 1
         #expect(facts["Config fingerprint"]?.value == config.fingerprint)
@@ -117,9 +118,9 @@ func temporaryFolder() throws -> URL {
     }
 
     @Test func namesFromInputAreEscaped() throws {
-        var config = try #require(BertConfig.preset(named: "bert-tiny"))
+        var config = try #require(EncoderConfig.preset(named: "bert-tiny"))
         config.name = #"<script>alert("x")</script> & co"#
-        let graph = try BertGraphBuilder(config: config, options: .init()).build()
+        let graph = try EncoderGraphBuilder(config: config, options: .init()).build()
         let report = RunReport(descriptor: RunDescriptor(source: .preset("bert-tiny"), config: config, options: .init()),
                                graph: graph, analysis: AddAnalysis(graph: graph, cost: WorkloadCost(graph: graph)))
         let page = try Templates(directory: projectTemplates).render(RunPage(report: report, hasJSON: true), template: "run")
@@ -323,7 +324,7 @@ func temporaryFolder() throws -> URL {
         var documents: [ReportDocument] = []
         for (preset, seq) in [("bert-tiny", 256), ("bert-mini", 128), ("bert-tiny", 64)] {
             for (sku, fusion) in [("kpu-t256", FusionPolicy.epilogue), ("kpu-t64", .none), ("kpu-t64", .epilogue)] {
-                documents.append(try makeReport(preset, options: BertGraphOptions(sequenceLength: seq), sku: sku, fusion: fusion).document)
+                documents.append(try makeReport(preset, options: GraphOptions(sequenceLength: seq), sku: sku, fusion: fusion).document)
             }
         }
         let grouping = RunGrouping(documents)

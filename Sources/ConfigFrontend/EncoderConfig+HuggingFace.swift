@@ -1,7 +1,8 @@
+import ModelGraph
 import Support
 import Foundation
 
-extension BertConfig {
+extension EncoderConfig {
     /// Reads a Hugging Face `config.json` of a BERT-family encoder (`model_type` bert, roberta,
     /// xlm-roberta, distilbert, albert or electra; bert when absent). The four size fields are
     /// required; the rest take the family's transformers defaults when absent. A field that
@@ -143,7 +144,7 @@ struct ConfigKeys {
     }
 
     /// The value a required field has in the family's reference preset, for "add it" hints.
-    func referenceValue(_ key: String, in preset: BertConfig) -> Int {
+    func referenceValue(_ key: String, in preset: EncoderConfig) -> Int {
         switch key {
         case hidden: preset.hiddenSize
         case layers: preset.layerCount
@@ -153,8 +154,8 @@ struct ConfigKeys {
     }
 
     /// The defaults of each family's config class in transformers, for fields a file leaves out.
-    static func defaults(_ family: EncoderFamily) -> BertConfig {
-        let base = BertConfig(name: "", family: family, hiddenSize: 768, layerCount: 12, headCount: 12, intermediateSize: 3072)
+    static func defaults(_ family: EncoderFamily) -> EncoderConfig {
+        let base = EncoderConfig(name: "", family: family, hiddenSize: 768, layerCount: 12, headCount: 12, intermediateSize: 3072)
         var config = base
         switch family {
         case .bert, .electra: break

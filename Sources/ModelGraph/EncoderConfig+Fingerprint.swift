@@ -1,6 +1,6 @@
 import Support
 
-extension BertConfig {
+extension EncoderConfig {
     /// A fingerprint of every field that shapes the graph, so a preset's provenance can be
     /// checked like a config file's: the same figures give the same fingerprint.
     public var fingerprint: String {

@@ -1,3 +1,4 @@
+import ModelGraph
 import Support
 
 /// Builds the graph that transformers' base model of a BERT-family encoder (`BertModel`,
@@ -10,17 +11,17 @@ import Support
 /// layer weights are one set of parameters read by every layer that runs them.
 ///
 /// ```swift
-/// let graph = try BertGraphBuilder(config: BertConfig.preset(named: "bert-base-uncased")!,
-///                                  options: BertGraphOptions(sequenceLength: 128)).build()
+/// let graph = try EncoderGraphBuilder(config: EncoderConfig.preset(named: "bert-base-uncased")!,
+///                                  options: GraphOptions(sequenceLength: 128)).build()
 /// let parameters = graph.parameterCount // 109_482_240
 /// ```
-public struct BertGraphBuilder: Sendable {
-    public let config: BertConfig
-    public let options: BertGraphOptions
+public struct EncoderGraphBuilder: Sendable {
+    public let config: EncoderConfig
+    public let options: GraphOptions
     /// Names the model's origin (preset name or config path) in errors.
     public let source: String
 
-    public init(config: BertConfig, options: BertGraphOptions, source: String? = nil) {
+    public init(config: EncoderConfig, options: GraphOptions, source: String? = nil) {
         self.config = config
         self.options = options
         self.source = source ?? config.name

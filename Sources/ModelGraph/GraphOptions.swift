@@ -1,5 +1,5 @@
 /// How a BERT graph is instantiated: input sizes, precision and optional hidden-state pooling.
-public struct BertGraphOptions: Sendable, Hashable {
+public struct GraphOptions: Sendable, Hashable {
     public var batch: Int
     public var sequenceLength: Int
     public var precision: Precision

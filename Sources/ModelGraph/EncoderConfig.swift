@@ -5,10 +5,10 @@ import Foundation
 /// XLM-RoBERTa, DistilBERT, ALBERT, ELECTRA), as a Hugging Face `config.json` spells them.
 ///
 /// ```swift
-/// let base = BertConfig.preset(named: "bert-base-uncased")!
-/// let mine = try BertConfig(huggingFaceJSON: data, source: "models/my-roberta/config.json")
+/// let base = EncoderConfig.preset(named: "bert-base-uncased")!
+/// let mine = try EncoderConfig(huggingFaceJSON: data, source: "models/my-roberta/config.json")
 /// ```
-public struct BertConfig: Sendable, Hashable, Codable {
+public struct EncoderConfig: Sendable, Hashable, Codable {
     public var name: String
     public var family: EncoderFamily
     public var hiddenSize: Int

@@ -1,3 +1,4 @@
+import ModelGraph
 /// A parsed JSON value, keeping whole numbers apart from fractions and booleans apart from numbers,
 /// so a config's `"hidden_size": true` or `768.5` is reported rather than coerced.
 enum JSONValue: Decodable, Equatable {

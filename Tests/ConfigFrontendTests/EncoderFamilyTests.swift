@@ -2,6 +2,7 @@ import Support
 import Foundation
 import TestFixtures
 import Testing
+import ConfigFrontend
 @testable import ModelGraph
 
 /// BERT's cousins, pinned to PyTorch: torch 2.15 / transformers 5.25, each family's base model
@@ -9,8 +10,8 @@ import Testing
 /// attention), `sum(p.numel() for p in model.parameters())` and FlopCounterMode's FLOPs / 2
 /// (scripts/reference/measure-encoders.py).
 @Suite struct EncoderFamilyTests {
-    static func graph(_ config: BertConfig, batch: Int = 1, seq: Int = 128) throws -> Graph {
-        try BertGraphBuilder(config: config, options: BertGraphOptions(batch: batch, sequenceLength: seq)).build()
+    static func graph(_ config: EncoderConfig, batch: Int = 1, seq: Int = 128) throws -> Graph {
+        try EncoderGraphBuilder(config: config, options: GraphOptions(batch: batch, sequenceLength: seq)).build()
     }
 
     @Test(arguments: [
@@ -24,7 +25,7 @@ import Testing
         ("electra-small-discriminator", 13_483_008, 1_312_817_152, 1_262_485_504, 6_459_228_160),
     ])
     func presetCountsMatchPyTorch(preset: String, parameters: Int, macs128: Int, macs2x64: Int, macs512: Int) throws {
-        let config = try #require(BertConfig.preset(named: preset))
+        let config = try #require(EncoderConfig.preset(named: preset))
         #expect(try Self.graph(config).parameterCount == parameters)
         #expect(try Self.graph(config).macCount == macs128)
         #expect(try Self.graph(config, batch: 2, seq: 64).macCount == macs2x64)
@@ -35,14 +36,14 @@ import Testing
     func publishedConfigReadsLikeThePreset(name: String) throws {
         // The config.json transformers writes for each (Tests/Fixtures/configs).
         let path = Fixture.path("configs/\(name).json")
-        var config = try BertConfig(huggingFaceJSON: try Fixture.data("configs/\(name).json"), source: path)
-        let preset = try #require(BertConfig.preset(named: name))
+        var config = try EncoderConfig(huggingFaceJSON: try Fixture.data("configs/\(name).json"), source: path)
+        let preset = try #require(EncoderConfig.preset(named: name))
         config.name = preset.name
         #expect(config == preset)
     }
 
     @Test func robertaCountsPositionsFromThePaddingIndex() throws {
-        let config = try #require(BertConfig.preset(named: "roberta-base"))
+        let config = try #require(EncoderConfig.preset(named: "roberta-base"))
         // 514 positions, the first two before any token: 512 tokens at most.
         #expect(config.maxSequenceLength == 512)
         #expect(throws: InputError(source: "roberta-base", place: "sequence length",
@@ -55,13 +56,13 @@ import Testing
     }
 
     @Test func distilbertHasNoTokenTypesAndNoPooler() throws {
-        let graph = try Self.graph(try #require(BertConfig.preset(named: "distilbert-base-uncased")))
+        let graph = try Self.graph(try #require(EncoderConfig.preset(named: "distilbert-base-uncased")))
         #expect(graph.inputs.map { graph[$0].name } == ["input_ids", "attention_mask"])
         #expect(graph.outputs.count == 1)
     }
 
     @Test func albertSharesOneLayerAcrossTwelve() throws {
-        let config = try #require(BertConfig.preset(named: "albert-base-v2"))
+        let config = try #require(EncoderConfig.preset(named: "albert-base-v2"))
         let graph = try Self.graph(config)
         #expect(config.distinctLayers == 1)
         #expect(graph.ops.filter { $0.kind == .softmax }.count == 12)
@@ -72,7 +73,7 @@ import Testing
     @Test func albertGroupsSplitTheLayers() throws {
         // Two groups of two inner layers over 4 layers: layers 0–1 run group 0, 2–3 group 1,
         // each twice in a row: 8 layers run on 4 sets of weights.
-        var config = try #require(BertConfig.preset(named: "albert-base-v2"))
+        var config = try #require(EncoderConfig.preset(named: "albert-base-v2"))
         (config.layerCount, config.hiddenGroups, config.innerGroupLayers) = (4, 2, 2)
         let graph = try Self.graph(config)
         #expect(graph.ops.filter { $0.kind == .softmax }.count == 8)
@@ -95,7 +96,7 @@ import Testing
     func computationChangingFieldsAreRefused(file: String, field: String, message: String) throws {
         let path = Fixture.path("configs/\(file)")
         #expect(throws: InputError(source: path, place: field, message: message)) {
-            try BertConfig(huggingFaceJSON: try Fixture.data("configs/\(file)"), source: path)
+            try EncoderConfig(huggingFaceJSON: try Fixture.data("configs/\(file)"), source: path)
         }
     }
 
@@ -103,14 +104,14 @@ import Testing
         let json = #"{"model_type": "gpt2", "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072}"#
         #expect(throws: InputError(source: "c.json", place: "model_type",
                                    message: "is \"gpt2\"; this tool reads configs of bert, roberta, xlm-roberta, distilbert, albert, electra encoders; for another transformer, export it to ONNX and pass --onnx")) {
-            try BertConfig(huggingFaceJSON: Data(json.utf8), source: "c.json")
+            try EncoderConfig(huggingFaceJSON: Data(json.utf8), source: "c.json")
         }
     }
 
     @Test func distilbertKeysAreItsOwn() {
         let json = #"{"model_type": "distilbert", "dim": 768, "n_layers": 6, "n_heads": 12}"#
         #expect(throws: InputError(source: "c.json", place: "hidden_dim", message: "is missing; add it (distilbert-base-uncased has 3072)")) {
-            try BertConfig(huggingFaceJSON: Data(json.utf8), source: "c.json")
+            try EncoderConfig(huggingFaceJSON: Data(json.utf8), source: "c.json")
         }
     }
 }

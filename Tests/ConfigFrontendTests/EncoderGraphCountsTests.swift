@@ -1,14 +1,15 @@
 import Support
 import Testing
+import ConfigFrontend
 @testable import ModelGraph
 
 /// Parameter and MAC counts pinned to PyTorch: measured with torch 2.15 / transformers 5.24 on
 /// `BertModel(config)` — `sum(p.numel() for p in model.parameters())`, and the MACs of every
 /// matmul at batch 1 (Q/K/V/output/FFN projections, QKᵀ, probabilities·V, pooler).
-@Suite struct BertGraphCountsTests {
+@Suite struct EncoderGraphCountsTests {
     static func graph(_ preset: String, seq: Int = 128, batch: Int = 1) throws -> Graph {
-        let config = try #require(BertConfig.preset(named: preset))
-        return try BertGraphBuilder(config: config, options: BertGraphOptions(batch: batch, sequenceLength: seq)).build()
+        let config = try #require(EncoderConfig.preset(named: preset))
+        return try EncoderGraphBuilder(config: config, options: GraphOptions(batch: batch, sequenceLength: seq)).build()
     }
 
     @Test(arguments: [
@@ -38,9 +39,9 @@ import Testing
     }
 
     @Test func precisionChangesBytesNotCounts() throws {
-        let config = try #require(BertConfig.preset(named: "bert-base-uncased"))
-        let fp32 = try BertGraphBuilder(config: config, options: .init(precision: .fp32)).build()
-        let bf16 = try BertGraphBuilder(config: config, options: .init(precision: .bf16)).build()
+        let config = try #require(EncoderConfig.preset(named: "bert-base-uncased"))
+        let fp32 = try EncoderGraphBuilder(config: config, options: .init(precision: .fp32)).build()
+        let bf16 = try EncoderGraphBuilder(config: config, options: .init(precision: .bf16)).build()
         #expect(fp32.parameterCount == bf16.parameterCount)
         let word = { (g: Graph) in g.tensors.first { $0.name == "embeddings.word_embeddings.weight" }!.byteCount }
         // 30522 × 768 elements at 4 and at 2 bytes.
@@ -90,10 +91,10 @@ import Testing
     }
 
     @Test func lastKSumAddsKMinusOneAdds() throws {
-        let config = try #require(BertConfig.preset(named: "bert-base-uncased"))
-        let plain = try BertGraphBuilder(config: config, options: .init()).build()
-        let summed = try BertGraphBuilder(config: config, options: .init(aggregation: .lastSum(4))).build()
-        let mean = try BertGraphBuilder(config: config, options: .init(aggregation: .allMean)).build()
+        let config = try #require(EncoderConfig.preset(named: "bert-base-uncased"))
+        let plain = try EncoderGraphBuilder(config: config, options: .init()).build()
+        let summed = try EncoderGraphBuilder(config: config, options: .init(aggregation: .lastSum(4))).build()
+        let mean = try EncoderGraphBuilder(config: config, options: .init(aggregation: .allMean)).build()
         #expect(summed.opCountsByKind[.add]! - plain.opCountsByKind[.add]! == 3)
         // Mean over 13 hidden states: 12 adds, one division.
         #expect(mean.opCountsByKind[.add]! - plain.opCountsByKind[.add]! == 12)
