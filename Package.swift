@@ -12,13 +12,13 @@ let package = Package(
         .executable(name: "generate-report", targets: ["GenerateReport"]),
         .executable(name: "kpu-model-benchmark", targets: ["KPUModelBenchmark"]),
         .executable(name: "onnx-import-benchmark", targets: ["ONNXImportBenchmark"]),
-        .executable(name: "fuzz-readers", targets: ["FuzzReaders"]),
+        .executable(name: "fuzz-readers", targets: ["FuzzReaders"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
-        .package(url: "https://github.com/apple/swift-protobuf", from: "1.30.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.30.0")
     ],
     targets: [
         // Leaf: concurrency helpers, the byte buffer and JSON writer, fingerprints, topological order.
@@ -48,7 +48,7 @@ let package = Package(
             name: "ReportRendering",
             dependencies: [
                 "Support", "ModelGraph", "KPUModel", "AddAnalysis", "ReportModel", "XHTMLValidator",
-                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Mustache", package: "swift-mustache")
             ],
             plugins: ["EmbedResources"]
         ),
@@ -57,13 +57,16 @@ let package = Package(
         // Runs requests through the stages: one run, a sweep over a grid, or a merge of shards.
         .target(
             name: "Pipeline",
-            dependencies: ["Support", "ModelGraph", "ConfigFrontend", "ONNXImport", "KPUModel", "AddAnalysis", "ReportModel", "ReportRendering", "SitePublishing", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "Support", "ModelGraph", "ConfigFrontend", "ONNXImport", "KPUModel", "AddAnalysis", "ReportModel", "ReportRendering", "SitePublishing",
+                .product(name: "Yams", package: "Yams")
+            ]
         ),
         .executableTarget(
             name: "GenerateReport",
             dependencies: [
                 "Support", "ModelGraph", "ConfigFrontend", "KPUModel", "ReportModel", "ReportRendering", "SitePublishing", "Pipeline",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser")
             ]
         ),
         // Times the KPU stage alone on a large configuration (see README, Benchmarks).
@@ -80,18 +83,31 @@ let package = Package(
         .testTarget(name: "ModelGraphTests", dependencies: ["Support", "ModelGraph", "ConfigFrontend", "TestFixtures"]),
         .testTarget(name: "KPUModelTests", dependencies: ["ConfigFrontend", "Support", "ModelGraph", "KPUModel"]),
         .testTarget(name: "AddAnalysisTests", dependencies: ["ConfigFrontend", "ModelGraph", "AddAnalysis"]),
-        .testTarget(name: "ONNXImportTests", dependencies: ["ConfigFrontend", "Support", "ONNXImport", "ModelGraph", "KPUModel", "AddAnalysis", "TestFixtures"]),
+        .testTarget(
+            name: "ONNXImportTests", dependencies: ["ConfigFrontend", "Support", "ONNXImport", "ModelGraph", "KPUModel", "AddAnalysis", "TestFixtures"]),
         .testTarget(name: "XHTMLValidatorTests", dependencies: ["XHTMLValidator"]),
-        .testTarget(name: "ReportTests", dependencies: ["ConfigFrontend", "Support", "ModelGraph", "KPUModel", "AddAnalysis", "ReportModel", "ReportRendering", "SitePublishing", "Pipeline", "XHTMLValidator"]),
+        .testTarget(
+            name: "ReportTests",
+            dependencies: [
+                "ConfigFrontend", "Support", "ModelGraph", "KPUModel", "AddAnalysis", "ReportModel", "ReportRendering", "SitePublishing", "Pipeline",
+                "XHTMLValidator"
+            ]),
         // Depends on the executable so `swift test` builds it; the tests run it as a process.
-        .testTarget(name: "PipelineTests", dependencies: ["ConfigFrontend", "Pipeline", "ReportModel", "ReportRendering", "SitePublishing", "Support", "KPUModel", "ONNXImport", "XHTMLValidator", "ReaderFuzzing", "TestFixtures", .product(name: "Yams", package: "Yams")]),
+        .testTarget(
+            name: "PipelineTests",
+            dependencies: [
+                "ConfigFrontend", "Pipeline", "ReportModel", "ReportRendering", "SitePublishing", "Support", "KPUModel", "ONNXImport", "XHTMLValidator",
+                "ReaderFuzzing", "TestFixtures", .product(name: "Yams", package: "Yams")
+            ]),
         // Every doc-comment example, compiled (and most run), with a check that they stay the same.
         .testTarget(
             name: "DocumentationExampleTests",
-            dependencies: ["Support", "ModelGraph", "ConfigFrontend", "ONNXImport", "KPUModel", "AddAnalysis", "ReportModel", "ReportRendering",
-                           "SitePublishing", "Pipeline", "XHTMLValidator"]
+            dependencies: [
+                "Support", "ModelGraph", "ConfigFrontend", "ONNXImport", "KPUModel", "AddAnalysis", "ReportModel", "ReportRendering",
+                "SitePublishing", "Pipeline", "XHTMLValidator"
+            ]
         ),
-        .testTarget(name: "GenerateReportTests", dependencies: ["GenerateReport", "TestFixtures"]),
+        .testTarget(name: "GenerateReportTests", dependencies: ["GenerateReport", "TestFixtures"])
     ],
     swiftLanguageModes: [.v6]
 )

@@ -29,8 +29,9 @@ struct EmbedResources: BuildToolPlugin {
         ),
         "ReportRendering": Embedding(
             folder: "templates", pathExtension: "mustache", recursive: false, enumName: "BundledTemplates",
-            documentation: "The templates in templates/, built into the binary: the fallback when no templates folder is\nfound beside it or given with --templates. Keys are template names."
-        ),
+            documentation:
+                "The templates in templates/, built into the binary: the fallback when no templates folder is\nfound beside it or given with --templates. Keys are template names."
+        )
     ]
 
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
@@ -47,15 +48,17 @@ struct EmbedResources: BuildToolPlugin {
             .buildCommand(
                 displayName: "Embedding \(embedding.folder) in \(target.name)",
                 executable: try context.tool(named: "EmbedResourcesTool").url,
-                arguments: [output.path, embedding.enumName, folder.path, embedding.pathExtension,
-                            embedding.recursive ? "recursive" : "flat", embedding.documentation],
+                arguments: [
+                    output.path, embedding.enumName, folder.path, embedding.pathExtension,
+                    embedding.recursive ? "recursive" : "flat", embedding.documentation
+                ],
                 // The tool lists the folder itself when it runs. The folders are inputs too, so adding
                 // or removing a file reruns it; SwiftPM plans these commands again only when the
                 // package's structure changes, so a file added since then is embedded but its own
                 // edits are noticed only after that (README, Embedded data and templates).
                 inputFiles: files.map(\.url) + Self.folders(of: files.map(\.key), in: folder),
                 outputFiles: [output]
-            ),
+            )
         ]
     }
 

@@ -33,9 +33,10 @@ public struct AddAnalysis: Sendable {
         let embedded = graph.embeddedAdds.compactMap { add -> AddRecord? in
             guard let op = graph.producer(of: add.containingOutput) else { return nil }
             let elements = add.shape.reduce(1, *)
-            return AddRecord(opIndex: op.index, name: "\(op.path) (inside)", category: AddCategory(add.role),
-                             shape: add.shape, dtype: add.dtype, elements: elements, flops: elements,
-                             minimalReadBytes: 0, minimalWriteBytes: 0, fusedIn: add.origin, embedded: true)
+            return AddRecord(
+                opIndex: op.index, name: "\(op.path) (inside)", category: AddCategory(add.role),
+                shape: add.shape, dtype: add.dtype, elements: elements, flops: elements,
+                minimalReadBytes: 0, minimalWriteBytes: 0, fusedIn: add.origin, embedded: true)
         }
         let all = (records + embedded).sorted { ($0.opIndex, $0.embedded ? 1 : 0) < ($1.opIndex, $1.embedded ? 1 : 0) }
         self.records = all
@@ -82,8 +83,10 @@ public struct AddRecord: Sendable, Hashable {
     /// True for an add performed inside another op (no op of its own); `opIndex` is that op.
     public let embedded: Bool
 
-    public init(opIndex: Int, name: String, category: AddCategory, shape: [Int], dtype: DType, elements: Int, flops: Int,
-                minimalReadBytes: Int, minimalWriteBytes: Int, fusedIn: String?, embedded: Bool = false) {
+    public init(
+        opIndex: Int, name: String, category: AddCategory, shape: [Int], dtype: DType, elements: Int, flops: Int,
+        minimalReadBytes: Int, minimalWriteBytes: Int, fusedIn: String?, embedded: Bool = false
+    ) {
         self.opIndex = opIndex
         self.name = name
         self.category = category

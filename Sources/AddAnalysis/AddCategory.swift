@@ -38,17 +38,21 @@ public enum AddCategory: String, Sendable, Hashable, Codable, CaseIterable, Comp
     /// One sentence saying what the adds of this category do.
     public var explanation: String {
         switch self {
-        case .embedding: "Token embeddings are summed with position (and token-type) embeddings, or image patches with a position table, before the first layer."
-        case .attentionResidual: "The attention block's output is added back to its input (the skip connection): before the norm in post-LN models such as BERT, after it in pre-LN ones such as GPT-2, Llama, ViT and T5."
+        case .embedding:
+            "Token embeddings are summed with position (and token-type) embeddings, or image patches with a position table, before the first layer."
+        case .attentionResidual:
+            "The attention block's output is added back to its input (the skip connection): before the norm in post-LN models such as BERT, after it in pre-LN ones such as GPT-2, Llama, ViT and T5."
         case .ffnResidual: "The feed-forward block's output is added back to its input (the skip connection)."
         case .hiddenStateAggregation: "Hidden states of several layers are summed to pool features across depth."
         case .bias: "Every linear (or convolution) layer adds its bias vector, broadcast over all tokens."
-        case .attentionMask: "The additive mask (0 or a large negative number) is added to the attention scores so padding, and in decoders future tokens, get no weight."
+        case .attentionMask:
+            "The additive mask (0 or a large negative number) is added to the attention scores so padding, and in decoders future tokens, get no weight."
         case .maskPrep: "Arithmetic on the inputs that builds the additive mask or the position ids (RoBERTa's cumsum(ids ≠ pad) · mask + pad)."
         case .layernorm: "A LayerNorm or RMSNorm written as primitive ops adds its epsilon, and LayerNorm its beta shift."
         case .activation: "Adds inside an activation written as primitive ops: GELU's 1 + erf, or gelu_new's x + 0.044715·x³ and 1 + tanh."
         case .rotary: "Rotary position embedding turns queries and keys by their position: q·cos + rotate_half(q)·sin, and the same for k."
-        case .relativePosition: "Relative-position attention: the bucket and index arithmetic, and the position bias or relative scores added to the attention scores (T5, MPNet, DeBERTa)."
+        case .relativePosition:
+            "Relative-position attention: the bucket and index arithmetic, and the position bias or relative scores added to the attention scores (T5, MPNet, DeBERTa)."
         case .other: "Adds that match none of the patterns above."
         }
     }

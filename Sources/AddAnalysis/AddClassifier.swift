@@ -86,7 +86,8 @@ public struct AddClassifier {
         var stack = graph.ops.filter { $0.kind == .softmax || $0.kind == .logSoftmax }.flatMap(\.inputs)
         while let tensor = stack.popLast() {
             guard forward.contains(tensor), backward.insert(tensor).inserted, let producer = graph.producer(of: tensor),
-                  carriesScores.contains(producer.kind) else { continue }
+                carriesScores.contains(producer.kind)
+            else { continue }
             stack.append(contentsOf: producer.inputs)
         }
         return backward
@@ -164,18 +165,21 @@ public struct AddClassifier {
         }
         // `variance + eps` before the square root: the inside of a written-out LayerNorm or RMSNorm.
         if fixedTensor.elementCount == 1,
-           producer?.kind == .reduceMean || graph.consumers(of: output).contains(where: { $0.kind == .sqrt || $0.kind == .reciprocal }) {
+            producer?.kind == .reduceMean || graph.consumers(of: output).contains(where: { $0.kind == .sqrt || $0.kind == .reciprocal })
+        {
             return .layernorm
         }
         // A vector along the last axis added to a matrix product: a linear layer's bias.
         if fixedTensor.role == .parameter, isLastAxisVector(fixed, of: output), let producer,
-           producer.kind == .matMul || (producer.kind == .reshape && graph.producer(of: producer.inputs[0])?.kind == .matMul) {
+            producer.kind == .matMul || (producer.kind == .reshape && graph.producer(of: producer.inputs[0])?.kind == .matMul)
+        {
             return .bias
         }
         // `normalised × gamma + beta`: the shift that ends a written-out LayerNorm.
         if isLastAxisVector(fixed, of: output), let producer, producer.kind == .mul,
-           producer.inputs.contains(where: { isFixed($0) }),
-           producer.inputs.contains(where: { graph.producer(of: $0)?.kind == .div }) {
+            producer.inputs.contains(where: { isFixed($0) }),
+            producer.inputs.contains(where: { graph.producer(of: $0)?.kind == .div })
+        {
             return .layernorm
         }
         // A table of positions × features added to the token or patch embeddings (ViT's

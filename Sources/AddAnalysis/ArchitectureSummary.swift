@@ -49,10 +49,11 @@ public struct ArchitectureSummary: Sendable, Hashable {
         gatedFeedForward = graph.ops.contains { op in
             guard op.kind == .mul, op.inputs.count == 2 else { return false }
             let producers = op.inputs.map { graph.producer(of: $0) }
-            return producers.contains { $0?.kind == .matMul } && producers.contains { producer in
-                guard let producer else { return false }
-                return producer.kind.isActivation || (producer.kind == .mul && producer.inputs.contains { graph.producer(of: $0)?.kind == .sigmoid })
-            }
+            return producers.contains { $0?.kind == .matMul }
+                && producers.contains { producer in
+                    guard let producer else { return false }
+                    return producer.kind.isActivation || (producer.kind == .mul && producer.inputs.contains { graph.producer(of: $0)?.kind == .sigmoid })
+                }
         }
     }
 
@@ -99,7 +100,9 @@ public struct ArchitectureSummary: Sendable, Hashable {
         }
         if let normalization { parts.append(normalization.rawValue) }
         var positions: [String] = []
-        if summedEmbeddings { positions.append(input == .imagePatches ? "a learned position table added to the patches" : "summed token and position embeddings") }
+        if summedEmbeddings {
+            positions.append(input == .imagePatches ? "a learned position table added to the patches" : "summed token and position embeddings")
+        }
         if rotaryPositions { positions.append("rotary position embeddings") }
         if relativePositions { positions.append("relative-position attention") }
         parts += positions

@@ -15,10 +15,14 @@ extension EncoderConfig {
         do {
             document = try JSONDecoder().decode(JSONValue.self, from: data)
         } catch {
-            throw InputError(source: source, place: Self.jsonErrorPlace(error, data: data), message: "is not valid JSON; fix the syntax there (a Hugging Face config.json is one JSON object)")
+            throw InputError(
+                source: source, place: Self.jsonErrorPlace(error, data: data),
+                message: "is not valid JSON; fix the syntax there (a Hugging Face config.json is one JSON object)")
         }
         guard case .object(let fields) = document else {
-            throw InputError(source: source, place: "top level", message: "is \(document.summary), not a JSON object; a Hugging Face config.json is one object of fields such as \"hidden_size\"")
+            throw InputError(
+                source: source, place: "top level",
+                message: "is \(document.summary), not a JSON object; a Hugging Face config.json is one object of fields such as \"hidden_size\"")
         }
         let family: EncoderFamily
         switch fields["model_type"] {
@@ -26,7 +30,9 @@ extension EncoderConfig {
         case .string(let type)? where EncoderFamily(rawValue: type) != nil: family = EncoderFamily(rawValue: type)!
         case let other?:
             let known = EncoderFamily.allCases.map(\.modelType).joined(separator: ", ")
-            throw InputError(source: source, place: "model_type", message: "is \(other.summary); this tool reads configs of \(known) encoders; for another transformer, export it to ONNX and pass --onnx")
+            throw InputError(
+                source: source, place: "model_type",
+                message: "is \(other.summary); this tool reads configs of \(known) encoders; for another transformer, export it to ONNX and pass --onnx")
         }
         let keys = ConfigKeys(family)
         // The family's best-known model, for "add it" hints.
@@ -50,7 +56,8 @@ extension EncoderConfig {
             sourceName = declared
         } else {
             let url = URL(fileURLWithPath: source)
-            sourceName = url.lastPathComponent == "config.json"
+            sourceName =
+                url.lastPathComponent == "config.json"
                 ? url.deletingLastPathComponent().lastPathComponent
                 : url.deletingPathExtension().lastPathComponent
         }
@@ -96,13 +103,22 @@ extension EncoderConfig {
     /// numbers of another model.
     static func refuseUnmodelledFields(_ fields: [String: JSONValue], family: EncoderFamily, source: String) throws(InputError) {
         if let raw = fields["position_embedding_type"], raw != .string("absolute") {
-            throw InputError(source: source, place: "position_embedding_type", message: "is \(raw.summary); this tool models \"absolute\" position embeddings only (relative_key and relative_key_query add a distance embedding to every attention layer); export the model to ONNX and pass --onnx")
+            throw InputError(
+                source: source, place: "position_embedding_type",
+                message:
+                    "is \(raw.summary); this tool models \"absolute\" position embeddings only (relative_key and relative_key_query add a distance embedding to every attention layer); export the model to ONNX and pass --onnx"
+            )
         }
         if let raw = fields["is_decoder"], raw != .bool(false) {
-            throw InputError(source: source, place: "is_decoder", message: "is \(raw.summary); this tool models encoders (false): a decoder's causal self-attention is not modelled from a config; export it to ONNX and pass --onnx")
+            throw InputError(
+                source: source, place: "is_decoder",
+                message:
+                    "is \(raw.summary); this tool models encoders (false): a decoder's causal self-attention is not modelled from a config; export it to ONNX and pass --onnx"
+            )
         }
         if let raw = fields["add_cross_attention"], raw != .bool(false) {
-            throw InputError(source: source, place: "add_cross_attention", message: "is \(raw.summary); this tool models encoders without cross-attention blocks (false)")
+            throw InputError(
+                source: source, place: "add_cross_attention", message: "is \(raw.summary); this tool models encoders without cross-attention blocks (false)")
         }
     }
 
@@ -115,7 +131,8 @@ extension EncoderConfig {
         } catch {
             let text = "\((error as NSError).userInfo)"
             if let range = text.range(of: #"character \d+"#, options: .regularExpression),
-               let offset = Int(text[range].dropFirst("character ".count)) {
+                let offset = Int(text[range].dropFirst("character ".count))
+            {
                 return position(ofByte: offset, in: data)
             }
         }

@@ -74,7 +74,8 @@ public struct EncoderGraphBuilder: Sendable {
         let positionRows = g.shape(of: positionIDs)[0]
         let positions = try g.op(.gather, "embeddings.position_embeddings", [positionTable, positionIDs], shape: [positionRows, S, E], dtype: dtype)
         let summed = try g.op(.add, "embeddings.add_position", [embedded, positions], shape: [B, S, E], dtype: dtype)
-        var hidden = try layerNorm(&g, try norm(&g, "embeddings.LayerNorm", width: E, dtype: dtype), "embeddings.LayerNorm", summed, shape: [B, S, E], dtype: dtype)
+        var hidden = try layerNorm(
+            &g, try norm(&g, "embeddings.LayerNorm", width: E, dtype: dtype), "embeddings.LayerNorm", summed, shape: [B, S, E], dtype: dtype)
         if config.projectsEmbeddings {
             // ALBERT's embedding_hidden_mapping_in, ELECTRA's embeddings_project: E → H.
             let name = config.family == .albert ? "encoder.embedding_hidden_mapping_in" : "embeddings_project"
@@ -88,7 +89,9 @@ public struct EncoderGraphBuilder: Sendable {
             let group = layer * config.hiddenGroups / config.layerCount
             for inner in 0..<config.innerGroupLayers {
                 let set = group * config.innerGroupLayers + inner
-                if weightSets[set] == nil { weightSets[set] = try layerWeights(&g, prefix: weightPrefix(group: group, inner: inner, layer: layer), dtype: dtype) }
+                if weightSets[set] == nil {
+                    weightSets[set] = try layerWeights(&g, prefix: weightPrefix(group: group, inner: inner, layer: layer), dtype: dtype)
+                }
                 let executed = layer * config.innerGroupLayers + inner
                 hidden = try encoderLayer(&g, "encoder.layer.\(executed)", hidden, weights: weightSets[set]!, mask: additiveMask, dtype: dtype)
             }
@@ -98,8 +101,9 @@ public struct EncoderGraphBuilder: Sendable {
         var outputs = [hidden]
         if config.family.hasPooler {
             // Pooler: first token, dense + bias, tanh.
-            let firstToken = try g.op(.slice, "pooler.first_token", [hidden], shape: [B, H], dtype: dtype,
-                                      attributes: ["axis": .int(1), "start": .int(0), "end": .int(1)])
+            let firstToken = try g.op(
+                .slice, "pooler.first_token", [hidden], shape: [B, H], dtype: dtype,
+                attributes: ["axis": .int(1), "start": .int(0), "end": .int(1)])
             let pooler = config.family == .albert ? "pooler" : "pooler.dense"
             let pooledDense = try apply(&g, try linear(&g, pooler, inFeatures: H, outFeatures: H, dtype: dtype), pooler, firstToken, rows: [B], dtype: dtype)
             outputs.append(try g.op(.tanh, "pooler.activation", [pooledDense], shape: [B, H], dtype: dtype))
@@ -118,8 +122,9 @@ public struct EncoderGraphBuilder: Sendable {
         let (B, S) = (options.batch, options.sequenceLength)
         guard config.family.positionsFromTokenIDs else {
             let buffer = try g.constant("embeddings.position_ids", shape: [1, config.maxPositionEmbeddings], dtype: .int64)
-            return try g.op(.slice, "embeddings.position_ids.slice", [buffer], shape: [1, S], dtype: .int64,
-                            attributes: ["axis": .int(1), "start": .int(0), "end": .int(S)])
+            return try g.op(
+                .slice, "embeddings.position_ids.slice", [buffer], shape: [1, S], dtype: .int64,
+                attributes: ["axis": .int(1), "start": .int(0), "end": .int(S)])
         }
         let pad = try g.constant("embeddings.padding_idx", shape: [], dtype: .int64)
         let isPad = try g.op(.equal, "embeddings.position_ids.is_pad", [inputIDs, pad], shape: [B, S], dtype: .bool)
@@ -154,8 +159,10 @@ public struct EncoderGraphBuilder: Sendable {
     }
 
     /// One post-LN encoder layer: self-attention, residual, LayerNorm, feed-forward, residual, LayerNorm.
-    private func encoderLayer(_ g: inout GraphBuilder, _ p: String, _ hidden: TensorID, weights w: LayerWeights, mask additiveMask: TensorID,
-                              dtype: DType) throws(InputError) -> TensorID {
+    private func encoderLayer(
+        _ g: inout GraphBuilder, _ p: String, _ hidden: TensorID, weights w: LayerWeights, mask additiveMask: TensorID,
+        dtype: DType
+    ) throws(InputError) -> TensorID {
         let B = options.batch, S = options.sequenceLength, H = config.hiddenSize
         let A = config.headCount, D = config.headSize, I = config.intermediateSize
         // Self-attention: Q, K, V projections, heads split out.
@@ -164,8 +171,10 @@ public struct EncoderGraphBuilder: Sendable {
             let split = try g.op(.reshape, "\(p).attention.self.\(name).split_heads", [projected], shape: [B, S, A, D], dtype: dtype)
             // K goes straight to [B, A, D, S]: transpose_for_scores then .transpose(-1, -2).
             return keyTransposed
-                ? try g.op(.transpose, "\(p).attention.self.\(name).transpose", [split], shape: [B, A, D, S], dtype: dtype, attributes: ["perm": .ints([0, 2, 3, 1])])
-                : try g.op(.transpose, "\(p).attention.self.\(name).transpose", [split], shape: [B, A, S, D], dtype: dtype, attributes: ["perm": .ints([0, 2, 1, 3])])
+                ? try g.op(
+                    .transpose, "\(p).attention.self.\(name).transpose", [split], shape: [B, A, D, S], dtype: dtype, attributes: ["perm": .ints([0, 2, 3, 1])])
+                : try g.op(
+                    .transpose, "\(p).attention.self.\(name).transpose", [split], shape: [B, A, S, D], dtype: dtype, attributes: ["perm": .ints([0, 2, 1, 3])])
         }
         let query = try heads("query", w.query, keyTransposed: false)
         let keyT = try heads("key", w.key, keyTransposed: true)
@@ -176,7 +185,8 @@ public struct EncoderGraphBuilder: Sendable {
         let masked = try g.op(.add, "\(p).attention.self.mask", [scaled, additiveMask], shape: [B, A, S, S], dtype: dtype)
         let probabilities = try g.op(.softmax, "\(p).attention.self.softmax", [masked], shape: [B, A, S, S], dtype: dtype, attributes: ["axis": .int(-1)])
         let context = try g.op(.matMul, "\(p).attention.self.context", [probabilities, value], shape: [B, A, S, D], dtype: dtype)
-        let merged = try g.op(.transpose, "\(p).attention.self.merge_heads.transpose", [context], shape: [B, S, A, D], dtype: dtype, attributes: ["perm": .ints([0, 2, 1, 3])])
+        let merged = try g.op(
+            .transpose, "\(p).attention.self.merge_heads.transpose", [context], shape: [B, S, A, D], dtype: dtype, attributes: ["perm": .ints([0, 2, 1, 3])])
         let contextFlat = try g.op(.reshape, "\(p).attention.self.merge_heads", [merged], shape: [B, S, H], dtype: dtype)
 
         // Attention output: dense + bias, residual, LayerNorm.
@@ -197,24 +207,31 @@ public struct EncoderGraphBuilder: Sendable {
             throw InputError(source: source, place: "batch", message: "is \(options.batch); it must be at least 1")
         }
         if options.sequenceLength < 1 || options.sequenceLength > config.maxSequenceLength {
-            let why = config.family.positionsFromTokenIDs
+            let why =
+                config.family.positionsFromTokenIDs
                 ? "max_position_embeddings \(config.maxPositionEmbeddings), less the \(config.paddingIndex + 1) positions up to the padding index"
                 : "max_position_embeddings"
-            throw InputError(source: source, place: "sequence length", message: "is \(options.sequenceLength); \(config.name) takes 1 to \(config.maxSequenceLength) tokens (\(why))")
+            throw InputError(
+                source: source, place: "sequence length",
+                message: "is \(options.sequenceLength); \(config.name) takes 1 to \(config.maxSequenceLength) tokens (\(why))")
         }
         if case .lastSum(let k) = options.aggregation, !(1...(config.layerCount + 1)).contains(k) {
-            throw InputError(source: source, place: "hidden-state aggregation", message: "last-\(k)-sum needs 1 ≤ K ≤ \(config.layerCount + 1) (the embedding output and \(config.layerCount) layer outputs)")
+            throw InputError(
+                source: source, place: "hidden-state aggregation",
+                message: "last-\(k)-sum needs 1 ≤ K ≤ \(config.layerCount + 1) (the embedding output and \(config.layerCount) layer outputs)")
         }
     }
 
     /// A linear layer's weight [in, out] and bias [out].
     private func linear(_ g: inout GraphBuilder, _ path: String, inFeatures: Int, outFeatures: Int, dtype: DType) throws(InputError) -> Linear {
-        Linear(weight: try g.parameter("\(path).weight", shape: [inFeatures, outFeatures], dtype: dtype),
-               bias: try g.parameter("\(path).bias", shape: [outFeatures], dtype: dtype), inFeatures: inFeatures, outFeatures: outFeatures)
+        Linear(
+            weight: try g.parameter("\(path).weight", shape: [inFeatures, outFeatures], dtype: dtype),
+            bias: try g.parameter("\(path).bias", shape: [outFeatures], dtype: dtype), inFeatures: inFeatures, outFeatures: outFeatures)
     }
 
     /// `x · W + b`: a MatMul with the weight, then the bias Add (as nn.Linear's addmm is exported).
-    private func apply(_ g: inout GraphBuilder, _ weights: Linear, _ path: String, _ input: TensorID, rows: [Int], dtype: DType) throws(InputError) -> TensorID {
+    private func apply(_ g: inout GraphBuilder, _ weights: Linear, _ path: String, _ input: TensorID, rows: [Int], dtype: DType) throws(InputError) -> TensorID
+    {
         let product = try g.op(.matMul, "\(path).matmul", [input, weights.weight], shape: rows + [weights.outFeatures], dtype: dtype)
         return try g.op(.add, "\(path).add_bias", [product, weights.bias], shape: rows + [weights.outFeatures], dtype: dtype)
     }
@@ -223,9 +240,12 @@ public struct EncoderGraphBuilder: Sendable {
         Norm(gamma: try g.parameter("\(path).weight", shape: [width], dtype: dtype), beta: try g.parameter("\(path).bias", shape: [width], dtype: dtype))
     }
 
-    private func layerNorm(_ g: inout GraphBuilder, _ weights: Norm, _ path: String, _ input: TensorID, shape: [Int], dtype: DType) throws(InputError) -> TensorID {
-        try g.op(.layerNorm, path, [input, weights.gamma, weights.beta], shape: shape, dtype: dtype,
-                 attributes: ["axis": .int(-1), "epsilon": .float(config.layerNormEpsilon)])
+    private func layerNorm(_ g: inout GraphBuilder, _ weights: Norm, _ path: String, _ input: TensorID, shape: [Int], dtype: DType) throws(InputError)
+        -> TensorID
+    {
+        try g.op(
+            .layerNorm, path, [input, weights.gamma, weights.beta], shape: shape, dtype: dtype,
+            attributes: ["axis": .int(-1), "epsilon": .float(config.layerNormEpsilon)])
     }
 
     private func activation(_ g: inout GraphBuilder, _ path: String, _ input: TensorID, shape: [Int], dtype: DType) throws(InputError) -> TensorID {

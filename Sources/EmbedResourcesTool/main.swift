@@ -85,16 +85,16 @@ for (key, url) in found {
     entries.append("        \(quoted(key)): \(literal(text)),")
 }
 let source = """
-// Generated on each build by the EmbedResources plugin from \(folder.lastPathComponent)/; edit the files there.
+    // Generated on each build by the EmbedResources plugin from \(folder.lastPathComponent)/; edit the files there.
 
-\(documentation.split(separator: "\n", omittingEmptySubsequences: false).map { "/// \($0)" }.joined(separator: "\n"))
-enum \(enumName) {
-    static let files: [String: String] = [
-\(entries.joined(separator: "\n"))
-    ]
-}
+    \(documentation.split(separator: "\n", omittingEmptySubsequences: false).map { "/// \($0)" }.joined(separator: "\n"))
+    enum \(enumName) {
+        static let files: [String: String] = [
+    \(entries.joined(separator: "\n"))
+        ]
+    }
 
-"""
+    """
 // Written only when it changed, so an unchanged file does not recompile the target.
 if FileManager.default.contents(atPath: output) != Data(source.utf8) {
     do {
@@ -105,9 +105,9 @@ if FileManager.default.contents(atPath: output) != Data(source.utf8) {
 }
 
 #if FUZZING
-// scripts/fuzz passes -sanitize=fuzzer to every target SwiftPM builds, this build-time tool
-// included; libFuzzer's runtime then needs this entry point to link. It is never called: the
-// tool's own code stays its entry point (SwiftPM links it as main).
-@_cdecl("LLVMFuzzerTestOneInput")
-func fuzzOneInput(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> Int32 { 0 }
+    // scripts/fuzz passes -sanitize=fuzzer to every target SwiftPM builds, this build-time tool
+    // included; libFuzzer's runtime then needs this entry point to link. It is never called: the
+    // tool's own code stays its entry point (SwiftPM links it as main).
+    @_cdecl("LLVMFuzzerTestOneInput")
+    func fuzzOneInput(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> Int32 { 0 }
 #endif

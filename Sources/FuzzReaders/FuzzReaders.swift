@@ -21,34 +21,34 @@ public func fuzzOneInput(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> Int32 {
 }
 
 #if FUZZING
-import CFuzzDriver
+    import CFuzzDriver
 
-/// SwiftPM links an executable's entry point under this name; hand control to libFuzzer.
-@_cdecl("FuzzReaders_main")
-func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
-    var count = argc
-    var arguments: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = argv
-    return LLVMFuzzerRunDriver(&count, &arguments) { data, size in
-        guard let data else { return 0 }
-        return fuzzOneInput(data, size)
-    }
-}
-#else
-@main
-struct FuzzReaders {
-    static func main() {
-        let arguments = Array(CommandLine.arguments.dropFirst())
-        guard let first = arguments.first, let target = FuzzTarget(rawValue: first) else {
-            print("usage: fuzz-readers \(FuzzTarget.allCases.map(\.rawValue).joined(separator: "|")) FILE...")
-            exit(2)
+    /// SwiftPM links an executable's entry point under this name; hand control to libFuzzer.
+    @_cdecl("FuzzReaders_main")
+    func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
+        var count = argc
+        var arguments: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = argv
+        return LLVMFuzzerRunDriver(&count, &arguments) { data, size in
+            guard let data else { return 0 }
+            return fuzzOneInput(data, size)
         }
-        for path in arguments.dropFirst() {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                print("\(path): cannot read")
+    }
+#else
+    @main
+    struct FuzzReaders {
+        static func main() {
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            guard let first = arguments.first, let target = FuzzTarget(rawValue: first) else {
+                print("usage: fuzz-readers \(FuzzTarget.allCases.map(\.rawValue).joined(separator: "|")) FILE...")
                 exit(2)
             }
-            print("\(path): \(target.run(data) ? "accepted" : "rejected")")
+            for path in arguments.dropFirst() {
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    print("\(path): cannot read")
+                    exit(2)
+                }
+                print("\(path): \(target.run(data) ? "accepted" : "rejected")")
+            }
         }
     }
-}
 #endif

@@ -19,15 +19,15 @@ struct GenerateReport: ParsableCommand {
         commandName: "generate-report",
         abstract: "Report where a transformer's tensor additions spend memory traffic, energy and time on a KPU, as a static HTML site.",
         usage: """
-        generate-report [run] (--model <preset> | --config <file> | --onnx <file>) [<options>]
-        generate-report sweep (--grid <file> | --model <preset> ...) [<options>]
-        generate-report merge <dir> ... [<options>]
-        generate-report list
-        """,
+            generate-report [run] (--model <preset> | --config <file> | --onnx <file>) [<options>]
+            generate-report sweep (--grid <file> | --model <preset> ...) [<options>]
+            generate-report merge <dir> ... [<options>]
+            generate-report list
+            """,
         discussion: """
-        Without a subcommand, reports one configuration: the options below are run's. \
-        'generate-report list' prints the presets, SKUs and their thermal profiles, energy tables and fusion policies.
-        """,
+            Without a subcommand, reports one configuration: the options below are run's. \
+            'generate-report list' prints the presets, SKUs and their thermal profiles, energy tables and fusion policies.
+            """,
         version: ToolInfo.version,
         subcommands: [RunCommand.self, SweepCommand.self, MergeCommand.self, ListCommand.self],
         defaultSubcommand: RunCommand.self
@@ -43,7 +43,8 @@ struct GenerateReport: ParsableCommand {
             var command = try parseAsRoot(arguments)
             try command.run()
         } catch let error as RegressionFound {
-            FileHandle.standardError.write(Data("generate-report: \(error.gate ? "regression gate" : "regression"): \(error.lines.joined(separator: "; "))\n".utf8))
+            FileHandle.standardError.write(
+                Data("generate-report: \(error.gate ? "regression gate" : "regression"): \(error.lines.joined(separator: "; "))\n".utf8))
             Foundation.exit(3)
         } catch let error as RunRequestError {
             fail(error.description)

@@ -35,7 +35,8 @@ enum Help {
         let root = GenerateReport.helpMessage().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let run = GenerateReport.helpMessage(for: RunCommand.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard let rootOptions = root.firstIndex(of: "OPTIONS:"), let subcommands = root.firstIndex(of: "SUBCOMMANDS:"),
-              let runOptions = run.firstIndex(of: "OPTIONS:") else { return root.joined(separator: "\n") }
+            let runOptions = run.firstIndex(of: "OPTIONS:")
+        else { return root.joined(separator: "\n") }
         let options = ["OPTIONS (of run, what the tool does without a subcommand):"] + run[(runOptions + 1)...].filter { !$0.isEmpty }
         return (root[..<rootOptions] + options + [""] + root[subcommands...]).joined(separator: "\n")
     }

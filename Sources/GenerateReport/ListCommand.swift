@@ -15,7 +15,7 @@ struct ListCommand: ParsableCommand, HasExamples {
 
     static let examples = [
         "generate-report list",
-        "generate-report list | grep -A5 'Built-in SKUs'",
+        "generate-report list | grep -A5 'Built-in SKUs'"
     ]
 
     func run() throws {
@@ -50,10 +50,11 @@ struct ListCommand: ParsableCommand, HasExamples {
     static func table(_ rows: [[String]], rightAligned: Set<Int>) -> [String] {
         let widths = (0..<(rows.map(\.count).max() ?? 0)).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
         return rows.map { row in
-            "  " + row.enumerated().map { column, cell in
-                let padding = String(repeating: " ", count: widths[column] - cell.count)
-                return rightAligned.contains(column) ? padding + cell : (column == row.count - 1 ? cell : cell + padding)
-            }.joined(separator: "   ")
+            "  "
+                + row.enumerated().map { column, cell in
+                    let padding = String(repeating: " ", count: widths[column] - cell.count)
+                    return rightAligned.contains(column) ? padding + cell : (column == row.count - 1 ? cell : cell + padding)
+                }.joined(separator: "   ")
         }
     }
 }

@@ -14,7 +14,7 @@ struct MergeCommand: ParsableCommand, HasExamples, SingleValuedOptions {
 
     static let examples = [
         "generate-report merge shard1 shard2 shard3 shard4 --out reports",
-        "generate-report merge shard1 shard2 --out reports --baseline last-night/",
+        "generate-report merge shard1 shard2 --out reports --baseline last-night/"
     ]
 
     static let singleValued = SiteOptions.singleValued

@@ -15,51 +15,66 @@ struct RunCommand: ParsableCommand, HasExamples, SingleValuedOptions {
         commandName: "run",
         abstract: "Report on one configuration (the default: 'generate-report --model …' is 'generate-report run --model …').",
         discussion: """
-        Writes <out>/<run-id>/ (index.html, report.json, schedule.json, trace.json, adds.csv, ops.csv), \
-        <out>/index.html listing every run, <out>/latest/ and <out>/history.jsonl. The run id is derived from \
-        the options, so the same inputs always land in the same folder. Each option takes one value; to report \
-        on several, use 'generate-report sweep'. 'generate-report list' prints the presets, SKUs and their \
-        profiles, energy tables and fusion policies.
-        """
+            Writes <out>/<run-id>/ (index.html, report.json, schedule.json, trace.json, adds.csv, ops.csv), \
+            <out>/index.html listing every run, <out>/latest/ and <out>/history.jsonl. The run id is derived from \
+            the options, so the same inputs always land in the same folder. Each option takes one value; to report \
+            on several, use 'generate-report sweep'. 'generate-report list' prints the presets, SKUs and their \
+            profiles, energy tables and fusion policies.
+            """
     )
 
     static let examples = [
         "generate-report --model bert-base-uncased",
         "generate-report --onnx Tests/Fixtures/onnx/bert-tiny.dynamo18.onnx --hardware kpu-t64 --fusion epilogue",
-        "generate-report --config my-bert/ --seq 384 --precision bf16 --baseline reports/ --fail-on-regression 2",
+        "generate-report --config my-bert/ --seq 384 --precision bf16 --baseline reports/ --fail-on-regression 2"
     ]
 
     @Option(name: .long, help: ArgumentHelp("A built-in model.", valueName: "preset"))
     var model: PresetName?
 
-    @Option(name: .long, help: ArgumentHelp("A Hugging Face config.json of a bert, roberta, xlm-roberta, distilbert, albert or electra encoder, or the folder holding it, instead of a preset.", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A Hugging Face config.json of a bert, roberta, xlm-roberta, distilbert, albert or electra encoder, or the folder holding it, instead of a preset.",
+            valueName: "file"))
     var config: String?
 
     @Option(name: .long, help: ArgumentHelp("An ONNX export of any transformer (torch legacy or dynamo exporter, onnxruntime-optimised).", valueName: "file"))
     var onnx: String?
 
-    @Option(name: .customLong("dim"), help: ArgumentHelp("Binds a symbolic dimension of an ONNX input, e.g. --dim batch=8 (repeatable).", valueName: "name=value"))
+    @Option(
+        name: .customLong("dim"), help: ArgumentHelp("Binds a symbolic dimension of an ONNX input, e.g. --dim batch=8 (repeatable).", valueName: "name=value"))
     var dimensions: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Sequences per forward pass (default: 1; an ONNX file with a static shape keeps its own).", valueName: "n"))
     var batch: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Tokens per sequence, at most the model's positions (default: 128; an ONNX file with a static shape keeps its own, and one without a sequence input takes its tokens from the graph).", valueName: "n"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Tokens per sequence, at most the model's positions (default: 128; an ONNX file with a static shape keeps its own, and one without a sequence input takes its tokens from the graph).",
+            valueName: "n"))
     var seq: Int?
 
     @Option(name: .long, help: ArgumentHelp("Element type of weights and activations (default: fp32; an ONNX file keeps its own).", valueName: "precision"))
     var precision: Precision?
 
-    @Option(name: .customLong("aggregate-hidden-states"), help: ArgumentHelp("Pool hidden states across layers: none, last-K-sum (K−1 adds, e.g. last-4-sum) or all-mean. (default: none)", valueName: "mode"), transform: HiddenStateAggregation.parseOption)
+    @Option(
+        name: .customLong("aggregate-hidden-states"),
+        help: ArgumentHelp("Pool hidden states across layers: none, last-K-sum (K−1 adds, e.g. last-4-sum) or all-mean. (default: none)", valueName: "mode"),
+        transform: HiddenStateAggregation.parseOption)
     var aggregateHiddenStates: HiddenStateAggregation = .none
 
     @Option(name: .long, help: ArgumentHelp("A built-in KPU SKU (default: \(RunDescriptor.HardwareChoice.defaultSKU)).", valueName: "sku"))
     var hardware: SKUName?
 
-    @Option(name: .customLong("hardware-file"), help: ArgumentHelp("A branes ComputeProduct YAML describing a KPU, instead of a built-in SKU.", valueName: "file"))
+    @Option(
+        name: .customLong("hardware-file"), help: ArgumentHelp("A branes ComputeProduct YAML describing a KPU, instead of a built-in SKU.", valueName: "file"))
     var hardwareFile: String?
 
-    @Option(name: .long, help: ArgumentHelp("Thermal profile of the SKU (default: the file's default_thermal_profile; 'generate-report list' names them).", valueName: "name"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Thermal profile of the SKU (default: the file's default_thermal_profile; 'generate-report list' names them).", valueName: "name"))
     var profile: String?
 
     @Option(name: .customLong("energy-table"), help: ArgumentHelp("Energy per event.", valueName: "table"))
@@ -71,17 +86,23 @@ struct RunCommand: ParsableCommand, HasExamples, SingleValuedOptions {
     @OptionGroup var site: SiteOptions
 
     /// The options above that take one value, and those of them `sweep` takes several of.
-    static let singleValued = ["--model", "--config", "--onnx", "--batch", "--seq", "--precision", "--aggregate-hidden-states",
-                               "--hardware", "--hardware-file", "--profile", "--energy-table", "--fusion"] + SiteOptions.singleValued
-    static let sweepable: Set<String> = ["--model", "--config", "--onnx", "--batch", "--seq", "--precision", "--hardware",
-                                         "--hardware-file", "--energy-table", "--fusion"]
+    static let singleValued =
+        [
+            "--model", "--config", "--onnx", "--batch", "--seq", "--precision", "--aggregate-hidden-states",
+            "--hardware", "--hardware-file", "--profile", "--energy-table", "--fusion"
+        ] + SiteOptions.singleValued
+    static let sweepable: Set<String> = [
+        "--model", "--config", "--onnx", "--batch", "--seq", "--precision", "--hardware",
+        "--hardware-file", "--energy-table", "--fusion"
+    ]
 
     func request() throws -> RunRequest {
         let sources = [model?.name, config, onnx].compactMap { $0 }
         guard sources.count == 1 else {
-            throw RunRequestError(sources.isEmpty
-                ? "give --model PRESET, --config FILE or --onnx FILE; presets: \(EncoderConfig.presetNames.joined(separator: ", "))"
-                : "give one of --model, --config or --onnx, not several")
+            throw RunRequestError(
+                sources.isEmpty
+                    ? "give --model PRESET, --config FILE or --onnx FILE; presets: \(EncoderConfig.presetNames.joined(separator: ", "))"
+                    : "give one of --model, --config or --onnx, not several")
         }
         let modelSource: RunRequest.Model = if let model { .preset(model.name) } else if let config { .config(config) } else { .onnx(onnx!) }
         let hardwareSource: RunRequest.Hardware
@@ -90,8 +111,9 @@ struct RunCommand: ParsableCommand, HasExamples, SingleValuedOptions {
         case (nil, let path?): hardwareSource = .file(path)
         case (let sku, nil): hardwareSource = .builtIn(sku?.name ?? RunDescriptor.HardwareChoice.defaultSKU)
         }
-        return RunRequest(model: modelSource, batch: batch, seq: seq, precision: precision, aggregation: aggregateHiddenStates,
-                          dimensions: dimensions, hardware: hardwareSource, profile: profile, energyTable: energyTable.name, fusion: fusion)
+        return RunRequest(
+            model: modelSource, batch: batch, seq: seq, precision: precision, aggregation: aggregateHiddenStates,
+            dimensions: dimensions, hardware: hardwareSource, profile: profile, energyTable: energyTable.name, fusion: fusion)
     }
 
     func run() throws {
@@ -105,8 +127,9 @@ struct RunCommand: ParsableCommand, HasExamples, SingleValuedOptions {
         let assembly = try Publisher(root: URL(fileURLWithPath: site.out), templates: templates)
         let summary = try assembly.add(report, format: options.format)
         let comparison = options.baseline.map { BaselineComparison(runs: [summary], baseline: $0, threshold: options.noiseThreshold) }
-        let files = try assembly.publish(latest: summary.runID, history: [HistoryEntry(report: report, commit: options.commit)],
-                                         comparison: comparison.map { ComparisonPage(runs: [summary], baseline: $0) }, pages: options.format.writesHTML)
+        let files = try assembly.publish(
+            latest: summary.runID, history: [HistoryEntry(report: report, commit: options.commit)],
+            comparison: comparison.map { ComparisonPage(runs: [summary], baseline: $0) }, pages: options.format.writesHTML)
         try site.finish(SweepOutcome(runs: [summary], comparison: comparison, siteFiles: files), runFiles: true)
     }
 }
@@ -144,8 +167,9 @@ enum RepeatedOptions {
         guard let (name, values) = find(in: arguments, names: singleValued).first else { return }
         let given = "\(name) is given \(values.count) times (\(values.joined(separator: ", ")))"
         if sweepable.contains(name) {
-            throw RunRequestError("\(given); a run takes one. To report on each, use 'generate-report sweep "
-                                  + values.map { "\(name) \($0)" }.joined(separator: " ") + "'")
+            throw RunRequestError(
+                "\(given); a run takes one. To report on each, use 'generate-report sweep "
+                    + values.map { "\(name) \($0)" }.joined(separator: " ") + "'")
         }
         throw RunRequestError("\(given); give it once")
     }

@@ -10,7 +10,9 @@ struct SiteOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The site folder to write into: not the working folder, nor a folder holding it or the tool.", valueName: "dir"))
     var out: String = "reports"
 
-    @Option(name: .long, help: ArgumentHelp("The date the pages and history name, YYYY-MM-DD (default: SOURCE_DATE_EPOCH if set, else no date).", valueName: "date"))
+    @Option(
+        name: .long, help: ArgumentHelp("The date the pages and history name, YYYY-MM-DD (default: SOURCE_DATE_EPOCH if set, else no date).", valueName: "date")
+    )
     var date: String?
 
     @Option(name: .long, help: ArgumentHelp("The commit history.jsonl records (default: GITHUB_SHA or CI_COMMIT_SHA).", valueName: "sha"))
@@ -19,24 +21,36 @@ struct SiteOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("What to write: pages, data files or both.", valueName: "format"))
     var format: OutputFormat = .both
 
-    @Option(name: .long, help: ArgumentHelp("Folder of Mustache templates (default: templates/ here or beside the binary, else the built-in copy).", valueName: "dir"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Folder of Mustache templates (default: templates/ here or beside the binary, else the built-in copy).", valueName: "dir"))
     var templates: String?
 
-    @Option(name: .long, help: ArgumentHelp("A previous report.json or site folder: pages show baseline, current, change and a verdict. A folder's runs are matched by run id.", valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A previous report.json or site folder: pages show baseline, current, change and a verdict. A folder's runs are matched by run id.",
+            valueName: "path"))
     var baseline: String?
 
     @Option(name: .customLong("noise-threshold"), help: ArgumentHelp("Changes within this many percent count as noise.", valueName: "pct"))
     var noiseThreshold: Double = 1
 
-    @Option(name: .customLong("fail-on-regression"), help: ArgumentHelp("Exit 3 when a watched metric regressed by more than this many percent against --baseline, or when no run had a baseline to compare with.", valueName: "pct"))
+    @Option(
+        name: .customLong("fail-on-regression"),
+        help: ArgumentHelp(
+            "Exit 3 when a watched metric regressed by more than this many percent against --baseline, or when no run had a baseline to compare with.",
+            valueName: "pct"))
     var failOnRegression: Double?
 
     @Option(name: .customLong("fail-metrics"), help: ArgumentHelp("The metrics --fail-on-regression watches, comma-separated.", valueName: "list"))
     var failMetrics = WatchedMetrics(argument: WatchedMetrics.all.joined(separator: ","))!
 
     /// The options above that take one value.
-    static let singleValued = ["--out", "--date", "--commit", "--format", "--templates", "--baseline", "--noise-threshold",
-                               "--fail-on-regression", "--fail-metrics"]
+    static let singleValued = [
+        "--out", "--date", "--commit", "--format", "--templates", "--baseline", "--noise-threshold",
+        "--fail-on-regression", "--fail-metrics"
+    ]
 
     func validate() throws {
         // Refused before any work: publishing exchanges the whole --out folder.
@@ -48,8 +62,9 @@ struct SiteOptions: ParsableArguments {
     }
 
     func publishOptions() throws -> PublishOptions {
-        PublishOptions(format: format, commit: History.commit(option: commit, environment: ProcessInfo.processInfo.environment),
-                       baseline: try baseline.map { path throws in try BaselineComparison.load(path) }, noiseThreshold: noiseThreshold / 100)
+        PublishOptions(
+            format: format, commit: History.commit(option: commit, environment: ProcessInfo.processInfo.environment),
+            baseline: try baseline.map { path throws in try BaselineComparison.load(path) }, noiseThreshold: noiseThreshold / 100)
     }
 
     func pipeline() throws -> RunPipeline {
@@ -76,7 +91,8 @@ struct SiteOptions: ParsableArguments {
         guard let comparison = outcome.comparison else { return }
         let total = outcome.runs.count
         if failOnRegression != nil && comparison.runs.isEmpty {
-            throw RegressionFound(gate: true, lines: ["\(comparison.coverage(runCount: total)), so nothing was compared; point --baseline at the same configurations"])
+            throw RegressionFound(
+                gate: true, lines: ["\(comparison.coverage(runCount: total)), so nothing was compared; point --baseline at the same configurations"])
         }
         for line in comparison.warnings(runCount: total) {
             FileHandle.standardError.write(Data("generate-report: warning: \(line)\n".utf8))

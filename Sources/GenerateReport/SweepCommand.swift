@@ -13,17 +13,17 @@ struct SweepCommand: ParsableCommand, HasExamples, SingleValuedOptions {
         commandName: "sweep",
         abstract: "Report on a grid of configurations into one site, with a comparison page.",
         discussion: """
-        The grid is models × seq × batch × precision × hardware × fusion × energy table, from repeated options \
-        or a YAML file (--grid; see README). Runs use every core; the site is the same as a serial run's and \
-        is published in one step once every run succeeded. --shard I/N runs every N-th configuration, \
-        starting at the I-th, for a CI matrix; 'generate-report merge' combines the shards' sites.
-        """
+            The grid is models × seq × batch × precision × hardware × fusion × energy table, from repeated options \
+            or a YAML file (--grid; see README). Runs use every core; the site is the same as a serial run's and \
+            is published in one step once every run succeeded. --shard I/N runs every N-th configuration, \
+            starting at the I-th, for a CI matrix; 'generate-report merge' combines the shards' sites.
+            """
     )
 
     static let examples = [
         "generate-report sweep --model bert-base-uncased --model bert-large-uncased --seq 128 --seq 512 --hardware kpu-t64 --hardware kpu-t256",
         "generate-report sweep --grid sweeps/nightly.yaml --baseline last-night/ --fail-on-regression 2",
-        "generate-report sweep --grid sweeps/nightly.yaml --shard 1/4 --out shard1",
+        "generate-report sweep --grid sweeps/nightly.yaml --shard 1/4 --out shard1"
     ]
 
     @Option(name: .long, help: ArgumentHelp("A YAML file describing the grid (options below add to it).", valueName: "file"))
@@ -50,7 +50,10 @@ struct SweepCommand: ParsableCommand, HasExamples, SingleValuedOptions {
     @Option(name: .long, help: ArgumentHelp("Precisions (repeatable; default: fp32).", valueName: "precision"))
     var precision: [Precision] = []
 
-    @Option(name: .customLong("aggregate-hidden-states"), help: ArgumentHelp("Hidden-state pooling for every run: none, last-K-sum or all-mean.", valueName: "mode"), transform: HiddenStateAggregation.parseOption)
+    @Option(
+        name: .customLong("aggregate-hidden-states"),
+        help: ArgumentHelp("Hidden-state pooling for every run: none, last-K-sum or all-mean.", valueName: "mode"),
+        transform: HiddenStateAggregation.parseOption)
     var aggregateHiddenStates: HiddenStateAggregation?
 
     @Option(name: .long, help: ArgumentHelp("Built-in SKUs (repeatable; default: \(RunDescriptor.HardwareChoice.defaultSKU)).", valueName: "sku"))
@@ -62,7 +65,9 @@ struct SweepCommand: ParsableCommand, HasExamples, SingleValuedOptions {
     @Option(name: .long, help: ArgumentHelp("Thermal profile for every SKU.", valueName: "name"))
     var profile: String?
 
-    @Option(name: .customLong("energy-table"), help: ArgumentHelp("Energy tables (repeatable; default: \(RunDescriptor.HardwareChoice.defaultEnergyTable)).", valueName: "table"))
+    @Option(
+        name: .customLong("energy-table"),
+        help: ArgumentHelp("Energy tables (repeatable; default: \(RunDescriptor.HardwareChoice.defaultEnergyTable)).", valueName: "table"))
     var energyTable: [EnergyTableName] = []
 
     @Option(name: .long, help: ArgumentHelp("Fusion policies (repeatable; default: vector-engine).", valueName: "policy"))

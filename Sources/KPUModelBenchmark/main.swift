@@ -3,7 +3,7 @@ import Support
 import ConfigFrontend
 import ModelGraph
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // Models one BERT configuration on one SKU under every fusion policy and prints the headline
@@ -31,9 +31,10 @@ do {
         let e = evaluation.totalEnergy
         let traffic = evaluation.totalTraffic
         func joules(_ energy: Energy) -> String { String(energy.joules) }
-        print("\(preset) S=\(seq) \(precision.rawValue) on \(sku), \(fusion.rawValue): latency \(evaluation.makespan.seconds) s, energy \(joules(e.total)) J "
-              + "(compute \(joules(e.compute)), dram \(joules(e.dram)), l3 \(joules(e.l3)), l2 \(joules(e.l2)), l1 \(joules(e.l1)), engines \(joules(e.engines)), static \(joules(e.staticEnergy))), "
-              + "DRAM \(traffic.dram.total) B, events \(evaluation.events.count)")
+        print(
+            "\(preset) S=\(seq) \(precision.rawValue) on \(sku), \(fusion.rawValue): latency \(evaluation.makespan.seconds) s, energy \(joules(e.total)) J "
+                + "(compute \(joules(e.compute)), dram \(joules(e.dram)), l3 \(joules(e.l3)), l2 \(joules(e.l2)), l1 \(joules(e.l1)), engines \(joules(e.engines)), static \(joules(e.staticEnergy))), "
+                + "DRAM \(traffic.dram.total) B, events \(evaluation.events.count)")
     }
 } catch {
     print("error: \(error)")

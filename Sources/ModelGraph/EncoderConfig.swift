@@ -32,10 +32,12 @@ public struct EncoderConfig: Sendable, Hashable, Codable {
     /// The padding token's id: RoBERTa's position ids count up from it.
     public var paddingIndex: Int
 
-    public init(name: String, family: EncoderFamily = .bert, hiddenSize: Int, layerCount: Int, headCount: Int, intermediateSize: Int,
-                vocabSize: Int = 30522, maxPositionEmbeddings: Int = 512, typeVocabSize: Int = 2,
-                hiddenActivation: HiddenActivation = .gelu, layerNormEpsilon: Double = 1e-12,
-                embeddingSize: Int? = nil, hiddenGroups: Int? = nil, innerGroupLayers: Int = 1, paddingIndex: Int = 0) {
+    public init(
+        name: String, family: EncoderFamily = .bert, hiddenSize: Int, layerCount: Int, headCount: Int, intermediateSize: Int,
+        vocabSize: Int = 30522, maxPositionEmbeddings: Int = 512, typeVocabSize: Int = 2,
+        hiddenActivation: HiddenActivation = .gelu, layerNormEpsilon: Double = 1e-12,
+        embeddingSize: Int? = nil, hiddenGroups: Int? = nil, innerGroupLayers: Int = 1, paddingIndex: Int = 0
+    ) {
         self.name = name
         self.family = family
         self.hiddenSize = hiddenSize
@@ -94,7 +96,7 @@ public struct EncoderConfig: Sendable, Hashable, Codable {
             ("hidden_size", hiddenSize), ("num_hidden_layers", layerCount), ("num_attention_heads", headCount),
             ("intermediate_size", intermediateSize), ("vocab_size", vocabSize),
             ("max_position_embeddings", maxPositionEmbeddings), ("embedding_size", embeddingSize),
-            ("num_hidden_groups", hiddenGroups), ("inner_group_num", innerGroupLayers),
+            ("num_hidden_groups", hiddenGroups), ("inner_group_num", innerGroupLayers)
         ]
         for (field, value) in positive where value < 1 {
             throw InputError(source: source, place: field, message: "is \(value); it must be at least 1")
@@ -103,16 +105,24 @@ public struct EncoderConfig: Sendable, Hashable, Codable {
             throw InputError(source: source, place: "type_vocab_size", message: "is \(typeVocabSize); it must be 0 or more")
         }
         if hiddenSize % headCount != 0 {
-            throw InputError(source: source, place: "hidden_size", message: "\(hiddenSize) is not divisible by num_attention_heads \(headCount); each head needs hidden_size / num_attention_heads features")
+            throw InputError(
+                source: source, place: "hidden_size",
+                message: "\(hiddenSize) is not divisible by num_attention_heads \(headCount); each head needs hidden_size / num_attention_heads features")
         }
         if hiddenGroups > layerCount {
-            throw InputError(source: source, place: "num_hidden_groups", message: "is \(hiddenGroups), more than the \(layerCount) layers; each group serves at least one layer")
+            throw InputError(
+                source: source, place: "num_hidden_groups",
+                message: "is \(hiddenGroups), more than the \(layerCount) layers; each group serves at least one layer")
         }
         if paddingIndex < 0 || paddingIndex >= vocabSize {
             throw InputError(source: source, place: "pad_token_id", message: "is \(paddingIndex); it must be a token id below vocab_size \(vocabSize)")
         }
         if maxSequenceLength < 1 {
-            throw InputError(source: source, place: "max_position_embeddings", message: "is \(maxPositionEmbeddings); \(family.displayName) positions start after pad_token_id \(paddingIndex), so it must be at least \(paddingIndex + 2)")
+            throw InputError(
+                source: source, place: "max_position_embeddings",
+                message:
+                    "is \(maxPositionEmbeddings); \(family.displayName) positions start after pad_token_id \(paddingIndex), so it must be at least \(paddingIndex + 2)"
+            )
         }
         if !(layerNormEpsilon > 0) || !layerNormEpsilon.isFinite {
             throw InputError(source: source, place: "layer_norm_eps", message: "is \(layerNormEpsilon); it must be a small positive number such as 1e-12")

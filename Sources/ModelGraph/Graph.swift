@@ -25,8 +25,10 @@ public struct Graph: Sendable {
     /// Builds the indexes and checks the graph is well formed: every tensor has at most one
     /// producer, no op reads a tensor that nothing provides, and there is no cycle. Ops are
     /// re-ordered topologically (stable: ties keep their given order).
-    public init(name: String, tensors: [Tensor], ops: [Op], inputs: [TensorID], outputs: [TensorID], source: String,
-                embeddedAdds: [EmbeddedAdd] = []) throws(InputError) {
+    public init(
+        name: String, tensors: [Tensor], ops: [Op], inputs: [TensorID], outputs: [TensorID], source: String,
+        embeddedAdds: [EmbeddedAdd] = []
+    ) throws(InputError) {
         var producer = [Int?](repeating: nil, count: tensors.count)
         var consumers = [[Int]](repeating: [], count: tensors.count)
         for (position, op) in ops.enumerated() {
@@ -35,7 +37,9 @@ public struct Graph: Sendable {
                     throw InputError(source: source, place: op.path, message: "writes a tensor that does not exist; check the node's outputs")
                 }
                 if let other = producer[output.index] {
-                    throw InputError(source: source, place: op.path, message: "writes '\(tensors[output.index].name)', which '\(ops[other].path)' already writes; every tensor needs exactly one producer")
+                    throw InputError(
+                        source: source, place: op.path,
+                        message: "writes '\(tensors[output.index].name)', which '\(ops[other].path)' already writes; every tensor needs exactly one producer")
                 }
                 producer[output.index] = position
             }
@@ -47,7 +51,9 @@ public struct Graph: Sendable {
                 }
                 let tensor = tensors[input.index]
                 if producer[input.index] == nil && tensor.role == .activation {
-                    throw InputError(source: source, place: op.path, message: "reads '\(tensor.name)', which no operator produces and which is neither an input nor a parameter")
+                    throw InputError(
+                        source: source, place: op.path,
+                        message: "reads '\(tensor.name)', which no operator produces and which is neither an input nor a parameter")
                 }
                 if !consumers[input.index].contains(position) { consumers[input.index].append(position) }
             }
@@ -68,8 +74,9 @@ public struct Graph: Sendable {
         for (new, old) in order.enumerated() { newIndex[old] = new }
         self.ops = order.enumerated().map { new, old in
             let op = ops[old]
-            return Op(index: new, kind: op.kind, path: op.path, inputs: op.inputs, outputs: op.outputs, attributes: op.attributes,
-                      origin: op.origin, folded: op.folded)
+            return Op(
+                index: new, kind: op.kind, path: op.path, inputs: op.inputs, outputs: op.outputs, attributes: op.attributes,
+                origin: op.origin, folded: op.folded)
         }
         self.producerIndex = producer.map { $0.map { newIndex[$0] } }
         self.consumerIndex = consumers.map { $0.map { newIndex[$0] }.sorted() }

@@ -32,7 +32,8 @@ public struct GraphBuilder: Sendable {
             let (product, overflow) = count.multipliedReportingOverflow(by: dim)
             // Bytes are element count × up to 8, so keep headroom for that product too.
             guard !overflow, product <= Int.max / 8 else {
-                throw InputError(source: source, place: name, message: "shape \(shape) has more elements than can be counted; use smaller batch or sequence sizes")
+                throw InputError(
+                    source: source, place: name, message: "shape \(shape) has more elements than can be counted; use smaller batch or sequence sizes")
             }
             count = product
         }
@@ -57,12 +58,16 @@ public struct GraphBuilder: Sendable {
 
     /// Adds an operator with one output tensor, named after the op's path, and returns that tensor.
     @discardableResult
-    public mutating func op(_ kind: OpKind, _ path: String, _ inputs: [TensorID], shape: [Int], dtype: DType,
-                            attributes: [String: AttributeValue] = [:], origin: String? = nil, folded: Bool = false,
-                            outputName: String? = nil) throws(InputError) -> TensorID {
+    public mutating func op(
+        _ kind: OpKind, _ path: String, _ inputs: [TensorID], shape: [Int], dtype: DType,
+        attributes: [String: AttributeValue] = [:], origin: String? = nil, folded: Bool = false,
+        outputName: String? = nil
+    ) throws(InputError) -> TensorID {
         let output = try tensor(outputName ?? path, shape: shape, dtype: dtype, role: .activation)
-        ops.append(Op(index: ops.count, kind: kind, path: path, inputs: inputs, outputs: [output], attributes: attributes,
-                      origin: origin, folded: folded))
+        ops.append(
+            Op(
+                index: ops.count, kind: kind, path: path, inputs: inputs, outputs: [output], attributes: attributes,
+                origin: origin, folded: folded))
         return output
     }
 

@@ -39,9 +39,10 @@ public enum OpKind: String, Sendable, Hashable, Codable, CaseIterable {
     public var isElementwise: Bool {
         switch self {
         case .add, .sub, .mul, .div, .pow, .mod, .min, .max, .clip,
-             .neg, .abs, .sign, .reciprocal, .sqrt, .exp, .log, .erf, .ceil, .floor, .round, .sin, .cos, .tan, .isNaN, .isInf,
-             .gelu, .relu, .tanh, .sigmoid, .softplus, .leakyRelu, .elu, .hardSigmoid, .hardSwish,
-             .cast, .equal, .less, .lessOrEqual, .greater, .greaterOrEqual, .and, .or, .xor, .not, .where, .expand, .unmodelled: true
+            .neg, .abs, .sign, .reciprocal, .sqrt, .exp, .log, .erf, .ceil, .floor, .round, .sin, .cos, .tan, .isNaN, .isInf,
+            .gelu, .relu, .tanh, .sigmoid, .softplus, .leakyRelu, .elu, .hardSigmoid, .hardSwish,
+            .cast, .equal, .less, .lessOrEqual, .greater, .greaterOrEqual, .and, .or, .xor, .not, .where, .expand, .unmodelled:
+            true
         default: false
         }
     }
@@ -87,8 +88,10 @@ public struct Op: Sendable, Hashable {
     /// it stays in the graph for classification but costs nothing at run time.
     public let folded: Bool
 
-    public init(index: Int, kind: OpKind, path: String, inputs: [TensorID], outputs: [TensorID],
-                attributes: [String: AttributeValue], origin: String? = nil, folded: Bool = false) {
+    public init(
+        index: Int, kind: OpKind, path: String, inputs: [TensorID], outputs: [TensorID],
+        attributes: [String: AttributeValue], origin: String? = nil, folded: Bool = false
+    ) {
         self.index = index
         self.kind = kind
         self.path = path

@@ -50,7 +50,7 @@ public struct OperatorCost: Sendable, Hashable {
         let output = op.outputs.reduce(0) { $0 + graph[$1].elementCount }
         switch op.kind {
         case .reduceMean, .reduceSum, .reduceMax, .reduceMin, .reduceProd, .reduceSumSquare, .reduceL2, .reduceLogSumExp,
-             .argMax, .argMin, .topK, .maxPool, .averagePool:
+            .argMax, .argMin, .topK, .maxPool, .averagePool:
             return max(op.inputs.first.map { graph[$0].elementCount } ?? output, output)
         default:
             return output
@@ -69,7 +69,8 @@ public struct OperatorCost: Sendable, Hashable {
         case .rmsNorm: 4
         case .batchNorm: 2
         case .reduceMean, .reduceSum, .reduceMax, .reduceMin, .reduceProd, .reduceSumSquare, .reduceL2, .reduceLogSumExp,
-             .argMax, .argMin, .topK, .cumSum, .maxPool, .averagePool: 1
+            .argMax, .argMin, .topK, .cumSum, .maxPool, .averagePool:
+            1
         case _ where kind.isElementwise: 1
         default: 0
         }

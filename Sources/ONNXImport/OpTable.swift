@@ -62,11 +62,31 @@ enum OpTable {
         "HardSigmoid": .unary(.hardSigmoid, .none), "HardSwish": .unary(.hardSwish, .none),
 
         // Broadcasting binary arithmetic (Families/Elementwise.swift).
-        "Add": .binary(.add, BinaryFold(ints: { let (r, o) = $0.addingReportingOverflow($1); return o ? nil : r }, floats: { $0 + $1 })),
-        "Sub": .binary(.sub, BinaryFold(ints: { let (r, o) = $0.subtractingReportingOverflow($1); return o ? nil : r }, floats: { $0 - $1 })),
-        "Mul": .binary(.mul, BinaryFold(ints: { let (r, o) = $0.multipliedReportingOverflow(by: $1); return o ? nil : r }, floats: { $0 * $1 })),
+        "Add": .binary(
+            .add,
+            BinaryFold(
+                ints: {
+                    let (r, o) = $0.addingReportingOverflow($1); return o ? nil : r
+                }, floats: { $0 + $1 })),
+        "Sub": .binary(
+            .sub,
+            BinaryFold(
+                ints: {
+                    let (r, o) = $0.subtractingReportingOverflow($1); return o ? nil : r
+                }, floats: { $0 - $1 })),
+        "Mul": .binary(
+            .mul,
+            BinaryFold(
+                ints: {
+                    let (r, o) = $0.multipliedReportingOverflow(by: $1); return o ? nil : r
+                }, floats: { $0 * $1 })),
         // Integer division truncates toward zero, as onnxruntime's does.
-        "Div": .binary(.div, BinaryFold(ints: { let (r, o) = $0.dividedReportingOverflow(by: $1); return o || $1 == 0 ? nil : r }, floats: { $0 / $1 })),
+        "Div": .binary(
+            .div,
+            BinaryFold(
+                ints: {
+                    let (r, o) = $0.dividedReportingOverflow(by: $1); return o || $1 == 0 ? nil : r
+                }, floats: { $0 / $1 })),
         "Pow": .binary(.pow, BinaryFold(ints: Elementwise.integerPower, floats: { Foundation.pow($0, $1) })),
         "Mod": .mod,
         "BitwiseAnd": .binary(.and, BinaryFold(ints: { $0 & $1 }, floats: nil)),
@@ -74,7 +94,12 @@ enum OpTable {
         "BitwiseXor": .binary(.xor, BinaryFold(ints: { $0 ^ $1 }, floats: nil)),
 
         // Variadic: any number of inputs broadcast together.
-        "Sum": .variadic(.add, BinaryFold(ints: { let (r, o) = $0.addingReportingOverflow($1); return o ? nil : r }, floats: { $0 + $1 })),
+        "Sum": .variadic(
+            .add,
+            BinaryFold(
+                ints: {
+                    let (r, o) = $0.addingReportingOverflow($1); return o ? nil : r
+                }, floats: { $0 + $1 })),
         "Max": .variadic(.max, BinaryFold(ints: { Swift.max($0, $1) }, floats: { Swift.max($0, $1) })),
         "Min": .variadic(.min, BinaryFold(ints: { Swift.min($0, $1) }, floats: { Swift.min($0, $1) })),
         "Mean": .mean,
@@ -120,14 +145,14 @@ enum OpTable {
 
         // Convolutions and pooling (Families/Convolutions.swift).
         "Conv": .conv, "MaxPool": .pool(.maxPool), "AveragePool": .pool(.averagePool),
-        "GlobalAveragePool": .globalPool(.averagePool), "GlobalMaxPool": .globalPool(.maxPool),
+        "GlobalAveragePool": .globalPool(.averagePool), "GlobalMaxPool": .globalPool(.maxPool)
     ]
 
     /// onnxruntime's fused transformer ops (Families/FusedOps.swift).
     static let microsoft: [String: OpRule] = [
         "Attention": .attention, "SkipLayerNormalization": .skipLayerNorm(.layerNorm),
         "SkipSimplifiedLayerNormalization": .skipLayerNorm(.rmsNorm), "SimplifiedLayerNormalization": .normalization(.rmsNorm),
-        "BiasGelu": .fusedGelu, "FastGelu": .fusedGelu, "Gelu": .fusedGelu, "EmbedLayerNormalization": .embedLayerNorm,
+        "BiasGelu": .fusedGelu, "FastGelu": .fusedGelu, "Gelu": .fusedGelu, "EmbedLayerNormalization": .embedLayerNorm
     ]
 
     static func rule(domain: String, opType: String) -> OpRule? {

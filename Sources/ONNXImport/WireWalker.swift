@@ -10,7 +10,6 @@ struct WireError: Error {
 struct WireWalker<Bytes: WireBytes> {
     let bytes: Bytes
 
-
     func model() throws(WireError) -> [UInt8] {
         var out: [UInt8] = []
         try copyFields(0..<bytes.count, into: &out) { field, range, out throws(WireError) in
@@ -44,15 +43,21 @@ struct WireWalker<Bytes: WireBytes> {
     }
 
     /// Copies every field of the message in `range`, except those `replace` handles itself.
-    private func copyFields(_ range: Range<Int>, into out: inout [UInt8],
-                            replace: (Int, Range<Int>, inout [UInt8]) throws(WireError) -> Bool) throws(WireError) {
+    private func copyFields(
+        _ range: Range<Int>, into out: inout [UInt8],
+        replace: (Int, Range<Int>, inout [UInt8]) throws(WireError) -> Bool
+    ) throws(WireError) {
         try forEachField(range) { number, fullRange, payloadRange throws(WireError) in
             let isMessage = fullRange.count > payloadRange.count ? try wireType(at: fullRange.lowerBound) == 2 : false
             var replaced = false
             if isMessage { replaced = try replace(number, payloadRange, &out) }
             if !replaced {
                 guard out.count + fullRange.count <= ONNXFile.maxTrimmedBytes else {
-                    throw WireError(offset: fullRange.lowerBound, reason: "field \(number) holds \(fullRange.count) bytes, more than the \(ONNXFile.maxTrimmedBytes >> 20) MiB a model may have besides its weights")
+                    throw WireError(
+                        offset: fullRange.lowerBound,
+                        reason:
+                            "field \(number) holds \(fullRange.count) bytes, more than the \(ONNXFile.maxTrimmedBytes >> 20) MiB a model may have besides its weights"
+                    )
                 }
                 try bytes.append(fullRange, to: &out)
             }

@@ -19,8 +19,11 @@ enum InputPath {
         guard isFolder(path) else { return }
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
             .filter { extensions.contains(URL(fileURLWithPath: $0).pathExtension.lowercased()) }.sorted()
-        let hint = names.isEmpty ? "" : "; it holds " + names.prefix(3).joined(separator: ", ") + (names.count > 3 ? ", …" : "")
-            + ": give \(option) " + URL(fileURLWithPath: path).appendingPathComponent(names[0]).relativePath
+        let hint =
+            names.isEmpty
+            ? ""
+            : "; it holds " + names.prefix(3).joined(separator: ", ") + (names.count > 3 ? ", …" : "")
+                + ": give \(option) " + URL(fileURLWithPath: path).appendingPathComponent(names[0]).relativePath
         throw RunRequestError("\(path): is a folder; \(option) takes \(what)\(hint)")
     }
 

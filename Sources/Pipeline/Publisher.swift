@@ -66,8 +66,10 @@ public final class Publisher: @unchecked Sendable {
     /// the site index (every run in the site) and `latest/`; validates the pages; then swaps the
     /// staged site into place. Returns the written site-level files.
     @discardableResult
-    public func publish(latest: String?, history newEntries: [HistoryEntry], comparison: ComparisonPage? = nil,
-                        pages: Bool = true) throws(ReportError) -> [URL] {
+    public func publish(
+        latest: String?, history newEntries: [HistoryEntry], comparison: ComparisonPage? = nil,
+        pages: Bool = true
+    ) throws(ReportError) -> [URL] {
         var written: [URL] = []
         let history = try previousHistory() + newEntries
         written.append(try site.replaceSiteFile(History.fileName, with: History.encode(history)))
@@ -97,13 +99,16 @@ public final class Publisher: @unchecked Sendable {
     /// Publishes one run on its own into the site at `root`: the run, its history line, the
     /// index and `latest/`.
     @discardableResult
-    public static func publish(_ report: RunReport, format: OutputFormat, into root: URL, templates: Templates,
-                               commit: String? = nil) throws(ReportError) -> Published {
+    public static func publish(
+        _ report: RunReport, format: OutputFormat, into root: URL, templates: Templates,
+        commit: String? = nil
+    ) throws(ReportError) -> Published {
         let publisher = try Publisher(root: root, templates: templates)
         let summary = try publisher.add(report, format: format)
         let written = try publisher.publish(latest: summary.runID, history: [HistoryEntry(report: report, commit: commit)], pages: format.writesHTML)
         let folder = publisher.root.appendingPathComponent(summary.runID)
-        return Published(runDirectory: folder, files: summary.files.map { folder.appendingPathComponent($0) },
-                         siteIndex: written.first { $0.lastPathComponent == "index.html" })
+        return Published(
+            runDirectory: folder, files: summary.files.map { folder.appendingPathComponent($0) },
+            siteIndex: written.first { $0.lastPathComponent == "index.html" })
     }
 }

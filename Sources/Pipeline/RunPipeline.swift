@@ -37,9 +37,11 @@ public struct RunRequest: Sendable, Hashable {
     public var energyTable: String
     public var fusion: FusionPolicy
 
-    public init(model: Model, batch: Int? = nil, seq: Int? = nil, precision: Precision? = nil, aggregation: HiddenStateAggregation = .none,
-                dimensions: [String] = [], hardware: Hardware = .builtIn(RunDescriptor.HardwareChoice.defaultSKU), profile: String? = nil,
-                energyTable: String = RunDescriptor.HardwareChoice.defaultEnergyTable, fusion: FusionPolicy = .vectorEngine) {
+    public init(
+        model: Model, batch: Int? = nil, seq: Int? = nil, precision: Precision? = nil, aggregation: HiddenStateAggregation = .none,
+        dimensions: [String] = [], hardware: Hardware = .builtIn(RunDescriptor.HardwareChoice.defaultSKU), profile: String? = nil,
+        energyTable: String = RunDescriptor.HardwareChoice.defaultEnergyTable, fusion: FusionPolicy = .vectorEngine
+    ) {
         self.model = model
         self.batch = batch
         self.seq = seq
@@ -54,8 +56,16 @@ public struct RunRequest: Sendable, Hashable {
 
     /// A short description for progress lines and errors.
     public var label: String {
-        let model = switch self.model { case .preset(let name): name; case .config(let path), .onnx(let path): path }
-        let hardware = switch self.hardware { case .builtIn(let name): name; case .file(let path): path }
+        let model =
+            switch self.model {
+            case .preset(let name): name;
+            case .config(let path), .onnx(let path): path
+            }
+        let hardware =
+            switch self.hardware {
+            case .builtIn(let name): name;
+            case .file(let path): path
+            }
         var parts = [model, hardware, fusion.rawValue]
         if let batch { parts.append("batch \(batch)") }
         if let seq { parts.append("seq \(seq)") }
@@ -105,12 +115,14 @@ public final class RunPipeline: @unchecked Sendable {
         // The hardware description and its energy table (YAML) are read beside the graph build.
         // The run id needs the hardware label, which only naming needs: the graph is built with
         // a placeholder.
-        let ((kpuHardware, hardwareLabel, table), built) = try concurrently({
-            let (hardware, label) = try self.hardware(request)
-            return (hardware, label, try EnergyTable.named(request.energyTable, for: hardware))
-        }, {
-            try Self.buildGraph(request, hardware: RunDescriptor.HardwareChoice(label: "", profile: nil, energyTable: "", fusion: policy))
-        })
+        let ((kpuHardware, hardwareLabel, table), built) = try concurrently(
+            {
+                let (hardware, label) = try self.hardware(request)
+                return (hardware, label, try EnergyTable.named(request.energyTable, for: hardware))
+            },
+            {
+                try Self.buildGraph(request, hardware: RunDescriptor.HardwareChoice(label: "", profile: nil, energyTable: "", fusion: policy))
+            })
         let choice = RunDescriptor.HardwareChoice(label: hardwareLabel, profile: request.profile, energyTable: request.energyTable, fusion: policy)
         let (graph, notes) = (built.graph, built.notes)
         let descriptor = built.descriptor.with(hardware: choice)
@@ -118,7 +130,9 @@ public final class RunPipeline: @unchecked Sendable {
         // error here, before anything multiplies or sums them.
         let source = descriptor.sourceDescription
         if graph.ops.count > Self.operatorLimit {
-            throw RunRequestError("\(source): the graph has \(graph.ops.count) operators; this tool models up to \(Self.operatorLimit) (about 2,500 BERT layers); use fewer layers")
+            throw RunRequestError(
+                "\(source): the graph has \(graph.ops.count) operators; this tool models up to \(Self.operatorLimit) (about 2,500 BERT layers); use fewer layers"
+            )
         }
         try graph.checkTotalsFit(source: source)
         try kpuHardware.checkRates(for: descriptor.options.precision)
@@ -130,13 +144,15 @@ public final class RunPipeline: @unchecked Sendable {
             let mapping = Mapper(graph: graph, hardware: kpuHardware, precision: descriptor.options.precision, fusion: candidate).map()
             return KPUEvaluator(graph: graph, hardware: kpuHardware, energy: table, mapping: mapping, workload: workload).evaluate()
         }
-        var report = RunReport(descriptor: descriptor, graph: graph, analysis: analysis,
-                               kpu: RunReport.KPURun(graph: graph, workload: workload, analysis: analysis, evaluations: evaluations, chosen: policy))
+        var report = RunReport(
+            descriptor: descriptor, graph: graph, analysis: analysis,
+            kpu: RunReport.KPURun(graph: graph, workload: workload, analysis: analysis, evaluations: evaluations, chosen: policy))
         report.notes = notes
         report.modelFamily = built.family
         report.date = date
-        report.decompositions = DecompositionCost.all(analysis: analysis, graph: graph, chosen: evaluations.first { $0.fusion == policy }!,
-                                                        hardware: kpuHardware, energy: table, precision: descriptor.options.precision)
+        report.decompositions = DecompositionCost.all(
+            analysis: analysis, graph: graph, chosen: evaluations.first { $0.fusion == policy }!,
+            hardware: kpuHardware, energy: table, precision: descriptor.options.precision)
         return report
     }
 
@@ -200,7 +216,9 @@ public final class RunPipeline: @unchecked Sendable {
             var notes: [String] = []
             let activation = descriptor.config.hiddenActivation
             if activation.isCostedAsGELU {
-                notes.append("hidden_act \(activation.rawValue) (GELU's tanh approximation) is costed as GELU: one vector-engine operation per element, the same work as the exact form in this model.")
+                notes.append(
+                    "hidden_act \(activation.rawValue) (GELU's tanh approximation) is costed as GELU: one vector-engine operation per element, the same work as the exact form in this model."
+                )
             }
             return BuiltModel(descriptor: descriptor, graph: graph, notes: notes, family: descriptor.config.family.displayName)
         }
@@ -221,22 +239,33 @@ public final class RunPipeline: @unchecked Sendable {
         let size = imported.inputSize
         if let seq, !imported.hasTokenInput {
             let inputs = imported.graph.inputs.map { "\(imported.graph[$0].name) \(imported.graph[$0].shape)" }.joined(separator: ", ")
-            throw RunRequestError("\(onnx): its inputs (\(inputs)) have no sequence axis, so --seq \(seq) does not apply; the graph fixes \(size.sequence) tokens")
+            throw RunRequestError(
+                "\(onnx): its inputs (\(inputs)) have no sequence axis, so --seq \(seq) does not apply; the graph fixes \(size.sequence) tokens")
         }
         if imported.boundDimensions.isEmpty, let asked = batch ?? seq, (batch.map { $0 != size.batch } ?? false) || (seq.map { $0 != size.sequence } ?? false) {
-            throw RunRequestError("\(onnx): its inputs have the static shape [\(size.batch), \(size.sequence)]; --batch/--seq \(asked) cannot change it (export with dynamic axes to vary them)")
+            throw RunRequestError(
+                "\(onnx): its inputs have the static shape [\(size.batch), \(size.sequence)]; --batch/--seq \(asked) cannot change it (export with dynamic axes to vary them)"
+            )
         }
         if let parsedPrecision, parsedPrecision != imported.precision {
-            throw RunRequestError("\(onnx): its weights are \(imported.precision.rawValue); --precision \(parsedPrecision.rawValue) cannot change an exported model")
+            throw RunRequestError(
+                "\(onnx): its weights are \(imported.precision.rawValue); --precision \(parsedPrecision.rawValue) cannot change an exported model")
         }
         let name = URL(fileURLWithPath: onnx).deletingPathExtension().lastPathComponent
         let options = GraphOptions(batch: size.batch, sequenceLength: size.sequence, precision: imported.precision)
-        let descriptor = RunDescriptor(source: .onnxFile(path: onnx, contentHash: imported.fingerprint, producer: imported.producer),
-                                       config: imported.inferredConfig(name: name), options: options, hardware: hardware)
-        var notes = imported.unknownCostNodes.map { "\($0) is not modelled; it lies on no path to an add or a matmul and is counted at zero cost (unknown cost)." }
-        notes += imported.unmodelledNodes.map { "\($0) has no rule in this tool; its output shapes are taken from the file's value_info and it is costed as one streaming pass over its tensors." }
+        let descriptor = RunDescriptor(
+            source: .onnxFile(path: onnx, contentHash: imported.fingerprint, producer: imported.producer),
+            config: imported.inferredConfig(name: name), options: options, hardware: hardware)
+        var notes = imported.unknownCostNodes.map {
+            "\($0) is not modelled; it lies on no path to an add or a matmul and is counted at zero cost (unknown cost)."
+        }
+        notes += imported.unmodelledNodes.map {
+            "\($0) has no rule in this tool; its output shapes are taken from the file's value_info and it is costed as one streaming pass over its tensors."
+        }
         if !imported.boundDimensions.isEmpty {
-            notes.append("Symbolic dimensions bound: " + imported.boundDimensions.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", ") + ".")
+            notes.append(
+                "Symbolic dimensions bound: " + imported.boundDimensions.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", ")
+                    + ".")
         }
         return BuiltModel(descriptor: descriptor, graph: imported.graph, notes: notes, family: imported.exportedClass)
     }
@@ -247,7 +276,8 @@ public final class RunPipeline: @unchecked Sendable {
         switch request.model {
         case .preset(let name):
             guard let preset = EncoderConfig.preset(named: name) else {
-                throw RunRequestError("--model \(name) is not a known preset; use one of \(EncoderConfig.presetNames.joined(separator: ", ")), or --config FILE")
+                throw RunRequestError(
+                    "--model \(name) is not a known preset; use one of \(EncoderConfig.presetNames.joined(separator: ", ")), or --config FILE")
             }
             try checkPositions(options, of: preset, given: request.seq)
             return RunDescriptor(source: .preset(name), config: preset, options: options, hardware: hardware)
@@ -271,14 +301,16 @@ public final class RunPipeline: @unchecked Sendable {
     static func checkPositions(_ options: GraphOptions, of config: EncoderConfig, given seq: Int?) throws {
         let limit = config.maxSequenceLength, fallback = GraphOptions().sequenceLength
         guard options.sequenceLength > limit else { return }
-        let why = config.family.positionsFromTokenIDs
+        let why =
+            config.family.positionsFromTokenIDs
             ? "max_position_embeddings \(config.maxPositionEmbeddings), less the \(config.paddingIndex + 1) positions up to the padding index"
             : "max_position_embeddings"
-        throw RunRequestError(seq == nil
-            ? "--seq defaults to \(fallback), but \(config.name) takes at most \(limit) tokens (\(why)); give --seq \(limit) or less"
-            : "--seq \(options.sequenceLength): \(config.name) takes at most \(limit) tokens (\(why)); give --seq \(limit) or less (the default is \(fallback))")
+        throw RunRequestError(
+            seq == nil
+                ? "--seq defaults to \(fallback), but \(config.name) takes at most \(limit) tokens (\(why)); give --seq \(limit) or less"
+                : "--seq \(options.sequenceLength): \(config.name) takes at most \(limit) tokens (\(why)); give --seq \(limit) or less (the default is \(fallback))"
+        )
     }
-
 
     static func reason(_ error: Error) -> String { systemErrorReason(error) }
 }

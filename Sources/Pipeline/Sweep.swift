@@ -47,8 +47,10 @@ public struct SweepOutcome: Sendable {
 /// history are written in grid order once all runs are done. If any run fails, nothing is
 /// published and the error names the configuration.
 public enum Sweep {
-    public static func run(_ requests: [RunRequest], pipeline: RunPipeline, site: Publisher, options: PublishOptions,
-                           progress: SweepProgress? = nil, parallel: Bool = true) throws -> SweepOutcome {
+    public static func run(
+        _ requests: [RunRequest], pipeline: RunPipeline, site: Publisher, options: PublishOptions,
+        progress: SweepProgress? = nil, parallel: Bool = true
+    ) throws -> SweepOutcome {
         let total = requests.count
         let work: @Sendable (RunRequest) -> Result<(RunSummary, HistoryEntry), any Error> = { request in
             let result = Result { () throws -> (RunSummary, HistoryEntry) in
@@ -75,9 +77,10 @@ public enum Sweep {
             }
         }
         let comparison = options.baseline.map { BaselineComparison(runs: summaries, baseline: $0, threshold: options.noiseThreshold) }
-        let files = try site.publish(latest: summaries.last?.runID, history: history,
-                                     comparison: total > 1 || comparison != nil ? ComparisonPage(runs: summaries, baseline: comparison) : nil,
-                                     pages: options.format.writesHTML)
+        let files = try site.publish(
+            latest: summaries.last?.runID, history: history,
+            comparison: total > 1 || comparison != nil ? ComparisonPage(runs: summaries, baseline: comparison) : nil,
+            pages: options.format.writesHTML)
         return SweepOutcome(runs: summaries, comparison: comparison, siteFiles: files)
     }
 
@@ -95,7 +98,10 @@ public enum Sweep {
                 throw RunRequestError("\(folder): no such folder; merge takes the site folders the shards wrote")
             }
             let names = (try? FileManager.default.contentsOfDirectory(atPath: folder))?.sorted() ?? []
-            let runFolders = names.filter { !$0.hasPrefix(".") && $0 != "latest" && FileManager.default.fileExists(atPath: url.appendingPathComponent($0).appendingPathComponent("report.json").path) }
+            let runFolders = names.filter {
+                !$0.hasPrefix(".") && $0 != "latest"
+                    && FileManager.default.fileExists(atPath: url.appendingPathComponent($0).appendingPathComponent("report.json").path)
+            }
             if runFolders.isEmpty {
                 throw RunRequestError("\(folder): holds no run folders with a report.json; is it a shard's --out folder?")
             }
@@ -106,8 +112,9 @@ public enum Sweep {
         }
         let runs = summaries.keys.sorted().map { summaries[$0]! }
         let comparison = options.baseline.map { BaselineComparison(runs: runs, baseline: $0, threshold: options.noiseThreshold) }
-        let files = try site.publish(latest: runs.last?.runID, history: history, comparison: ComparisonPage(runs: runs, baseline: comparison),
-                                     pages: options.format.writesHTML)
+        let files = try site.publish(
+            latest: runs.last?.runID, history: history, comparison: ComparisonPage(runs: runs, baseline: comparison),
+            pages: options.format.writesHTML)
         return SweepOutcome(runs: runs, comparison: comparison, siteFiles: files)
     }
 
@@ -146,7 +153,8 @@ public final class SweepProgress: @unchecked Sendable {
         count += 1
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let remaining = elapsed / Double(count) * Double(total - count)
-        let line = terminal
+        let line =
+            terminal
             ? "\r\u{1B}[Krun \(count) of \(total), \(Self.seconds(elapsed)) elapsed, about \(Self.seconds(remaining)) left"
             : "run \(count) of \(total)\(failed ? " failed" : ""): \(label) (\(Self.seconds(elapsed)) elapsed)\n"
         FileHandle.standardError.write(Data(line.utf8))

@@ -50,8 +50,10 @@ public struct SweepGrid: Sendable, Equatable {
                         for hardware in hardware {
                             for fusion in fusions {
                                 for table in energyTables {
-                                    requests.append(RunRequest(model: model, batch: batch, seq: seq, precision: precision, aggregation: aggregation,
-                                                               dimensions: dimensions, hardware: hardware, profile: profile, energyTable: table, fusion: fusion))
+                                    requests.append(
+                                        RunRequest(
+                                            model: model, batch: batch, seq: seq, precision: precision, aggregation: aggregation,
+                                            dimensions: dimensions, hardware: hardware, profile: profile, energyTable: table, fusion: fusion))
                                 }
                             }
                         }
@@ -138,7 +140,8 @@ public struct SweepGrid: Sendable, Equatable {
         if let precision = file.precision, !precision.isEmpty {
             grid.precisions = try precision.map { value throws(RunRequestError) in
                 guard let parsed = Precision(rawValue: value) else {
-                    throw RunRequestError("\(path): precision: \(value) is not a precision; use one of \(Precision.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw RunRequestError(
+                        "\(path): precision: \(value) is not a precision; use one of \(Precision.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 return parsed
             }
@@ -148,7 +151,8 @@ public struct SweepGrid: Sendable, Equatable {
         if let fusion = file.fusion, !fusion.isEmpty {
             grid.fusions = try fusion.map { value throws(RunRequestError) in
                 guard let parsed = FusionPolicy(rawValue: value) else {
-                    throw RunRequestError("\(path): fusion: \(value) is not a policy; use one of \(FusionPolicy.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw RunRequestError(
+                        "\(path): fusion: \(value) is not a policy; use one of \(FusionPolicy.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 return parsed
             }

@@ -25,7 +25,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         switch self {
         case .onnx:
             // Read, then classify every add and summarise the structure, as every run does.
-            guard let model = try? ONNXImporter.read(data: data, source: "fuzz.onnx", options: ONNXImportOptions(batch: 1, sequenceLength: 16, dimensions: [:])) else { return false }
+            guard let model = try? ONNXImporter.read(data: data, source: "fuzz.onnx", options: ONNXImportOptions(batch: 1, sequenceLength: 16, dimensions: [:]))
+            else { return false }
             _ = AddAnalysis(graph: model.graph, cost: WorkloadCost(graph: model.graph))
             return true
         case .config:

@@ -83,7 +83,7 @@ public struct BaselineComparison: Sendable {
             headline = [
                 metric("latency", "Latency", then.latencyS, now.latencyS, { Format.seconds($0) }),
                 metric("energy", "Energy", then.energyPj.joules, now.energyPj.joules, { Format.joules($0) }),
-                metric("edp", "Energy-delay product", then.edp, now.edp, { Format.scientific($0, unit: "J·s") }),
+                metric("edp", "Energy-delay product", then.edp, now.edp, { Format.scientific($0, unit: "J·s") })
             ]
         }
         var categories: [Metric] = []
@@ -92,14 +92,16 @@ public struct BaselineComparison: Sendable {
         for category in current.categories {
             // Categories the model has on neither side (no LayerNorm internals in a fused graph) say nothing.
             guard let then = old[category.id], category.count > 0 || then.count > 0,
-                  let nowEnergy = category.energyPj?.joules, let thenEnergy = then.energyPj?.joules,
-                  let nowLatency = category.latencyS, let thenLatency = then.latencyS else { continue }
+                let nowEnergy = category.energyPj?.joules, let thenEnergy = then.energyPj?.joules,
+                let nowLatency = category.latencyS, let thenLatency = then.latencyS
+            else { continue }
             categories.append(metric("\(category.id).energy", "\(category.title): energy", thenEnergy, nowEnergy, { Format.joules($0) }))
             categories.append(metric("\(category.id).latency", "\(category.title): latency", thenLatency, nowLatency, { Format.seconds($0) }))
         }
         let unmatched = Set(old.keys).symmetricDifference(new.keys).sorted()
-        return Run(runID: current.runId, baselineRunID: baseline.runId, headline: headline, categories: categories, unmatchedCategories: unmatched,
-                   differences: differences(current, baseline))
+        return Run(
+            runID: current.runId, baselineRunID: baseline.runId, headline: headline, categories: categories, unmatchedCategories: unmatched,
+            differences: differences(current, baseline))
     }
 
     /// What the baseline's configuration has that the current run's has not, field by field.
@@ -107,7 +109,7 @@ public struct BaselineComparison: Sendable {
         let fields: [(String, (ReportDocument) -> String)] = [
             ("model", { $0.model.name }), ("SKU", { $0.hardwareLabel }), ("fusion", { $0.fusion ?? "none modelled" }),
             ("precision", { $0.model.precision }), ("sequence", { String($0.model.seq) }), ("batch", { String($0.model.batch) }),
-            ("hidden states", { $0.model.aggregation }), ("energy table", { $0.hardware?.energyTable ?? "none" }),
+            ("hidden states", { $0.model.aggregation }), ("energy table", { $0.hardware?.energyTable ?? "none" })
         ]
         return fields.compactMap { name, value in
             value(current) == value(baseline) ? nil : "\(name) \(value(baseline)) (this run \(value(current)))"
@@ -123,8 +125,9 @@ public struct BaselineComparison: Sendable {
             lines.append("\(coverage(runCount: runCount)); not compared: \(shown)")
         }
         for run in runs where !run.differences.isEmpty {
-            lines.append("\(run.runID) was compared with \(baselineSource) (run \(run.baselineRunID)), another configuration: "
-                         + run.differences.joined(separator: ", "))
+            lines.append(
+                "\(run.runID) was compared with \(baselineSource) (run \(run.baselineRunID)), another configuration: "
+                    + run.differences.joined(separator: ", "))
         }
         return lines
     }
@@ -175,7 +178,8 @@ public struct BaselineComparison: Sendable {
         do {
             return ([try ReportDocument.decoder.decode(ReportDocument.self, from: Data(contentsOf: url))], true)
         } catch let DecodingError.keyNotFound(key, context) {
-            throw ReportError("\(path): \((context.codingPath + [key]).map(\.stringValue).joined(separator: ".")) is missing; --baseline takes a report.json this tool wrote")
+            throw ReportError(
+                "\(path): \((context.codingPath + [key]).map(\.stringValue).joined(separator: ".")) is missing; --baseline takes a report.json this tool wrote")
         } catch {
             throw ReportError("\(path): is not a report.json this tool wrote (\(decodingErrorSummary(error))); --baseline takes a report.json or a site folder")
         }
@@ -193,8 +197,9 @@ public struct BaselineRuns: Sendable {
 extension BaselineComparison {
     /// Compares the given runs with a baseline.
     public init(runs summaries: [RunSummary], baseline: BaselineRuns, threshold: Double) {
-        self.init(current: summaries.map(\.document), baseline: baseline.documents, threshold: threshold, baselineSource: baseline.source,
-                  explicitFile: baseline.explicitFile)
+        self.init(
+            current: summaries.map(\.document), baseline: baseline.documents, threshold: threshold, baselineSource: baseline.source,
+            explicitFile: baseline.explicitFile)
     }
 
     /// One run against its baseline run: the run of the same id, or, when a single run is set

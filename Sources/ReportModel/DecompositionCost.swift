@@ -15,8 +15,10 @@ public struct DecompositionCost: Sendable {
     public let fusedLatency: TimeSpan
     public let fusedDRAMBytes: Int
 
-    public init(kind: String, instances: Int, primitiveOps: Int, decomposedEnergy: Energy, decomposedLatency: TimeSpan,
-                decomposedDRAMBytes: Int, fusedEnergy: Energy, fusedLatency: TimeSpan, fusedDRAMBytes: Int) {
+    public init(
+        kind: String, instances: Int, primitiveOps: Int, decomposedEnergy: Energy, decomposedLatency: TimeSpan,
+        decomposedDRAMBytes: Int, fusedEnergy: Energy, fusedLatency: TimeSpan, fusedDRAMBytes: Int
+    ) {
         self.kind = kind
         self.instances = instances
         self.primitiveOps = primitiveOps
@@ -32,8 +34,10 @@ public struct DecompositionCost: Sendable {
 extension DecompositionCost {
     /// Sets each kind of written-out op (summed over its instances, under the chosen policy)
     /// against as many fused ops of the same shapes, each evaluated alone.
-    public static func all(analysis: AddAnalysis, graph: Graph, chosen: KPUEvaluation, hardware: KPUHardware,
-                           energy: EnergyTable, precision: Precision) -> [DecompositionCost] {
+    public static func all(
+        analysis: AddAnalysis, graph: Graph, chosen: KPUEvaluation, hardware: KPUHardware,
+        energy: EnergyTable, precision: Precision
+    ) -> [DecompositionCost] {
         let found = analysis.decompositions(in: graph)
         return Decomposition.Kind.allCases.compactMap { kind in
             let instances = found.filter { $0.kind == kind }
@@ -49,16 +53,19 @@ extension DecompositionCost {
                 }
                 ops += instance.ops.count
                 let tensor = graph[instance.input]
-                if let estimate = FusedOpEstimate.evaluate(kind == .layerNorm ? .layerNorm : .gelu, shape: tensor.shape, dtype: tensor.dtype,
-                                                           hardware: hardware, energy: energy, precision: precision) {
+                if let estimate = FusedOpEstimate.evaluate(
+                    kind == .layerNorm ? .layerNorm : .gelu, shape: tensor.shape, dtype: tensor.dtype,
+                    hardware: hardware, energy: energy, precision: precision)
+                {
                     fusedEnergy += estimate.energy
                     fusedLatency += estimate.latency
                     fusedDRAM += estimate.dramBytes
                 }
             }
-            return DecompositionCost(kind: kind.rawValue, instances: instances.count, primitiveOps: ops,
-                                     decomposedEnergy: decomposedEnergy, decomposedLatency: decomposedLatency, decomposedDRAMBytes: dram,
-                                     fusedEnergy: fusedEnergy, fusedLatency: fusedLatency, fusedDRAMBytes: fusedDRAM)
+            return DecompositionCost(
+                kind: kind.rawValue, instances: instances.count, primitiveOps: ops,
+                decomposedEnergy: decomposedEnergy, decomposedLatency: decomposedLatency, decomposedDRAMBytes: dram,
+                fusedEnergy: fusedEnergy, fusedLatency: fusedLatency, fusedDRAMBytes: fusedDRAM)
         }
     }
 }

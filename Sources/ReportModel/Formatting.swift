@@ -64,7 +64,7 @@ public enum Format {
 
     /// An axis label: values below one of a unit (joules, seconds) take m, µ, n, p; others k, M, G.
     package static func axis(_ value: Double, unit: String) -> String {
-        guard (unit == "J" || unit == "s"), value != 0, abs(value) < 1 else { return scaled(value, unit: unit, trimZeros: true) }
+        guard unit == "J" || unit == "s", value != 0, abs(value) < 1 else { return scaled(value, unit: unit, trimZeros: true) }
         let text = submultiple(value, unit: unit)
         guard let space = text.firstIndex(of: " "), text[..<space].contains(".") else { return text }
         var number = String(text[..<space])

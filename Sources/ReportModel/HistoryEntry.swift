@@ -27,14 +27,16 @@ public struct HistoryEntry: Codable, Sendable, Equatable {
 
     public init(report: RunReport, commit: String?) {
         let document = report.document
-        self.init(date: report.date, commit: commit, key: report.runID,
-                  latencyS: document.totals?.latencyS, energyJ: document.totals.map { $0.energyPj.joules },
-                  edp: document.totals?.edp, addEnergyShare: document.addTotals.shareEnergy)
+        self.init(
+            date: report.date, commit: commit, key: report.runID,
+            latencyS: document.totals?.latencyS, energyJ: document.totals.map { $0.energyPj.joules },
+            edp: document.totals?.edp, addEnergyShare: document.addTotals.shareEnergy)
     }
 
     init(document: ReportDocument, commit: String?) {
-        self.init(date: document.generated, commit: commit, key: document.runId,
-                  latencyS: document.totals?.latencyS, energyJ: document.totals.map { $0.energyPj.joules },
-                  edp: document.totals?.edp, addEnergyShare: document.addTotals.shareEnergy)
+        self.init(
+            date: document.generated, commit: commit, key: document.runId,
+            latencyS: document.totals?.latencyS, energyJ: document.totals.map { $0.energyPj.joules },
+            edp: document.totals?.edp, addEnergyShare: document.addTotals.shareEnergy)
     }
 }

@@ -44,8 +44,11 @@ public struct RunDescriptor: Sendable, Hashable {
     public let options: GraphOptions
     public let hardware: HardwareChoice
 
-    public init(source: ModelSource, config: EncoderConfig, options: GraphOptions,
-                hardware: HardwareChoice = HardwareChoice(label: HardwareChoice.defaultSKU, profile: nil, energyTable: HardwareChoice.defaultEnergyTable, fusion: .vectorEngine)) {
+    public init(
+        source: ModelSource, config: EncoderConfig, options: GraphOptions,
+        hardware: HardwareChoice = HardwareChoice(
+            label: HardwareChoice.defaultSKU, profile: nil, energyTable: HardwareChoice.defaultEnergyTable, fusion: .vectorEngine)
+    ) {
         self.source = source
         self.config = config
         self.options = options

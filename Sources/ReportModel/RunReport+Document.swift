@@ -6,10 +6,11 @@ import ModelGraph
 
 extension RunReport {
     public var document: ReportDocument {
-        let hash: String? = switch descriptor.source {
-        case .configFile(_, let digest), .onnxFile(_, let digest, _): digest
-        case .preset: config.fingerprint
-        }
+        let hash: String? =
+            switch descriptor.source {
+            case .configFile(_, let digest), .onnxFile(_, let digest, _): digest
+            case .preset: config.fingerprint
+            }
         return ReportDocument(
             tool: .init(name: ToolInfo.name, version: ToolInfo.version),
             generated: date,
@@ -26,13 +27,15 @@ extension RunReport {
                 opCounts: Dictionary(uniqueKeysWithValues: opCounts.map { ($0.key.rawValue, $0.value) })
             ),
             adds: analysis.records.map {
-                .init(name: $0.name, category: $0.category.id, shape: $0.shape, dtype: $0.dtype.rawValue,
-                      elements: $0.elements, flops: $0.flops, bytes: $0.minimalBytes,
-                      bytesRead: $0.minimalReadBytes, bytesWritten: $0.minimalWriteBytes, fusedIn: $0.fusedIn)
+                .init(
+                    name: $0.name, category: $0.category.id, shape: $0.shape, dtype: $0.dtype.rawValue,
+                    elements: $0.elements, flops: $0.flops, bytes: $0.minimalBytes,
+                    bytesRead: $0.minimalReadBytes, bytesWritten: $0.minimalWriteBytes, fusedIn: $0.fusedIn)
             },
             categories: analysis.categories.map { summary in
-                var category = ReportDocument.Category(id: summary.category.id, title: summary.category.title, count: summary.count, explicit: summary.explicit,
-                                                       elements: summary.elements, flops: summary.flops, minimalBytes: summary.minimalBytes)
+                var category = ReportDocument.Category(
+                    id: summary.category.id, title: summary.category.title, count: summary.count, explicit: summary.explicit,
+                    elements: summary.elements, flops: summary.flops, minimalBytes: summary.minimalBytes)
                 if let kpu, let cost = kpu.chosenCosts.cost(of: summary.category) {
                     let figures = Self.figures(cost.figures)
                     category.bytes = figures.bytes
@@ -42,9 +45,10 @@ extension RunReport {
                     category.shareEnergy = cost.shareOfEnergy
                     category.shareLatency = cost.shareOfLatency
                     category.addsOffDram = cost.addsOffDRAM
-                    category.byPolicy = Dictionary(uniqueKeysWithValues: kpu.costs.compactMap { policy, costs in
-                        costs.cost(of: summary.category).map { (policy.rawValue, Self.figures($0.figures)) }
-                    })
+                    category.byPolicy = Dictionary(
+                        uniqueKeysWithValues: kpu.costs.compactMap { policy, costs in
+                            costs.cost(of: summary.category).map { (policy.rawValue, Self.figures($0.figures)) }
+                        })
                 }
                 return category
             },
@@ -52,11 +56,12 @@ extension RunReport {
                 .init(id: $0.rawValue, title: $0.title, categories: $0.categories.map(\.id), count: analysis.count(of: $0), explanation: $0.explanation)
             },
             notes: notes.isEmpty ? nil : notes,
-            addTotals: .init(adds: analysis.totalCount, elements: analysis.records.reduce(0) { $0 + $1.elements },
-                             flops: analysis.totalFLOPs, minimalBytes: analysis.totalMinimalBytes,
-                             kpu: kpu.map { Self.figures($0.chosenCosts.adds) },
-                             shareEnergy: kpu.map(\.chosenCosts.addShareOfEnergy),
-                             shareLatency: kpu.map(\.chosenCosts.addShareOfLatency)),
+            addTotals: .init(
+                adds: analysis.totalCount, elements: analysis.records.reduce(0) { $0 + $1.elements },
+                flops: analysis.totalFLOPs, minimalBytes: analysis.totalMinimalBytes,
+                kpu: kpu.map { Self.figures($0.chosenCosts.adds) },
+                shareEnergy: kpu.map(\.chosenCosts.addShareOfEnergy),
+                shareLatency: kpu.map(\.chosenCosts.addShareOfLatency)),
             hardware: kpu.map { k in
                 let hw = k.hardware, table = k.energyTable
                 return ReportDocument.Hardware(
@@ -80,8 +85,9 @@ extension RunReport {
         func pJ(_ energy: Energy) -> Double { energy.picojoules }
         return ReportDocument.KPUFigures(
             bytes: .init(dram: f.traffic.dram.total, l3: f.traffic.l3.total, l2: f.traffic.l2.total, l1: f.traffic.l1.total),
-            energyPj: .init(compute: pJ(e.compute), memory: pJ(e.memory), dram: pJ(e.dram), l3: pJ(e.l3), l2: pJ(e.l2), l1: pJ(e.l1),
-                            engines: pJ(e.engines), static: pJ(e.staticEnergy), total: pJ(e.total)),
+            energyPj: .init(
+                compute: pJ(e.compute), memory: pJ(e.memory), dram: pJ(e.dram), l3: pJ(e.l3), l2: pJ(e.l2), l1: pJ(e.l1),
+                engines: pJ(e.engines), static: pJ(e.staticEnergy), total: pJ(e.total)),
             latencyS: f.latency.seconds, edp: f.edp.jouleSeconds, macs: f.macs
         )
     }

@@ -59,12 +59,13 @@ public struct RunReport: Sendable {
             let attention = analysis.records.first { $0.category == .attentionResidual && !$0.embedded }
             let ffn = analysis.records.first { $0.category == .ffnResidual && !$0.embedded }
             if let attention, let ffn,
-               let skipProducer = graph.ops[attention.opIndex].inputs.compactMap({ graph.producer(of: $0) }).map(\.index).min(),
-               // Post-LN: the layer ends with the norm that reads the FFN residual. Pre-LN: the
-               // residual sum runs on to the next layer's residual, so the layer ends with it.
-               case let readers = graph.consumers(of: graph.ops[ffn.opIndex].outputs[0]),
-               case let end = readers.contains(where: { $0.kind == .add }) ? ffn.opIndex : (readers.map(\.index).max() ?? ffn.opIndex),
-               skipProducer < end {
+                let skipProducer = graph.ops[attention.opIndex].inputs.compactMap({ graph.producer(of: $0) }).map(\.index).min(),
+                // Post-LN: the layer ends with the norm that reads the FFN residual. Pre-LN: the
+                // residual sum runs on to the next layer's residual, so the layer ends with it.
+                case let readers = graph.consumers(of: graph.ops[ffn.opIndex].outputs[0]),
+                case let end = readers.contains(where: { $0.kind == .add }) ? ffn.opIndex : (readers.map(\.index).max() ?? ffn.opIndex),
+                skipProducer < end
+            {
                 firstLayer = (skipProducer + 1)...end
             } else {
                 firstLayer = nil

@@ -17,7 +17,8 @@ public enum SiteRuns {
             let hasPage = FileManager.default.fileExists(atPath: folder.appendingPathComponent("index.html").path)
             if let document = known[name] { return (name, document, hasPage) }
             guard let data = try? Data(contentsOf: folder.appendingPathComponent("report.json")),
-                  let document = try? ReportDocument.decoder.decode(ReportDocument.self, from: data) else { return nil }
+                let document = try? ReportDocument.decoder.decode(ReportDocument.self, from: data)
+            else { return nil }
             return (name, document, hasPage)
         }
         return found.compactMap { $0.map { (runID: $0.0, document: $0.1, hasPage: $0.2) } }

@@ -12,8 +12,10 @@ public enum RunFiles {
     ///
     /// Two lanes run side by side. The page (model, Mustache, validation) is the longer job, so
     /// the other lane lays out its Gantt charts first, then writes the data files.
-    public static func render(_ report: RunReport, format: OutputFormat, templates: Templates, pagePath: String,
-                            write: (@Sendable (String, Data) throws(ReportError) -> Void)? = nil) throws(ReportError) -> [(name: String, data: Data)] {
+    public static func render(
+        _ report: RunReport, format: OutputFormat, templates: Templates, pagePath: String,
+        write: (@Sendable (String, Data) throws(ReportError) -> Void)? = nil
+    ) throws(ReportError) -> [(name: String, data: Data)] {
         typealias Part = Result<[(name: String, data: Data)], ReportError>
         let charts = Handoff<RunPage.GanttCharts?>()
         @Sendable func produce(_ name: String, _ make: () throws -> Data?) -> Part {
@@ -28,25 +30,27 @@ public enum RunFiles {
             }
         }
         // Neither lane throws: failures come back as results.
-        let (page, data): (Part, [Part]) = try! concurrently({
-            guard format.writesHTML else { return .success([]) }
-            return produce("index.html") {
-                let model = RunPage(report: report, hasJSON: format.writesJSON, charts: charts.take())
-                let page = try templates.render(ReflectedView(model), template: "run")
-                try Self.validate(page, file: pagePath)
-                return Data(page.utf8)
-            }
-        }, {
-            if format.writesHTML { charts.put(RunPage.ganttCharts(for: report)) }
-            guard format.writesJSON else { return [] }
-            return [
-                produce("report.json") { try report.jsonData() },
-                produce("schedule.json") { try report.scheduleData() },
-                produce("trace.json") { try report.perfettoTraceData() },
-                produce("adds.csv") { report.addsCSV() },
-                produce("ops.csv") { report.opsCSV() },
-            ]
-        })
+        let (page, data): (Part, [Part]) = try! concurrently(
+            {
+                guard format.writesHTML else { return .success([]) }
+                return produce("index.html") {
+                    let model = RunPage(report: report, hasJSON: format.writesJSON, charts: charts.take())
+                    let page = try templates.render(ReflectedView(model), template: "run")
+                    try Self.validate(page, file: pagePath)
+                    return Data(page.utf8)
+                }
+            },
+            {
+                if format.writesHTML { charts.put(RunPage.ganttCharts(for: report)) }
+                guard format.writesJSON else { return [] }
+                return [
+                    produce("report.json") { try report.jsonData() },
+                    produce("schedule.json") { try report.scheduleData() },
+                    produce("trace.json") { try report.perfettoTraceData() },
+                    produce("adds.csv") { report.addsCSV() },
+                    produce("ops.csv") { report.opsCSV() }
+                ]
+            })
         var files: [(name: String, data: Data)] = []
         for part in [page] + data { files += try part.get() }
         return files

@@ -20,10 +20,13 @@ public enum SiteLocation {
     }
 
     /// The refusal as an error naming `--out` as given (`given`, else the path) and the fix.
-    public static func check(_ root: URL, given: String? = nil, workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-                      executable: URL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()) throws(ReportError) {
+    public static func check(
+        _ root: URL, given: String? = nil, workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+        executable: URL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    ) throws(ReportError) {
         guard let reason = refusal(for: root, workingDirectory: workingDirectory, executable: executable) else { return }
-        throw ReportError("--out \(given ?? root.path): \(reason); publishing replaces the whole folder, so give the site a folder of its own (e.g. --out reports)")
+        throw ReportError(
+            "--out \(given ?? root.path): \(reason); publishing replaces the whole folder, so give the site a folder of its own (e.g. --out reports)")
     }
 
     /// Whether `folder` is `other` or one of the folders above it.

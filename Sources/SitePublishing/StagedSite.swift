@@ -45,7 +45,8 @@ public final class StagedSite: @unchecked Sendable {
         // (Sites side by side in one folder take turns too; each run holds the lock for moments.)
         let descriptor = open(parent.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else {
-            throw ReportError("\(self.root.path): cannot open the folder holding it to lock it (\(String(cString: strerror(errno)))); choose a writable folder with --out")
+            throw ReportError(
+                "\(self.root.path): cannot open the folder holding it to lock it (\(String(cString: strerror(errno)))); choose a writable folder with --out")
         }
         // Blocks while another run publishes into a site in the same folder.
         while flock(descriptor, LOCK_EX) != 0 && errno == EINTR {}
@@ -155,7 +156,8 @@ public final class StagedSite: @unchecked Sendable {
                 try? fileManager.removeItem(at: staging)
             } else {
                 // No exchange on this file system: two renames, the old site kept until the new one is in place.
-                let previous = root.deletingLastPathComponent().appendingPathComponent(".\(root.lastPathComponent).previous-\(ProcessInfo.processInfo.processIdentifier)")
+                let previous = root.deletingLastPathComponent().appendingPathComponent(
+                    ".\(root.lastPathComponent).previous-\(ProcessInfo.processInfo.processIdentifier)")
                 do {
                     try Self.rename(root, to: previous)
                     do { try Self.rename(staging, to: root) } catch {

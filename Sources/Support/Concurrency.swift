@@ -42,8 +42,10 @@ private final class OrderedResults<T: Sendable>: @unchecked Sendable {
 /// Not a global queue either: a sweep's runs, themselves iterations of a `concurrentMap`, each
 /// block waiting for their second job, and with every pool thread waiting, the queued jobs sat
 /// until libdispatch's monitor added a thread about a second later.
-public func concurrently<A: Sendable, B: Sendable>(_ first: @Sendable () throws -> A,
-                                                   _ second: @escaping @Sendable () throws -> B) throws -> (A, B) {
+public func concurrently<A: Sendable, B: Sendable>(
+    _ first: @Sendable () throws -> A,
+    _ second: @escaping @Sendable () throws -> B
+) throws -> (A, B) {
     let job = BackgroundJob(second)
     let a = Result { try first() }
     let b = Result { try job.result() }

@@ -1,9 +1,9 @@
 // Deliberately no Foundation here: importing it next to libxml2 breaks clean builds (ICU headers).
 internal import CLibXML2
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Checks a page before it is published: strict XML parsing (no network, no HTML repair) and
@@ -68,8 +68,11 @@ public enum XHTMLValidator {
         if context.pointee.wellFormed == 0 || !checker.sawRoot {
             let error = context.pointee.lastError
             let message = error.message.map { String(cString: $0) } ?? "not well-formed XML"
-            return [ValidationIssue(file: file, line: Int(max(error.line, 1)), column: Int(max(error.int2, 1)), rule: "well-formed",
-                                    message: message.trimmingTrailingNewlines)]
+            return [
+                ValidationIssue(
+                    file: file, line: Int(max(error.line, 1)), column: Int(max(error.int2, 1)), rule: "well-formed",
+                    message: message.trimmingTrailingNewlines)
+            ]
         }
         return checker.finish()
     }
@@ -98,8 +101,10 @@ private final class RuleChecker {
         issues.append((order ?? self.order, ValidationIssue(file: file, line: line, column: 1, rule: rule, message: message)))
     }
 
-    func start(_ name: UnsafePointer<xmlChar>, namespace: UnsafePointer<xmlChar>?, attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?,
-               count: Int, line: Int) {
+    func start(
+        _ name: UnsafePointer<xmlChar>, namespace: UnsafePointer<xmlChar>?, attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?,
+        count: Int, line: Int
+    ) {
         order += 1
         if !sawRoot {
             sawRoot = true
@@ -196,7 +201,9 @@ private final class RuleChecker {
         }
     }
 
-    static let svgElements: [StaticString] = ["svg", "g", "rect", "line", "path", "circle", "polyline", "polygon", "text", "tspan", "title", "desc", "defs", "use"]
+    static let svgElements: [StaticString] = [
+        "svg", "g", "rect", "line", "path", "circle", "polyline", "polygon", "text", "tspan", "title", "desc", "defs", "use"
+    ]
 
     /// Compares a libxml2 name with a literal, byte for byte.
     static func equal(_ raw: UnsafePointer<xmlChar>?, _ literal: StaticString) -> Bool {

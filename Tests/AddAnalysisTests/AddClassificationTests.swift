@@ -16,17 +16,19 @@ import ModelGraph
     @Test func bertBaseHasTheExpectedAddsPerCategory() throws {
         // 2 embedding sums; 6 linear biases per layer × 12 + the pooler's; one mask add and
         // two residuals per layer. Nothing else in BertModel's eager graph is an Add.
-        #expect(Self.counts(try Self.analysis("bert-base-uncased")) == [
-            .embedding: 2, .bias: 73, .attentionMask: 12, .attentionResidual: 12, .ffnResidual: 12,
-        ])
+        #expect(
+            Self.counts(try Self.analysis("bert-base-uncased")) == [
+                .embedding: 2, .bias: 73, .attentionMask: 12, .attentionResidual: 12, .ffnResidual: 12
+            ])
     }
 
     @Test(arguments: ["bert-tiny", "bert-mini", "bert-small", "bert-medium", "bert-large-uncased", "all-MiniLM-L6-v2"])
     func everyPresetFollowsThePerLayerPattern(preset: String) throws {
         let layers = try #require(EncoderConfig.preset(named: preset)).layerCount
-        #expect(Self.counts(try Self.analysis(preset)) == [
-            .embedding: 2, .bias: 6 * layers + 1, .attentionMask: layers, .attentionResidual: layers, .ffnResidual: layers,
-        ])
+        #expect(
+            Self.counts(try Self.analysis(preset)) == [
+                .embedding: 2, .bias: 6 * layers + 1, .attentionMask: layers, .attentionResidual: layers, .ffnResidual: layers
+            ])
     }
 
     @Test(arguments: [
@@ -38,7 +40,7 @@ import ModelGraph
         // ALBERT: the embedding projection's bias, 12 runs of one layer, the pooler's bias.
         ("albert-base-v2", [.embedding: 2, .bias: 1 + 72 + 1, .attentionMask: 12, .attentionResidual: 12, .ffnResidual: 12]),
         // ELECTRA: the projection's bias, no pooler; the first residual's skip is the projection.
-        ("electra-small-discriminator", [.embedding: 2, .bias: 1 + 72, .attentionMask: 12, .attentionResidual: 12, .ffnResidual: 12]),
+        ("electra-small-discriminator", [.embedding: 2, .bias: 1 + 72, .attentionMask: 12, .attentionResidual: 12, .ffnResidual: 12])
     ])
     func everyCousinHasItsOwnPattern(preset: String, expected: [AddCategory: Int]) throws {
         #expect(Self.counts(try Self.analysis(preset)) == expected)

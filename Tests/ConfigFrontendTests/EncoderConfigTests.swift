@@ -7,19 +7,19 @@ import ConfigFrontend
 @Suite struct EncoderConfigTests {
     /// The config.json Hugging Face publishes for bert-base-uncased (fields that matter here).
     static let bertBaseJSON = """
-    {
-      "architectures": ["BertForMaskedLM"], "attention_probs_dropout_prob": 0.1,
-      "hidden_act": "gelu", "hidden_dropout_prob": 0.1, "hidden_size": 768,
-      "initializer_range": 0.02, "intermediate_size": 3072, "layer_norm_eps": 1e-12,
-      "max_position_embeddings": 512, "model_type": "bert", "num_attention_heads": 12,
-      "num_hidden_layers": 12, "pad_token_id": 0, "type_vocab_size": 2, "vocab_size": 30522
-    }
-    """
+        {
+          "architectures": ["BertForMaskedLM"], "attention_probs_dropout_prob": 0.1,
+          "hidden_act": "gelu", "hidden_dropout_prob": 0.1, "hidden_size": 768,
+          "initializer_range": 0.02, "intermediate_size": 3072, "layer_norm_eps": 1e-12,
+          "max_position_embeddings": 512, "model_type": "bert", "num_attention_heads": 12,
+          "num_hidden_layers": 12, "pad_token_id": 0, "type_vocab_size": 2, "vocab_size": 30522
+        }
+        """
 
     @Test func readsHuggingFaceConfigLikeThePreset() throws {
         let config = try EncoderConfig(huggingFaceJSON: Data(Self.bertBaseJSON.utf8), source: "models/bert-base-uncased/config.json")
         var preset = try #require(EncoderConfig.preset(named: "bert-base-uncased"))
-        #expect(config.name == "bert-base-uncased") // from the folder holding config.json
+        #expect(config.name == "bert-base-uncased")  // from the folder holding config.json
         preset.name = config.name
         #expect(config == preset)
     }
@@ -33,7 +33,11 @@ import ConfigFrontend
 
     @Test func hiddenNotDivisibleByHeadsIsRejected() {
         let json = #"{"hidden_size": 100, "num_hidden_layers": 2, "num_attention_heads": 3, "intermediate_size": 400}"#
-        #expect(throws: InputError(source: "c.json", place: "hidden_size", message: "100 is not divisible by num_attention_heads 3; each head needs hidden_size / num_attention_heads features")) {
+        #expect(
+            throws: InputError(
+                source: "c.json", place: "hidden_size",
+                message: "100 is not divisible by num_attention_heads 3; each head needs hidden_size / num_attention_heads features")
+        ) {
             try EncoderConfig(huggingFaceJSON: Data(json.utf8), source: "c.json")
         }
     }
@@ -72,7 +76,8 @@ import ConfigFrontend
 
     @Test func sequenceLongerThanPositionsIsRejected() throws {
         let config = try #require(EncoderConfig.preset(named: "bert-tiny"))
-        #expect(throws: InputError(source: "bert-tiny", place: "sequence length", message: "is 513; bert-tiny takes 1 to 512 tokens (max_position_embeddings)")) {
+        #expect(throws: InputError(source: "bert-tiny", place: "sequence length", message: "is 513; bert-tiny takes 1 to 512 tokens (max_position_embeddings)"))
+        {
             try EncoderGraphBuilder(config: config, options: .init(sequenceLength: 513)).build()
         }
         #expect(throws: InputError.self) { try EncoderGraphBuilder(config: config, options: .init(batch: 0)).build() }

@@ -22,7 +22,7 @@ import ConfigFrontend
         // One layer's weights, run 12 times; the 128 → 768 embedding projection.
         ("albert-base-v2", 11_683_584, 11_186_798_592, 11_036_393_472, 48_369_303_552),
         // 128-wide embeddings projected to 256; no pooler.
-        ("electra-small-discriminator", 13_483_008, 1_312_817_152, 1_262_485_504, 6_459_228_160),
+        ("electra-small-discriminator", 13_483_008, 1_312_817_152, 1_262_485_504, 6_459_228_160)
     ])
     func presetCountsMatchPyTorch(preset: String, parameters: Int, macs128: Int, macs2x64: Int, macs512: Int) throws {
         let config = try #require(EncoderConfig.preset(named: preset))
@@ -46,8 +46,11 @@ import ConfigFrontend
         let config = try #require(EncoderConfig.preset(named: "roberta-base"))
         // 514 positions, the first two before any token: 512 tokens at most.
         #expect(config.maxSequenceLength == 512)
-        #expect(throws: InputError(source: "roberta-base", place: "sequence length",
-                                   message: "is 513; roberta-base takes 1 to 512 tokens (max_position_embeddings 514, less the 2 positions up to the padding index)")) {
+        #expect(
+            throws: InputError(
+                source: "roberta-base", place: "sequence length",
+                message: "is 513; roberta-base takes 1 to 512 tokens (max_position_embeddings 514, less the 2 positions up to the padding index)")
+        ) {
             try Self.graph(config, seq: 513)
         }
         let graph = try Self.graph(config)
@@ -82,16 +85,26 @@ import ConfigFrontend
     }
 
     @Test(arguments: [
-        ("bert-base-uncased-relative-key.json", "position_embedding_type",
-         "is \"relative_key\"; this tool models \"absolute\" position embeddings only (relative_key and relative_key_query add a distance embedding to every attention layer); export the model to ONNX and pass --onnx"),
-        ("bert-base-uncased-relative-key-query.json", "position_embedding_type",
-         "is \"relative_key_query\"; this tool models \"absolute\" position embeddings only (relative_key and relative_key_query add a distance embedding to every attention layer); export the model to ONNX and pass --onnx"),
-        ("bert-base-uncased-is-decoder.json", "is_decoder",
-         "is true; this tool models encoders (false): a decoder's causal self-attention is not modelled from a config; export it to ONNX and pass --onnx"),
-        ("bert-base-uncased-add-cross-attention.json", "add_cross_attention",
-         "is true; this tool models encoders without cross-attention blocks (false)"),
-        ("bert-base-uncased-silu.json", "hidden_act",
-         "is \"silu\"; this tool models the activations gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu"),
+        (
+            "bert-base-uncased-relative-key.json", "position_embedding_type",
+            "is \"relative_key\"; this tool models \"absolute\" position embeddings only (relative_key and relative_key_query add a distance embedding to every attention layer); export the model to ONNX and pass --onnx"
+        ),
+        (
+            "bert-base-uncased-relative-key-query.json", "position_embedding_type",
+            "is \"relative_key_query\"; this tool models \"absolute\" position embeddings only (relative_key and relative_key_query add a distance embedding to every attention layer); export the model to ONNX and pass --onnx"
+        ),
+        (
+            "bert-base-uncased-is-decoder.json", "is_decoder",
+            "is true; this tool models encoders (false): a decoder's causal self-attention is not modelled from a config; export it to ONNX and pass --onnx"
+        ),
+        (
+            "bert-base-uncased-add-cross-attention.json", "add_cross_attention",
+            "is true; this tool models encoders without cross-attention blocks (false)"
+        ),
+        (
+            "bert-base-uncased-silu.json", "hidden_act",
+            "is \"silu\"; this tool models the activations gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu"
+        )
     ])
     func computationChangingFieldsAreRefused(file: String, field: String, message: String) throws {
         let path = Fixture.path("configs/\(file)")
@@ -102,8 +115,13 @@ import ConfigFrontend
 
     @Test func otherModelTypesPointToONNX() {
         let json = #"{"model_type": "gpt2", "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072}"#
-        #expect(throws: InputError(source: "c.json", place: "model_type",
-                                   message: "is \"gpt2\"; this tool reads configs of bert, roberta, xlm-roberta, distilbert, albert, electra encoders; for another transformer, export it to ONNX and pass --onnx")) {
+        #expect(
+            throws: InputError(
+                source: "c.json", place: "model_type",
+                message:
+                    "is \"gpt2\"; this tool reads configs of bert, roberta, xlm-roberta, distilbert, albert, electra encoders; for another transformer, export it to ONNX and pass --onnx"
+            )
+        ) {
             try EncoderConfig(huggingFaceJSON: Data(json.utf8), source: "c.json")
         }
     }

@@ -39,9 +39,11 @@ private struct Context {
 @Suite struct DocumentationExamples {
     @Test func graphStage() throws {
         do {
-            let graph = try EncoderGraphBuilder(config: EncoderConfig.preset(named: "bert-base-uncased")!,
-                                             options: GraphOptions(sequenceLength: 128)).build()
-            let parameters = graph.parameterCount // 109_482_240
+            let graph = try EncoderGraphBuilder(
+                config: EncoderConfig.preset(named: "bert-base-uncased")!,
+                options: GraphOptions(sequenceLength: 128)
+            ).build()
+            let parameters = graph.parameterCount  // 109_482_240
             #expect(parameters == 109_482_240)
         }
         do {
@@ -59,17 +61,17 @@ private struct Context {
             let floor = cost.operators[op.index].compulsoryReadBytes
             #expect(floor == 16)
         }
-        let size = DType.bf16.byteSize // 2
+        let size = DType.bf16.byteSize  // 2
         #expect(size == 2)
-        let lastFour = HiddenStateAggregation(argument: "last-4-sum") // .lastSum(4): 3 adds
-        let mean = HiddenStateAggregation(argument: "all-mean")      // .allMean: L adds over the L+1 hidden states, then a division
+        let lastFour = HiddenStateAggregation(argument: "last-4-sum")  // .lastSum(4): 3 adds
+        let mean = HiddenStateAggregation(argument: "all-mean")  // .allMean: L adds over the L+1 hidden states, then a division
         #expect(lastFour == .lastSum(4) && mean == .allMean)
     }
 
     @Test func configs() throws {
         let data = try JSONSerialization.data(withJSONObject: [
             "model_type": "roberta", "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 128,
-            "vocab_size": 100, "max_position_embeddings": 66, "type_vocab_size": 1, "pad_token_id": 1,
+            "vocab_size": 100, "max_position_embeddings": 66, "type_vocab_size": 1, "pad_token_id": 1
         ])
         let base = EncoderConfig.preset(named: "bert-base-uncased")!
         let mine = try EncoderConfig(huggingFaceJSON: data, source: "models/my-roberta/config.json")
@@ -79,13 +81,13 @@ private struct Context {
     @Test func addAnalysis() throws {
         let graph = try Context("bert-base-uncased").graph
         let analysis = AddAnalysis(graph: graph, cost: WorkloadCost(graph: graph))
-        let residuals = analysis.summary(for: .attentionResidual)?.count // 12 for bert-base
+        let residuals = analysis.summary(for: .attentionResidual)?.count  // 12 for bert-base
         #expect(residuals == 12)
         var classifier = AddClassifier(graph: graph)
-        let categories = classifier.classify() // [op index: category]
+        let categories = classifier.classify()  // [op index: category]
         #expect(categories.count == analysis.records.filter { !$0.embedded }.count)
         let summary = ArchitectureSummary(graph: graph, records: analysis.records)
-        let text = summary.description // "12 attention blocks, post-LN (the norm follows each residual), LayerNorm, …"
+        let text = summary.description  // "12 attention blocks, post-LN (the norm follows each residual), LayerNorm, …"
         #expect(text.hasPrefix("12 attention blocks"))
     }
 
@@ -94,7 +96,7 @@ private struct Context {
         let (graph, hardware, table) = (context.graph, context.hardware, context.table)
         do {
             let table = try EnergyTable.named("kpu-16nm", for: hardware)
-            let dramRead = table.dramRead // pJ per byte
+            let dramRead = table.dramRead  // pJ per byte
             #expect(dramRead == 10)
         }
         do {
@@ -112,8 +114,9 @@ private struct Context {
             let mapping = Mapper(graph: graph, hardware: hardware, precision: .bf16, fusion: .epilogue).map()
             #expect(mapping.fusion == .epilogue)
         }
-        let fused = FusedOpEstimate.evaluate(.layerNorm, shape: [1, 128, 768], dtype: .fp32, hardware: hardware,
-                                             energy: table, precision: .fp32)
+        let fused = FusedOpEstimate.evaluate(
+            .layerNorm, shape: [1, 128, 768], dtype: .fp32, hardware: hardware,
+            energy: table, precision: .fp32)
         // In and out once, plus gamma and beta.
         #expect(fused?.dramBytes == 2 * 128 * 768 * 4 + 2 * 768 * 4)
     }
@@ -133,8 +136,8 @@ private struct Context {
     }
 
     @Test func support() throws {
-        let mac = Energy(picojoules: 0.3)        // 300 fJ
-        let twice = (mac + mac).femtojoules     // 600
+        let mac = Energy(picojoules: 0.3)  // 300 fJ
+        let twice = (mac + mac).femtojoules  // 600
         #expect(twice == 600)
         let (order, stuck) = stableTopologicalOrder(successors: [[2], [2], []])
         // order == [0, 1, 2], stuck == nil
@@ -148,15 +151,17 @@ private struct Context {
     }
 
     @Test func rendering() throws {
-        let chart = BarChart(id: "bytes-by-category", title: "…", description: "…", unit: "B",
-                             bars: [.init(label: "Bias", value: 1_000, valueLabel: "1 kB", color: "#88CCEE", tooltip: "…")])
+        let chart = BarChart(
+            id: "bytes-by-category", title: "…", description: "…", unit: "B",
+            bars: [.init(label: "Bias", value: 1_000, valueLabel: "1 kB", color: "#88CCEE", tooltip: "…")])
         #expect(chart.bars.count == 1)
-        let page = #"<!DOCTYPE html><html xmlns="http://www.w3.org/1999/xhtml" lang="en"><head><title>t</title></head><body><p id="a"/><p id="a"/></body></html>"#
+        let page =
+            #"<!DOCTYPE html><html xmlns="http://www.w3.org/1999/xhtml" lang="en"><head><title>t</title></head><body><p id="a"/><p id="a"/></body></html>"#
         let issues = XHTMLValidator.validate(Array(page.utf8), file: "reports/run/index.html")
-        if let first = issues.first { print(first) } // file:line:col: rule: message
+        if let first = issues.first { print(first) }  // file:line:col: rule: message
         #expect(issues.count == 1)
         let issue = ValidationIssue(file: "index.html", line: 12, column: 5, rule: "unique-ids", message: "id \"x\" is used twice")
-        let line = issue.description // index.html:12:5: unique-ids: id "x" is used twice
+        let line = issue.description  // index.html:12:5: unique-ids: id "x" is used twice
         #expect(line == "index.html:12:5: unique-ids: id \"x\" is used twice")
     }
 
@@ -176,9 +181,9 @@ private struct Context {
 
     @Test func hardwareFiles() throws {
         let text = String(decoding: try #require(BuiltInData.files["hardware/kpu-t64.yaml"]).utf8, as: UTF8.self)
-        let t256 = try KPUHardware.builtIn("kpu-t256")                 // its default profile
+        let t256 = try KPUHardware.builtIn("kpu-t256")  // its default profile
         let mine = try KPUHardware.load(file: "my-sku.yaml", contents: text, profile: "10W")
-        let bandwidth = t256.dramBandwidth                              // bytes per second
+        let bandwidth = t256.dramBandwidth  // bytes per second
         #expect(bandwidth > 0 && mine.totalTiles == 64)
         let product = try YAMLFile.decode(ComputeProductFile.self, from: text, file: "my-sku.yaml")
         _ = product

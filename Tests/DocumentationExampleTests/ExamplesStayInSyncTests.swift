@@ -7,13 +7,14 @@ import Testing
 @Suite struct ExamplesStayInSyncTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Code without `//` comments, its whitespace collapsed to single spaces.
+    /// Code without `//` comments or whitespace: wrapping and indentation may differ (the
+    /// formatter wraps the copy), the tokens may not.
     static func normalized(_ lines: [String]) -> String {
         lines.map { line -> String in
             var text = line
             if let comment = text.range(of: "//") { text = String(text[..<comment.lowerBound]) }
             return text.trimmingCharacters(in: .whitespaces)
-        }.filter { !$0.isEmpty }.joined(separator: " ").split(separator: " ").joined(separator: " ")
+        }.joined().filter { !$0.isWhitespace }
     }
 
     /// Each example in the sources: where it is and its code.

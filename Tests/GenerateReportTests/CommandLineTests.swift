@@ -16,11 +16,13 @@ struct CommandRun {
     }()
 
     init(_ arguments: [String], in folder: URL? = nil) throws {
-        let folder = try folder ?? {
-            let url = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-            return url
-        }()
+        let folder =
+            try folder
+            ?? {
+                let url = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+                try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+                return url
+            }()
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
@@ -48,16 +50,17 @@ struct CommandRun {
     @Test func defaultReportIsWrittenUnderReports() throws {
         let run = try CommandRun(["--model", "bert-base-uncased"])
         #expect(run.status == 0, "stderr: \(run.stderr)")
-        #expect(run.stdout.split(separator: "\n") == [
-            "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/index.html",
-            "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/report.json",
-            "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/schedule.json",
-            "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/trace.json",
-            "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/adds.csv",
-            "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/ops.csv",
-            "reports/history.jsonl",
-            "reports/index.html",
-        ])
+        #expect(
+            run.stdout.split(separator: "\n") == [
+                "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/index.html",
+                "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/report.json",
+                "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/schedule.json",
+                "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/trace.json",
+                "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/adds.csv",
+                "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/ops.csv",
+                "reports/history.jsonl",
+                "reports/index.html"
+            ])
         let json = try Data(contentsOf: run.folder.appendingPathComponent("reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/report.json"))
         let model = try #require((try JSONSerialization.jsonObject(with: json) as? [String: Any])?["model"] as? [String: Any])
         #expect(model["params"] as? Int == 109_482_240)
@@ -68,7 +71,8 @@ struct CommandRun {
         let first = try CommandRun(["--model", "bert-tiny", "--out", "a"])
         let second = try CommandRun(["--model", "bert-tiny", "--out", "a"])
         #expect(first.status == 0 && second.status == 0)
-        let page = { (run: CommandRun) in try Data(contentsOf: run.folder.appendingPathComponent("a/bert-tiny_b1_s128_fp32_kpu-t256_vector-engine/index.html")) }
+        let page = { (run: CommandRun) in try Data(contentsOf: run.folder.appendingPathComponent("a/bert-tiny_b1_s128_fp32_kpu-t256_vector-engine/index.html"))
+        }
         #expect(try page(first) == page(second))
     }
 
@@ -80,7 +84,8 @@ struct CommandRun {
         let run = try CommandRun(["--config", "config.json", "--seq", "64", "--precision", "bf16", "--aggregate-hidden-states", "last-4-sum"], in: folder)
         #expect(run.status == 0, "stderr: \(run.stderr)")
         // Named after the folder holding config.json (no _name_or_path), plus 8 hex digits of its fingerprint.
-        let runFolder = try #require(try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("reports").path).first { $0.hasPrefix("my-bert-") })
+        let runFolder = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("reports").path).first { $0.hasPrefix("my-bert-") })
         #expect(runFolder.hasSuffix("_b1_s64_bf16_last-4-sum_kpu-t256_vector-engine"))
         let json = try Data(contentsOf: folder.appendingPathComponent("reports/\(runFolder)/report.json"))
         let root = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
@@ -158,7 +163,7 @@ struct CommandRun {
             (["--onnx", staticFile, "--precision", "bf16"], "its weights are fp32"),
             (["--onnx", dynamic, "--dim", "batch"], "--dim batch is not NAME=VALUE"),
             (["--onnx", dynamic, "--aggregate-hidden-states", "last-2-sum"], "an ONNX file already fixes its outputs"),
-            (["--model", "bert-tiny", "--dim", "batch=2"], "--dim binds dimensions of an ONNX file"),
+            (["--model", "bert-tiny", "--dim", "batch=2"], "--dim binds dimensions of an ONNX file")
         ]
         for (arguments, fragment) in cases {
             let run = try CommandRun(arguments, in: folder)
@@ -226,14 +231,17 @@ struct CommandRun {
     /// Every option of run that takes one value is checked for repetition; the rest are repeatable.
     @Test func everySingleValuedOptionIsCheckedForRepetition() throws {
         let help = try CommandRun(["run", "--help"]).stdout
-        let options = Set(help.split(separator: "\n").compactMap { line -> String? in
-            let words = line.split(separator: " ")
-            guard let first = words.first, first.hasPrefix("--"), words.count > 1, words[1].hasPrefix("<") else { return nil }
-            return String(first)
-        })
-        let checked = ["--model", "--config", "--onnx", "--batch", "--seq", "--precision", "--aggregate-hidden-states", "--hardware",
-                       "--hardware-file", "--profile", "--energy-table", "--fusion", "--out", "--date", "--commit", "--format", "--templates",
-                       "--baseline", "--noise-threshold", "--fail-on-regression", "--fail-metrics"]
+        let options = Set(
+            help.split(separator: "\n").compactMap { line -> String? in
+                let words = line.split(separator: " ")
+                guard let first = words.first, first.hasPrefix("--"), words.count > 1, words[1].hasPrefix("<") else { return nil }
+                return String(first)
+            })
+        let checked = [
+            "--model", "--config", "--onnx", "--batch", "--seq", "--precision", "--aggregate-hidden-states", "--hardware",
+            "--hardware-file", "--profile", "--energy-table", "--fusion", "--out", "--date", "--commit", "--format", "--templates",
+            "--baseline", "--noise-threshold", "--fail-on-regression", "--fail-metrics"
+        ]
         #expect(options == Set(checked + ["--dim"]))
         for option in checked {
             let run = try CommandRun((option == "--model" ? [] : ["--model", "bert-tiny"]) + [option, "x", option, "y"])
@@ -255,30 +263,67 @@ struct CommandRun {
 
     /// Bad input: one line on stderr naming the problem and the fix, exit 2, nothing written.
     @Test(arguments: [
-        (["--model", "bert-huge"], "The value 'bert-huge' is invalid for '--model <preset>'. Please provide one of the following: bert-tiny, bert-mini, bert-small, bert-medium, bert-base-uncased, bert-large-uncased, all-MiniLM-L6-v2, roberta-base, xlm-roberta-base, distilbert-base-uncased, albert-base-v2, electra-small-discriminator; see 'generate-report --help'"),
-        (["--model", "bert-tiny", "--seq", "600"], "--seq 600: bert-tiny takes at most 512 tokens (max_position_embeddings); give --seq 512 or less (the default is 128)"),
-        (["--model", "roberta-base", "--seq", "513"], "--seq 513: roberta-base takes at most 512 tokens (max_position_embeddings 514, less the 2 positions up to the padding index); give --seq 512 or less (the default is 128)"),
+        (
+            ["--model", "bert-huge"],
+            "The value 'bert-huge' is invalid for '--model <preset>'. Please provide one of the following: bert-tiny, bert-mini, bert-small, bert-medium, bert-base-uncased, bert-large-uncased, all-MiniLM-L6-v2, roberta-base, xlm-roberta-base, distilbert-base-uncased, albert-base-v2, electra-small-discriminator; see 'generate-report --help'"
+        ),
+        (
+            ["--model", "bert-tiny", "--seq", "600"],
+            "--seq 600: bert-tiny takes at most 512 tokens (max_position_embeddings); give --seq 512 or less (the default is 128)"
+        ),
+        (
+            ["--model", "roberta-base", "--seq", "513"],
+            "--seq 513: roberta-base takes at most 512 tokens (max_position_embeddings 514, less the 2 positions up to the padding index); give --seq 512 or less (the default is 128)"
+        ),
         (["--model", "bert-tiny", "--batch", "0"], "--batch 0: the batch must be at least 1"),
-        (["--model", "bert-tiny", "--precision", "fp64"], "The value 'fp64' is invalid for '--precision <precision>'. Please provide one of 'fp32', 'bf16', 'fp16' or 'int8'; see 'generate-report --help'"),
-        (["--model", "bert-tiny", "--aggregate-hidden-states", "last-9-sum"], "bert-tiny: hidden-state aggregation: last-9-sum needs 1 ≤ K ≤ 3 (the embedding output and 2 layer outputs)"),
-        (["--model", "bert-tiny", "--format", "pdf"], "The value 'pdf' is invalid for '--format <format>'. Please provide one of 'html', 'json' or 'both'; see 'generate-report --help'"),
+        (
+            ["--model", "bert-tiny", "--precision", "fp64"],
+            "The value 'fp64' is invalid for '--precision <precision>'. Please provide one of 'fp32', 'bf16', 'fp16' or 'int8'; see 'generate-report --help'"
+        ),
+        (
+            ["--model", "bert-tiny", "--aggregate-hidden-states", "last-9-sum"],
+            "bert-tiny: hidden-state aggregation: last-9-sum needs 1 ≤ K ≤ 3 (the embedding output and 2 layer outputs)"
+        ),
+        (
+            ["--model", "bert-tiny", "--format", "pdf"],
+            "The value 'pdf' is invalid for '--format <format>'. Please provide one of 'html', 'json' or 'both'; see 'generate-report --help'"
+        ),
         (["--model", "bert-tiny", "--config", "c.json"], "give one of --model, --config or --onnx, not several"),
         (["--config", "absent.json"], "absent.json: cannot read the config file (no such file); check the path"),
         (["--model", "bert-tiny", "--colour", "red"], "Unknown option '--colour'; see 'generate-report --help'"),
-        (["--model", "bert-tiny", "--hardware", "kpu-t9"], "The value 'kpu-t9' is invalid for '--hardware <sku>'. Please provide one of 'kpu-t64', 'kpu-t128', 'kpu-t256' or 'kpu-t768'; see 'generate-report --help'"),
+        (
+            ["--model", "bert-tiny", "--hardware", "kpu-t9"],
+            "The value 'kpu-t9' is invalid for '--hardware <sku>'. Please provide one of 'kpu-t64', 'kpu-t128', 'kpu-t256' or 'kpu-t768'; see 'generate-report --help'"
+        ),
         (["--model", "bert-tiny", "--profile", "90W"], "built-in kpu-t256: --profile: 90W is not a thermal profile of this SKU; profiles: 15W, 30W, 50W"),
-        (["--model", "bert-tiny", "--energy-table", "guess"], "The value 'guess' is invalid for '--energy-table <table>'. Please provide one of 'kpu-16nm', 'horowitz-45nm' or 'eyeriss-65nm'; see 'generate-report --help'"),
-        (["--model", "bert-tiny", "--fusion", "all"], "The value 'all' is invalid for '--fusion <policy>'. Please provide one of 'none', 'vector-engine' or 'epilogue'; see 'generate-report --help'"),
+        (
+            ["--model", "bert-tiny", "--energy-table", "guess"],
+            "The value 'guess' is invalid for '--energy-table <table>'. Please provide one of 'kpu-16nm', 'horowitz-45nm' or 'eyeriss-65nm'; see 'generate-report --help'"
+        ),
+        (
+            ["--model", "bert-tiny", "--fusion", "all"],
+            "The value 'all' is invalid for '--fusion <policy>'. Please provide one of 'none', 'vector-engine' or 'epilogue'; see 'generate-report --help'"
+        ),
         (["sweep", "--model", "bert-tiny", "--colour", "red"], "Unknown option '--colour'; see 'generate-report sweep --help'"),
-        (["--model", "bert-tiny", "--model", "bert-mini"], "--model is given 2 times (bert-tiny, bert-mini); a run takes one. To report on each, use 'generate-report sweep --model bert-tiny --model bert-mini'"),
-        (["--model", "bert-tiny", "--fusion=none", "--fusion", "epilogue"], "--fusion is given 2 times (none, epilogue); a run takes one. To report on each, use 'generate-report sweep --fusion none --fusion epilogue'"),
+        (
+            ["--model", "bert-tiny", "--model", "bert-mini"],
+            "--model is given 2 times (bert-tiny, bert-mini); a run takes one. To report on each, use 'generate-report sweep --model bert-tiny --model bert-mini'"
+        ),
+        (
+            ["--model", "bert-tiny", "--fusion=none", "--fusion", "epilogue"],
+            "--fusion is given 2 times (none, epilogue); a run takes one. To report on each, use 'generate-report sweep --fusion none --fusion epilogue'"
+        ),
         (["--model", "bert-tiny", "--out", "a", "--out", "b"], "--out is given 2 times (a, b); give it once"),
         (["sweep", "--model", "bert-tiny", "--profile", "6W", "--profile", "3W"], "--profile is given 2 times (6W, 3W); give it once"),
         (["--model", "bert-tiny", "--hardware-file", "absent.yaml"], "absent.yaml: cannot read the hardware file (no such file); check the path"),
-        (["--onnx", Fixture.path("onnx-transformers/vit-base-4l.legacy14.onnx"), "--seq", "128"],
-         "\(Fixture.path("onnx-transformers/vit-base-4l.legacy14.onnx")): its inputs (pixel_values [1, 3, 224, 224]) have no sequence axis, so --seq 128 does not apply; the graph fixes 197 tokens"),
-        (["--config", Fixture.path("configs/bert-base-uncased-relative-key.json")],
-         "\(Fixture.path("configs/bert-base-uncased-relative-key.json")): position_embedding_type: is \"relative_key\"; this tool models \"absolute\" position embeddings only (relative_key and relative_key_query add a distance embedding to every attention layer); export the model to ONNX and pass --onnx"),
+        (
+            ["--onnx", Fixture.path("onnx-transformers/vit-base-4l.legacy14.onnx"), "--seq", "128"],
+            "\(Fixture.path("onnx-transformers/vit-base-4l.legacy14.onnx")): its inputs (pixel_values [1, 3, 224, 224]) have no sequence axis, so --seq 128 does not apply; the graph fixes 197 tokens"
+        ),
+        (
+            ["--config", Fixture.path("configs/bert-base-uncased-relative-key.json")],
+            "\(Fixture.path("configs/bert-base-uncased-relative-key.json")): position_embedding_type: is \"relative_key\"; this tool models \"absolute\" position embeddings only (relative_key and relative_key_query add a distance embedding to every attention layer); export the model to ONNX and pass --onnx"
+        )
     ])
     func badOptionsFailCleanly(arguments: [String], message: String) throws {
         let run = try CommandRun(arguments)
@@ -289,14 +334,22 @@ struct CommandRun {
     }
 
     @Test(arguments: [
-        (#"{"hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12}"#,
-         "c.json: intermediate_size: is missing; add it (bert-base-uncased has 3072)"),
-        (#"{"hidden_size": 100, "num_hidden_layers": 2, "num_attention_heads": 3, "intermediate_size": 400}"#,
-         "c.json: hidden_size: 100 is not divisible by num_attention_heads 3; each head needs hidden_size / num_attention_heads features"),
-        (#"{"hidden_size": 128, "num_hidden_layers": 0, "num_attention_heads": 2, "intermediate_size": 512}"#,
-         "c.json: num_hidden_layers: is 0; it must be at least 1"),
-        ("{\n\"hidden_size\": 128,\n\"num_hidden_layers\": 2 \"x\"\n}",
-         "c.json: line 3, column 24: is not valid JSON; fix the syntax there (a Hugging Face config.json is one JSON object)"),
+        (
+            #"{"hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12}"#,
+            "c.json: intermediate_size: is missing; add it (bert-base-uncased has 3072)"
+        ),
+        (
+            #"{"hidden_size": 100, "num_hidden_layers": 2, "num_attention_heads": 3, "intermediate_size": 400}"#,
+            "c.json: hidden_size: 100 is not divisible by num_attention_heads 3; each head needs hidden_size / num_attention_heads features"
+        ),
+        (
+            #"{"hidden_size": 128, "num_hidden_layers": 0, "num_attention_heads": 2, "intermediate_size": 512}"#,
+            "c.json: num_hidden_layers: is 0; it must be at least 1"
+        ),
+        (
+            "{\n\"hidden_size\": 128,\n\"num_hidden_layers\": 2 \"x\"\n}",
+            "c.json: line 3, column 24: is not valid JSON; fix the syntax there (a Hugging Face config.json is one JSON object)"
+        )
     ])
     func badConfigFailsCleanly(json: String, message: String) throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
@@ -320,7 +373,7 @@ struct CommandRun {
             (".", "--out .: is the working folder \(work.path)"),
             ("..", "--out ..: holds the working folder \(work.path)"),
             ("repo", "--out repo: is a git repository"),
-            (tool.deletingLastPathComponent().path, "--out \(tool.deletingLastPathComponent().path): holds generate-report itself (\(tool.path))"),
+            (tool.deletingLastPathComponent().path, "--out \(tool.deletingLastPathComponent().path): holds generate-report itself (\(tool.path))")
         ]
         for (out, message) in cases {
             let run = try CommandRun(["--model", "bert-tiny", "--out", out], in: work)
@@ -345,21 +398,30 @@ struct CommandRun {
     @Test func foldersPrecisionsAndPositionsGetMessagesThatSayWhatToDo() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
         let fm = FileManager.default
-        for name in ["empty", "exports", "skus", "MiniLM"] { try fm.createDirectory(at: folder.appendingPathComponent(name), withIntermediateDirectories: true) }
+        for name in ["empty", "exports", "skus", "MiniLM"] {
+            try fm.createDirectory(at: folder.appendingPathComponent(name), withIntermediateDirectories: true)
+        }
         try fm.copyItem(at: Self.fixtures.appendingPathComponent("bert-tiny.ortfused.onnx"), to: folder.appendingPathComponent("exports/model.onnx"))
         let sku = try String(contentsOf: Fixture.repositoryRoot.appendingPathComponent("data/hardware/kpu-t64.yaml"), encoding: .utf8)
         // Only the BF16-primary tile class runs fp32: without that line, the SKU has no fp32 rate.
         try Data(sku.replacingOccurrences(of: "        fp32: 512.0\n", with: "").utf8).write(to: folder.appendingPathComponent("skus/no-fp32.yaml"))
         // A sentence-transformers checkpoint: config.json in the folder, 64 positions.
-        let config = #"{"model_type": "bert", "hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 512, "max_position_embeddings": 64}"#
+        let config =
+            #"{"model_type": "bert", "hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 512, "max_position_embeddings": 64}"#
         try Data(config.utf8).write(to: folder.appendingPathComponent("MiniLM/config.json"))
         let cases: [([String], String)] = [
             (["--config", "empty"], "empty: is a folder without a config.json; --config takes a Hugging Face config.json or the folder holding it"),
             (["--onnx", "exports"], "exports: is a folder; --onnx takes an ONNX export (.onnx file); it holds model.onnx: give --onnx exports/model.onnx"),
-            (["--model", "bert-tiny", "--hardware-file", "skus"], "skus: is a folder; --hardware-file takes a ComputeProduct YAML file; it holds no-fp32.yaml: give --hardware-file skus/no-fp32.yaml"),
-            (["--model", "bert-tiny", "--hardware-file", "skus/no-fp32.yaml"], "skus/no-fp32.yaml: tiles[].ops_per_tile_per_clock: no tile class has a rate for fp32; give --precision bf16 or fp16 or int8, which it has"),
+            (
+                ["--model", "bert-tiny", "--hardware-file", "skus"],
+                "skus: is a folder; --hardware-file takes a ComputeProduct YAML file; it holds no-fp32.yaml: give --hardware-file skus/no-fp32.yaml"
+            ),
+            (
+                ["--model", "bert-tiny", "--hardware-file", "skus/no-fp32.yaml"],
+                "skus/no-fp32.yaml: tiles[].ops_per_tile_per_clock: no tile class has a rate for fp32; give --precision bf16 or fp16 or int8, which it has"
+            ),
             // The folder's config.json is used; the default --seq is longer than its positions.
-            (["--config", "MiniLM"], "--seq defaults to 128, but MiniLM takes at most 64 tokens (max_position_embeddings); give --seq 64 or less"),
+            (["--config", "MiniLM"], "--seq defaults to 128, but MiniLM takes at most 64 tokens (max_position_embeddings); give --seq 64 or less")
         ]
         for (arguments, message) in cases {
             let run = try CommandRun(arguments, in: folder)
@@ -367,7 +429,8 @@ struct CommandRun {
             #expect(run.stderr == "generate-report: error: \(message)\n", "\(arguments)")
         }
         #expect(try CommandRun(["--config", "MiniLM", "--seq", "64", "--format", "json"], in: folder).status == 0)
-        #expect(try CommandRun(["--model", "bert-tiny", "--hardware-file", "skus/no-fp32.yaml", "--precision", "bf16", "--format", "json"], in: folder).status == 0)
+        #expect(
+            try CommandRun(["--model", "bert-tiny", "--hardware-file", "skus/no-fp32.yaml", "--precision", "bf16", "--format", "json"], in: folder).status == 0)
     }
 
     @Test func unwritableOutputFolderFailsCleanly() throws {

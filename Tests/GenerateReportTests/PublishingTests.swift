@@ -23,10 +23,12 @@ import Testing
         let process = Process()
         process.executableURL = CommandRun.binary
         process.currentDirectoryURL = first.folder
-        process.arguments = ["sweep", "--model", "bert-base-uncased", "--model", "bert-large-uncased", "--model", "bert-mini", "--model", "bert-small",
-                             "--seq", "128", "--seq", "256", "--seq", "384", "--seq", "512",
-                             "--hardware", "kpu-t64", "--hardware", "kpu-t128", "--hardware", "kpu-t256", "--hardware", "kpu-t768",
-                             "--fusion", "none", "--fusion", "vector-engine", "--fusion", "epilogue", "--out", "site"]
+        process.arguments = [
+            "sweep", "--model", "bert-base-uncased", "--model", "bert-large-uncased", "--model", "bert-mini", "--model", "bert-small",
+            "--seq", "128", "--seq", "256", "--seq", "384", "--seq", "512",
+            "--hardware", "kpu-t64", "--hardware", "kpu-t128", "--hardware", "kpu-t256", "--hardware", "kpu-t768",
+            "--fusion", "none", "--fusion", "vector-engine", "--fusion", "epilogue", "--out", "site"
+        ]
         process.standardError = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         try process.run()
@@ -46,7 +48,9 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: staging.path))
         let history = try String(contentsOf: site.appendingPathComponent("history.jsonl"), encoding: .utf8).split(separator: "\n")
         #expect(history.count == 2)
-        #expect(try Self.files(site)["bert-tiny_b1_s128_fp32_kpu-t256_vector-engine/report.json"] == before["bert-tiny_b1_s128_fp32_kpu-t256_vector-engine/report.json"])
+        #expect(
+            try Self.files(site)["bert-tiny_b1_s128_fp32_kpu-t256_vector-engine/report.json"]
+                == before["bert-tiny_b1_s128_fp32_kpu-t256_vector-engine/report.json"])
     }
 
     @Test func concurrentRunsOnOneSiteKeepBothRunsAndHistoryLines() throws {
@@ -67,7 +71,9 @@ import Testing
         #expect(processes.allSatisfy { $0.terminationStatus == 0 })
         let site = folder.appendingPathComponent("site")
         let index = try String(contentsOf: site.appendingPathComponent("index.html"), encoding: .utf8)
-        for model in models { #expect(index.contains("href=\"\(model)_b1_s128_fp32_kpu-t256_vector-engine/index.html\""), "\(model) is missing from the index") }
+        for model in models {
+            #expect(index.contains("href=\"\(model)_b1_s128_fp32_kpu-t256_vector-engine/index.html\""), "\(model) is missing from the index")
+        }
         let history = try String(contentsOf: site.appendingPathComponent("history.jsonl"), encoding: .utf8).split(separator: "\n")
         #expect(history.count == 4)
         #expect(Set(history.compactMap { line in models.first { line.contains("\"key\":\"\($0)_") } }).count == 4)
@@ -79,28 +85,45 @@ import Testing
         let epilogue = "old/bert-tiny_b1_s128_fp32_kpu-t256_epilogue/report.json"
         // No fusion costs more energy than the epilogue policy: a regression, against a report.json
         // named explicitly, so compared although it is another configuration, and said so.
-        let run = try CommandRun(["--model", "bert-tiny", "--fusion", "none", "--out", "new", "--baseline", epilogue, "--fail-on-regression", "1"], in: base.folder)
+        let run = try CommandRun(
+            ["--model", "bert-tiny", "--fusion", "none", "--out", "new", "--baseline", epilogue, "--fail-on-regression", "1"], in: base.folder)
         #expect(run.status == 3)
         let lines = run.stderr.split(separator: "\n")
         #expect(lines.count == 2)
-        #expect(lines.first == "generate-report: warning: bert-tiny_b1_s128_fp32_kpu-t256_none was compared with \(epilogue) (run bert-tiny_b1_s128_fp32_kpu-t256_epilogue), another configuration: fusion epilogue (this run none)")
+        #expect(
+            lines.first
+                == "generate-report: warning: bert-tiny_b1_s128_fp32_kpu-t256_none was compared with \(epilogue) (run bert-tiny_b1_s128_fp32_kpu-t256_epilogue), another configuration: fusion epilogue (this run none)"
+        )
         #expect(lines.last?.hasPrefix("generate-report: regression: bert-tiny_b1_s128_fp32_kpu-t256_none: latency") == true)
         // The site is still published, with the verdicts and the warning.
         let page = try String(contentsOf: base.folder.appendingPathComponent("new/bert-tiny_b1_s128_fp32_kpu-t256_none/index.html"), encoding: .utf8)
         #expect(page.contains("regressed") && page.contains("The baseline is another configuration: fusion epilogue (this run none)."))
         #expect(FileManager.default.fileExists(atPath: base.folder.appendingPathComponent("new/comparison.html").path))
         // A site folder's runs are matched by run id only: nothing matches, so the gate cannot pass.
-        let unmatched = try CommandRun(["--model", "bert-tiny", "--fusion", "none", "--out", "other", "--baseline", "old", "--fail-on-regression", "1"], in: base.folder)
+        let unmatched = try CommandRun(
+            ["--model", "bert-tiny", "--fusion", "none", "--out", "other", "--baseline", "old", "--fail-on-regression", "1"], in: base.folder)
         #expect(unmatched.status == 3)
-        #expect(unmatched.stderr == "generate-report: regression gate: 0 of 1 run had a baseline in old (a folder's runs are matched by run id), so nothing was compared; point --baseline at the same configurations\n")
+        #expect(
+            unmatched.stderr
+                == "generate-report: regression gate: 0 of 1 run had a baseline in old (a folder's runs are matched by run id), so nothing was compared; point --baseline at the same configurations\n"
+        )
         // When some runs match, the others are listed.
-        let sweep = try CommandRun(["sweep", "--model", "bert-tiny", "--fusion", "none", "--fusion", "epilogue", "--out", "both", "--baseline", "old",
-                                    "--fail-on-regression", "1"], in: base.folder)
+        let sweep = try CommandRun(
+            [
+                "sweep", "--model", "bert-tiny", "--fusion", "none", "--fusion", "epilogue", "--out", "both", "--baseline", "old",
+                "--fail-on-regression", "1"
+            ], in: base.folder)
         #expect(sweep.status == 0, "stderr: \(sweep.stderr)")
-        #expect(sweep.stderr.contains("generate-report: warning: 1 of 2 runs had a baseline in old (a folder's runs are matched by run id); not compared: bert-tiny_b1_s128_fp32_kpu-t256_none\n"))
+        #expect(
+            sweep.stderr.contains(
+                "generate-report: warning: 1 of 2 runs had a baseline in old (a folder's runs are matched by run id); not compared: bert-tiny_b1_s128_fp32_kpu-t256_none\n"
+            ))
         // Watching only a metric that did not regress: exit 0.
-        let watched = try CommandRun(["--model", "bert-tiny", "--fusion", "epilogue", "--out", "same", "--baseline", epilogue,
-                                      "--fail-on-regression", "0.5", "--fail-metrics", "energy"], in: base.folder)
+        let watched = try CommandRun(
+            [
+                "--model", "bert-tiny", "--fusion", "epilogue", "--out", "same", "--baseline", epilogue,
+                "--fail-on-regression", "0.5", "--fail-metrics", "energy"
+            ], in: base.folder)
         #expect(watched.status == 0, "stderr: \(watched.stderr)")
         #expect(watched.stderr.isEmpty)
         let missing = try CommandRun(["--model", "bert-tiny", "--out", "x", "--baseline", "nowhere", "--fail-on-regression", "1"], in: base.folder)

@@ -9,12 +9,16 @@ func bertGraph(_ preset: String, seq: Int = 128, precision: Precision = .fp32) t
     try EncoderGraphBuilder(config: #require(EncoderConfig.preset(named: preset)), options: .init(sequenceLength: seq, precision: precision)).build()
 }
 
-func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16nm", precision: Precision = .fp32,
-              fusion: FusionPolicy = .vectorEngine, adjust: (inout KPUHardware) -> Void = { _ in }) throws -> KPUEvaluation {
+func evaluate(
+    _ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16nm", precision: Precision = .fp32,
+    fusion: FusionPolicy = .vectorEngine, adjust: (inout KPUHardware) -> Void = { _ in }
+) throws -> KPUEvaluation {
     var hardware = try KPUHardware.builtIn(sku)
     adjust(&hardware)
     let energy = try EnergyTable.named(table, for: hardware)
-    return KPUEvaluator(graph: graph, hardware: hardware, energy: energy, mapping: Mapper(graph: graph, hardware: hardware, precision: precision, fusion: fusion).map()).evaluate()
+    return KPUEvaluator(
+        graph: graph, hardware: hardware, energy: energy, mapping: Mapper(graph: graph, hardware: hardware, precision: precision, fusion: fusion).map()
+    ).evaluate()
 }
 
 @Suite struct KPUEvaluatorTests {
@@ -26,7 +30,7 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
         let residual = evaluation.operators[op.index]
         #expect(residual.traffic.dram.read == 786_432)
         #expect(residual.traffic.dram.written == 393_216)
-        #expect(residual.energy.dram.femtojoules == Int64(786_432 * 10 + 393_216 * 12) * 1000) // fJ
+        #expect(residual.energy.dram.femtojoules == Int64(786_432 * 10 + 393_216 * 12) * 1000)  // fJ
     }
 
     @Test func biasAddUnderVectorEngineMovesOnlyTheBiasExternally() throws {
@@ -120,8 +124,14 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
         for table in EnergyTable.names {
             let hardware = try KPUHardware.builtIn("kpu-t128")
             let energy = try EnergyTable.named(table, for: hardware)
-            let base = KPUEvaluator(graph: graph, hardware: hardware, energy: energy, mapping: Mapper(graph: graph, hardware: hardware, precision: .bf16, fusion: .vectorEngine).map()).evaluate()
-            let dearer = KPUEvaluator(graph: graph, hardware: hardware, energy: energy.scaled(by: 1.1), mapping: Mapper(graph: graph, hardware: hardware, precision: .bf16, fusion: .vectorEngine).map()).evaluate()
+            let base = KPUEvaluator(
+                graph: graph, hardware: hardware, energy: energy,
+                mapping: Mapper(graph: graph, hardware: hardware, precision: .bf16, fusion: .vectorEngine).map()
+            ).evaluate()
+            let dearer = KPUEvaluator(
+                graph: graph, hardware: hardware, energy: energy.scaled(by: 1.1),
+                mapping: Mapper(graph: graph, hardware: hardware, precision: .bf16, fusion: .vectorEngine).map()
+            ).evaluate()
             #expect(dearer.totalEnergy.total.femtojoules >= base.totalEnergy.total.femtojoules, "\(table)")
         }
     }
@@ -206,7 +216,9 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
 
     @Test func profileIsSelectable() throws {
         #expect(try KPUHardware.builtIn("kpu-t256", profile: "15W").clockMHz == 450)
-        #expect(throws: InputError(source: "built-in kpu-t256", place: "--profile", message: "90W is not a thermal profile of this SKU; profiles: 15W, 30W, 50W")) {
+        #expect(
+            throws: InputError(source: "built-in kpu-t256", place: "--profile", message: "90W is not a thermal profile of this SKU; profiles: 15W, 30W, 50W")
+        ) {
             try KPUHardware.builtIn("kpu-t256", profile: "90W")
         }
     }
@@ -237,7 +249,11 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
     }
 
     @Test func unknownSKUListsTheBuiltIns() {
-        #expect(throws: InputError(source: "--hardware", place: "kpu-t9", message: "is not a built-in SKU; use one of kpu-t64, kpu-t128, kpu-t256, kpu-t768, or --hardware-file FILE")) {
+        #expect(
+            throws: InputError(
+                source: "--hardware", place: "kpu-t9",
+                message: "is not a built-in SKU; use one of kpu-t64, kpu-t128, kpu-t256, kpu-t768, or --hardware-file FILE")
+        ) {
             try KPUHardware.builtIn("kpu-t9")
         }
     }
@@ -282,15 +298,15 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
 
     @Test func scalarsKeepTheirYAMLMeaning() throws {
         let text = """
-        count: 1_024
-        hex: 0x10
-        ratio: 2.5e-1
-        flag: yes
-        name: "kpu \\"t256\\""
-        quoted: "16"
-        missing: null
-        list: [1, 2.5, 3]
-        """
+            count: 1_024
+            hex: 0x10
+            ratio: 2.5e-1
+            flag: yes
+            name: "kpu \\"t256\\""
+            quoted: "16"
+            missing: null
+            list: [1, 2.5, 3]
+            """
         let sample = try Self.decode(Sample.self, text)
         #expect(sample == Sample(count: 1024, hex: 16, ratio: 0.25, flag: true, name: "kpu \"t256\"", quoted: "16", missing: nil, list: [1, 2.5, 3]))
     }
@@ -358,12 +374,17 @@ func evaluate(_ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16n
     func boundsAreAboveTheEvaluatedFigures(sku: String) throws {
         let hardware = try KPUHardware.builtIn(sku)
         let table = try EnergyTable.named("kpu-16nm", for: hardware)
-        for (preset, options) in [("bert-base-uncased", GraphOptions()), ("bert-large-uncased", GraphOptions(batch: 2, sequenceLength: 512, precision: .bf16)),
-                                  ("bert-tiny", GraphOptions(batch: 8, sequenceLength: 512, precision: .int8))] {
+        for (preset, options) in [
+            ("bert-base-uncased", GraphOptions()), ("bert-large-uncased", GraphOptions(batch: 2, sequenceLength: 512, precision: .bf16)),
+            ("bert-tiny", GraphOptions(batch: 8, sequenceLength: 512, precision: .int8))
+        ] {
             let graph = try EncoderGraphBuilder(config: try #require(EncoderConfig.preset(named: preset)), options: options).build()
             let bounds = KPUEvaluator.upperBounds(graph: graph, hardware: hardware, energy: table, precision: options.precision)
             for fusion in FusionPolicy.allCases {
-                let evaluation = KPUEvaluator(graph: graph, hardware: hardware, energy: table, mapping: Mapper(graph: graph, hardware: hardware, precision: options.precision, fusion: fusion).map()).evaluate()
+                let evaluation = KPUEvaluator(
+                    graph: graph, hardware: hardware, energy: table,
+                    mapping: Mapper(graph: graph, hardware: hardware, precision: options.precision, fusion: fusion).map()
+                ).evaluate()
                 let energy = Double(evaluation.operators.reduce(Int64(0)) { $0 + $1.energy.total.femtojoules })
                 #expect(energy <= bounds.femtojoules, "\(preset) \(sku) \(fusion): energy \(energy) fJ above the bound \(bounds.femtojoules)")
                 #expect(Double(evaluation.makespan.picoseconds) <= bounds.picoseconds, "\(preset) \(sku) \(fusion): time above the bound")

@@ -34,12 +34,22 @@ enum Fixtures {
 /// Explicit Add nodes per category, as listed in Tests/Fixtures/README.md.
 @Suite struct FixtureCountTests {
     @Test(arguments: [
-        ("bert-tiny.legacy14.onnx", [AddCategory.embedding: 2, .bias: 12, .attentionMask: 2, .attentionResidual: 2, .ffnResidual: 2,
-                                     .activation: 2, .maskPrep: 1, .layernorm: 10], 33),
-        ("bert-tiny.legacy17dyn.onnx", [.embedding: 2, .bias: 12, .attentionMask: 2, .attentionResidual: 2, .ffnResidual: 2,
-                                        .activation: 2, .maskPrep: 1], 23),
+        (
+            "bert-tiny.legacy14.onnx",
+            [
+                AddCategory.embedding: 2, .bias: 12, .attentionMask: 2, .attentionResidual: 2, .ffnResidual: 2,
+                .activation: 2, .maskPrep: 1, .layernorm: 10
+            ], 33
+        ),
+        (
+            "bert-tiny.legacy17dyn.onnx",
+            [
+                .embedding: 2, .bias: 12, .attentionMask: 2, .attentionResidual: 2, .ffnResidual: 2,
+                .activation: 2, .maskPrep: 1
+            ], 23
+        ),
         ("bert-tiny.dynamo18.onnx", [.embedding: 2, .bias: 12, .attentionMask: 2, .attentionResidual: 2, .ffnResidual: 2, .activation: 2], 22),
-        ("bert-tiny.ortfused.onnx", [.embedding: 2], 2),
+        ("bert-tiny.ortfused.onnx", [.embedding: 2], 2)
     ])
     func explicitAddsMatchTheFixtureTable(file: String, expected: [AddCategory: Int], total: Int) throws {
         let model = try Fixtures.load(file)
@@ -50,18 +60,33 @@ enum Fixtures {
 
     /// Other families, counted from the exporters' provenance of each node (Tests/Fixtures/README.md).
     @Test(arguments: [
-        ("onnx-transformers/roberta-base.legacy14.onnx", [AddCategory.embedding: 2, .bias: 72, .attentionMask: 12, .attentionResidual: 12,
-                                                          .ffnResidual: 12, .activation: 12, .maskPrep: 2, .layernorm: 50], 174),
+        (
+            "onnx-transformers/roberta-base.legacy14.onnx",
+            [
+                AddCategory.embedding: 2, .bias: 72, .attentionMask: 12, .attentionResidual: 12,
+                .ffnResidual: 12, .activation: 12, .maskPrep: 2, .layernorm: 50
+            ], 174
+        ),
         // Pre-LN decoder; Conv1D exported as Gemm (its 16 biases are inside the Gemms); gelu_new.
         ("onnx-transformers/gpt2-4l.dynamo18.onnx", [.embedding: 1, .attentionMask: 4, .attentionResidual: 4, .ffnResidual: 4, .activation: 8], 21),
         // Pre-LN encoder over patches: the position table added to the patch embeddings.
-        ("onnx-transformers/vit-base-4l.legacy14.onnx", [.embedding: 1, .bias: 24, .attentionResidual: 4, .ffnResidual: 4, .activation: 4,
-                                                         .layernorm: 18], 55),
+        (
+            "onnx-transformers/vit-base-4l.legacy14.onnx",
+            [
+                .embedding: 1, .bias: 24, .attentionResidual: 4, .ffnResidual: 4, .activation: 4,
+                .layernorm: 18
+            ], 55
+        ),
         // RMSNorm, rotary position embedding, SwiGLU, no biases.
         ("onnx-transformers/llama-tiny.dynamo18.onnx", [.attentionMask: 4, .attentionResidual: 4, .ffnResidual: 4, .layernorm: 9, .rotary: 8], 29),
         // Relative position buckets and the position bias added to every layer's scores.
-        ("onnx-transformers/t5-small-encoder.legacy14.onnx", [.attentionMask: 6, .attentionResidual: 6, .ffnResidual: 6, .maskPrep: 1,
-                                                              .layernorm: 13, .relativePosition: 8], 40),
+        (
+            "onnx-transformers/t5-small-encoder.legacy14.onnx",
+            [
+                .attentionMask: 6, .attentionResidual: 6, .ffnResidual: 6, .maskPrep: 1,
+                .layernorm: 13, .relativePosition: 8
+            ], 40
+        )
     ])
     func otherFamiliesExplicitAddsMatchTheirProvenance(file: String, expected: [AddCategory: Int], total: Int) throws {
         let model = try Fixtures.load(file)
@@ -74,8 +99,11 @@ enum Fixtures {
         // 4 SkipLayerNormalization (2 residuals per layer, each with its dense bias), 2 Attention
         // (Q, K, V biases and the mask), 2 BiasGelu (bias and the GELU's 1 + erf), the pooler Gemm's C.
         let analysis = Fixtures.analysis(try Fixtures.load("bert-tiny.ortfused.onnx"))
-        #expect(Fixtures.allCounts(analysis) == [.embedding: 2, .bias: 6 + 4 + 2 + 1, .attentionMask: 2,
-                                                  .attentionResidual: 2, .ffnResidual: 2, .activation: 2])
+        #expect(
+            Fixtures.allCounts(analysis) == [
+                .embedding: 2, .bias: 6 + 4 + 2 + 1, .attentionMask: 2,
+                .attentionResidual: 2, .ffnResidual: 2, .activation: 2
+            ])
         let fusedIn = Dictionary(grouping: analysis.records.compactMap(\.fusedIn), by: { $0 }).mapValues(\.count)
         #expect(fusedIn == ["Attention": 8, "SkipLayerNormalization": 8, "BiasGelu": 4, "Gemm": 1])
         #expect(analysis.records.filter(\.embedded).allSatisfy { $0.category == .activation && $0.fusedIn == "BiasGelu" })
@@ -95,8 +123,11 @@ enum Fixtures {
     }
 
     @Test func unboundSymbolIsNamed() throws {
-        #expect(throws: InputError(source: Fixtures.path("bert-tiny.legacy17dyn.onnx"), place: "graph.input[0] 'input_ids' dimension 0",
-                                   message: "symbolic dimension 'batch' is not bound; pass --dim batch=VALUE (or --batch / --seq for batch and sequence dimensions)")) {
+        #expect(
+            throws: InputError(
+                source: Fixtures.path("bert-tiny.legacy17dyn.onnx"), place: "graph.input[0] 'input_ids' dimension 0",
+                message: "symbolic dimension 'batch' is not bound; pass --dim batch=VALUE (or --batch / --seq for batch and sequence dimensions)")
+        ) {
             try Fixtures.load("bert-tiny.legacy17dyn.onnx", options: ONNXImportOptions())
         }
         // --dim wins over the batch/sequence guesses.
@@ -172,11 +203,26 @@ enum Fixtures {
 /// The structure the report names, read from each export's graph.
 @Suite struct ArchitectureSummaryTests {
     @Test(arguments: [
-        ("onnx/bert-tiny.legacy14.onnx", "2 attention blocks, post-LN (the norm follows each residual sum), LayerNorm, summed token and position embeddings, over token ids"),
-        ("onnx-transformers/gpt2-4l.dynamo18.onnx", "4 attention blocks, pre-LN (the norm opens each block), LayerNorm, summed token and position embeddings, over token ids"),
-        ("onnx-transformers/llama-tiny.dynamo18.onnx", "4 attention blocks, pre-LN (the norm opens each block), RMSNorm, rotary position embeddings, a gated feed-forward, over token ids"),
-        ("onnx-transformers/t5-small-encoder.legacy14.onnx", "6 attention blocks, pre-LN (the norm opens each block), RMSNorm, relative-position attention, over token ids"),
-        ("onnx-transformers/vit-base-4l.legacy14.onnx", "4 attention blocks, pre-LN (the norm opens each block), LayerNorm, a learned position table added to the patches, over image patches"),
+        (
+            "onnx/bert-tiny.legacy14.onnx",
+            "2 attention blocks, post-LN (the norm follows each residual sum), LayerNorm, summed token and position embeddings, over token ids"
+        ),
+        (
+            "onnx-transformers/gpt2-4l.dynamo18.onnx",
+            "4 attention blocks, pre-LN (the norm opens each block), LayerNorm, summed token and position embeddings, over token ids"
+        ),
+        (
+            "onnx-transformers/llama-tiny.dynamo18.onnx",
+            "4 attention blocks, pre-LN (the norm opens each block), RMSNorm, rotary position embeddings, a gated feed-forward, over token ids"
+        ),
+        (
+            "onnx-transformers/t5-small-encoder.legacy14.onnx",
+            "6 attention blocks, pre-LN (the norm opens each block), RMSNorm, relative-position attention, over token ids"
+        ),
+        (
+            "onnx-transformers/vit-base-4l.legacy14.onnx",
+            "4 attention blocks, pre-LN (the norm opens each block), LayerNorm, a learned position table added to the patches, over image patches"
+        )
     ])
     func structureIsReadFromTheGraph(file: String, expected: String) throws {
         #expect(Fixtures.analysis(try Fixtures.load(file)).architecture.description == expected)

@@ -48,8 +48,11 @@ struct SplitMix64: RandomNumberGenerator {
 
     /// The BERT exports, and one family of each kind the op table reads: relative positions
     /// (T5: folded bucket arithmetic), rotary and RMSNorm (Llama), convolution (ViT).
-    static let mutated = Fixtures.graphOnly + ["onnx-families/t5-tiny-encoder.dynamo18.onnx", "onnx-families/llama-tiny-2l.dynamo18.onnx",
-                                               "onnx-families/vit-tiny.legacy14.onnx"]
+    static let mutated =
+        Fixtures.graphOnly + [
+            "onnx-families/t5-tiny-encoder.dynamo18.onnx", "onnx-families/llama-tiny-2l.dynamo18.onnx",
+            "onnx-families/vit-tiny.legacy14.onnx"
+        ]
 
     @Test(arguments: mutated)
     func mutatedExportsNeverCrash(file: String) throws {

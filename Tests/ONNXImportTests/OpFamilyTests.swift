@@ -11,7 +11,8 @@ import ModelGraph
     /// Reads a synthetic model and returns the lowering's state, so folded values can be checked.
     static func lowered(_ data: Data, batch: Int = 1, sequence: Int = 8) throws -> (ONNXModel, Lowering) {
         let (proto, fingerprint) = try ONNXFile.decodeWithFingerprint(data, source: "synthetic.onnx")
-        var lowering = Lowering(model: proto, source: "synthetic.onnx", options: ONNXImportOptions(batch: batch, sequenceLength: sequence), fingerprint: fingerprint)
+        var lowering = Lowering(
+            model: proto, source: "synthetic.onnx", options: ONNXImportOptions(batch: batch, sequenceLength: sequence), fingerprint: fingerprint)
         let model = try lowering.run()
         return (model, lowering)
     }
@@ -21,8 +22,13 @@ import ModelGraph
         let data = try Synthetic.model(
             inputs: [Synthetic.tensorInput("pixels", [1, 3, 32, 32])],
             initializers: [Synthetic.initializer("W", [64, 3, 16, 16]), Synthetic.initializer("B", [64])],
-            nodes: [Synthetic.node("Conv", ["pixels", "W", "B"], ["patches"], attributes: [
-                Synthetic.attribute("kernel_shape", ints: [16, 16]), Synthetic.attribute("strides", ints: [16, 16])])],
+            nodes: [
+                Synthetic.node(
+                    "Conv", ["pixels", "W", "B"], ["patches"],
+                    attributes: [
+                        Synthetic.attribute("kernel_shape", ints: [16, 16]), Synthetic.attribute("strides", ints: [16, 16])
+                    ])
+            ],
             outputs: ["patches"])
         let model = try Synthetic.read(data)
         #expect(model.graph[model.graph.outputs[0]].shape == [1, 64, 2, 2])
@@ -38,8 +44,13 @@ import ModelGraph
         let data = try Synthetic.model(
             inputs: [Synthetic.tensorInput("x", [1, 8, 10, 10])],
             initializers: [Synthetic.initializer("W", [8, 1, 3, 3])],
-            nodes: [Synthetic.node("Conv", ["x", "W"], ["y"], attributes: [
-                Synthetic.attribute("group", int: 8), Synthetic.attribute("pads", ints: [1, 1, 1, 1])])],
+            nodes: [
+                Synthetic.node(
+                    "Conv", ["x", "W"], ["y"],
+                    attributes: [
+                        Synthetic.attribute("group", int: 8), Synthetic.attribute("pads", ints: [1, 1, 1, 1])
+                    ])
+            ],
             outputs: ["y"])
         let model = try Synthetic.read(data)
         #expect(model.graph[model.graph.outputs[0]].shape == [1, 8, 10, 10])
@@ -51,7 +62,7 @@ import ModelGraph
         ("bhqd,bhkd->bhqk", [[1, 2, 8, 4], [1, 2, 8, 4]], [1, 2, 8, 8], 1 * 2 * 8 * 8 * 4),
         ("i,j->ij", [[32], [8]], [32, 8], 32 * 8),
         ("...qd,dn->...qn", [[2, 8, 4], [4, 6]], [2, 8, 6], 2 * 8 * 6 * 4),
-        ("bij,bjk", [[3, 4, 5], [3, 5, 6]], [4, 6], 4 * 6 * 3 * 5),  // implicit output: b and j are summed
+        ("bij,bjk", [[3, 4, 5], [3, 5, 6]], [4, 6], 4 * 6 * 3 * 5)  // implicit output: b and j are summed
     ])
     func einsumIsABatchedMatmul(equation: String, shapes: [[Int]], output: [Int], macs: Int) throws {
         let data = try Synthetic.model(
@@ -84,19 +95,27 @@ import ModelGraph
             Synthetic.node("Min", ["large", "one"], ["capped"]),
             Synthetic.node("Where", ["exact", "distance", "capped"], ["bucket"]),
             Synthetic.node("Add", ["bucket", "offset"], ["buckets"]),
-            Synthetic.node("Gather", ["table", "buckets"], ["bias"]),
+            Synthetic.node("Gather", ["table", "buckets"], ["bias"])
         ]
         let data = try Synthetic.model(
-            inputs: [], initializers: [Synthetic.integers("zero", [0], dims: []), Synthetic.integers("one", [1], dims: []),
-                                       Synthetic.integers("two", [2], dims: []), Synthetic.integers("four", [4], dims: []),
-                                       Synthetic.integers("axis0", [0]), Synthetic.integers("axis1", [1]), Synthetic.initializer("table", [4, 2])],
+            inputs: [],
+            initializers: [
+                Synthetic.integers("zero", [0], dims: []), Synthetic.integers("one", [1], dims: []),
+                Synthetic.integers("two", [2], dims: []), Synthetic.integers("four", [4], dims: []),
+                Synthetic.integers("axis0", [0]), Synthetic.integers("axis1", [1]), Synthetic.initializer("table", [4, 2])
+            ],
             nodes: nodes, outputs: ["bias"])
         let (model, lowering) = try Self.lowered(data)
         // Distances 0…3: bucket 0 when exact (0), else min(floor(ln d) + 1, 1) = 1; +2 looking forward.
-        #expect(lowering.entries["buckets"]?.value == .ints([0, 3, 3, 3,
-                                                             1, 0, 3, 3,
-                                                             1, 1, 0, 3,
-                                                             1, 1, 1, 0], shape: [4, 4]))
+        #expect(
+            lowering.entries["buckets"]?.value
+                == .ints(
+                    [
+                        0, 3, 3, 3,
+                        1, 0, 3, 3,
+                        1, 1, 0, 3,
+                        1, 1, 1, 0
+                    ], shape: [4, 4]))
         // Everything up to the lookup was computed when the file was read.
         #expect(model.graph.ops.filter { !$0.folded }.map(\.kind) == [.gather])
         #expect(model.graph[model.graph.outputs[0]].shape == [4, 4, 2])
@@ -105,8 +124,10 @@ import ModelGraph
     @Test func integerDivisionTruncatesAndModFollowsTheDivisor() throws {
         let data = try Synthetic.model(
             inputs: [], initializers: [Synthetic.integers("a", [-7, 7, -7]), Synthetic.integers("b", [2, -2, -2])],
-            nodes: [Synthetic.node("Div", ["a", "b"], ["q"]), Synthetic.node("Mod", ["a", "b"], ["r"]),
-                    Synthetic.node("Mod", ["a", "b"], ["f"], ints: ["fmod": 1])],
+            nodes: [
+                Synthetic.node("Div", ["a", "b"], ["q"]), Synthetic.node("Mod", ["a", "b"], ["r"]),
+                Synthetic.node("Mod", ["a", "b"], ["f"], ints: ["fmod": 1])
+            ],
             outputs: ["q", "r", "f"])
         let (_, lowering) = try Self.lowered(data)
         #expect(lowering.entries["q"]?.value?.ints == [-3, -3, 3])
@@ -119,9 +140,11 @@ import ModelGraph
         let data = try Synthetic.model(
             inputs: [Synthetic.tensorInput("ids", [1, 8], type: 7)],
             initializers: [Synthetic.integers("pad", [1], dims: []), Synthetic.integers("axis", [1], dims: [])],
-            nodes: [Synthetic.node("Equal", ["ids", "pad"], ["is_pad"]), Synthetic.node("Not", ["is_pad"], ["mask"]),
-                    Synthetic.node("Cast", ["mask"], ["mask_i"], ints: ["to": 7]), Synthetic.node("CumSum", ["mask_i", "axis"], ["running"]),
-                    Synthetic.node("Mul", ["running", "mask_i"], ["kept"]), Synthetic.node("Add", ["kept", "pad"], ["position_ids"])],
+            nodes: [
+                Synthetic.node("Equal", ["ids", "pad"], ["is_pad"]), Synthetic.node("Not", ["is_pad"], ["mask"]),
+                Synthetic.node("Cast", ["mask"], ["mask_i"], ints: ["to": 7]), Synthetic.node("CumSum", ["mask_i", "axis"], ["running"]),
+                Synthetic.node("Mul", ["running", "mask_i"], ["kept"]), Synthetic.node("Add", ["kept", "pad"], ["position_ids"])
+            ],
             outputs: ["position_ids"])
         let (model, lowering) = try Self.lowered(data)
         #expect(lowering.entries["position_ids"]?.shape == [1, 8])
@@ -133,14 +156,18 @@ import ModelGraph
     @Test func splitSliceConcatTileAndTransposeFoldTogether() throws {
         let data = try Synthetic.model(
             inputs: [],
-            initializers: [Synthetic.integers("v", [0, 1, 2, 3, 4, 5], dims: [2, 3]), Synthetic.integers("sizes", [1, 2]),
-                           Synthetic.integers("repeats", [1, 2]), Synthetic.integers("starts", [1]), Synthetic.integers("ends", [3]),
-                           Synthetic.integers("axes", [1])],
-            nodes: [Synthetic.node("Split", ["v", "sizes"], ["left", "right"], ints: ["axis": 1]),
-                    Synthetic.node("Concat", ["right", "left"], ["rotated"], ints: ["axis": 1]),
-                    Synthetic.node("Tile", ["left", "repeats"], ["tiled"]),
-                    Synthetic.node("Slice", ["v", "starts", "ends", "axes"], ["sliced"]),
-                    Synthetic.node("Transpose", ["v"], ["transposed"], attributes: [Synthetic.attribute("perm", ints: [1, 0])])],
+            initializers: [
+                Synthetic.integers("v", [0, 1, 2, 3, 4, 5], dims: [2, 3]), Synthetic.integers("sizes", [1, 2]),
+                Synthetic.integers("repeats", [1, 2]), Synthetic.integers("starts", [1]), Synthetic.integers("ends", [3]),
+                Synthetic.integers("axes", [1])
+            ],
+            nodes: [
+                Synthetic.node("Split", ["v", "sizes"], ["left", "right"], ints: ["axis": 1]),
+                Synthetic.node("Concat", ["right", "left"], ["rotated"], ints: ["axis": 1]),
+                Synthetic.node("Tile", ["left", "repeats"], ["tiled"]),
+                Synthetic.node("Slice", ["v", "starts", "ends", "axes"], ["sliced"]),
+                Synthetic.node("Transpose", ["v"], ["transposed"], attributes: [Synthetic.attribute("perm", ints: [1, 0])])
+            ],
             outputs: ["rotated", "tiled", "sliced", "transposed"])
         let (_, lowering) = try Self.lowered(data)
         #expect(lowering.entries["rotated"]?.value == .ints([1, 2, 0, 4, 5, 3], shape: [2, 3]))
@@ -152,11 +179,15 @@ import ModelGraph
     @Test func gatherElementsAndReductionsFold() throws {
         let data = try Synthetic.model(
             inputs: [],
-            initializers: [Synthetic.integers("v", [10, 11, 12, 20, 21, 22], dims: [2, 3]), Synthetic.integers("i", [2, 0, 1, 1], dims: [2, 2]),
-                           Synthetic.integers("axes", [1])],
-            nodes: [Synthetic.node("GatherElements", ["v", "i"], ["picked"], ints: ["axis": 1]),
-                    Synthetic.node("ReduceSum", ["v", "axes"], ["sums"], ints: ["keepdims": 0]),
-                    Synthetic.node("ReduceMax", ["v"], ["largest"], ints: ["keepdims": 1])],
+            initializers: [
+                Synthetic.integers("v", [10, 11, 12, 20, 21, 22], dims: [2, 3]), Synthetic.integers("i", [2, 0, 1, 1], dims: [2, 2]),
+                Synthetic.integers("axes", [1])
+            ],
+            nodes: [
+                Synthetic.node("GatherElements", ["v", "i"], ["picked"], ints: ["axis": 1]),
+                Synthetic.node("ReduceSum", ["v", "axes"], ["sums"], ints: ["keepdims": 0]),
+                Synthetic.node("ReduceMax", ["v"], ["largest"], ints: ["keepdims": 1])
+            ],
             outputs: ["picked", "sums", "largest"])
         let (_, lowering) = try Self.lowered(data)
         #expect(lowering.entries["picked"]?.value == .ints([12, 10, 21, 21], shape: [2, 2]))

@@ -68,21 +68,24 @@ enum Synthetic {
         return tensor
     }
 
-    static func node(_ op: String, _ inputs: [String], _ outputs: [String], domain: String = "", name: String? = nil,
-                     ints: [String: Int64] = [:], attributes: [Onnx_AttributeProto] = []) -> Onnx_NodeProto {
+    static func node(
+        _ op: String, _ inputs: [String], _ outputs: [String], domain: String = "", name: String? = nil,
+        ints: [String: Int64] = [:], attributes: [Onnx_AttributeProto] = []
+    ) -> Onnx_NodeProto {
         var node = Onnx_NodeProto()
         node.opType = op
         node.input = inputs
         node.output = outputs
         node.domain = domain
         node.name = name ?? "\(op)_\(outputs.first ?? "")"
-        node.attribute = ints.map { key, value in
-            var attribute = Onnx_AttributeProto()
-            attribute.name = key
-            attribute.i = value
-            attribute.type = .int
-            return attribute
-        } + attributes
+        node.attribute =
+            ints.map { key, value in
+                var attribute = Onnx_AttributeProto()
+                attribute.name = key
+                attribute.i = value
+                attribute.type = .int
+                return attribute
+            } + attributes
         return node
     }
 
@@ -92,7 +95,9 @@ enum Synthetic {
         graph.input = inputs
         graph.initializer = initializers
         graph.node = nodes
-        graph.output = outputs.map { var v = Onnx_ValueInfoProto(); v.name = $0; return v }
+        graph.output = outputs.map {
+            var v = Onnx_ValueInfoProto(); v.name = $0; return v
+        }
         var model = Onnx_ModelProto()
         model.irVersion = 8
         var opset = Onnx_OperatorSetIdProto()
@@ -115,17 +120,19 @@ enum Synthetic {
     static func linear(then extra: Onnx_NodeProto?, consumedByAdd: Bool) throws -> Data {
         var nodes = [
             Synthetic.node("MatMul", ["x", "W"], ["y"]),
-            Synthetic.node("Add", ["y", "b"], ["z"]),
+            Synthetic.node("Add", ["y", "b"], ["z"])
         ]
         if let extra { nodes.append(extra) }
         if consumedByAdd { nodes.append(Synthetic.node("Add", ["odd", "z"], ["out"])) }
-        return try Synthetic.model(inputs: [Synthetic.tensorInput("x", [1, 8, 16])],
-                                   initializers: [Synthetic.initializer("W", [16, 16]), Synthetic.initializer("b", [16])],
-                                   nodes: nodes, outputs: [consumedByAdd ? "out" : "z"])
+        return try Synthetic.model(
+            inputs: [Synthetic.tensorInput("x", [1, 8, 16])],
+            initializers: [Synthetic.initializer("W", [16, 16]), Synthetic.initializer("b", [16])],
+            nodes: nodes, outputs: [consumedByAdd ? "out" : "z"])
     }
 
     @Test func unsupportedOpOffTheAddPathIsAWarning() throws {
-        let model = try Synthetic.read(try Self.linear(then: Synthetic.node("Mystery", ["z"], ["odd"], domain: "com.example", name: "mystery"), consumedByAdd: false))
+        let model = try Synthetic.read(
+            try Self.linear(then: Synthetic.node("Mystery", ["z"], ["odd"], domain: "com.example", name: "mystery"), consumedByAdd: false))
         #expect(model.unknownCostNodes == ["node 'mystery' (com.example:Mystery)"])
         #expect(model.graph.macCount == 8 * 16 * 16)
     }
@@ -137,19 +144,26 @@ enum Synthetic {
             Synthetic.node("Add", ["y", "b"], ["z"]),
             Synthetic.node("Mystery", ["z"], ["odd"], domain: "com.example", name: "mystery"),
             Synthetic.node("Loop", ["odd"], ["looped"], name: "loop"),
-            Synthetic.node("Mystery", ["looped"], ["odder"], domain: "com.example", name: "again"),
+            Synthetic.node("Mystery", ["looped"], ["odder"], domain: "com.example", name: "again")
         ]
         nodes.append(Synthetic.node("Add", ["odder", "z"], ["out"]))
-        let data = try Synthetic.model(inputs: [Synthetic.tensorInput("x", [1, 8, 16])],
-                                       initializers: [Synthetic.initializer("W", [16, 16]), Synthetic.initializer("b", [16])], nodes: nodes, outputs: ["out"])
-        #expect(throws: InputError(source: "synthetic.onnx", place: "node 'mystery' (com.example:Mystery)",
-                                   message: "op types com.example:Mystery, Loop are not supported by this tool and lie on paths to adds or matmuls, so their shapes cannot be inferred; export with the default ONNX domain at opset 21 or lower, or with value_info for these ops' outputs")) {
+        let data = try Synthetic.model(
+            inputs: [Synthetic.tensorInput("x", [1, 8, 16])],
+            initializers: [Synthetic.initializer("W", [16, 16]), Synthetic.initializer("b", [16])], nodes: nodes, outputs: ["out"])
+        #expect(
+            throws: InputError(
+                source: "synthetic.onnx", place: "node 'mystery' (com.example:Mystery)",
+                message:
+                    "op types com.example:Mystery, Loop are not supported by this tool and lie on paths to adds or matmuls, so their shapes cannot be inferred; export with the default ONNX domain at opset 21 or lower, or with value_info for these ops' outputs"
+            )
+        ) {
             try Synthetic.read(data)
         }
     }
 
     @Test func unknownOpWithStatedShapesIsReadFromValueInfo() throws {
-        var proto = try Onnx_ModelProto(serializedBytes: try Self.linear(then: Synthetic.node("Mystery", ["z"], ["odd"], domain: "com.example", name: "mystery"), consumedByAdd: true))
+        var proto = try Onnx_ModelProto(
+            serializedBytes: try Self.linear(then: Synthetic.node("Mystery", ["z"], ["odd"], domain: "com.example", name: "mystery"), consumedByAdd: true))
         proto.graph.valueInfo = [Synthetic.tensorInput("odd", [1, 8, 16])]
         let model = try Synthetic.read(try proto.serializedData())
         #expect(model.unmodelledNodes == ["node 'mystery' (com.example:Mystery)"])
@@ -161,49 +175,65 @@ enum Synthetic {
     @Test func valueInfoThatDisagreesWithInferenceNamesTheTensor() throws {
         var proto = try Onnx_ModelProto(serializedBytes: try Self.linear(then: nil, consumedByAdd: false))
         proto.graph.valueInfo = [Synthetic.tensorInput("y", [1, 8, 32])]
-        #expect(throws: InputError(source: "synthetic.onnx", place: "node 'MatMul_y' (MatMul) output 'y'",
-                                   message: "is inferred as [1, 8, 16] but the file's value_info says [1, 8, 32]; the export is inconsistent")) {
+        #expect(
+            throws: InputError(
+                source: "synthetic.onnx", place: "node 'MatMul_y' (MatMul) output 'y'",
+                message: "is inferred as [1, 8, 16] but the file's value_info says [1, 8, 32]; the export is inconsistent")
+        ) {
             try Synthetic.read(try proto.serializedData())
         }
     }
 
     @Test func cycleIsAnErrorNamingANode() throws {
-        let data = try Synthetic.model(inputs: [Synthetic.tensorInput("x", [1, 4])], initializers: [],
-                                       nodes: [Synthetic.node("Add", ["x", "b"], ["a"], name: "first"), Synthetic.node("Add", ["a", "x"], ["b"], name: "second")],
-                                       outputs: ["b"])
+        let data = try Synthetic.model(
+            inputs: [Synthetic.tensorInput("x", [1, 4])], initializers: [],
+            nodes: [Synthetic.node("Add", ["x", "b"], ["a"], name: "first"), Synthetic.node("Add", ["a", "x"], ["b"], name: "second")],
+            outputs: ["b"])
         #expect(throws: InputError(source: "synthetic.onnx", place: "node 'first' (Add)", message: "is part of a cycle; an ONNX graph must be acyclic")) {
             try Synthetic.read(data)
         }
     }
 
     @Test func danglingTensorIsAnErrorNamingIt() throws {
-        let data = try Synthetic.model(inputs: [Synthetic.tensorInput("x", [1, 4])], initializers: [],
-                                       nodes: [Synthetic.node("Add", ["x", "ghost"], ["y"], name: "adder")], outputs: ["y"])
-        #expect(throws: InputError(source: "synthetic.onnx", place: "node 'adder' (Add)", message: "reads 'ghost', which no node, initializer or graph input provides")) {
+        let data = try Synthetic.model(
+            inputs: [Synthetic.tensorInput("x", [1, 4])], initializers: [],
+            nodes: [Synthetic.node("Add", ["x", "ghost"], ["y"], name: "adder")], outputs: ["y"])
+        #expect(
+            throws: InputError(
+                source: "synthetic.onnx", place: "node 'adder' (Add)", message: "reads 'ghost', which no node, initializer or graph input provides")
+        ) {
             try Synthetic.read(data)
         }
     }
 
     @Test(arguments: [[Int64(0), 4], [-3, 4], [1, 1 << 40]])
     func impossibleInputDimensionsAreRejected(dims: [Int64]) throws {
-        let data = try Synthetic.model(inputs: [Synthetic.tensorInput("x", dims)], initializers: [],
-                                       nodes: [Synthetic.node("Relu", ["x"], ["y"])], outputs: ["y"])
+        let data = try Synthetic.model(
+            inputs: [Synthetic.tensorInput("x", dims)], initializers: [],
+            nodes: [Synthetic.node("Relu", ["x"], ["y"])], outputs: ["y"])
         #expect(throws: InputError.self) { try Synthetic.read(data) }
     }
 
     @Test func absurdInitializerIsRejectedNotMultipliedOut() throws {
-        let data = try Synthetic.model(inputs: [Synthetic.tensorInput("x", [1, 4])],
-                                       initializers: [Synthetic.initializer("W", [1 << 30, 1 << 30, 1 << 30])],
-                                       nodes: [Synthetic.node("MatMul", ["x", "W"], ["y"])], outputs: ["y"])
+        let data = try Synthetic.model(
+            inputs: [Synthetic.tensorInput("x", [1, 4])],
+            initializers: [Synthetic.initializer("W", [1 << 30, 1 << 30, 1 << 30])],
+            nodes: [Synthetic.node("MatMul", ["x", "W"], ["y"])], outputs: ["y"])
         #expect(throws: InputError.self) { try Synthetic.read(data) }
     }
 
     @Test func embedLayerNormalizationGivesTheTwoEmbeddingSums() throws {
         let data = try Synthetic.model(
             inputs: [Synthetic.tensorInput("ids", [1, 8], type: 7), Synthetic.tensorInput("segments", [1, 8], type: 7)],
-            initializers: [Synthetic.initializer("word", [100, 16]), Synthetic.initializer("position", [32, 16]),
-                           Synthetic.initializer("segment", [2, 16]), Synthetic.initializer("gamma", [16]), Synthetic.initializer("beta", [16])],
-            nodes: [Synthetic.node("EmbedLayerNormalization", ["ids", "segments", "word", "position", "segment", "gamma", "beta"], ["hidden", "mask_index"], domain: "com.microsoft")],
+            initializers: [
+                Synthetic.initializer("word", [100, 16]), Synthetic.initializer("position", [32, 16]),
+                Synthetic.initializer("segment", [2, 16]), Synthetic.initializer("gamma", [16]), Synthetic.initializer("beta", [16])
+            ],
+            nodes: [
+                Synthetic.node(
+                    "EmbedLayerNormalization", ["ids", "segments", "word", "position", "segment", "gamma", "beta"], ["hidden", "mask_index"],
+                    domain: "com.microsoft")
+            ],
             outputs: ["hidden"])
         let model = try Synthetic.read(data)
         let analysis = AddAnalysis(graph: model.graph, cost: WorkloadCost(graph: model.graph))
@@ -225,8 +255,9 @@ enum Synthetic {
     }
 
     @Test func symbolicDimensionBindsThroughDim() throws {
-        let data = try Synthetic.model(inputs: [Synthetic.tensorInput("x", [-1, 4])], initializers: [],
-                                       nodes: [Synthetic.node("Relu", ["x"], ["y"])], outputs: ["y"])
+        let data = try Synthetic.model(
+            inputs: [Synthetic.tensorInput("x", [-1, 4])], initializers: [],
+            nodes: [Synthetic.node("Relu", ["x"], ["y"])], outputs: ["y"])
         #expect(throws: InputError.self) { try Synthetic.read(data) }
         let model = try ONNXImporter.read(data: data, source: "s.onnx", options: ONNXImportOptions(dimensions: ["n": 5]))
         #expect(model.boundDimensions == ["n": 5])

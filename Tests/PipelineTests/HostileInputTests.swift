@@ -22,7 +22,7 @@ let hostileStrings: [String] = [
     "\u{FFFE}", "\u{FFFF}", "\u{1}\u{2}\u{1F}", "\u{7F}\u{85}\u{9F}", "😀 emoji", "𝕏 astral", "\u{FEFF}bom", "<![CDATA[x]]>",
     "<?xml version=\"1.0\"?>", "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>", "&e;", "</title>", "</textarea>",
     "onmouseover=alert(1)", "style=\"background:url(x)\"", "#fragment", "?query=1&b=2",
-    String(repeating: "A<", count: 50_000),
+    String(repeating: "A<", count: 50_000)
 ]
 
 @Suite struct HostileInputTests {
@@ -77,7 +77,9 @@ let hostileStrings: [String] = [
                 for (row, cells) in parseCSV(text).enumerated() {
                     for cell in cells {
                         if let first = cell.unicodeScalars.first {
-                            #expect(!"=+-@\t\r".unicodeScalars.contains(first), "\(url.lastPathComponent) row \(row): cell \(cell.prefix(40).debugDescription) would run as a formula")
+                            #expect(
+                                !"=+-@\t\r".unicodeScalars.contains(first),
+                                "\(url.lastPathComponent) row \(row): cell \(cell.prefix(40).debugDescription) would run as a formula")
                         }
                     }
                 }
@@ -106,8 +108,10 @@ let hostileStrings: [String] = [
         let folder = try temporaryFolder()
         for (index, name) in hostileStrings.enumerated() where index % 5 == 0 || name.count > 1000 {
             let config = folder.appendingPathComponent("config-\(index).json")
-            let json: [String: Any] = ["_name_or_path": name, "model_type": "bert", "hidden_size": 32, "num_hidden_layers": 1,
-                                       "num_attention_heads": 2, "intermediate_size": 64]
+            let json: [String: Any] = [
+                "_name_or_path": name, "model_type": "bert", "hidden_size": 32, "num_hidden_layers": 1,
+                "num_attention_heads": 2, "intermediate_size": 64
+            ]
             try JSONSerialization.data(withJSONObject: json).write(to: config)
             try Self.publishAndCheck(RunRequest(model: .config(config.path), seq: 16), in: folder.appendingPathComponent("run-\(index)"))
         }
@@ -144,7 +148,9 @@ func parseCSV(_ text: String) -> [[String]] {
             if scalar == "\"" {
                 if let next = scalars.next() {
                     if next == "\"" { cell.unicodeScalars.append("\"") } else { quoted = false; pending = next }
-                } else { quoted = false }
+                } else {
+                    quoted = false
+                }
             } else {
                 cell.unicodeScalars.append(scalar)
             }
@@ -176,7 +182,8 @@ func parseCSV(_ text: String) -> [[String]] {
         let folder = try temporaryFolder()
         // 120 layers: about 4,000 operators, more than a page table shows.
         let report = try RunPipeline(date: nil).report(RunRequest(model: .config(try Self.config(layers: 120, in: folder).path), seq: 8))
-        let published = try Publisher.publish(report, format: .both, into: folder.appendingPathComponent("site"), templates: try Templates(directory: projectTemplates))
+        let published = try Publisher.publish(
+            report, format: .both, into: folder.appendingPathComponent("site"), templates: try Templates(directory: projectTemplates))
         let page = try String(contentsOf: try #require(published.files.first { $0.lastPathComponent == "index.html" }), encoding: .utf8)
         #expect(page.contains("The first 3,000 of"))
         #expect(page.components(separatedBy: "<td class=\"mapping\">").count - 1 == 3_000)
@@ -231,21 +238,24 @@ func parseCSV(_ text: String) -> [[String]] {
                 switch scalar {
                 case "\\": quoted += "\\\\"
                 case "\"": quoted += "\\\""
-                case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029 || scalar.value == 0xFEFF:
+                case _
+                where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029 || scalar.value == 0xFEFF:
                     quoted += String(format: "\\u%04X", scalar.value)
                 default: quoted.unicodeScalars.append(scalar)
                 }
             }
             quoted += "\""
-            let text = original
+            let text =
+                original
                 .replacingOccurrences(of: "name: Stillwater KPU-T64", with: "name: \(quoted)")
                 .replacingOccurrences(of: "  - name: 6W", with: "  - name: \(quoted)")
                 .replacingOccurrences(of: "default_thermal_profile: 6W", with: "default_thermal_profile: \(quoted)")
             let file = folder.appendingPathComponent("sku-\(index).yaml")
             try text.write(to: file, atomically: true, encoding: .utf8)
             do {
-                try HostileInputTests.publishAndCheck(RunRequest(model: .preset("bert-tiny"), hardware: .file(file.path), profile: hostile),
-                                                      in: folder.appendingPathComponent("run-\(index)"))
+                try HostileInputTests.publishAndCheck(
+                    RunRequest(model: .preset("bert-tiny"), hardware: .file(file.path), profile: hostile),
+                    in: folder.appendingPathComponent("run-\(index)"))
             } catch {
                 // YAML forbids some characters (U+FFFE even escaped) and libyaml drops a BOM: then a
                 // clear one-line error naming the file, never a broken page.

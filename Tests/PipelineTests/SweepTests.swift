@@ -94,8 +94,10 @@ func snapshot(_ root: URL) throws -> [String: Data] {
         return grid.requests
     }()
 
-    static func sweep(into root: URL, parallel: Bool, options: PublishOptions = PublishOptions(commit: "c0ffee"),
-                      requests: [RunRequest] = requests) throws -> SweepOutcome {
+    static func sweep(
+        into root: URL, parallel: Bool, options: PublishOptions = PublishOptions(commit: "c0ffee"),
+        requests: [RunRequest] = requests
+    ) throws -> SweepOutcome {
         let site = try Publisher(root: root, templates: try Templates(directory: projectTemplates))
         return try Sweep.run(requests, pipeline: RunPipeline(date: "2026-11-30"), site: site, options: options, parallel: parallel)
     }
@@ -143,25 +145,34 @@ func snapshot(_ root: URL) throws -> [String: Data] {
         _ = try Self.sweep(into: folder.appendingPathComponent("old"), parallel: true, requests: one)
         // The same model under vector-engine fusion, against the run without fusion named as a file.
         let current = [RunRequest(model: .preset("bert-tiny"), fusion: .vectorEngine)]
-        let folderBaseline = try Self.sweep(into: folder.appendingPathComponent("unmatched"), parallel: true,
-                                            options: PublishOptions(baseline: try BaselineComparison.load(folder.appendingPathComponent("old").path)), requests: current)
+        let folderBaseline = try Self.sweep(
+            into: folder.appendingPathComponent("unmatched"), parallel: true,
+            options: PublishOptions(baseline: try BaselineComparison.load(folder.appendingPathComponent("old").path)), requests: current)
         // A site folder is matched by run id only: another configuration is not compared.
         #expect(try #require(folderBaseline.comparison).runs.isEmpty)
-        #expect(folderBaseline.comparison?.warnings(runCount: 1) == [
-            "0 of 1 run had a baseline in \(folder.path)/old (a folder's runs are matched by run id); not compared: bert-tiny_b1_s128_fp32_kpu-t256_vector-engine",
-        ])
+        #expect(
+            folderBaseline.comparison?.warnings(runCount: 1) == [
+                "0 of 1 run had a baseline in \(folder.path)/old (a folder's runs are matched by run id); not compared: bert-tiny_b1_s128_fp32_kpu-t256_vector-engine"
+            ])
         let baseline = try BaselineComparison.load(folder.appendingPathComponent("old/bert-tiny_b1_s128_fp32_kpu-t256_none/report.json").path)
-        let outcome = try Self.sweep(into: folder.appendingPathComponent("new"), parallel: true,
-                                     options: PublishOptions(baseline: baseline, noiseThreshold: 0.01), requests: current)
+        let outcome = try Self.sweep(
+            into: folder.appendingPathComponent("new"), parallel: true,
+            options: PublishOptions(baseline: baseline, noiseThreshold: 0.01), requests: current)
         let comparison = try #require(outcome.comparison)
         let run = try #require(comparison.runs.first)
         // Compared, and what differs is said.
         #expect(run.differences == ["fusion none (this run vector-engine)"])
         #expect(comparison.warnings(runCount: 1).first?.hasSuffix("another configuration: fusion none (this run vector-engine)") == true)
         let energy = try #require(run.headline.first { $0.id == "energy" })
-        let old = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("old/bert-tiny_b1_s128_fp32_kpu-t256_none/report.json"))) as? [String: Any]
-        let new = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("new/bert-tiny_b1_s128_fp32_kpu-t256_vector-engine/report.json"))) as? [String: Any]
-        func totalEnergy(_ root: [String: Any]?) -> Double { (((root?["totals"] as? [String: Any])?["energy_pj"] as? [String: Any])?["total"] as? Double ?? 0) * 1e-12 }
+        let old =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("old/bert-tiny_b1_s128_fp32_kpu-t256_none/report.json")))
+            as? [String: Any]
+        let new =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: folder.appendingPathComponent("new/bert-tiny_b1_s128_fp32_kpu-t256_vector-engine/report.json"))) as? [String: Any]
+        func totalEnergy(_ root: [String: Any]?) -> Double {
+            (((root?["totals"] as? [String: Any])?["energy_pj"] as? [String: Any])?["total"] as? Double ?? 0) * 1e-12
+        }
         #expect(abs(energy.baseline - totalEnergy(old)) < 1e-15 && abs(energy.current - totalEnergy(new)) < 1e-15)
         #expect(abs(try #require(energy.change) - (totalEnergy(new) - totalEnergy(old)) / totalEnergy(old)) < 1e-12)
         // Fusing the biases saves DRAM traffic: energy improves by more than the 1 % noise band.
@@ -169,8 +180,9 @@ func snapshot(_ root: URL) throws -> [String: Data] {
         #expect(comparison.regressions(beyond: 0, metrics: ["energy"]).isEmpty)
         // The other way round it is a regression, which --fail-on-regression reports.
         let reverse = try BaselineComparison.load(folder.appendingPathComponent("new/bert-tiny_b1_s128_fp32_kpu-t256_vector-engine/report.json").path)
-        let back = try Self.sweep(into: folder.appendingPathComponent("back"), parallel: true,
-                                  options: PublishOptions(baseline: reverse), requests: one)
+        let back = try Self.sweep(
+            into: folder.appendingPathComponent("back"), parallel: true,
+            options: PublishOptions(baseline: reverse), requests: one)
         let lines = try #require(back.comparison).regressions(beyond: 1, metrics: ["energy", "latency", "edp"])
         #expect(lines.contains { $0.hasPrefix("bert-tiny_b1_s128_fp32_kpu-t256_none: energy") })
         let page = try String(contentsOf: folder.appendingPathComponent("back/bert-tiny_b1_s128_fp32_kpu-t256_none/index.html"), encoding: .utf8)
@@ -185,9 +197,10 @@ func snapshot(_ root: URL) throws -> [String: Data] {
         let a = RunRequest(model: .preset("bert-tiny"), fusion: .none), b = RunRequest(model: .preset("bert-tiny"), fusion: .epilogue)
         let c = RunRequest(model: .preset("bert-mini"), fusion: .none)
         _ = try Self.sweep(into: folder.appendingPathComponent("old"), parallel: true, requests: [a, b])
-        let outcome = try Self.sweep(into: folder.appendingPathComponent("new"), parallel: true,
-                                     options: PublishOptions(baseline: try BaselineComparison.load(folder.appendingPathComponent("old").path)),
-                                     requests: [a, c])
+        let outcome = try Self.sweep(
+            into: folder.appendingPathComponent("new"), parallel: true,
+            options: PublishOptions(baseline: try BaselineComparison.load(folder.appendingPathComponent("old").path)),
+            requests: [a, c])
         let comparison = try #require(outcome.comparison)
         #expect(comparison.runs.map(\.runID) == ["bert-tiny_b1_s128_fp32_kpu-t256_none"])
         #expect(comparison.missingInBaseline == ["bert-mini_b1_s128_fp32_kpu-t256_none"])
@@ -203,12 +216,14 @@ func snapshot(_ root: URL) throws -> [String: Data] {
         let folder = try temporaryFolder()
         let templates = try Templates(directory: projectTemplates)
         for index in 1...3 {
-            _ = try Self.sweep(into: folder.appendingPathComponent("shard\(index)"), parallel: true,
-                               requests: SweepGrid.shard(Self.requests, index: index, count: 3))
+            _ = try Self.sweep(
+                into: folder.appendingPathComponent("shard\(index)"), parallel: true,
+                requests: SweepGrid.shard(Self.requests, index: index, count: 3))
         }
         let merged = folder.appendingPathComponent("merged")
-        let outcome = try Sweep.merge((1...3).map { folder.appendingPathComponent("shard\($0)").path },
-                                      into: try Publisher(root: merged, templates: templates), options: PublishOptions())
+        let outcome = try Sweep.merge(
+            (1...3).map { folder.appendingPathComponent("shard\($0)").path },
+            into: try Publisher(root: merged, templates: templates), options: PublishOptions())
         #expect(outcome.runs.count == 8)
         let whole = try Self.sweep(into: folder.appendingPathComponent("whole"), parallel: true)
         #expect(Set(outcome.runs.map(\.runID)) == Set(whole.runs.map(\.runID)))
@@ -223,7 +238,8 @@ func snapshot(_ root: URL) throws -> [String: Data] {
         _ = try Sweep.merge([folder.appendingPathComponent("shard1").path], into: try Publisher(root: merged, templates: templates), options: PublishOptions())
         #expect(try History.read(merged.appendingPathComponent("history.jsonl")).count == 8)
         #expect(throws: RunRequestError.self) {
-            try Sweep.merge([folder.appendingPathComponent("nothing-here").path], into: try Publisher(root: merged, templates: templates), options: PublishOptions())
+            try Sweep.merge(
+                [folder.appendingPathComponent("nothing-here").path], into: try Publisher(root: merged, templates: templates), options: PublishOptions())
         }
     }
 

@@ -10,7 +10,8 @@ import SitePublishing
 @Suite struct CategoryCostTests {
     @Test(arguments: FusionPolicy.allCases)
     func categorySumsEqualModelTotals(fusion: FusionPolicy) throws {
-        let graph = try EncoderGraphBuilder(config: #require(EncoderConfig.preset(named: "bert-base-uncased")), options: .init(aggregation: .lastSum(4))).build()
+        let graph = try EncoderGraphBuilder(config: #require(EncoderConfig.preset(named: "bert-base-uncased")), options: .init(aggregation: .lastSum(4)))
+            .build()
         let hardware = try KPUHardware.builtIn("kpu-t256")
         let mapping = Mapper(graph: graph, hardware: hardware, precision: .fp32, fusion: fusion).map()
         let evaluation = KPUEvaluator(graph: graph, hardware: hardware, energy: try EnergyTable.named("kpu-16nm", for: hardware), mapping: mapping).evaluate()
@@ -32,7 +33,11 @@ import SitePublishing
         let table = try EnergyTable.named("kpu-16nm", for: hardware)
         let analysis = AddAnalysis(graph: graph, cost: WorkloadCost(graph: graph))
         func costs(_ fusion: FusionPolicy) -> CategoryCosts {
-            CategoryCosts(analysis: analysis, evaluation: KPUEvaluator(graph: graph, hardware: hardware, energy: table, mapping: Mapper(graph: graph, hardware: hardware, precision: .fp32, fusion: fusion).map()).evaluate(), graph: graph)
+            CategoryCosts(
+                analysis: analysis,
+                evaluation: KPUEvaluator(
+                    graph: graph, hardware: hardware, energy: table, mapping: Mapper(graph: graph, hardware: hardware, precision: .fp32, fusion: fusion).map()
+                ).evaluate(), graph: graph)
         }
         let none = costs(.none), vector = costs(.vectorEngine)
         #expect(none.cost(of: .bias)?.addsOffDRAM == 0)

@@ -9,13 +9,15 @@ import Support
 
 @Suite struct GanttChartTests {
     static func input(_ lane: Lane, _ start: Int64, _ end: Int64, _ label: String = "op") -> GanttChart.Input {
-        GanttChart.Input(row: lane == .dma ? 0 : 1, start: start, end: end, label: label, look: ChartPalette.matmul, stage: "compute",
-                         chunk: 0, bytes: 64, energy: Energy(femtojoules: 1_000))
+        GanttChart.Input(
+            row: lane == .dma ? 0 : 1, start: start, end: end, label: label, look: ChartPalette.matmul, stage: "compute",
+            chunk: 0, bytes: 64, energy: Energy(femtojoules: 1_000))
     }
 
     static func chart(_ events: [GanttChart.Input], window: ClosedRange<Int64> = 0...930_000) -> GanttChart {
-        GanttChart(id: "g", title: "t", description: "d", window: window, clockHz: 600e6,
-                   rows: ["DMA", "Compute"], events: events)
+        GanttChart(
+            id: "g", title: "t", description: "d", window: window, clockHz: 600e6,
+            rows: ["DMA", "Compute"], events: events)
     }
 
     @Test func barsNarrowerThanAPixelAreMerged() {
@@ -41,9 +43,9 @@ import Support
     @Test func chartIsValidSVGInAPage() {
         let chart = Self.chart([Self.input(.dma, 0, 400_000, "a <b> & \"c\"\u{0}")])
         let page = """
-        <!DOCTYPE html>
-        <html xmlns="http://www.w3.org/1999/xhtml" lang="en"><head><title>t</title></head><body>\(chart.svg)</body></html>
-        """
+            <!DOCTYPE html>
+            <html xmlns="http://www.w3.org/1999/xhtml" lang="en"><head><title>t</title></head><body>\(chart.svg)</body></html>
+            """
         #expect(XHTMLValidator.validate(Array(page.utf8), file: "g.html") == [])
         #expect(chart.svg.contains("a &lt;b&gt; &amp; &quot;c&quot;\u{FFFD}"))
     }
@@ -63,10 +65,11 @@ import Support
         let operations = [
             GanttChart.OperationLabel(text: "softmax", start: 0, end: 30_000),
             GanttChart.OperationLabel(text: "mask", start: 30_000, end: 60_000),
-            GanttChart.OperationLabel(text: "context", start: 60_000, end: 90_000),
+            GanttChart.OperationLabel(text: "context", start: 60_000, end: 90_000)
         ]
-        let chart = GanttChart(id: "g", title: "t", description: "d", window: 0...930_000, clockHz: 600e6, rows: ["DMA"],
-                               events: [Self.input(.dma, 0, 90_000)], operations: operations)
+        let chart = GanttChart(
+            id: "g", title: "t", description: "d", window: 0...930_000, clockHz: 600e6, rows: ["DMA"],
+            events: [Self.input(.dma, 0, 90_000)], operations: operations)
         #expect(chart.labels.map(\.line) == [0, 1, 0])
         #expect(chart.labels.map(\.x) == [185, 215, 245])
         // Two lines of labels push the rows down: 8 px top margin, 2 × 13 px lines and 4 px below them.
@@ -85,8 +88,11 @@ import Support
         #expect(section.ganttOverview.rows.map(\.label) == layer.rows.map(\.label))
         #expect(layer.bars.contains { $0.row == 0 && $0.tooltip.contains(" bytes over 16 channels") })
         // The layer's operations are named in order, the bias riding each projection's drain.
-        #expect(layer.labels.map(\.text) == ["mask prep", "Q", "K", "V", "scores", "scale", "mask", "softmax", "context", "out proj", "residual",
-                                             "LayerNorm", "FFN1+GELU", "FFN2", "residual", "LayerNorm"])
+        #expect(
+            layer.labels.map(\.text) == [
+                "mask prep", "Q", "K", "V", "scores", "scale", "mask", "softmax", "context", "out proj", "residual",
+                "LayerNorm", "FFN1+GELU", "FFN2", "residual", "LayerNorm"
+            ])
         // Under vector-engine the linear biases have no bars: the legend says where they are.
         let bias = try #require(layer.legend.first { $0.label == "Linear bias" })
         #expect(bias.isRider && bias.note == "rides the matmul drain under vector-engine fusion: its time is inside the matmul bars")
@@ -141,7 +147,8 @@ import Support
         let threads = events.filter { $0["ph"] as? String == "M" && $0["name"] as? String == "thread_name" }
         // One DMA thread for all 16 channels, then block movers, streamers, compute and vector engines.
         #expect(report.kpu!.hardware.dma.count == 16)
-        #expect(threads.compactMap { ($0["args"] as? [String: Any])?["name"] as? String }
+        #expect(
+            threads.compactMap { ($0["args"] as? [String: Any])?["name"] as? String }
                 == ["DMA ×16 channels (striped)", "Block movers ×256", "Streamers ×512", "Compute tiles", "Vector engines ×256"])
         let named = Set(threads.compactMap { $0["tid"] as? Int })
         #expect(slices.allSatisfy { named.contains($0["tid"] as? Int ?? -1) })

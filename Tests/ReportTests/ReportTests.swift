@@ -16,8 +16,10 @@ let projectTemplates = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("templates")
 
-func makeReport(_ preset: String = "bert-base-uncased", options: GraphOptions = .init(), sku: String = "kpu-t256",
-                fusion: FusionPolicy = .vectorEngine, modelKPU: Bool = true) throws -> RunReport {
+func makeReport(
+    _ preset: String = "bert-base-uncased", options: GraphOptions = .init(), sku: String = "kpu-t256",
+    fusion: FusionPolicy = .vectorEngine, modelKPU: Bool = true
+) throws -> RunReport {
     let config = try #require(EncoderConfig.preset(named: preset))
     let graph = try EncoderGraphBuilder(config: config, options: options).build()
     let workload = WorkloadCost(graph: graph)
@@ -27,13 +29,17 @@ func makeReport(_ preset: String = "bert-base-uncased", options: GraphOptions = 
         let hardware = try KPUHardware.builtIn(sku)
         let table = try EnergyTable.named("kpu-16nm", for: hardware)
         let evaluations = FusionPolicy.allCases.map {
-            KPUEvaluator(graph: graph, hardware: hardware, energy: table, mapping: Mapper(graph: graph, hardware: hardware, precision: options.precision, fusion: $0).map()).evaluate()
+            KPUEvaluator(
+                graph: graph, hardware: hardware, energy: table,
+                mapping: Mapper(graph: graph, hardware: hardware, precision: options.precision, fusion: $0).map()
+            ).evaluate()
         }
         kpu = RunReport.KPURun(graph: graph, workload: workload, analysis: analysis, evaluations: evaluations, chosen: fusion)
     }
     let choice = RunDescriptor.HardwareChoice(label: sku, profile: nil, energyTable: "kpu-16nm", fusion: fusion)
-    return RunReport(descriptor: RunDescriptor(source: .preset(preset), config: config, options: options, hardware: choice),
-                     graph: graph, analysis: analysis, kpu: kpu)
+    return RunReport(
+        descriptor: RunDescriptor(source: .preset(preset), config: config, options: options, hardware: choice),
+        graph: graph, analysis: analysis, kpu: kpu)
 }
 
 func temporaryFolder() throws -> URL {
@@ -46,7 +52,7 @@ func temporaryFolder() throws -> URL {
     @Test(arguments: [
         ("bert-base-uncased", GraphOptions()),
         ("bert-tiny", GraphOptions(batch: 4, sequenceLength: 512, precision: .int8, aggregation: .allMean)),
-        ("bert-large-uncased", GraphOptions(precision: .bf16, aggregation: .lastSum(4))),
+        ("bert-large-uncased", GraphOptions(precision: .bf16, aggregation: .lastSum(4)))
     ])
     func pageRendersAndValidates(preset: String, options: GraphOptions) throws {
         let templates = try Templates(directory: projectTemplates)
@@ -78,8 +84,8 @@ func temporaryFolder() throws -> URL {
         let page = try templates.render(RunPage(report: makeReport(), hasJSON: true), template: "run")
         #expect(page.contains("Stillwater KPU-T256"))
         #expect(page.contains("id=\"fusion-table\""))
-        #expect(page.contains("109,482,240"))       // parameters, PyTorch
-        #expect(page.contains("11,174,215,680"))    // MACs at S=128, PyTorch
+        #expect(page.contains("109,482,240"))  // parameters, PyTorch
+        #expect(page.contains("11,174,215,680"))  // MACs at S=128, PyTorch
         // Attention residuals: 12 × (2 × 393,216 read + 393,216 written) = 14,155,776 B.
         #expect(page.contains("title=\"14,155,776 bytes\""))
         for group in AddGroup.allCases {
@@ -91,7 +97,8 @@ func temporaryFolder() throws -> URL {
 
     @Test func titleAndSubtitleNameTheMachineSoTabsDiffer() throws {
         let page = RunPage(report: try makeReport("bert-tiny", sku: "kpu-t64", fusion: .epilogue), hasJSON: true)
-        #expect(page.pageTitle == "bert-tiny · batch 1 · sequence 128 · fp32 · Stillwater KPU-T64 6W · epilogue fusion · kpu-16nm energy table — transformer adds")
+        #expect(
+            page.pageTitle == "bert-tiny · batch 1 · sequence 128 · fp32 · Stillwater KPU-T64 6W · epilogue fusion · kpu-16nm energy table — transformer adds")
         #expect(page.subtitle == "Batch 1 · sequence 128 · fp32 · Stillwater KPU-T64 6W · epilogue fusion · kpu-16nm energy table")
         // A graph-only report has no machine to name.
         #expect(RunPage(report: try makeReport("bert-tiny", modelKPU: false), hasJSON: true).subtitle == "Batch 1 · sequence 128 · fp32")
@@ -121,8 +128,9 @@ func temporaryFolder() throws -> URL {
         var config = try #require(EncoderConfig.preset(named: "bert-tiny"))
         config.name = #"<script>alert("x")</script> & co"#
         let graph = try EncoderGraphBuilder(config: config, options: .init()).build()
-        let report = RunReport(descriptor: RunDescriptor(source: .preset("bert-tiny"), config: config, options: .init()),
-                               graph: graph, analysis: AddAnalysis(graph: graph, cost: WorkloadCost(graph: graph)))
+        let report = RunReport(
+            descriptor: RunDescriptor(source: .preset("bert-tiny"), config: config, options: .init()),
+            graph: graph, analysis: AddAnalysis(graph: graph, cost: WorkloadCost(graph: graph)))
         let page = try Templates(directory: projectTemplates).render(RunPage(report: report, hasJSON: true), template: "run")
         #expect(!page.contains("<script>"))
         #expect(page.contains("&lt;script&gt;"))
@@ -226,7 +234,11 @@ func temporaryFolder() throws -> URL {
         #expect(index.contains("href=\"bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/index.html\""))
         // No staging or previous folders are left behind.
         let names = try FileManager.default.contentsOfDirectory(atPath: root.path).sorted()
-        #expect(names == ["bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine", "bert-tiny_b1_s128_fp32_kpu-t256_vector-engine", "history.jsonl", "index.html", "latest"])
+        #expect(
+            names == [
+                "bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine", "bert-tiny_b1_s128_fp32_kpu-t256_vector-engine", "history.jsonl", "index.html",
+                "latest"
+            ])
         // latest/ is a copy of the newest run, and is not listed as a run of its own.
         #expect(try Data(contentsOf: root.appendingPathComponent("latest/report.json")) == makeReport("bert-tiny").jsonData())
         #expect(!index.contains("href=\"latest/"))

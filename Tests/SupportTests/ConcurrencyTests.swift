@@ -9,11 +9,13 @@ import Support
     @Test func concurrentlyInsideConcurrentMapDoesNotWaitForThePoolMonitor() throws {
         let start = Date()
         let sums = Array(0..<16).concurrentMap { index in
-            let (a, b) = try! concurrently({ index * 2 }, { () -> Int in
-                // The second job also waits on a nested pair, as the page lane waits on the charts.
-                let (c, d) = try! concurrently({ index }, { index + 1 })
-                return c + d
-            })
+            let (a, b) = try! concurrently(
+                { index * 2 },
+                { () -> Int in
+                    // The second job also waits on a nested pair, as the page lane waits on the charts.
+                    let (c, d) = try! concurrently({ index }, { index + 1 })
+                    return c + d
+                })
             return a + b
         }
         #expect(sums == (0..<16).map { $0 * 4 + 1 })

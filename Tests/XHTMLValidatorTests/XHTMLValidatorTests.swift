@@ -16,8 +16,8 @@ import Testing
     }
 
     static let chart = """
-    <svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 10 10"><title>bars</title><desc>d</desc><rect width="1" height="1"><title>tip</title></rect></svg>
-    """
+        <svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 10 10"><title>bars</title><desc>d</desc><rect width="1" height="1"><title>tip</title></rect></svg>
+        """
 
     static func rules(_ text: String) -> [String] {
         XHTMLValidator.validate(Array(text.utf8), file: "p.html").map(\.rule)
@@ -25,9 +25,9 @@ import Testing
 
     @Test func validPagePasses() {
         let body = """
-        <nav><a href="#s">s</a></nav><section id="s"><img src="data:image/png;base64,AA==" alt="x"/>\(Self.chart)
-        <table><tr><th>a</th></tr><tr><td>1</td></tr></table><a href="https://example.org/doc">external link is fine</a></section>
-        """
+            <nav><a href="#s">s</a></nav><section id="s"><img src="data:image/png;base64,AA==" alt="x"/>\(Self.chart)
+            <table><tr><th>a</th></tr><tr><td>1</td></tr></table><a href="https://example.org/doc">external link is fine</a></section>
+            """
         #expect(XHTMLValidator.validate(Array(Self.page(body).utf8), file: "p.html") == [])
     }
 
@@ -111,10 +111,10 @@ import Testing
     @Test func externalEntitiesAreNotFetched() {
         // With XML_PARSE_NONET and no entity substitution, a SYSTEM entity stays unexpanded.
         let text = """
-        <?xml version="1.0"?>
-        <!DOCTYPE html [<!ENTITY x SYSTEM "http://example.org/x">]>
-        <html xmlns="http://www.w3.org/1999/xhtml"><head><title>t</title></head><body><p>&x;</p></body></html>
-        """
+            <?xml version="1.0"?>
+            <!DOCTYPE html [<!ENTITY x SYSTEM "http://example.org/x">]>
+            <html xmlns="http://www.w3.org/1999/xhtml"><head><title>t</title></head><body><p>&x;</p></body></html>
+            """
         let issues = XHTMLValidator.validate(Array(text.utf8), file: "p.html")
         #expect(!issues.contains { $0.rule == "well-formed" && $0.message.contains("http") })
     }

@@ -68,13 +68,16 @@ public struct EnergyTable: Sendable, Hashable {
         try YAMLFile.decode(EnergyTablesFile.self, from: text, file: file)
     }
 
-    static func resolve(_ name: String, in tables: [String: EnergyTableFile], for hardware: KPUHardware, file: String,
-                        hash: String) throws(InputError) -> EnergyTable {
+    static func resolve(
+        _ name: String, in tables: [String: EnergyTableFile], for hardware: KPUHardware, file: String,
+        hash: String
+    ) throws(InputError) -> EnergyTable {
         guard let table = tables[name] else {
             throw InputError(source: "--energy-table", place: name, message: "is not an energy table; use one of \(names.joined(separator: ", "))")
         }
         guard let dram = table.dram[hardware.memoryType] else {
-            throw InputError(source: file, place: "\(name).dram.\(hardware.memoryType)", message: "is missing; this table has no energy for \(hardware.memoryType)")
+            throw InputError(
+                source: file, place: "\(name).dram.\(hardware.memoryType)", message: "is missing; this table has no energy for \(hardware.memoryType)")
         }
         // tsmc_n16 → n16; a table written for one node (n45) applies to every SKU.
         let skuNode = "n" + hardware.processNode.filter(\.isNumber)
@@ -86,7 +89,9 @@ public struct EnergyTable: Sendable, Hashable {
             Dictionary(uniqueKeysWithValues: values.compactMap { key, value in Precision(rawValue: key).map { ($0, value) } })
         }
         for precision in Precision.allCases where macs[precision.rawValue] == nil || adds[precision.rawValue] == nil {
-            throw InputError(source: file, place: "\(name).mac/add.\(node).\(precision.rawValue)", message: "is missing; every table needs MAC and add energy for each precision")
+            throw InputError(
+                source: file, place: "\(name).mac/add.\(node).\(precision.rawValue)",
+                message: "is missing; every table needs MAC and add energy for each precision")
         }
         var resolved = EnergyTable(
             name: name, title: table.title, source: table.source, derivation: table.derivation, node: node,

@@ -21,12 +21,15 @@ extension InputError {
             let underlying = context.underlyingError.map { " (\(oneLine("\($0)")))" } ?? ""
             return InputError(source: file, place: path(context.codingPath), message: "cannot be read\(underlying); fix the value")
         case YamlError.duplicatedKeysInMapping(let duplicates, let context):
-            return InputError(source: file, place: "line \(context.mark.line), column \(context.mark.column)",
-                                 message: "repeats the key \(duplicates.map(oneLine).joined(separator: ", ")); keep one of each")
+            return InputError(
+                source: file, place: "line \(context.mark.line), column \(context.mark.column)",
+                message: "repeats the key \(duplicates.map(oneLine).joined(separator: ", ")); keep one of each")
         case YamlError.scanner(_, let problem, let mark, _), YamlError.parser(_, let problem, let mark, _), YamlError.composer(_, let problem, let mark, _):
-            return InputError(source: file, place: "line \(mark.line), column \(mark.column)", message: "is not valid YAML (\(oneLine(problem))); fix the syntax there")
+            return InputError(
+                source: file, place: "line \(mark.line), column \(mark.column)", message: "is not valid YAML (\(oneLine(problem))); fix the syntax there")
         case YamlError.reader(let problem, let offset, _, _):
-            return InputError(source: file, place: offset.map { "byte \($0)" } ?? "top level", message: "is not YAML text (\(oneLine(problem))); save the file as UTF-8")
+            return InputError(
+                source: file, place: offset.map { "byte \($0)" } ?? "top level", message: "is not YAML text (\(oneLine(problem))); save the file as UTF-8")
         case is YamlError:
             return InputError(source: file, place: "top level", message: "is not valid YAML; fix the file")
         default:

@@ -118,9 +118,10 @@ public struct KPUHardware: Sendable, Hashable {
     public func checkRates(for precision: Precision) throws(InputError) {
         guard !precisions.contains(precision) else { return }
         let known = precisions.map(\.rawValue)
-        throw InputError(source: source, place: "tiles[].ops_per_tile_per_clock",
-                            message: "no tile class has a rate for \(precision.rawValue); "
-                                + (known.isEmpty ? "add ops_per_tile_per_clock rates to a tile class" : "give --precision \(known.joined(separator: " or ")), which it has"))
+        throw InputError(
+            source: source, place: "tiles[].ops_per_tile_per_clock",
+            message: "no tile class has a rate for \(precision.rawValue); "
+                + (known.isEmpty ? "add ops_per_tile_per_clock rates to a tile class" : "give --precision \(known.joined(separator: " or ")), which it has"))
     }
 
     /// Names of the built-in SKUs, as `--hardware` takes them: each `data/hardware/NAME.yaml`,
@@ -135,7 +136,9 @@ public struct KPUHardware: Sendable, Hashable {
 
     public static func builtIn(_ name: String, profile: String? = nil) throws(InputError) -> KPUHardware {
         guard builtInNames.contains(name), let text = BuiltInData.files["hardware/\(name).yaml"] else {
-            throw InputError(source: "--hardware", place: name, message: "is not a built-in SKU; use one of \(builtInNames.joined(separator: ", ")), or --hardware-file FILE")
+            throw InputError(
+                source: "--hardware", place: name, message: "is not a built-in SKU; use one of \(builtInNames.joined(separator: ", ")), or --hardware-file FILE"
+            )
         }
         return try parse(text, file: "built-in \(name)", profile: profile)
     }
@@ -146,9 +149,11 @@ public struct KPUHardware: Sendable, Hashable {
 
     static func parse(_ text: String, file: String, profile requested: String?) throws(InputError) -> KPUHardware {
         let product = try YAMLFile.decode(ComputeProductFile.self, from: text, file: file)
-        guard let (dieIndex, blockIndex, block) = product.dies.enumerated().lazy.compactMap({ dieIndex, die in
-            die.blocks?.enumerated().first { $0.element.kind == "kpu" }.map { (dieIndex, $0.offset, $0.element) }
-        }).first else {
+        guard
+            let (dieIndex, blockIndex, block) = product.dies.enumerated().lazy.compactMap({ dieIndex, die in
+                die.blocks?.enumerated().first { $0.element.kind == "kpu" }.map { (dieIndex, $0.offset, $0.element) }
+            }).first
+        else {
             throw InputError(source: file, place: "dies[].blocks[]", message: "has no block of kind: kpu; this tool models KPU ComputeProducts")
         }
         let blockPath = "dies[\(dieIndex)].blocks[\(blockIndex)]"
@@ -156,13 +161,16 @@ public struct KPUHardware: Sendable, Hashable {
             throw InputError(source: file, place: "\(blockPath).tiles", message: "is missing; list the tile classes")
         }
         guard let memory = block.memory else {
-            throw InputError(source: file, place: "\(blockPath).memory", message: "is missing; add memory_type, memory_bandwidth_gbps, memory_controllers, l3_kib_per_tile, l2_kib_per_tile, l1_kib_per_pe")
+            throw InputError(
+                source: file, place: "\(blockPath).memory",
+                message: "is missing; add memory_type, memory_bandwidth_gbps, memory_controllers, l3_kib_per_tile, l2_kib_per_tile, l1_kib_per_pe")
         }
         let profileName = requested ?? product.power.defaultThermalProfile
         guard let profile = product.power.thermalProfiles.first(where: { $0.name == profileName }) else {
             let known = product.power.thermalProfiles.map(\.name).joined(separator: ", ")
-            throw InputError(source: file, place: requested == nil ? "power.default_thermal_profile" : "--profile",
-                                message: "\(profileName) is not a thermal profile of this SKU; profiles: \(known)")
+            throw InputError(
+                source: file, place: requested == nil ? "power.default_thermal_profile" : "--profile",
+                message: "\(profileName) is not a thermal profile of this SKU; profiles: \(known)")
         }
         for (index, tile) in tiles.enumerated() where tile.numTiles < 1 || tile.peArrayRows < 1 || tile.peArrayCols < 1 {
             throw InputError(source: file, place: "\(blockPath).tiles[\(index)]", message: "needs num_tiles, pe_array_rows and pe_array_cols of at least 1")
@@ -194,9 +202,10 @@ public struct KPUHardware: Sendable, Hashable {
             tileClasses: tiles.map { tile in
                 TileClass(
                     name: tile.tileType, count: tile.numTiles, rows: tile.peArrayRows, columns: tile.peArrayCols,
-                    opsPerClock: Dictionary(uniqueKeysWithValues: tile.opsPerTilePerClock.compactMap { key, value in
-                        Precision(rawValue: key).map { ($0, value) }
-                    }),
+                    opsPerClock: Dictionary(
+                        uniqueKeysWithValues: tile.opsPerTilePerClock.compactMap { key, value in
+                            Precision(rawValue: key).map { ($0, value) }
+                        }),
                     scheduleClass: tile.scheduleClass, fillCycles: tile.pipelineFillCycles, drainCycles: tile.pipelineDrainCycles
                 )
             },

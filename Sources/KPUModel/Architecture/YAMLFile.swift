@@ -52,8 +52,9 @@ public enum YAMLFile {
         switch node {
         case .scalar(let scalar):
             if let value = Double.construct(from: scalar), !value.isFinite {
-                throw InputError(source: file, place: path.isEmpty ? "top level" : path.joined(),
-                                    message: "is \(scalar.string), not a finite number; give a number (or quote it, if it is text)")
+                throw InputError(
+                    source: file, place: path.isEmpty ? "top level" : path.joined(),
+                    message: "is \(scalar.string), not a finite number; give a number (or quote it, if it is text)")
             }
         case .mapping(let mapping):
             for (key, value) in mapping {

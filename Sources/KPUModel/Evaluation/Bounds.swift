@@ -12,8 +12,10 @@ extension KPUEvaluator {
     /// twice the compute time plus the slowest engine's transfer time, plus static
     /// energy over that time. A test holds these above the evaluated figures for every SKU and
     /// policy.
-    public static func upperBounds(graph: Graph, hardware: KPUHardware, energy: EnergyTable,
-                                   precision: Precision) -> (femtojoules: Double, picoseconds: Double) {
+    public static func upperBounds(
+        graph: Graph, hardware: KPUHardware, energy: EnergyTable,
+        precision: Precision
+    ) -> (femtojoules: Double, picoseconds: Double) {
         var macs = 0.0, bytes = 0.0, elements = 0.0
         for op in graph.ops where !op.folded {
             macs += Double(graph.macs(of: op))
@@ -24,7 +26,8 @@ extension KPUEvaluator {
         }
         let reuse = Double(max(1, hardware.tileClasses.map { min($0.rows, $0.columns) }.min() ?? 1))
         let streamed = 2 * macs * Double(precision.dtype.byteSize) / reuse
-        let everyLevel = energy.dramRead + energy.dramWrite + energy.l3Read + energy.l3Write + energy.l2Read + energy.l2Write
+        let everyLevel =
+            energy.dramRead + energy.dramWrite + energy.l3Read + energy.l3Write + energy.l2Read + energy.l2Write
             + energy.l1Read + energy.l1Write + energy.dmaPerByte + energy.blockMoverPerByte + energy.streamerPerByte
         let onChip = energy.l3Read + energy.l2Read + energy.l1Read + energy.l1Write + energy.blockMoverPerByte + energy.streamerPerByte
         let perOperation = max(energy.mac(precision), energy.add(precision))
@@ -39,12 +42,18 @@ extension KPUEvaluator {
     /// equal totals exactly. A workload whose bounds pass 90 % of Int64's range is refused with
     /// a clear error before it is evaluated, rather than trapping inside. (Every figure the
     /// model sums, per op, per category or per policy, is at most the bounded total.)
-    public static func checkWithinRange(graph: Graph, hardware: KPUHardware, energy: EnergyTable, precision: Precision,
-                                        source: String) throws(InputError) {
+    public static func checkWithinRange(
+        graph: Graph, hardware: KPUHardware, energy: EnergyTable, precision: Precision,
+        source: String
+    ) throws(InputError) {
         let bounds = upperBounds(graph: graph, hardware: hardware, energy: energy, precision: precision)
         let limit = Double(Int64.max) * 0.9
         if bounds.femtojoules > limit || bounds.picoseconds > limit {
-            throw InputError(source: source, place: "workload", message: "is too large to account for in 64-bit femtojoules and picoseconds (up to \(Self.short(bounds.femtojoules * 1e-15)) J and \(Self.short(bounds.picoseconds * 1e-12)) s per forward pass, the limits are 8.3 kJ and 96 days); use a smaller batch or sequence length")
+            throw InputError(
+                source: source, place: "workload",
+                message:
+                    "is too large to account for in 64-bit femtojoules and picoseconds (up to \(Self.short(bounds.femtojoules * 1e-15)) J and \(Self.short(bounds.picoseconds * 1e-12)) s per forward pass, the limits are 8.3 kJ and 96 days); use a smaller batch or sequence length"
+            )
         }
     }
 

@@ -15,8 +15,10 @@ public struct FusedOpEstimate: Sendable, Hashable {
 
     public enum Kind: Sendable { case layerNorm, gelu }
 
-    public static func evaluate(_ kind: Kind, shape: [Int], dtype: DType, hardware: KPUHardware, energy: EnergyTable,
-                                precision: Precision) -> FusedOpEstimate? {
+    public static func evaluate(
+        _ kind: Kind, shape: [Int], dtype: DType, hardware: KPUHardware, energy: EnergyTable,
+        precision: Precision
+    ) -> FusedOpEstimate? {
         var builder = GraphBuilder(name: "estimate", source: "estimate")
         do {
             let x = try builder.input("x", shape: shape, dtype: dtype)
@@ -33,8 +35,9 @@ public struct FusedOpEstimate: Sendable, Hashable {
             let graph = try builder.finish(outputs: [y])
             let mapping = Mapper(graph: graph, hardware: hardware, precision: precision, fusion: .none).map()
             let evaluation = KPUEvaluator(graph: graph, hardware: hardware, energy: energy, mapping: mapping).evaluate()
-            return FusedOpEstimate(energy: evaluation.totalEnergy.total, latency: evaluation.makespan,
-                                   dramBytes: evaluation.totalTraffic.dram.total)
+            return FusedOpEstimate(
+                energy: evaluation.totalEnergy.total, latency: evaluation.makespan,
+                dramBytes: evaluation.totalTraffic.dram.total)
         } catch {
             return nil
         }

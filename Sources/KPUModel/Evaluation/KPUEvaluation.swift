@@ -21,9 +21,9 @@ public struct KPUEvaluation: Sendable {
 
     /// How latency and static energy are shared among ops, so that any grouping sums to the total.
     public static let attributionRule = """
-    Groups (a fused matmul with its epilogue, or a single op) are taken in order of finish time; \
-    each is charged the time by which it moves the finish line forward (its end minus the latest \
-    earlier end, never negative), so the charges add up to the makespan. Inside a group the charge \
-    is split in proportion to each member's stage time. Static energy is idle power × charged time.
-    """
+        Groups (a fused matmul with its epilogue, or a single op) are taken in order of finish time; \
+        each is charged the time by which it moves the finish line forward (its end minus the latest \
+        earlier end, never negative), so the charges add up to the makespan. Inside a group the charge \
+        is split in proportion to each member's stage time. Static energy is idle power × charged time.
+        """
 }

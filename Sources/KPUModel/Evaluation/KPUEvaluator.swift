@@ -43,8 +43,9 @@ public struct KPUEvaluator: Sendable {
                 stageSeconds: demand.stageSeconds, energy: energy, latency: slot.latency, start: slot.start, end: slot.end
             )
         }
-        return KPUEvaluation(hardware: hardware, energyTable: energy, mapping: mapping, operators: operators,
-                             events: schedule.events, makespan: schedule.makespan)
+        return KPUEvaluation(
+            hardware: hardware, energyTable: energy, mapping: mapping, operators: operators,
+            events: schedule.events, makespan: schedule.makespan)
     }
 
     // MARK: - One operator
@@ -101,12 +102,14 @@ public struct KPUEvaluator: Sendable {
 
         // Only the stages the op uses.
         let traffic = demand.traffic
-        for (stage, seconds) in [(Stage.load, Double(traffic.dram.read) / hardware.dramBandwidth),
-                                 (.store, Double(traffic.dram.written) / hardware.dramBandwidth),
-                                 (.move, Double(traffic.blockMoverBytes) / hardware.blockMovers.aggregateBandwidth),
-                                 (.stream, Double(traffic.streamerBytes) / hardware.streamers.aggregateBandwidth),
-                                 (.compute, Double(demand.computeCycles) / hardware.clockHz),
-                                 (.vector, Double(demand.vectorPassOps) / hardware.vectorThroughput)] where seconds > 0 {
+        for (stage, seconds) in [
+            (Stage.load, Double(traffic.dram.read) / hardware.dramBandwidth),
+            (.store, Double(traffic.dram.written) / hardware.dramBandwidth),
+            (.move, Double(traffic.blockMoverBytes) / hardware.blockMovers.aggregateBandwidth),
+            (.stream, Double(traffic.streamerBytes) / hardware.streamers.aggregateBandwidth),
+            (.compute, Double(demand.computeCycles) / hardware.clockHz),
+            (.vector, Double(demand.vectorPassOps) / hardware.vectorThroughput)
+        ] where seconds > 0 {
             demand.stageSeconds[stage] = seconds
         }
         return demand
@@ -141,12 +144,14 @@ public struct KPUEvaluator: Sendable {
         func fJ(_ picojoules: Double) -> Energy { Energy(picojoules: picojoules) }
         let t = demand.traffic
         var e = EnergyBreakdown()
-        e.compute = fJ(Double(demand.macs) * energy.mac(precision) + Double(demand.vectorOps) * energy.mac(precision) + Double(demand.addOps) * energy.add(precision))
+        e.compute = fJ(
+            Double(demand.macs) * energy.mac(precision) + Double(demand.vectorOps) * energy.mac(precision) + Double(demand.addOps) * energy.add(precision))
         e.dram = fJ(Double(t.dram.read) * energy.dramRead + Double(t.dram.written) * energy.dramWrite)
         e.l3 = fJ(Double(t.l3.read) * energy.l3Read + Double(t.l3.written) * energy.l3Write)
         e.l2 = fJ(Double(t.l2.read) * energy.l2Read + Double(t.l2.written) * energy.l2Write)
         e.l1 = fJ(Double(t.l1.read) * energy.l1Read + Double(t.l1.written) * energy.l1Write)
-        e.engines = fJ(Double(t.dmaBytes) * energy.dmaPerByte + Double(t.blockMoverBytes) * energy.blockMoverPerByte + Double(t.streamerBytes) * energy.streamerPerByte)
+        e.engines = fJ(
+            Double(t.dmaBytes) * energy.dmaPerByte + Double(t.blockMoverBytes) * energy.blockMoverPerByte + Double(t.streamerBytes) * energy.streamerPerByte)
         return e
     }
 
@@ -167,7 +172,8 @@ public struct KPUEvaluator: Sendable {
             rate += Double(tile.count) * utilizationFactor * outputs / blockCycles
             shortestBlock = min(shortestBlock, blockCycles)
         }
-        let paddedOutputs = Double(tiling.batch) * Double((tiling.m + primary.rows - 1) / primary.rows * primary.rows)
+        let paddedOutputs =
+            Double(tiling.batch) * Double((tiling.m + primary.rows - 1) / primary.rows * primary.rows)
             * Double((tiling.n + primary.columns - 1) / primary.columns * primary.columns)
         let cycles = rate > 0 ? Int(max((paddedOutputs / rate).rounded(.up), shortestBlock)) : 0
         let peakPerCycle = hardware.peakMACRate(precision) / hardware.clockHz

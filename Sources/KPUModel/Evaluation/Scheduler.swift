@@ -27,8 +27,10 @@ struct Scheduler {
         var events: [ScheduleEvent] = []
         var duration = [Int64](repeating: 0, count: allStages.count)
         var bytes = [Int](repeating: 0, count: allStages.count)
-        let (load, move, stream, store) = (allStages.firstIndex(of: .load)!, allStages.firstIndex(of: .move)!,
-                                           allStages.firstIndex(of: .stream)!, allStages.firstIndex(of: .store)!)
+        let (load, move, stream, store) = (
+            allStages.firstIndex(of: .load)!, allStages.firstIndex(of: .move)!,
+            allStages.firstIndex(of: .stream)!, allStages.firstIndex(of: .store)!
+        )
 
         for group in groups {
             let head = group[0]
@@ -82,8 +84,10 @@ struct Scheduler {
                     end = max(end, finish)
                     let stageBytes = bytes[stage]
                     let chunkBytes = stageBytes / chunks + (chunk < stageBytes % chunks ? 1 : 0)
-                    events.append(ScheduleEvent(lane: allLanes[lane], stage: allStages[stage], opIndex: head, chunk: chunk,
-                                                startPicoseconds: begin, endPicoseconds: finish, bytes: chunkBytes))
+                    events.append(
+                        ScheduleEvent(
+                            lane: allLanes[lane], stage: allStages[stage], opIndex: head, chunk: chunk,
+                            startPicoseconds: begin, endPicoseconds: finish, bytes: chunkBytes))
                 }
             }
             groupStart[head] = start
@@ -104,8 +108,9 @@ struct Scheduler {
             let head = group[0]
             let weights = group.map { member in demands[member].stageSeconds.values.reduce(0, +) }
             for (member, share) in zip(group, Self.split(charge[head], weights: weights)) {
-                slots[member] = Schedule.Slot(latency: TimeSpan(picoseconds: share), start: TimeSpan(picoseconds: groupStart[head]),
-                                              end: TimeSpan(picoseconds: groupEnd[head]))
+                slots[member] = Schedule.Slot(
+                    latency: TimeSpan(picoseconds: share), start: TimeSpan(picoseconds: groupStart[head]),
+                    end: TimeSpan(picoseconds: groupEnd[head]))
             }
         }
         return Schedule(events: events, makespan: TimeSpan(picoseconds: finishLine), slots: slots)

@@ -48,8 +48,10 @@ public struct Traffic: Sendable, Hashable {
     }
 
     /// One hop: `bytes` read at `source`, carried by `engine`, written at `destination`.
-    private mutating func hop(_ bytes: Int, from source: WritableKeyPath<Traffic, LevelTraffic>?, by engine: WritableKeyPath<Traffic, Int>,
-                              to destination: WritableKeyPath<Traffic, LevelTraffic>) {
+    private mutating func hop(
+        _ bytes: Int, from source: WritableKeyPath<Traffic, LevelTraffic>?, by engine: WritableKeyPath<Traffic, Int>,
+        to destination: WritableKeyPath<Traffic, LevelTraffic>
+    ) {
         if let source { self[keyPath: source].read += bytes }
         self[keyPath: engine] += bytes
         self[keyPath: destination].written += bytes

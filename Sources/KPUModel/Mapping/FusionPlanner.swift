@@ -25,9 +25,10 @@ struct FusionPlanner {
                         roles[activation.index] = .fusedActivation
                         tail = activation.outputs[0]
                     } else if policy == .epilogue, let residual = soleConsumer(of: tail), residual.kind == .add,
-                              let skip = residual.inputs.first(where: { $0 != tail }), graph[skip].role == .activation,
-                              graph[skip].shape == graph[tail].shape,
-                              let norm = soleConsumer(of: residual.outputs[0]), norm.kind == .layerNorm {
+                        let skip = residual.inputs.first(where: { $0 != tail }), graph[skip].role == .activation,
+                        graph[skip].shape == graph[tail].shape,
+                        let norm = soleConsumer(of: residual.outputs[0]), norm.kind == .layerNorm
+                    {
                         members += [residual.index, norm.index]
                         roles[residual.index] = .fusedResidual(skip: skip)
                         roles[norm.index] = .fusedLayerNorm
@@ -43,8 +44,7 @@ struct FusionPlanner {
         }
         var groups: [[Int]] = []
         for op in graph.ops {
-            if let members = groupsByHead[op.index] { groups.append(members) }
-            else if !claimed.contains(op.index) { groups.append([op.index]) }
+            if let members = groupsByHead[op.index] { groups.append(members) } else if !claimed.contains(op.index) { groups.append([op.index]) }
         }
         var groupOf = [Int](repeating: 0, count: graph.ops.count)
         for group in groups { for member in group { groupOf[member] = group[0] } }

@@ -62,9 +62,10 @@ public struct Mapper: Sendable {
         case (.gather, _), (.gatherND, _), (.slice, _):
             return .dmaCopy
         default:
-            return .streamed(operands: distinctInputs(op).map { input in
-                graph[input].elementCount < output.elementCount ? broadcast(input, into: output) : OperandRoute(tensor: input, route: .whole)
-            })
+            return .streamed(
+                operands: distinctInputs(op).map { input in
+                    graph[input].elementCount < output.elementCount ? broadcast(input, into: output) : OperandRoute(tensor: input, route: .whole)
+                })
         }
     }
 
@@ -99,16 +100,18 @@ public struct Mapper: Sendable {
         guard let tiling else { return false }
         let op = graph.ops[head]
         let aSize = graph[op.inputs[0]].dtype.byteSize, bSize = graph[op.inputs[1]].dtype.byteSize
-        let workingSet = 2 * (tiling.l3Block.m * tiling.l3Block.k * aSize + tiling.l3Block.k * tiling.l3Block.n * bSize) + tiling.l3Block.m * tiling.l3Block.n * 4
+        let workingSet =
+            2 * (tiling.l3Block.m * tiling.l3Block.k * aSize + tiling.l3Block.k * tiling.l3Block.n * bSize) + tiling.l3Block.m * tiling.l3Block.n * 4
         return graph[skip].byteCount + workingSet <= hardware.l3Bytes
     }
 
     /// True when every consumer, looking through views, is a matmul.
     func transposeIsAbsorbed(_ tensor: TensorID) -> Bool {
         let consumers = graph.consumers(of: tensor)
-        return !consumers.isEmpty && consumers.allSatisfy { consumer in
-            consumer.kind == .matMul || (consumer.kind.isView && transposeIsAbsorbed(consumer.outputs[0]))
-        }
+        return !consumers.isEmpty
+            && consumers.allSatisfy { consumer in
+                consumer.kind == .matMul || (consumer.kind.isView && transposeIsAbsorbed(consumer.outputs[0]))
+            }
     }
 
     /// The blocking of one matmul shape, sized against the largest class of tiles that run the

@@ -35,9 +35,11 @@ public struct MatMulTiling: Sendable, Hashable {
     /// of blocks; ties go to the lexicographically smallest (m, n, k), so the choice is
     /// deterministic. The search does not look at the energy table, so comparing tables never
     /// changes the mapping.
-    static func search(m: Int, n: Int, k: Int, batch: Int, aBytesPerElement: Int, bBytesPerElement: Int,
-                       aSharedAcrossBatch: Bool, bSharedAcrossBatch: Bool,
-                       arrayRows: Int, arrayColumns: Int, l3Capacity: Int, l2Capacity: Int, l1Capacity: Int) -> MatMulTiling {
+    static func search(
+        m: Int, n: Int, k: Int, batch: Int, aBytesPerElement: Int, bBytesPerElement: Int,
+        aSharedAcrossBatch: Bool, bSharedAcrossBatch: Bool,
+        arrayRows: Int, arrayColumns: Int, l3Capacity: Int, l2Capacity: Int, l1Capacity: Int
+    ) -> MatMulTiling {
         let accumulator = 4
         let aBytes = m * k * aBytesPerElement, bBytes = k * n * bBytesPerElement
         func candidates(_ extent: Int, step: Int) -> [Int] {
@@ -64,19 +66,27 @@ public struct MatMulTiling: Sendable, Hashable {
         // Keys compare as tuples, lexicographically: fewest DRAM reads, then fewest blocks, then
         // the smallest block.
         var bestL3: (key: (Int, Int, Int, Int, Int), block: (Int, Int, Int))?
-        for bm in ms { for bn in ns { for bk in ks where fits(bm, bn, bk, capacity: l3Capacity) {
-            let blocks = ceilDiv(m, bm) * ceilDiv(n, bn) * ceilDiv(k, bk) * batch
-            let key = (reads(bm, bn), blocks, bm, bn, bk)
-            if bestL3 == nil || key < bestL3!.key { bestL3 = (key, (bm, bn, bk)) }
-        } } }
+        for bm in ms {
+            for bn in ns {
+                for bk in ks where fits(bm, bn, bk, capacity: l3Capacity) {
+                    let blocks = ceilDiv(m, bm) * ceilDiv(n, bn) * ceilDiv(k, bk) * batch
+                    let key = (reads(bm, bn), blocks, bm, bn, bk)
+                    if bestL3 == nil || key < bestL3!.key { bestL3 = (key, (bm, bn, bk)) }
+                }
+            }
+        }
         // Nothing fits (a tiny L3): stream the smallest blocks.
         let l3 = bestL3?.block ?? (min(m, arrayRows), min(n, arrayColumns), min(k, 32))
 
         var bestL2: (key: (Int, Int, Int, Int), block: (Int, Int, Int))?
-        for bm in ms where bm <= l3.0 { for bn in ns where bn <= l3.1 { for bk in ks where bk <= l3.2 && fits(bm, bn, bk, capacity: l2Capacity) {
-            let key = (reads(bm, bn), -bk, bm, bn)
-            if bestL2 == nil || key < bestL2!.key { bestL2 = (key, (bm, bn, bk)) }
-        } } }
+        for bm in ms where bm <= l3.0 {
+            for bn in ns where bn <= l3.1 {
+                for bk in ks where bk <= l3.2 && fits(bm, bn, bk, capacity: l2Capacity) {
+                    let key = (reads(bm, bn), -bk, bm, bn)
+                    if bestL2 == nil || key < bestL2!.key { bestL2 = (key, (bm, bn, bk)) }
+                }
+            }
+        }
         let l2 = bestL2?.block ?? (min(m, arrayRows), min(n, arrayColumns), min(k, 32))
 
         // When one tile's L1 holds an L2 block's operands, each is streamed in once per L2 block;

@@ -69,7 +69,8 @@ extension OpRule {
         guard length <= Int(Int32.max) else { throw context.fail("produces \(length) elements; ranges must have at most 2^31 elements") }
         var value: FoldedValue?
         if length <= FoldedValue.maximumElements {
-            value = dtype.isFloatingPoint
+            value =
+                dtype.isFloatingPoint
                 ? .floats((0..<length).map { values[0] + Double($0) * values[2] }, shape: [length])
                 : .ints((0..<length).map { Int(values[0]) + $0 * Int(values[2]) }, shape: [length])
         }
@@ -85,7 +86,8 @@ extension OpRule {
         if let to = context.int("dtype") { dtype = try ElementType.dtype(Int32(truncatingIfNeeded: to), place: context.place, source: context.source) }
         let columns = x.shape[1]
         let total = x.shape[0] * columns
-        let value: FoldedValue? = total <= FoldedValue.maximumElements
+        let value: FoldedValue? =
+            total <= FoldedValue.maximumElements
             ? .ints((0..<total).map { $0 % columns - $0 / columns == k ? 1 : 0 }, shape: x.shape) : nil
         try lowering.emit(.constantOfShape, context, inputs: [try context.input(0)], shape: x.shape, dtype: dtype, value: value)
     }

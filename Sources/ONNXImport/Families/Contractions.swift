@@ -27,8 +27,9 @@ extension OpRule {
         }
         var left = try lowering.tensorID(aName, context)
         if transA {
-            left = try lowering.emitInternal(.transpose, context, suffix: "transA", inputs: [left], shape: [m, k], dtype: a.dtype,
-                                             attributes: ["perm": .ints([1, 0])], origin: "Gemm")
+            left = try lowering.emitInternal(
+                .transpose, context, suffix: "transA", inputs: [left], shape: [m, k], dtype: a.dtype,
+                attributes: ["perm": .ints([1, 0])], origin: "Gemm")
         }
         // The weight stays as stored: transB only changes the order it is read in.
         let weight = try lowering.tensorID(bName, context)
@@ -144,11 +145,13 @@ extension Lowering {
             var letters = term
             if !summed.isEmpty {
                 letters = term.filter { plan.output.contains($0) }
-                current = try emitInternal(.reduceSum, context, suffix: "sum", inputs: [current], shape: letters.map { plan.sizes[$0]! }, dtype: dtype, origin: "Einsum")
+                current = try emitInternal(
+                    .reduceSum, context, suffix: "sum", inputs: [current], shape: letters.map { plan.sizes[$0]! }, dtype: dtype, origin: "Einsum")
             }
             let perm = plan.output.map { letters.firstIndex(of: $0)! }
-            try emitOutput(perm == Array(perm.indices) ? .reshape : .transpose, context, inputs: [current], shape: outputShape, dtype: dtype,
-                           attributes: ["perm": .ints(perm)], origin: "Einsum")
+            try emitOutput(
+                perm == Array(perm.indices) ? .reshape : .transpose, context, inputs: [current], shape: outputShape, dtype: dtype,
+                attributes: ["perm": .ints(perm)], origin: "Einsum")
             return
         }
         let (left, right) = (plan.inputs[0], plan.inputs[1])
@@ -167,22 +170,25 @@ extension Lowering {
             var id = try tensorID(names[index], context)
             let perm = order.map { term.firstIndex(of: $0)! }
             if perm != Array(perm.indices) {
-                id = try emitInternal(.transpose, context, suffix: "operand\(index)/transpose", inputs: [id], shape: order.map { plan.sizes[$0]! },
-                                      dtype: dtype, attributes: ["perm": .ints(perm)], origin: "Einsum")
+                id = try emitInternal(
+                    .transpose, context, suffix: "operand\(index)/transpose", inputs: [id], shape: order.map { plan.sizes[$0]! },
+                    dtype: dtype, attributes: ["perm": .ints(perm)], origin: "Einsum")
             }
             return try emitInternal(.reshape, context, suffix: "operand\(index)/matrix", inputs: [id], shape: matrix, dtype: dtype, origin: "Einsum")
         }
         let a = try arrange(0, batch + leftOnly + contracted, matrix: [size(batch), size(leftOnly), size(contracted)])
         let b = try arrange(1, batch + contracted + rightOnly, matrix: [size(batch), size(contracted), size(rightOnly)])
-        let product = try emitInternal(.matMul, context, suffix: "matmul", inputs: [a, b], shape: [size(batch), size(leftOnly), size(rightOnly)],
-                                       dtype: dtype, origin: "Einsum")
+        let product = try emitInternal(
+            .matMul, context, suffix: "matmul", inputs: [a, b], shape: [size(batch), size(leftOnly), size(rightOnly)],
+            dtype: dtype, origin: "Einsum")
         let natural = batch + leftOnly + rightOnly
         let perm = plan.output.map { natural.firstIndex(of: $0)! }
         if perm == Array(perm.indices) {
             try emitOutput(.reshape, context, inputs: [product], shape: outputShape, dtype: dtype, origin: "Einsum")
         } else {
-            let unflattened = try emitInternal(.reshape, context, suffix: "unflatten", inputs: [product], shape: natural.map { plan.sizes[$0]! },
-                                               dtype: dtype, origin: "Einsum")
+            let unflattened = try emitInternal(
+                .reshape, context, suffix: "unflatten", inputs: [product], shape: natural.map { plan.sizes[$0]! },
+                dtype: dtype, origin: "Einsum")
             try emitOutput(.transpose, context, inputs: [unflattened], shape: outputShape, dtype: dtype, attributes: ["perm": .ints(perm)], origin: "Einsum")
         }
     }

@@ -24,21 +24,27 @@ extension OpRule {
         let dtype = x.dtype
         let xID = try lowering.tensorID(try context.input(0), context), wID = try lowering.tensorID(try context.input(1), context)
         // Rows of patches per group: [N, groups, positions, patch]; the weight as [groups, patch, filters per group].
-        let rows = try lowering.emitInternal(.im2col, context, suffix: "im2col", inputs: [xID], shape: groups == 1 ? [batch, positions, patch] : [batch, groups, positions, patch],
-                                             dtype: dtype, attributes: ["kernel": .ints(window.kernel), "strides": .ints(window.strides)], origin: "Conv")
-        let matrix = try lowering.emitInternal(.reshape, context, suffix: "weight_matrix", inputs: [wID],
-                                               shape: groups == 1 ? [patch, filters] : [groups, patch, filters / groups], dtype: w.dtype, origin: "Conv")
-        var result = try lowering.emitInternal(.matMul, context, suffix: "matmul", inputs: [rows, matrix],
-                                               shape: groups == 1 ? [batch, positions, filters] : [batch, groups, positions, filters / groups], dtype: dtype, origin: "Conv")
+        let rows = try lowering.emitInternal(
+            .im2col, context, suffix: "im2col", inputs: [xID], shape: groups == 1 ? [batch, positions, patch] : [batch, groups, positions, patch],
+            dtype: dtype, attributes: ["kernel": .ints(window.kernel), "strides": .ints(window.strides)], origin: "Conv")
+        let matrix = try lowering.emitInternal(
+            .reshape, context, suffix: "weight_matrix", inputs: [wID],
+            shape: groups == 1 ? [patch, filters] : [groups, patch, filters / groups], dtype: w.dtype, origin: "Conv")
+        var result = try lowering.emitInternal(
+            .matMul, context, suffix: "matmul", inputs: [rows, matrix],
+            shape: groups == 1 ? [batch, positions, filters] : [batch, groups, positions, filters / groups], dtype: dtype, origin: "Conv")
         if groups > 1 {
-            result = try lowering.emitInternal(.reshape, context, suffix: "merge_groups", inputs: [result], shape: [batch, positions, filters], dtype: dtype, origin: "Conv")
+            result = try lowering.emitInternal(
+                .reshape, context, suffix: "merge_groups", inputs: [result], shape: [batch, positions, filters], dtype: dtype, origin: "Conv")
         }
         if context.hasInput(2) {
             let bias = try lowering.tensorID(context.node.input[2], context)
-            result = try lowering.emitInternal(.add, context, suffix: "bias", inputs: [result, bias], shape: [batch, positions, filters], dtype: dtype, origin: "Conv")
+            result = try lowering.emitInternal(
+                .add, context, suffix: "bias", inputs: [result, bias], shape: [batch, positions, filters], dtype: dtype, origin: "Conv")
         }
-        let channelFirst = try lowering.emitInternal(.transpose, context, suffix: "channel_first", inputs: [result], shape: [batch, filters, positions],
-                                                     dtype: dtype, attributes: ["perm": .ints([0, 2, 1])], origin: "Conv")
+        let channelFirst = try lowering.emitInternal(
+            .transpose, context, suffix: "channel_first", inputs: [result], shape: [batch, filters, positions],
+            dtype: dtype, attributes: ["perm": .ints([0, 2, 1])], origin: "Conv")
         try lowering.emitOutput(.reshape, context, inputs: [channelFirst], shape: [batch, filters] + outputSpatial, dtype: dtype, origin: "Conv")
     }
 
@@ -61,7 +67,8 @@ extension OpRule {
         OpRule { lowering, context throws(InputError) in
             let x = try lowering.input(0, context)
             guard x.shape.count >= 3 else { throw context.fail("pools an input of shape \(x.shape); it needs [N, C, spatial…]") }
-            try lowering.emit(kind, context, inputs: [try context.input(0)], shape: Array(x.shape.prefix(2)) + Array(repeating: 1, count: x.shape.count - 2), dtype: x.dtype)
+            try lowering.emit(
+                kind, context, inputs: [try context.input(0)], shape: Array(x.shape.prefix(2)) + Array(repeating: 1, count: x.shape.count - 2), dtype: x.dtype)
         }
     }
 }
@@ -90,7 +97,8 @@ struct Window {
     func outputShape(_ context: NodeContext) throws(InputError) -> [Int] {
         let n = spatialShape.count
         guard kernel.count == n, strides.count == n, dilations.count == n, pads.count == 2 * n,
-              strides.allSatisfy({ $0 > 0 }), dilations.allSatisfy({ $0 > 0 }), kernel.allSatisfy({ $0 > 0 }) else {
+            strides.allSatisfy({ $0 > 0 }), dilations.allSatisfy({ $0 > 0 }), kernel.allSatisfy({ $0 > 0 })
+        else {
             throw context.fail("has kernel \(kernel), strides \(strides), dilations \(dilations) and pads \(pads) that do not fit \(n) spatial axes")
         }
         var out: [Int] = []

@@ -34,7 +34,10 @@ extension OpRule {
         OpRule { lowering, context throws(InputError) in
             let name = try context.input(0)
             let a = try lowering.entry(name, context)
-            let value = a.value.flatMap { v in v.isFloat ? FoldedValue.ints(v.doubles.map { test($0) ? 1 : 0 }, shape: v.shape) : .ints(Array(repeating: 0, count: v.storageCount), shape: v.shape) }
+            let value = a.value.flatMap { v in
+                v.isFloat
+                    ? FoldedValue.ints(v.doubles.map { test($0) ? 1 : 0 }, shape: v.shape) : .ints(Array(repeating: 0, count: v.storageCount), shape: v.shape)
+            }
             try lowering.emit(kind, context, inputs: [name], shape: a.shape, dtype: .bool, value: value)
         }
     }
@@ -159,8 +162,9 @@ extension Lowering {
                 try emitOutput(kind, context, inputs: inputs, shape: shape, dtype: current.dtype, value: value, origin: context.opType)
                 return
             }
-            currentID = try emitInternal(kind, context, suffix: "\(kind.rawValue)_\(step)", inputs: inputs, shape: shape, dtype: current.dtype,
-                                         origin: context.opType)
+            currentID = try emitInternal(
+                kind, context, suffix: "\(kind.rawValue)_\(step)", inputs: inputs, shape: shape, dtype: current.dtype,
+                origin: context.opType)
             current = Entry(id: currentID, shape: shape, dtype: current.dtype, value: value)
         }
         let count = try builder.constant("\(context.path)/count", shape: [], dtype: current.dtype)
@@ -172,10 +176,15 @@ extension Lowering {
         let a = try entry(name, context)
         var value = a.value
         if let v = value {
-            if dtype == .bool { value = v.mapped(ints: { $0 != 0 ? 1 : 0 }, floats: nil) ?? .ints(v.doubles.map { $0 != 0 ? 1 : 0 }, shape: v.shape) }
+            if dtype == .bool {
+                value = v.mapped(ints: { $0 != 0 ? 1 : 0 }, floats: nil) ?? .ints(v.doubles.map { $0 != 0 ? 1 : 0 }, shape: v.shape)
+            }
             // Floats become integers by truncation toward zero, as C++ casts do.
-            else if !dtype.isFloatingPoint { value = v.isFloat ? .ints(v.doubles.map { $0.isFinite && Swift.abs($0) < 9e15 ? Int($0) : 0 }, shape: v.shape) : v }
-            else { value = .floats(v.doubles, shape: v.shape) }
+            else if !dtype.isFloatingPoint {
+                value = v.isFloat ? .ints(v.doubles.map { $0.isFinite && Swift.abs($0) < 9e15 ? Int($0) : 0 }, shape: v.shape) : v
+            } else {
+                value = .floats(v.doubles, shape: v.shape)
+            }
         }
         try emit(.cast, context, inputs: [name], shape: a.shape, dtype: dtype, value: value)
     }

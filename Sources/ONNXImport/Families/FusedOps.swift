@@ -29,12 +29,14 @@ extension Lowering {
             let bias = try tensorID(context.node.input[biasIndex], context)
             current = try emitInternal(.add, context, suffix: "bias", inputs: [current, bias], shape: input.shape, dtype: input.dtype, origin: origin)
         }
-        let sum = try emitInternal(.add, context, suffix: "residual", inputs: [current, try tensorID(skipName, context)],
-                                   shape: shape, dtype: input.dtype, origin: origin)
+        let sum = try emitInternal(
+            .add, context, suffix: "residual", inputs: [current, try tensorID(skipName, context)],
+            shape: shape, dtype: input.dtype, origin: origin)
         var normInputs = [sum, try tensorID(gammaName, context)]
         if let betaIndex, context.hasInput(betaIndex) { normInputs.append(try tensorID(context.node.input[betaIndex], context)) }
-        try emitOutput(kind, context, inputs: normInputs, shape: shape, dtype: input.dtype,
-                       attributes: ["axis": .int(-1), "epsilon": .float(context.float("epsilon") ?? 1e-12)], origin: origin)
+        try emitOutput(
+            kind, context, inputs: normInputs, shape: shape, dtype: input.dtype,
+            attributes: ["axis": .int(-1), "epsilon": .float(context.float("epsilon") ?? 1e-12)], origin: origin)
         // Output 3 is input + skip (+ bias), when a later node reads it.
         if context.node.output.count > 3, !context.node.output[3].isEmpty {
             try define(context.node.output[3], Entry(id: sum, shape: shape, dtype: input.dtype, value: nil), context)
@@ -51,12 +53,14 @@ extension Lowering {
         if context.node.input.count > 1, !context.node.input[1].isEmpty {
             let biasName = context.node.input[1]
             _ = try ShapeArithmetic.broadcast(input.shape, try entry(biasName, context).shape, context)
-            current = try emitInternal(.add, context, suffix: "bias", inputs: [current, try tensorID(biasName, context)],
-                                       shape: input.shape, dtype: input.dtype, origin: origin)
+            current = try emitInternal(
+                .add, context, suffix: "bias", inputs: [current, try tensorID(biasName, context)],
+                shape: input.shape, dtype: input.dtype, origin: origin)
         }
         let approximate = origin == "FastGelu" || context.string("approximate") == "tanh" ? "tanh" : "none"
-        let id = try emitOutput(.gelu, context, inputs: [current], shape: input.shape, dtype: input.dtype,
-                                attributes: ["approximate": .string(approximate)], origin: origin)
+        let id = try emitOutput(
+            .gelu, context, inputs: [current], shape: input.shape, dtype: input.dtype,
+            attributes: ["approximate": .string(approximate)], origin: origin)
         builder.embeddedAdd(in: id, origin: origin, role: .activationInternal)
     }
 
@@ -86,17 +90,24 @@ extension Lowering {
         let x = try tensorID(inputName, context)
         var projected: [TensorID] = []
         for (index, name) in ["query", "key", "value"].enumerated() {
-            var t = try emitInternal(.matMul, context, suffix: "\(name)/matmul", inputs: [x, weights[index]], shape: [b, s, hidden], dtype: dtype, origin: origin)
+            var t = try emitInternal(
+                .matMul, context, suffix: "\(name)/matmul", inputs: [x, weights[index]], shape: [b, s, hidden], dtype: dtype, origin: origin)
             if let biases, biases.count == 3 {
                 t = try emitInternal(.add, context, suffix: "\(name)/bias", inputs: [t, biases[index]], shape: [b, s, hidden], dtype: dtype, origin: origin)
             }
             let split = try emitInternal(.reshape, context, suffix: "\(name)/split_heads", inputs: [t], shape: [b, s, heads, d], dtype: dtype, origin: origin)
-            let transposed = index == 1
-                ? try emitInternal(.transpose, context, suffix: "\(name)/transpose", inputs: [split], shape: [b, heads, d, s], dtype: dtype, attributes: ["perm": .ints([0, 2, 3, 1])], origin: origin)
-                : try emitInternal(.transpose, context, suffix: "\(name)/transpose", inputs: [split], shape: [b, heads, s, d], dtype: dtype, attributes: ["perm": .ints([0, 2, 1, 3])], origin: origin)
+            let transposed =
+                index == 1
+                ? try emitInternal(
+                    .transpose, context, suffix: "\(name)/transpose", inputs: [split], shape: [b, heads, d, s], dtype: dtype,
+                    attributes: ["perm": .ints([0, 2, 3, 1])], origin: origin)
+                : try emitInternal(
+                    .transpose, context, suffix: "\(name)/transpose", inputs: [split], shape: [b, heads, s, d], dtype: dtype,
+                    attributes: ["perm": .ints([0, 2, 1, 3])], origin: origin)
             projected.append(transposed)
         }
-        let scores = try emitInternal(.matMul, context, suffix: "scores", inputs: [projected[0], projected[1]], shape: [b, heads, s, s], dtype: dtype, origin: origin)
+        let scores = try emitInternal(
+            .matMul, context, suffix: "scores", inputs: [projected[0], projected[1]], shape: [b, heads, s, s], dtype: dtype, origin: origin)
         let scale = try builder.constant("\(context.path)/scale", shape: [], dtype: dtype)
         var logits = try emitInternal(.mul, context, suffix: "scale", inputs: [scores, scale], shape: [b, heads, s, s], dtype: dtype, origin: origin)
         if context.node.input.count > 3, !context.node.input[3].isEmpty {
@@ -105,10 +116,12 @@ extension Lowering {
             // unfused graph builds, so fused and unfused exports are costed alike.
             let mask = try tensorID(context.node.input[3], context)
             let maskElements = checkedElementCount(builder.shape(of: mask)) ?? 0
-            let rows = maskElements == b * s
+            let rows =
+                maskElements == b * s
                 ? try emitInternal(.reshape, context, suffix: "mask/view", inputs: [mask], shape: [b, 1, 1, s], dtype: builder.dtype(of: mask), origin: origin)
                 : try emitInternal(.greaterOrEqual, context, suffix: "mask/from_lengths", inputs: [mask], shape: [b, 1, 1, s], dtype: .bool, origin: origin)
-            let expanded = try emitInternal(.expand, context, suffix: "mask/expand", inputs: [rows], shape: [b, 1, s, s], dtype: builder.dtype(of: rows), origin: origin)
+            let expanded = try emitInternal(
+                .expand, context, suffix: "mask/expand", inputs: [rows], shape: [b, 1, s, s], dtype: builder.dtype(of: rows), origin: origin)
             let cast = try emitInternal(.cast, context, suffix: "mask/cast", inputs: [expanded], shape: [b, 1, s, s], dtype: dtype, origin: origin)
             let one = try builder.constant("\(context.path)/mask/one", shape: [], dtype: dtype)
             let inverted = try emitInternal(.sub, context, suffix: "mask/invert", inputs: [one, cast], shape: [b, 1, s, s], dtype: dtype, origin: origin)
@@ -116,9 +129,13 @@ extension Lowering {
             let additive = try emitInternal(.mul, context, suffix: "mask/scale", inputs: [inverted, minimum], shape: [b, 1, s, s], dtype: dtype, origin: origin)
             logits = try emitInternal(.add, context, suffix: "mask", inputs: [logits, additive], shape: [b, heads, s, s], dtype: dtype, origin: origin)
         }
-        let probabilities = try emitInternal(.softmax, context, suffix: "softmax", inputs: [logits], shape: [b, heads, s, s], dtype: dtype, attributes: ["axis": .int(-1)], origin: origin)
-        let attended = try emitInternal(.matMul, context, suffix: "context", inputs: [probabilities, projected[2]], shape: [b, heads, s, d], dtype: dtype, origin: origin)
-        let merged = try emitInternal(.transpose, context, suffix: "merge_heads/transpose", inputs: [attended], shape: [b, s, heads, d], dtype: dtype, attributes: ["perm": .ints([0, 2, 1, 3])], origin: origin)
+        let probabilities = try emitInternal(
+            .softmax, context, suffix: "softmax", inputs: [logits], shape: [b, heads, s, s], dtype: dtype, attributes: ["axis": .int(-1)], origin: origin)
+        let attended = try emitInternal(
+            .matMul, context, suffix: "context", inputs: [probabilities, projected[2]], shape: [b, heads, s, d], dtype: dtype, origin: origin)
+        let merged = try emitInternal(
+            .transpose, context, suffix: "merge_heads/transpose", inputs: [attended], shape: [b, s, heads, d], dtype: dtype,
+            attributes: ["perm": .ints([0, 2, 1, 3])], origin: origin)
         try emitOutput(.reshape, context, inputs: [merged], shape: [b, s, hidden], dtype: dtype, origin: origin)
     }
 
@@ -137,10 +154,13 @@ extension Lowering {
         let hidden = word.shape[1]
         let dtype = word.dtype
         let idsID = try tensorID(idsName, context)
-        let words = try emitInternal(.gather, context, suffix: "word", inputs: [try tensorID(try context.input(2), context), idsID], shape: [b, s, hidden], dtype: dtype, origin: origin)
+        let words = try emitInternal(
+            .gather, context, suffix: "word", inputs: [try tensorID(try context.input(2), context), idsID], shape: [b, s, hidden], dtype: dtype, origin: origin)
         var sum = words
         if context.node.input.count > 4, !context.node.input[4].isEmpty, context.node.input.count > 1, !context.node.input[1].isEmpty {
-            let segments = try emitInternal(.gather, context, suffix: "segment", inputs: [try tensorID(context.node.input[4], context), try tensorID(context.node.input[1], context)], shape: [b, s, hidden], dtype: dtype, origin: origin)
+            let segments = try emitInternal(
+                .gather, context, suffix: "segment", inputs: [try tensorID(context.node.input[4], context), try tensorID(context.node.input[1], context)],
+                shape: [b, s, hidden], dtype: dtype, origin: origin)
             sum = try emitInternal(.add, context, suffix: "add_segment", inputs: [sum, segments], shape: [b, s, hidden], dtype: dtype, origin: origin)
         }
         let positionIDs: TensorID
@@ -149,13 +169,17 @@ extension Lowering {
         } else {
             positionIDs = try builder.constant("\(context.path)/position_ids", shape: [1, s], dtype: .int64)
         }
-        let positions = try emitInternal(.gather, context, suffix: "position", inputs: [try tensorID(try context.input(3), context), positionIDs], shape: [1, s, hidden], dtype: dtype, origin: origin)
+        let positions = try emitInternal(
+            .gather, context, suffix: "position", inputs: [try tensorID(try context.input(3), context), positionIDs], shape: [1, s, hidden], dtype: dtype,
+            origin: origin)
         sum = try emitInternal(.add, context, suffix: "add_position", inputs: [sum, positions], shape: [b, s, hidden], dtype: dtype, origin: origin)
-        try emitOutput(.layerNorm, context, inputs: [sum, try tensorID(try context.input(5), context), try tensorID(try context.input(6), context)],
-                       shape: [b, s, hidden], dtype: dtype, attributes: ["axis": .int(-1), "epsilon": .float(context.float("epsilon") ?? 1e-12)],
-                       origin: origin)
+        try emitOutput(
+            .layerNorm, context, inputs: [sum, try tensorID(try context.input(5), context), try tensorID(try context.input(6), context)],
+            shape: [b, s, hidden], dtype: dtype, attributes: ["axis": .int(-1), "epsilon": .float(context.float("epsilon") ?? 1e-12)],
+            origin: origin)
         if context.node.output.count > 1, !context.node.output[1].isEmpty {
-            let maskInputs: [TensorID] = context.node.input.count > 7 && !context.node.input[7].isEmpty ? [try tensorID(context.node.input[7], context)] : [idsID]
+            let maskInputs: [TensorID] =
+                context.node.input.count > 7 && !context.node.input[7].isEmpty ? [try tensorID(context.node.input[7], context)] : [idsID]
             try emitOutput(.reduceSum, context, inputs: maskInputs, shape: [b], dtype: .int32, output: 1, origin: origin)
         }
     }

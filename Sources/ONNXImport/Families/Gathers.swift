@@ -25,8 +25,9 @@ extension OpRule {
                 return (outer * size + index) * inner + innerOffset
             }
         }
-        try lowering.emit(.gather, context, inputs: [try context.input(0), try context.input(1)], shape: shape, dtype: data.dtype, value: value,
-                          attributes: ["axis": .int(axis)])
+        try lowering.emit(
+            .gather, context, inputs: [try context.input(0), try context.input(1)], shape: shape, dtype: data.dtype, value: value,
+            attributes: ["axis": .int(axis)])
     }
 
     /// GatherElements(data, indices): the indices' shape, one element picked along `axis` per
@@ -49,8 +50,9 @@ extension OpRule {
                 return zip(coordinates, strides).reduce(0) { $0 + $1.0 * $1.1 }
             }
         }
-        try lowering.emit(.gatherElements, context, inputs: [try context.input(0), try context.input(1)], shape: indices.shape, dtype: data.dtype,
-                          value: value, attributes: ["axis": .int(axis)])
+        try lowering.emit(
+            .gatherElements, context, inputs: [try context.input(0), try context.input(1)], shape: indices.shape, dtype: data.dtype,
+            value: value, attributes: ["axis": .int(axis)])
     }
 
     static let gatherND = OpRule { lowering, context throws(InputError) in
@@ -92,7 +94,8 @@ extension OpRule {
         let rank = x.shape.count
         let coordinates = flat.map { FoldedValue.coordinates($0, x.shape) }
         let values = (0..<rank).flatMap { axis in coordinates.map { $0[axis] } }
-        try lowering.emit(.nonZero, context, inputs: [try context.input(0)], shape: [rank, flat.count], dtype: .int64,
-                          value: .ints(values, shape: [rank, flat.count]))
+        try lowering.emit(
+            .nonZero, context, inputs: [try context.input(0)], shape: [rank, flat.count], dtype: .int64,
+            value: .ints(values, shape: [rank, flat.count]))
     }
 }

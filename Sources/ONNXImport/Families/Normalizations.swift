@@ -26,8 +26,9 @@ extension Lowering {
             let parameters = kind == .batchNorm ? 5 : 3
             for name in context.node.input.prefix(parameters) where !name.isEmpty { ids.append(try tensorID(name, context)) }
         }
-        try emitOutput(kind, context, inputs: ids, shape: data.shape, dtype: data.dtype,
-                       attributes: ["axis": .int(axis), "epsilon": .float(epsilon)], origin: origin)
+        try emitOutput(
+            kind, context, inputs: ids, shape: data.shape, dtype: data.dtype,
+            attributes: ["axis": .int(axis), "epsilon": .float(epsilon)], origin: origin)
         // LayerNormalization's optional Mean and InvStdDev: one value per normalised row.
         for index in 1..<context.node.output.count where !context.node.output[index].isEmpty && kind != .batchNorm {
             let statistics = data.shape.enumerated().map { $0.offset < axis ? $0.element : 1 }

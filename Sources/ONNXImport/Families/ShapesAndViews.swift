@@ -149,8 +149,9 @@ extension OpRule {
                 coordinates[axis] += start
                 return zip(coordinates, sourceStrides).reduce(0) { $0 + $1.0 * $1.1 }
             }
-            try lowering.emit(.split, context, inputs: [name], shape: shape, dtype: data.dtype, value: value, output: index,
-                              attributes: ["axis": .int(axis), "start": .int(start)])
+            try lowering.emit(
+                .split, context, inputs: [name], shape: shape, dtype: data.dtype, value: value, output: index,
+                attributes: ["axis": .int(axis), "start": .int(start)])
         }
     }
 
@@ -248,7 +249,8 @@ extension OpRule {
                 return keep ? flat : v.storageCount
             }
         }
-        try lowering.emit(.where, context, inputs: [name], shape: data.shape, dtype: data.dtype, value: value, attributes: ["trilu": .string(upper ? "upper" : "lower")])
+        try lowering.emit(
+            .where, context, inputs: [name], shape: data.shape, dtype: data.dtype, value: value, attributes: ["trilu": .string(upper ? "upper" : "lower")])
     }
 }
 

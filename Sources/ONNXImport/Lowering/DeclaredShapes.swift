@@ -9,31 +9,37 @@ extension Lowering {
     func checkDeclared(_ name: String, shape: [Int], dtype: DType, _ context: NodeContext) throws(InputError) {
         guard let stated = declared[name] else { return }
         if stated.elemType != 0, let statedType = try? ElementType.dtype(stated.elemType, place: "", source: source), statedType != dtype {
-            throw InputError(source: source, place: "\(context.place) output '\(name)'",
-                             message: "is inferred as \(dtype.rawValue) but the file's value_info says \(statedType.rawValue); the export is inconsistent")
+            throw InputError(
+                source: source, place: "\(context.place) output '\(name)'",
+                message: "is inferred as \(dtype.rawValue) but the file's value_info says \(statedType.rawValue); the export is inconsistent")
         }
         guard stated.hasShape else { return }
         let dims = stated.shape.dim
-        let text = "[" + dims.map { dim -> String in
-            switch dim.value {
-            case .dimValue(let value)?: String(value)
-            case .dimParam(let name)?: name
-            case nil: "?"
-            }
-        }.joined(separator: ", ") + "]"
+        let text =
+            "["
+            + dims.map { dim -> String in
+                switch dim.value {
+                case .dimValue(let value)?: String(value)
+                case .dimParam(let name)?: name
+                case nil: "?"
+                }
+            }.joined(separator: ", ") + "]"
         guard dims.count == shape.count else {
-            throw InputError(source: source, place: "\(context.place) output '\(name)'",
-                             message: "is inferred as \(shape) but the file's value_info says \(text); the export is inconsistent")
+            throw InputError(
+                source: source, place: "\(context.place) output '\(name)'",
+                message: "is inferred as \(shape) but the file's value_info says \(text); the export is inconsistent")
         }
         for (axis, dim) in dims.enumerated() {
-            let expected: Int? = switch dim.value {
-            case .dimValue(let value)?: Int(value)
-            case .dimParam(let symbol)?: bound[symbol]
-            case nil: nil
-            }
+            let expected: Int? =
+                switch dim.value {
+                case .dimValue(let value)?: Int(value)
+                case .dimParam(let symbol)?: bound[symbol]
+                case nil: nil
+                }
             if let expected, expected != shape[axis] {
-                throw InputError(source: source, place: "\(context.place) output '\(name)'",
-                                 message: "is inferred as \(shape) but the file's value_info says \(text); the export is inconsistent")
+                throw InputError(
+                    source: source, place: "\(context.place) output '\(name)'",
+                    message: "is inferred as \(shape) but the file's value_info says \(text); the export is inconsistent")
             }
         }
     }
@@ -44,7 +50,8 @@ extension Lowering {
         var result: [(shape: [Int], dtype: DType)] = []
         for output in node.output where !output.isEmpty {
             guard let stated = declared[output], stated.hasShape,
-                  let dtype = try? ElementType.dtype(stated.elemType, place: "", source: source) else { return nil }
+                let dtype = try? ElementType.dtype(stated.elemType, place: "", source: source)
+            else { return nil }
             var shape: [Int] = []
             for dim in stated.shape.dim {
                 switch dim.value {
@@ -74,8 +81,9 @@ extension Lowering {
             guard !name.isEmpty else { continue }
             let (shape, dtype) = outputs[min(index, outputs.count - 1)]
             let path = index == 0 ? context.path : "\(context.path):\(index)"
-            let id = try builder.op(.unmodelled, path, ids, shape: shape, dtype: dtype, attributes: ["op_type": .string(context.node.opType)],
-                                    outputName: name)
+            let id = try builder.op(
+                .unmodelled, path, ids, shape: shape, dtype: dtype, attributes: ["op_type": .string(context.node.opType)],
+                outputName: name)
             entries[name] = Entry(id: id, shape: shape, dtype: dtype, value: nil)
         }
         unmodelled.append(context.place)

@@ -11,7 +11,7 @@ enum ElementType {
         case 1: return .fp32
         case 2: return .uint8
         case 3: return .int8
-        case 4: return .int16   // uint16
+        case 4: return .int16  // uint16
         case 5: return .int16
         case 6: return .int32
         case 7: return .int64
@@ -22,7 +22,9 @@ enum ElementType {
         case 13: return .int64  // uint64
         case 16: return .bf16
         default:
-            throw InputError(source: source, place: place, message: "has element type \(code), which this tool does not support (float, float16, bfloat16, double, bool and integer types are)")
+            throw InputError(
+                source: source, place: place,
+                message: "has element type \(code), which this tool does not support (float, float16, bfloat16, double, bool and integer types are)")
         }
     }
 

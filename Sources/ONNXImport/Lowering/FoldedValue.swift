@@ -92,8 +92,10 @@ struct FoldedValue: Sendable, Equatable {
 
     /// Element-wise combination with numpy broadcasting; nil when the result would be too large
     /// or an operation is undefined (division by zero).
-    static func broadcast(_ a: FoldedValue, _ b: FoldedValue, shape: [Int],
-                          ints: ((Int, Int) -> Int?)?, floats: ((Double, Double) -> Double)?) -> FoldedValue? {
+    static func broadcast(
+        _ a: FoldedValue, _ b: FoldedValue, shape: [Int],
+        ints: ((Int, Int) -> Int?)?, floats: ((Double, Double) -> Double)?
+    ) -> FoldedValue? {
         guard let count = checkedElementCount(shape), count <= maximumElements, a.isComplete, b.isComplete else { return nil }
         let ia = indexer(from: a.shape, to: shape), ib = indexer(from: b.shape, to: shape)
         if !a.isFloat && !b.isFloat, let op = ints, let av = a.ints, let bv = b.ints {

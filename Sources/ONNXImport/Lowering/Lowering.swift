@@ -38,8 +38,9 @@ struct Lowering {
         self.model = model
         self.source = source
         self.options = options
-        builder = GraphBuilder(name: model.graph.name.isEmpty ? URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent : model.graph.name,
-                               source: source)
+        builder = GraphBuilder(
+            name: model.graph.name.isEmpty ? URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent : model.graph.name,
+            source: source)
     }
 
     mutating func run() throws(InputError) -> ONNXModel {
@@ -90,7 +91,10 @@ struct Lowering {
     mutating func lower(_ node: Onnx_NodeProto, position: Int, relevant: Bool) throws(InputError) {
         let context = NodeContext(node: node, position: position, place: Self.describe(node, position), source: source, opset: opset)
         if node.input.contains(where: { unknown.contains($0) }) {
-            if relevant { throw InputError(source: source, place: context.place, message: "depends on an op this tool does not model, and lies on a path to an add or a matmul") }
+            if relevant {
+                throw InputError(
+                    source: source, place: context.place, message: "depends on an op this tool does not model, and lies on a path to an add or a matmul")
+            }
             unknown.formUnion(node.output)
             return
         }
@@ -119,7 +123,8 @@ struct Lowering {
         }
         if shape.contains(0) {
             // An empty tensor (a Concat's empty part, say) lives only as a folded value.
-            entries[tensor.name] = Entry(id: nil, shape: shape, dtype: dtype, value: FoldedValue(shape: shape, storage: dtype.isFloatingPoint ? .floats([]) : .ints([])))
+            entries[tensor.name] = Entry(
+                id: nil, shape: shape, dtype: dtype, value: FoldedValue(shape: shape, storage: dtype.isFloatingPoint ? .floats([]) : .ints([])))
             return
         }
         if attentionPacked.contains(tensor.name), let last = shape.last, last % 3 == 0, dtype.isFloatingPoint {
@@ -137,7 +142,8 @@ struct Lowering {
         // folded: a weight stays a run-time value whether or not the file carries its bytes.
         let isWeight = dtype.isFloatingPoint && (checkedElementCount(shape) ?? 2) > 1
         let value = isWeight ? nil : ElementType.foldedValue(of: tensor, shape: shape, dtype: dtype)
-        let id = isWeight
+        let id =
+            isWeight
             ? try builder.parameter(tensor.name, shape: shape, dtype: dtype)
             : try builder.constant(tensor.name, shape: shape, dtype: dtype)
         entries[tensor.name] = Entry(id: id, shape: shape, dtype: dtype, value: value)
@@ -168,11 +174,14 @@ struct Lowering {
 
     mutating func bind(_ name: String, place: String) throws(InputError) -> Int {
         let lower = name.lowercased()
-        let value = options.dimensions[name]
+        let value =
+            options.dimensions[name]
             ?? (lower.contains("batch") ? options.batch : nil)
             ?? ((lower.contains("seq") || lower.contains("sentence") || lower.contains("length")) ? options.sequenceLength : nil)
         guard let value else {
-            throw InputError(source: source, place: place, message: "symbolic dimension '\(name)' is not bound; pass --dim \(name)=VALUE (or --batch / --seq for batch and sequence dimensions)")
+            throw InputError(
+                source: source, place: place,
+                message: "symbolic dimension '\(name)' is not bound; pass --dim \(name)=VALUE (or --batch / --seq for batch and sequence dimensions)")
         }
         guard value > 0 else {
             throw InputError(source: source, place: place, message: "dimension '\(name)' bound to \(value); it must be at least 1")
@@ -199,7 +208,11 @@ struct Lowering {
     func knownInts(_ index: Int, _ context: NodeContext, what: String) throws(InputError) -> [Int] {
         let name = try context.input(index)
         guard let values = try entry(name, context).value?.ints else {
-            throw InputError(source: source, place: context.place, message: "takes its \(what) from '\(name)', which depends on the model's inputs; this tool needs it known when the file is read (bind symbolic dimensions with --dim)")
+            throw InputError(
+                source: source, place: context.place,
+                message:
+                    "takes its \(what) from '\(name)', which depends on the model's inputs; this tool needs it known when the file is read (bind symbolic dimensions with --dim)"
+            )
         }
         return values
     }
@@ -225,13 +238,17 @@ struct Lowering {
 
     /// Adds the IR op for the node's output `index` and records its entry.
     @discardableResult
-    mutating func emit(_ kind: OpKind, _ context: NodeContext, inputs: [String], shape: [Int], dtype: DType,
-                       value: FoldedValue? = nil, output index: Int = 0, attributes: [String: AttributeValue] = [:],
-                       origin: String? = nil) throws(InputError) -> TensorID? {
+    mutating func emit(
+        _ kind: OpKind, _ context: NodeContext, inputs: [String], shape: [Int], dtype: DType,
+        value: FoldedValue? = nil, output index: Int = 0, attributes: [String: AttributeValue] = [:],
+        origin: String? = nil
+    ) throws(InputError) -> TensorID? {
         let name = try context.output(index)
         if shape.contains(0) {
             // The IR has no empty tensors: an empty result lives only as a folded value.
-            try define(name, Entry(id: nil, shape: shape, dtype: dtype, value: FoldedValue(shape: shape, storage: dtype.isFloatingPoint ? .floats([]) : .ints([]))), context)
+            try define(
+                name, Entry(id: nil, shape: shape, dtype: dtype, value: FoldedValue(shape: shape, storage: dtype.isFloatingPoint ? .floats([]) : .ints([]))),
+                context)
             return nil
         }
         var ids: [TensorID] = []
@@ -241,29 +258,35 @@ struct Lowering {
         }
         let path = index == 0 ? context.path : "\(context.path):\(index)"
         try checkDeclared(name, shape: shape, dtype: dtype, context)
-        let id = try builder.op(kind, path, ids, shape: shape, dtype: dtype, attributes: attributes, origin: origin,
-                                folded: value != nil, outputName: name)
+        let id = try builder.op(
+            kind, path, ids, shape: shape, dtype: dtype, attributes: attributes, origin: origin,
+            folded: value != nil, outputName: name)
         entries[name] = Entry(id: id, shape: shape, dtype: dtype, value: value)
         return id
     }
 
     /// An intermediate tensor of a lowered op (no ONNX name).
-    mutating func emitInternal(_ kind: OpKind, _ context: NodeContext, suffix: String, inputs: [TensorID], shape: [Int], dtype: DType,
-                               attributes: [String: AttributeValue] = [:], origin: String) throws(InputError) -> TensorID {
+    mutating func emitInternal(
+        _ kind: OpKind, _ context: NodeContext, suffix: String, inputs: [TensorID], shape: [Int], dtype: DType,
+        attributes: [String: AttributeValue] = [:], origin: String
+    ) throws(InputError) -> TensorID {
         try builder.op(kind, "\(context.path)/\(suffix)", inputs, shape: shape, dtype: dtype, attributes: attributes, origin: origin)
     }
 
     /// The final op of a lowering that expands into several: writes the node's output `index`
     /// from IR tensors.
     @discardableResult
-    mutating func emitOutput(_ kind: OpKind, _ context: NodeContext, inputs: [TensorID], shape: [Int], dtype: DType,
-                             value: FoldedValue? = nil, output index: Int = 0, attributes: [String: AttributeValue] = [:],
-                             origin: String?) throws(InputError) -> TensorID {
+    mutating func emitOutput(
+        _ kind: OpKind, _ context: NodeContext, inputs: [TensorID], shape: [Int], dtype: DType,
+        value: FoldedValue? = nil, output index: Int = 0, attributes: [String: AttributeValue] = [:],
+        origin: String?
+    ) throws(InputError) -> TensorID {
         let name = try context.output(index)
         try checkDeclared(name, shape: shape, dtype: dtype, context)
         let path = index == 0 ? context.path : "\(context.path):\(index)"
-        let id = try builder.op(kind, path, inputs, shape: shape, dtype: dtype, attributes: attributes, origin: origin,
-                                folded: value != nil, outputName: name)
+        let id = try builder.op(
+            kind, path, inputs, shape: shape, dtype: dtype, attributes: attributes, origin: origin,
+            folded: value != nil, outputName: name)
         entries[name] = Entry(id: id, shape: shape, dtype: dtype, value: value)
         return id
     }

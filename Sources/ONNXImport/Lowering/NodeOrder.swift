@@ -11,7 +11,9 @@ extension Lowering {
         for (index, node) in nodes.enumerated() {
             for output in node.output where !output.isEmpty {
                 if entries[output] != nil || producer[output] != nil {
-                    throw InputError(source: source, place: Self.describe(node, index), message: "writes '\(output)', which is already defined; every tensor needs one producer")
+                    throw InputError(
+                        source: source, place: Self.describe(node, index),
+                        message: "writes '\(output)', which is already defined; every tensor needs one producer")
                 }
                 producer[output] = index
             }
@@ -23,7 +25,8 @@ extension Lowering {
                 if let p = producer[input] {
                     if seen.insert(p).inserted { successors[p].append(index) }
                 } else if entries[input] == nil {
-                    throw InputError(source: source, place: Self.describe(node, index), message: "reads '\(input)', which no node, initializer or graph input provides")
+                    throw InputError(
+                        source: source, place: Self.describe(node, index), message: "reads '\(input)', which no node, initializer or graph input provides")
                 }
             }
         }
@@ -65,6 +68,10 @@ extension Lowering {
         }
         guard let first else { return }
         let list = missing.count == 1 ? "op type \(missing[0]) is" : "op types \(missing.joined(separator: ", ")) are"
-        throw InputError(source: source, place: first, message: "\(list) not supported by this tool and lie on paths to adds or matmuls, so their shapes cannot be inferred; export with the default ONNX domain at opset 21 or lower, or with value_info for these ops' outputs")
+        throw InputError(
+            source: source, place: first,
+            message:
+                "\(list) not supported by this tool and lie on paths to adds or matmuls, so their shapes cannot be inferred; export with the default ONNX domain at opset 21 or lower, or with value_info for these ops' outputs"
+        )
     }
 }

@@ -68,12 +68,13 @@ struct BarChart: Sendable {
                 y += rowHeight
             }
             let barWidth = input.value / scale * plot
-            bars.append(Bar(
-                label: input.label, valueLabel: input.valueLabel, tooltip: input.tooltip, color: input.color,
-                y: String(y + (rowHeight - barHeight) / 2), textY: String(y + rowHeight / 2 + 4),
-                width: Format.fixed(max(barWidth, input.value > 0 ? 1 : 0), decimals: 1),
-                valueX: Format.fixed(Double(labelWidth) + barWidth + 6, decimals: 1)
-            ))
+            bars.append(
+                Bar(
+                    label: input.label, valueLabel: input.valueLabel, tooltip: input.tooltip, color: input.color,
+                    y: String(y + (rowHeight - barHeight) / 2), textY: String(y + rowHeight / 2 + 4),
+                    width: Format.fixed(max(barWidth, input.value > 0 ? 1 : 0), decimals: 1),
+                    valueX: Format.fixed(Double(labelWidth) + barWidth + 6, decimals: 1)
+                ))
             y += rowHeight
         }
         self.bars = bars

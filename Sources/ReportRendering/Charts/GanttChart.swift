@@ -83,8 +83,10 @@ struct GanttChart: Sendable {
         }
     }
 
-    init(id: String, title: String, description: String, window: ClosedRange<Int64>, clockHz: Double,
-         rows labels: [String], events: [Input], operations: [OperationLabel] = [], riders: [LegendItem] = []) {
+    init(
+        id: String, title: String, description: String, window: ClosedRange<Int64>, clockHz: Double,
+        rows labels: [String], events: [Input], operations: [OperationLabel] = [], riders: [LegendItem] = []
+    ) {
         self.id = id
         self.title = title
         self.description = description
@@ -137,11 +139,14 @@ struct GanttChart: Sendable {
                 index += 1
                 // The look of the longest member stands for a merged run.
                 let dominant = group.max { ($0.end - $0.start) < ($1.end - $1.start) }!
-                let tooltip = group.count == 1
+                let tooltip =
+                    group.count == 1
                     ? "\(dominant.label): \(dominant.detail), start \(Format.time(TimeSpan(picoseconds: dominant.start))), duration \(Format.time(TimeSpan(picoseconds: dominant.end - dominant.start)))"
                     : "\(group.count) short intervals merged (\(Format.time(TimeSpan(picoseconds: end - inRow[first].start)))), longest: \(dominant.label)"
-                bars.append(Bar(row: row, x: Self.tenths(startX), y: barY, height: Self.barHeight,
-                                width: Self.tenths(max(x(end) - startX, 1)), look: dominant.look, tooltip: tooltip))
+                bars.append(
+                    Bar(
+                        row: row, x: Self.tenths(startX), y: barY, height: Self.barHeight,
+                        width: Self.tenths(max(x(end) - startX, 1)), look: dominant.look, tooltip: tooltip))
                 if legendSeen.insert(dominant.look).inserted { legendOrder.append(dominant.look) }
             }
         }
@@ -159,16 +164,19 @@ struct GanttChart: Sendable {
         var t = (Double(window.lowerBound) / step).rounded(.up) * step
         while t <= Double(window.upperBound) + 0.5 {
             let tickX = Double(plotLeft) + (t - Double(window.lowerBound)) * scale
-            ticks.append(Tick(x: Format.fixed(tickX, decimals: 1), time: Format.seconds(TimeSpan.seconds(picoseconds: t), trimZeros: true),
-                              cycles: Format.scaled((TimeSpan.seconds(picoseconds: t) * clockHz).rounded(), unit: "cyc", trimZeros: true)))
+            ticks.append(
+                Tick(
+                    x: Format.fixed(tickX, decimals: 1), time: Format.seconds(TimeSpan.seconds(picoseconds: t), trimZeros: true),
+                    cycles: Format.scaled((TimeSpan.seconds(picoseconds: t) * clockHz).rounded(), unit: "cyc", trimZeros: true)))
             t += step
         }
         self.ticks = ticks
         let patterns = ChartPalette.Pattern.allCases.filter { pattern in bars.contains { $0.look.pattern == pattern } }
         elementCount = rows.count * 2 + bars.count * 2 + ticks.count * 3 + placed.count * 2 + patterns.count * 3 + 4
-        svg = Self.render(id: id, title: title, description: description, width: width, height: height, plotLeft: plotLeft,
-                          plotRight: plotRight, axisY: axisY, rows: rows, ticks: ticks, bars: bars, labels: placed,
-                          bandBottom: 8 + bandHeight - 4, patterns: patterns)
+        svg = Self.render(
+            id: id, title: title, description: description, width: width, height: height, plotLeft: plotLeft,
+            plotRight: plotRight, axisY: axisY, rows: rows, ticks: ticks, bars: bars, labels: placed,
+            bandBottom: 8 + bandHeight - 4, patterns: patterns)
     }
 
     /// A pixel position rounded to a tenth, half away from zero.
@@ -200,11 +208,14 @@ struct GanttChart: Sendable {
         look.pattern.map { "url(#\(id)-\($0.rawValue))" } ?? look.color
     }
 
-    private static func render(id: String, title: String, description: String, width: Int, height: Int, plotLeft: Int, plotRight: Int,
-                               axisY: Int, rows: [Row], ticks: [Tick], bars: [Bar], labels: [PlacedLabel], bandBottom: Int,
-                               patterns: [ChartPalette.Pattern]) -> String {
+    private static func render(
+        id: String, title: String, description: String, width: Int, height: Int, plotLeft: Int, plotRight: Int,
+        axisY: Int, rows: [Row], ticks: [Tick], bars: [Bar], labels: [PlacedLabel], bandBottom: Int,
+        patterns: [ChartPalette.Pattern]
+    ) -> String {
         let e = XMLEscaping.escape
-        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"gantt\" id=\"\(e(id))\" role=\"img\" aria-labelledby=\"\(e(id))-title \(e(id))-desc\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\">\n"
+        var out =
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"gantt\" id=\"\(e(id))\" role=\"img\" aria-labelledby=\"\(e(id))-title \(e(id))-desc\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\">\n"
         out += "<title id=\"\(e(id))-title\">\(e(title))</title>\n<desc id=\"\(e(id))-desc\">\(e(description))</desc>\n"
         if !patterns.isEmpty {
             out += "<defs>" + patterns.map { $0.svgDefinition(id: "\(e(id))-\($0.rawValue)") }.joined() + "</defs>\n"

@@ -42,13 +42,13 @@ struct LoopNest: Sendable {
             let side = inputs.count > 1 ? inputs[1] : inputs[0]
             let sideOperand = side.shape.count == 1 || side.shape.dropLast().allSatisfy { $0 == 1 } ? "bias[n]" : "skip[m, n]"
             code = """
-            // fused into the drain of \(head) (output-stationary, M×N×K = \(tiling.m)×\(tiling.n)×\(tiling.k))
-            for m3 in 0..<\(tiling.m) step \(tiling.l3Block.m), n3 in 0..<\(tiling.n) step \(tiling.l3Block.n):        // L3 block
-              for m2 in m3..<m3+\(tiling.l3Block.m) step \(tiling.l2Block.m), n2 in n3..<n3+\(tiling.l3Block.n) step \(tiling.l2Block.n):   // L2 block, one per tile
-                C[m2.., n2..] = Σ_k A[m2.., k] · B[k, n2..]                   // PE array
-                for m in m2..<m2+\(tiling.l2Block.m), n in n2..<n2+\(tiling.l2Block.n) step \(width):             // vector engine, \(width) lanes
-                  C[m, n] = C[m, n] + \(sideOperand)         // as rows leave L1
-            """
+                // fused into the drain of \(head) (output-stationary, M×N×K = \(tiling.m)×\(tiling.n)×\(tiling.k))
+                for m3 in 0..<\(tiling.m) step \(tiling.l3Block.m), n3 in 0..<\(tiling.n) step \(tiling.l3Block.n):        // L3 block
+                  for m2 in m3..<m3+\(tiling.l3Block.m) step \(tiling.l2Block.m), n2 in n3..<n3+\(tiling.l3Block.n) step \(tiling.l2Block.n):   // L2 block, one per tile
+                    C[m2.., n2..] = Σ_k A[m2.., k] · B[k, n2..]                   // PE array
+                    for m in m2..<m2+\(tiling.l2Block.m), n in n2..<n2+\(tiling.l2Block.n) step \(width):             // vector engine, \(width) lanes
+                      C[m, n] = C[m, n] + \(sideOperand)         // as rows leave L1
+                """
         } else {
             // Streamed through the vector path in up to four chunks.
             let chunks = min(4, max(1, (op.traffic.dram.total + 262_143) / 262_144))
@@ -60,7 +60,8 @@ struct LoopNest: Sendable {
             let outer = names.dropLast()
             loops += "for \(outer.joined(separator: ", ")) in rows 0..<\(rows) step \(rowsPerChunk):   // L3 chunk (\(chunks) in flight, double-buffered)\n"
             indent = "  "
-            loops += "\(indent)for tile in 0..<\(tilesUsed):                        // L2: \(rowsPerTile) row\(rowsPerTile == 1 ? "" : "s") of \(shape.last ?? 1) per tile\n"
+            loops +=
+                "\(indent)for tile in 0..<\(tilesUsed):                        // L2: \(rowsPerTile) row\(rowsPerTile == 1 ? "" : "s") of \(shape.last ?? 1) per tile\n"
             indent += "  "
             loops += "\(indent)for \(inner) in 0..<\(shape.last ?? 1) step \(width):                 // L1 → vector engine, \(width) lanes\n"
             indent += "  "
@@ -86,7 +87,8 @@ struct LoopNest: Sendable {
                     place = "the skip tensor, read from L3 where it is still resident (else DRAM)"
                 }
             } else {
-                place = input.shape.reduce(1, *) < record.elements ? "fetched from DRAM once, copied into the tiles that reuse it" : "streamed DRAM → L3 → L2 → L1"
+                place =
+                    input.shape.reduce(1, *) < record.elements ? "fetched from DRAM once, copied into the tiles that reuse it" : "streamed DRAM → L3 → L2 → L1"
             }
             let broadcastText = broadcast.isEmpty ? "" : "; broadcast along \(broadcast.joined(separator: ", "))"
             return "\(operandNames[i]) \(Format.shape(input.shape)) is \(kind), \(place)\(broadcastText)"

@@ -17,7 +17,8 @@ enum MappingText {
             return "a view: no data moves"
         case .matMul(let t):
             let tiles = evaluation.hardware.tileClasses(running: evaluation.precision).map { "\($0.count) \($0.name)" }.joined(separator: " + ")
-            var text = "output-stationary on \(tiles) tiles; L3 blocks \(t.l3Block.m)×\(t.l3Block.n)×\(t.l3Block.k), L2 blocks \(t.l2Block.m)×\(t.l2Block.n)×\(t.l2Block.k) of M×N×K = \(t.m)×\(t.n)×\(t.k)"
+            var text =
+                "output-stationary on \(tiles) tiles; L3 blocks \(t.l3Block.m)×\(t.l3Block.n)×\(t.l3Block.k), L2 blocks \(t.l2Block.m)×\(t.l2Block.n)×\(t.l2Block.k) of M×N×K = \(t.m)×\(t.n)×\(t.k)"
                 + (t.batch > 1 ? " × \(t.batch) products" : "")
                 + "; DRAM reads \(ratioText(t.externalReadBytes, compulsory: compulsoryReadBytes)) the compulsory"
             if case .matMulHead = mapping.role { text += "; the epilogue rides the drain, one store of the final result" }
@@ -25,7 +26,8 @@ enum MappingText {
         case .onDrain(let sides):
             switch mapping.role {
             case .fusedLayerNorm:
-                return "fused into the drain: statistics accumulate per row as tiles drain, then one normalising pass over the result in L3; only gamma and beta come from DRAM"
+                return
+                    "fused into the drain: statistics accumulate per row as tiles drain, then one normalising pass over the result in L3; only gamma and beta come from DRAM"
             case .fusedResidual(let skip):
                 if let side = sides.first(where: { $0.tensor == skip }) {
                     return side.route == .residentInL3

@@ -30,8 +30,12 @@ struct OperationNames {
         }
         for (position, op) in activations.enumerated() {
             let words = Self.words(run.opPaths[op])
-            matmuls[op] = words.contains("scores") ? "scores" : words.contains("context") ? "context"
-                : activations.count == 2 ? ["scores", "context"][position] : "matmul"
+            matmuls[op] =
+                words.contains("scores")
+                ? "scores"
+                : words.contains("context")
+                    ? "context"
+                    : activations.count == 2 ? ["scores", "context"][position] : "matmul"
         }
         for op in run.chosen.operators where op.groupHead != op.opIndex && layer.contains(op.groupHead) {
             riders[op.groupHead, default: []].append(op.opIndex)

@@ -13,8 +13,9 @@ extension RunPage.KPUSection {
     static func ganttCharts(run: RunReport.KPURun, modelName: String) -> (GanttChart?, GanttChart) {
         let riders = riderLegend(run)
         // Neither job throws.
-        let (layer, overview) = try! concurrently({ layerChart(run: run, modelName: modelName, riders: riders) },
-                                                  { overviewChart(run: run, riders: riders) })
+        let (layer, overview) = try! concurrently(
+            { layerChart(run: run, modelName: modelName, riders: riders) },
+            { overviewChart(run: run, riders: riders) })
         return (layer, overview)
     }
 
@@ -25,7 +26,7 @@ extension RunPage.KPUSection {
         return [
             (.dma, "DMA ×\(hw.dma.count) channels"),
             (.blockMovers, "Block movers ×\(hw.blockMovers.count)"), (.streamers, "Streamers ×\(hw.streamers.count)"),
-            (.compute, "Compute tiles ×\(computeTiles)"), (.vectorEngine, "Vector engines ×\(hw.vectorEngines)"),
+            (.compute, "Compute tiles ×\(computeTiles)"), (.vectorEngine, "Vector engines ×\(hw.vectorEngines)")
         ]
     }
 
@@ -41,9 +42,10 @@ extension RunPage.KPUSection {
         }
         return hosts.keys.sorted().map { category in
             let host = hosts[category]!.sorted().joined(separator: " or ")
-            return GanttChart.LegendItem(label: category.title, swatch: CategoryPalette.color(category),
-                                         note: "rides the \(host) drain under \(run.chosen.fusion.rawValue) fusion: its time is inside the \(host) bars",
-                                         isRider: true)
+            return GanttChart.LegendItem(
+                label: category.title, swatch: CategoryPalette.color(category),
+                note: "rides the \(host) drain under \(run.chosen.fusion.rawValue) fusion: its time is inside the \(host) bars",
+                isRider: true)
         }
     }
 
@@ -59,14 +61,16 @@ extension RunPage.KPUSection {
             if let known = looks[event.opIndex] {
                 op = known
             } else {
-                let look = run.categoryOfOp[event.opIndex].map { ChartPalette.Look(legend: $0.title, color: CategoryPalette.color($0)) }
+                let look =
+                    run.categoryOfOp[event.opIndex].map { ChartPalette.Look(legend: $0.title, color: CategoryPalette.color($0)) }
                     ?? ChartPalette.neutral(for: run.opKinds[event.opIndex])
                 op = (run.opPaths[event.opIndex], look, run.chosen.operators[event.opIndex].energy.total)
                 looks[event.opIndex] = op
             }
-            return GanttChart.Input(row: row, start: event.startPicoseconds, end: event.endPicoseconds, label: op.label, look: op.look,
-                                    stage: event.stage.rawValue, chunk: event.chunk, bytes: event.bytes, energy: op.energy,
-                                    stripedOver: event.lane == .dma ? max(1, run.hardware.dma.count) : 1)
+            return GanttChart.Input(
+                row: row, start: event.startPicoseconds, end: event.endPicoseconds, label: op.label, look: op.look,
+                stage: event.stage.rawValue, chunk: event.chunk, bytes: event.bytes, energy: op.energy,
+                stripedOver: event.lane == .dma ? max(1, run.hardware.dma.count) : 1)
         }
     }
 
@@ -80,7 +84,8 @@ extension RunPage.KPUSection {
         var inputs = GanttInputs(run: run)
         return GanttChart(
             id: "gantt-model", title: "The whole model on \(hw.name), \(run.chosen.fusion.rawValue) fusion",
-            description: "Busy intervals of each resource over the model's \(Format.time(run.chosen.makespan)); bars are coloured by add category, slate grey (plain or textured) for other ops; intervals under a pixel are merged.",
+            description:
+                "Busy intervals of each resource over the model's \(Format.time(run.chosen.makespan)); bars are coloured by add category, slate grey (plain or textured) for other ops; intervals under a pixel are merged.",
             window: 0...max(run.chosen.makespan.picoseconds, 1), clockHz: hw.clockHz, rows: rows.map(\.label),
             events: OperatorSlices(run.chosen.events).events.map { inputs.input($0, row: rowOf[$0.lane]!) }, riders: riders)
     }
@@ -109,7 +114,8 @@ extension RunPage.KPUSection {
         }
         return GanttChart(
             id: "gantt-layer", title: "The first encoder layer of \(modelName) in full detail",
-            description: "Every stage of the first encoder layer's operators on \(hw.name), one row per engine group, from \(Format.time(TimeSpan(picoseconds: start))) to \(Format.time(TimeSpan(picoseconds: end))); each operation is named above its bars: "
+            description:
+                "Every stage of the first encoder layer's operators on \(hw.name), one row per engine group, from \(Format.time(TimeSpan(picoseconds: start))) to \(Format.time(TimeSpan(picoseconds: end))); each operation is named above its bars: "
                 + operations.map(\.text).joined(separator: ", ") + ".",
             window: start...end, clockHz: hw.clockHz, rows: rows.map(\.label),
             events: inLayer.map { inputs.input($0, row: rowOf[$0.lane]!) }, operations: operations, riders: riders)

@@ -22,12 +22,14 @@ struct StackedBarChart: Sendable {
         let axisY = top + rows.count * rowHeight + 2
         let height = axisY + 22
         let e = XMLEscaping.escape
-        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"\(e(id))\" role=\"img\" aria-labelledby=\"\(e(id))-title \(e(id))-desc\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\">\n"
+        var out =
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"\(e(id))\" role=\"img\" aria-labelledby=\"\(e(id))-title \(e(id))-desc\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\">\n"
         out += "<title id=\"\(e(id))-title\">\(e(title))</title>\n<desc id=\"\(e(id))-desc\">\(e(description))</desc>\n"
         for step in 0...4 {
             let x = Double(labelWidth) + Double(plotWidth) * Double(step) / 4
             out += "<line class=\"grid\" x1=\"\(Format.fixed(x, decimals: 1))\" y1=\"0\" x2=\"\(Format.fixed(x, decimals: 1))\" y2=\"\(axisY)\"/>\n"
-            out += "<text class=\"tick\" x=\"\(Format.fixed(x, decimals: 1))\" y=\"\(axisY)\" dy=\"15\" text-anchor=\"middle\">\(e(Format.axis(scale * Double(step) / 4, unit: unit)))</text>\n"
+            out +=
+                "<text class=\"tick\" x=\"\(Format.fixed(x, decimals: 1))\" y=\"\(axisY)\" dy=\"15\" text-anchor=\"middle\">\(e(Format.axis(scale * Double(step) / 4, unit: unit)))</text>\n"
         }
         for (index, row) in rows.enumerated() {
             let y = top + index * rowHeight
@@ -37,7 +39,8 @@ struct StackedBarChart: Sendable {
             for (segment, value) in zip(segments, row.values) where value > 0 {
                 let w = value / scale * Double(plotWidth)
                 let share = total > 0 ? Format.percent(value / total) : "—"
-                out += "<rect x=\"\(Format.fixed(x, decimals: 1))\" y=\"\(y + 4)\" width=\"\(Format.fixed(max(w, 0.5), decimals: 1))\" height=\"18\" fill=\"\(segment.color)\"><title>\(e("\(row.label), \(segment.label): \(format(value)) (\(share))"))</title></rect>\n"
+                out +=
+                    "<rect x=\"\(Format.fixed(x, decimals: 1))\" y=\"\(y + 4)\" width=\"\(Format.fixed(max(w, 0.5), decimals: 1))\" height=\"18\" fill=\"\(segment.color)\"><title>\(e("\(row.label), \(segment.label): \(format(value)) (\(share))"))</title></rect>\n"
                 x += w
             }
             out += "<text x=\"\(Format.fixed(x + 6, decimals: 1))\" y=\"\(y + 17)\">\(e(format(total)))</text>\n"

@@ -8,15 +8,23 @@ import KPUModel
 /// spreadsheet or a notebook reads directly.
 extension RunReport {
     public func addsCSV() -> Data {
-        var rows = [["name", "category", "fused_in", "shape", "dtype", "elements", "flops", "least_bytes",
-                     "dram_bytes", "l3_bytes", "l2_bytes", "l1_bytes", "energy_pj", "latency_s"]]
+        var rows = [
+            [
+                "name", "category", "fused_in", "shape", "dtype", "elements", "flops", "least_bytes",
+                "dram_bytes", "l3_bytes", "l2_bytes", "l1_bytes", "energy_pj", "latency_s"
+            ]
+        ]
         for record in analysis.records {
-            var row = [record.name, record.category.id, record.fusedIn ?? "", CSV.shape(record.shape), record.dtype.rawValue,
-                       String(record.elements), String(record.flops), String(record.minimalBytes)]
+            var row = [
+                record.name, record.category.id, record.fusedIn ?? "", CSV.shape(record.shape), record.dtype.rawValue,
+                String(record.elements), String(record.flops), String(record.minimalBytes)
+            ]
             if let kpu, !record.embedded {
                 let op = kpu.chosen.operators[record.opIndex]
-                row += [String(op.traffic.dram.total), String(op.traffic.l3.total), String(op.traffic.l2.total), String(op.traffic.l1.total),
-                        CSV.picojoules(op.energy.total), CSV.seconds(op.latency)]
+                row += [
+                    String(op.traffic.dram.total), String(op.traffic.l3.total), String(op.traffic.l2.total), String(op.traffic.l1.total),
+                    CSV.picojoules(op.energy.total), CSV.seconds(op.latency)
+                ]
             } else {
                 // Inside another op: costed with it.
                 row += ["", "", "", "", "", ""]
@@ -28,9 +36,13 @@ extension RunReport {
 
     public func opsCSV() -> Data? {
         guard let kpu else { return nil }
-        var rows = [["index", "name", "kind", "add_category", "fused_in", "group_head", "shape", "macs", "dram_bytes", "l3_bytes", "l2_bytes", "l1_bytes",
-                     "compute_cycles", "utilization", "energy_compute_pj", "energy_memory_pj", "energy_engines_pj", "energy_static_pj",
-                     "energy_pj", "latency_s", "mapping"]]
+        var rows = [
+            [
+                "index", "name", "kind", "add_category", "fused_in", "group_head", "shape", "macs", "dram_bytes", "l3_bytes", "l2_bytes", "l1_bytes",
+                "compute_cycles", "utilization", "energy_compute_pj", "energy_memory_pj", "energy_engines_pj", "energy_static_pj",
+                "energy_pj", "latency_s", "mapping"
+            ]
+        ]
         for op in kpu.chosen.operators {
             let index = op.opIndex
             rows.append([
@@ -39,7 +51,8 @@ extension RunReport {
                 String(op.traffic.dram.total), String(op.traffic.l3.total), String(op.traffic.l2.total), String(op.traffic.l1.total),
                 String(op.computeCycles), Format.fixed(op.utilization, decimals: 4),
                 CSV.picojoules(op.energy.compute), CSV.picojoules(op.energy.memory), CSV.picojoules(op.energy.engines),
-                CSV.picojoules(op.energy.staticEnergy), CSV.picojoules(op.energy.total), CSV.seconds(op.latency), MappingText.sentence(for: kpu.graph.ops[index], of: kpu),
+                CSV.picojoules(op.energy.staticEnergy), CSV.picojoules(op.energy.total), CSV.seconds(op.latency),
+                MappingText.sentence(for: kpu.graph.ops[index], of: kpu)
             ])
         }
         return CSV.encode(rows)

@@ -16,13 +16,14 @@ extension RunReport {
         var tids: [Lane: Int] = [:]
         let threads: [(tid: Int, name: String)] = Lane.allCases.enumerated().map { index, lane in
             tids[lane] = index + 1
-            let name = switch lane {
-            case .dma: "DMA ×\(channels) channels (striped)"
-            case .blockMovers: "Block movers ×\(hw.blockMovers.count)"
-            case .streamers: "Streamers ×\(hw.streamers.count)"
-            case .compute: "Compute tiles"
-            case .vectorEngine: "Vector engines ×\(hw.vectorEngines)"
-            }
+            let name =
+                switch lane {
+                case .dma: "DMA ×\(channels) channels (striped)"
+                case .blockMovers: "Block movers ×\(hw.blockMovers.count)"
+                case .streamers: "Streamers ×\(hw.streamers.count)"
+                case .compute: "Compute tiles"
+                case .vectorEngine: "Vector engines ×\(hw.vectorEngines)"
+                }
             return (index + 1, name)
         }
         let slices = OperatorSlices(kpu.chosen.events)
@@ -113,13 +114,16 @@ struct OperatorSlices {
             let index = slot[key]
             if index >= 0 {
                 let previous = events[index]
-                events[index] = ScheduleEvent(lane: previous.lane, stage: previous.stage, opIndex: previous.opIndex, chunk: previous.chunk + 1,
-                                              startPicoseconds: min(previous.startPicoseconds, event.startPicoseconds),
-                                              endPicoseconds: max(previous.endPicoseconds, event.endPicoseconds), bytes: previous.bytes + event.bytes)
+                events[index] = ScheduleEvent(
+                    lane: previous.lane, stage: previous.stage, opIndex: previous.opIndex, chunk: previous.chunk + 1,
+                    startPicoseconds: min(previous.startPicoseconds, event.startPicoseconds),
+                    endPicoseconds: max(previous.endPicoseconds, event.endPicoseconds), bytes: previous.bytes + event.bytes)
             } else {
                 slot[key] = events.count
-                events.append(ScheduleEvent(lane: event.lane, stage: event.stage, opIndex: event.opIndex, chunk: 0,
-                                            startPicoseconds: event.startPicoseconds, endPicoseconds: event.endPicoseconds, bytes: event.bytes))
+                events.append(
+                    ScheduleEvent(
+                        lane: event.lane, stage: event.stage, opIndex: event.opIndex, chunk: 0,
+                        startPicoseconds: event.startPicoseconds, endPicoseconds: event.endPicoseconds, bytes: event.bytes))
             }
         }
     }

@@ -28,8 +28,11 @@ extension RunReport {
             ("dma", hw.dma.count, "transfers are striped across all channels, so each channel carries the same interval"),
             ("block_movers", hw.blockMovers.count, "L3 to L2"),
             ("streamers", hw.streamers.count, "L2 to L1 and the drain back"),
-            ("compute", hw.tileClasses.filter { $0.macsPerClock(options.precision) != nil }.reduce(0) { $0 + $1.count }, "tiles that run \(options.precision.rawValue)"),
-            ("vector_engine", hw.vectorEngines, "one per tile on the drain path"),
+            (
+                "compute", hw.tileClasses.filter { $0.macsPerClock(options.precision) != nil }.reduce(0) { $0 + $1.count },
+                "tiles that run \(options.precision.rawValue)"
+            ),
+            ("vector_engine", hw.vectorEngines, "one per tile on the drain path")
         ]
         let events = kpu.chosen.events
         // Keys in sorted order, as the file has always been written.

@@ -61,30 +61,34 @@ public struct ComparisonPage: Sendable {
         func row(_ document: ReportDocument) -> Row {
             let cells = document.cells, configuration = grouping.cells(document)
             let latency = cell(document.runId, "latency"), energy = cell(document.runId, "energy"), edp = cell(document.runId, "edp")
-            return Row(number: numbers[document.runId]!, href: "\(document.runId)/index.html", hardware: configuration[0],
-                       cells: Array(configuration.dropFirst()),
-                       latency: cells.latency, energy: cells.energy, edp: cells.edp, addShare: cells.addShare,
-                       latencyChange: latency.0, energyChange: energy.0, edpChange: edp.0,
-                       latencyClass: latency.1, energyClass: energy.1, edpClass: edp.1)
+            return Row(
+                number: numbers[document.runId]!, href: "\(document.runId)/index.html", hardware: configuration[0],
+                cells: Array(configuration.dropFirst()),
+                latency: cells.latency, energy: cells.energy, edp: cells.edp, addShare: cells.addShare,
+                latencyChange: latency.0, energyChange: energy.0, edpChange: edp.0,
+                latencyClass: latency.1, energyClass: energy.1, edpClass: edp.1)
         }
         // Bars are labelled by number and configuration, under their group's heading; the tooltip names the run.
         func chart(_ id: String, _ title: String, unit: String, color: String, value: (ReportDocument) -> Double?, label: (Double) -> String) -> BarChart? {
             let inputs = grouping.groups.flatMap { group in
                 group.runs.compactMap { document -> BarChart.Input? in
                     guard let number = value(document) else { return nil }
-                    return BarChart.Input(label: ([numbers[document.runId]!] + grouping.cells(document)).joined(separator: " "), value: number,
-                                          valueLabel: label(number), color: color, tooltip: "\(document.runId): \(label(number))", group: group.title)
+                    return BarChart.Input(
+                        label: ([numbers[document.runId]!] + grouping.cells(document)).joined(separator: " "), value: number,
+                        valueLabel: label(number), color: color, tooltip: "\(document.runId): \(label(number))", group: group.title)
                 }
             }
             guard !inputs.isEmpty else { return nil }
-            return BarChart(id: id, title: title, description: "\(title) of each run in the table, in its order, grouped by model and sequence length.",
-                            unit: unit, bars: inputs)
+            return BarChart(
+                id: id, title: title, description: "\(title) of each run in the table, in its order, grouped by model and sequence length.",
+                unit: unit, bars: inputs)
         }
         charts = [
             chart("compare-latency", "Latency", unit: "s", color: "#0072b2", value: { $0.totals?.latencyS }, label: { Format.seconds($0) }),
             chart("compare-energy", "Energy", unit: "J", color: "#d55e00", value: { $0.totals.map { $0.energyPj.joules } }, label: { Format.joules($0) }),
-            chart("compare-edp", "Energy-delay product", unit: "J·s", color: "#009e73", value: { $0.totals?.edp }, label: { Format.scientific($0, unit: "J·s") }),
-            chart("compare-add-share", "Adds' share of energy", unit: "", color: "#cc79a7", value: { $0.addTotals.shareEnergy }, label: { Format.percent($0) }),
+            chart(
+                "compare-edp", "Energy-delay product", unit: "J·s", color: "#009e73", value: { $0.totals?.edp }, label: { Format.scientific($0, unit: "J·s") }),
+            chart("compare-add-share", "Adds' share of energy", unit: "", color: "#cc79a7", value: { $0.addTotals.shareEnergy }, label: { Format.percent($0) })
         ].compactMap { $0 }
         // Categories in the order the first run lists them, then any others.
         var categoryIDs: [String] = [], titles: [String: String] = [:]
@@ -99,12 +103,14 @@ public struct ComparisonPage: Sendable {
             guard let run = baseline?.run(document.runId) else { return nil }
             let byID = Dictionary(run.categories.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             let configuration = grouping.cells(document)
-            return CategoryRow(number: numbers[document.runId]!, hardware: configuration[0], cells: Array(configuration.dropFirst()),
-                               categories: categoryIDs.map { id in
-                guard let metric = byID["\(id).energy"] else { return CategoryCell(text: "—", verdictClass: "", tooltip: "not in both runs") }
-                return CategoryCell(text: BaselineComparison.signedPercent(metric.change), verdictClass: metric.verdict == .withinNoise ? "noise" : metric.verdict.rawValue,
-                                    tooltip: "\(metric.format(metric.baseline)) → \(metric.format(metric.current)), \(metric.verdict.rawValue)")
-            })
+            return CategoryRow(
+                number: numbers[document.runId]!, hardware: configuration[0], cells: Array(configuration.dropFirst()),
+                categories: categoryIDs.map { id in
+                    guard let metric = byID["\(id).energy"] else { return CategoryCell(text: "—", verdictClass: "", tooltip: "not in both runs") }
+                    return CategoryCell(
+                        text: BaselineComparison.signedPercent(metric.change), verdictClass: metric.verdict == .withinNoise ? "noise" : metric.verdict.rawValue,
+                        tooltip: "\(metric.format(metric.baseline)) → \(metric.format(metric.current)), \(metric.verdict.rawValue)")
+                })
         }
         hasBaseline = baseline != nil
         groups = grouping.groups.map { group in
@@ -116,7 +122,10 @@ public struct ComparisonPage: Sendable {
         columnCount = String(1 + grouping.columns.count + 4 + (hasBaseline ? 3 : 0))
         categoryColumnCount = String(1 + grouping.columns.count + categoryIDs.count)
         runCount = documents.count == 1 ? "1 run" : "\(documents.count) runs"
-        baselineNote = baseline.map { "Changes against \($0.baselineSource); within ±\(Format.fixed($0.threshold * 100, decimals: 2)) % counts as noise, and lower is better." } ?? ""
+        baselineNote =
+            baseline.map {
+                "Changes against \($0.baselineSource); within ±\(Format.fixed($0.threshold * 100, decimals: 2)) % counts as noise, and lower is better."
+            } ?? ""
         missingInBaseline = baseline?.missingInBaseline ?? []
         missingInCurrent = baseline?.missingInCurrent ?? []
         hasMissingInBaseline = !missingInBaseline.isEmpty

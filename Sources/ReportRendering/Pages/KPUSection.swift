@@ -71,12 +71,14 @@ extension RunPage.KPUSection {
         let present = costs.categories.filter { report.analysis.summary(for: $0.category)?.count ?? 0 > 0 }
         rows = present.map { cost in
             let count = report.analysis.summary(for: cost.category)?.count ?? 0
-            return row(id: cost.category.id, title: cost.category.title, color: CategoryPalette.color(cost.category), cost.figures,
-                       offDRAM: "\(cost.addsOffDRAM) of \(count)")
+            return row(
+                id: cost.category.id, title: cost.category.title, color: CategoryPalette.color(cost.category), cost.figures,
+                offDRAM: "\(cost.addsOffDRAM) of \(count)")
         }
         let adds = costs.adds
         let others = costs.otherOperators.values.reduce(CostFigures()) { $0 + $1 }
-        addsRow = row(id: "all-adds", title: "All adds", color: "", adds, offDRAM: "\(present.reduce(0) { $0 + $1.addsOffDRAM }) of \(report.analysis.totalCount)")
+        addsRow = row(
+            id: "all-adds", title: "All adds", color: "", adds, offDRAM: "\(present.reduce(0) { $0 + $1.addsOffDRAM }) of \(report.analysis.totalCount)")
         othersRow = row(id: "other-ops", title: "Other ops", color: "", others, offDRAM: "")
         modelRow = row(id: "model", title: "Model", color: "", model, offDRAM: "")
 
@@ -87,26 +89,40 @@ extension RunPage.KPUSection {
             RunPage.Fact(label: "Energy", value: Format.energy(model.energy.total), detail: "\(Format.energy(model.energy.staticEnergy)) of it static"),
             RunPage.Fact(label: "Energy × delay", value: Format.energyDelay(run.chosen.edp), detail: ""),
             RunPage.Fact(label: "Adds' share of energy", value: Format.percent(addShareEnergy), detail: Format.energy(adds.energy.total)),
-            RunPage.Fact(label: "Adds' share of latency", value: Format.percent(addShareLatency), detail: Format.time(adds.latency)),
+            RunPage.Fact(label: "Adds' share of latency", value: Format.percent(addShareLatency), detail: Format.time(adds.latency))
         ]
         if let top = present.max(by: { ($0.figures.energy.total, $1.category) < ($1.figures.energy.total, $0.category) }) {
             let dramShare = top.figures.energy.dram.share(of: top.figures.energy.total)
             let count = report.analysis.summary(for: top.category)?.count ?? 0
-            biggest = "\(top.category.title) costs the most energy of all add categories (\(Format.energy(top.figures.energy.total)), \(Format.percent(top.shareOfEnergy)) of the model): "
+            biggest =
+                "\(top.category.title) costs the most energy of all add categories (\(Format.energy(top.figures.energy.total)), \(Format.percent(top.shareOfEnergy)) of the model): "
                 + "its \(count) adds move \(Format.bytes(top.figures.traffic.dram.total)) to and from DRAM, which is \(Format.percent(dramShare)) of their energy, while the additions themselves are a rounding error."
         } else {
             biggest = ""
         }
 
         hardwareFacts = [
-            RunPage.Fact(label: "SKU", value: hw.name, detail: "profile \(hw.profileName), \(Format.significant(hw.clockMHz, digits: 4)) MHz, TDP \(Format.significant(hw.tdpWatts, digits: 3)) W"),
-            RunPage.Fact(label: "Tiles", value: Format.grouped(hw.totalTiles), detail: hw.tileClasses.map { "\($0.count) \($0.name) \($0.rows)×\($0.columns)" }.joined(separator: ", ")),
-            RunPage.Fact(label: "Peak at \(precision.rawValue)", value: Format.scaled(hw.peakMACRate(precision), unit: "MAC/s"), detail: "tile utilisation \(Format.percent(hw.tileUtilization(precision))) applied to compute time"
-                + (KPUHardware.lookup(hw.efficiencyByPrecision, precision).map { "; profile efficiency factor \(Format.percent($0)), shown only" } ?? "")),
-            RunPage.Fact(label: "External memory", value: "\(hw.memoryType.uppercased()) \(Format.scaled(hw.dramBandwidth, unit: "B/s"))", detail: "\(hw.dma.count) DMA engines × \(Format.scaled(hw.dma.bandwidthPerEngine, unit: "B/s"))"),
-            RunPage.Fact(label: "On-chip memory", value: "L3 \(Format.bytes(hw.l3Bytes)), L2 \(Format.bytes(hw.l2Bytes))", detail: "L1 \(Format.bytes(hw.l1BytesPerTile)) per tile"),
-            RunPage.Fact(label: "Engines", value: "\(hw.blockMovers.count) block movers, \(hw.streamers.count) streamers", detail: "\(hw.vectorEngines) vector engines × \(hw.vectorWidth) lanes"),
-            RunPage.Fact(label: "Idle power", value: "\(Format.significant(hw.idlePowerWatts, digits: 3)) W", detail: "charged as static energy over the latency"),
+            RunPage.Fact(
+                label: "SKU", value: hw.name,
+                detail: "profile \(hw.profileName), \(Format.significant(hw.clockMHz, digits: 4)) MHz, TDP \(Format.significant(hw.tdpWatts, digits: 3)) W"),
+            RunPage.Fact(
+                label: "Tiles", value: Format.grouped(hw.totalTiles),
+                detail: hw.tileClasses.map { "\($0.count) \($0.name) \($0.rows)×\($0.columns)" }.joined(separator: ", ")),
+            RunPage.Fact(
+                label: "Peak at \(precision.rawValue)", value: Format.scaled(hw.peakMACRate(precision), unit: "MAC/s"),
+                detail: "tile utilisation \(Format.percent(hw.tileUtilization(precision))) applied to compute time"
+                    + (KPUHardware.lookup(hw.efficiencyByPrecision, precision).map { "; profile efficiency factor \(Format.percent($0)), shown only" } ?? "")),
+            RunPage.Fact(
+                label: "External memory", value: "\(hw.memoryType.uppercased()) \(Format.scaled(hw.dramBandwidth, unit: "B/s"))",
+                detail: "\(hw.dma.count) DMA engines × \(Format.scaled(hw.dma.bandwidthPerEngine, unit: "B/s"))"),
+            RunPage.Fact(
+                label: "On-chip memory", value: "L3 \(Format.bytes(hw.l3Bytes)), L2 \(Format.bytes(hw.l2Bytes))",
+                detail: "L1 \(Format.bytes(hw.l1BytesPerTile)) per tile"),
+            RunPage.Fact(
+                label: "Engines", value: "\(hw.blockMovers.count) block movers, \(hw.streamers.count) streamers",
+                detail: "\(hw.vectorEngines) vector engines × \(hw.vectorWidth) lanes"),
+            RunPage.Fact(
+                label: "Idle power", value: "\(Format.significant(hw.idlePowerWatts, digits: 3)) W", detail: "charged as static energy over the latency")
         ]
 
         energyChart = BarChart(
@@ -116,9 +132,12 @@ extension RunPage.KPUSection {
                 + present.map { "\($0.category.title): \(Format.energy($0.figures.energy.total))" }.joined(separator: "; ") + ".",
             unit: "J",
             bars: present.map { cost in
-                BarChart.Input(label: cost.category.title, value: cost.figures.energy.total.joules, valueLabel: Format.energy(cost.figures.energy.total),
-                               color: CategoryPalette.color(cost.category),
-                               tooltip: "\(cost.category.title): \(Format.energy(cost.figures.energy.total)) (\(Format.percent(cost.shareOfEnergy)) of the model), \(Format.time(cost.figures.latency)) of latency, DRAM \(Format.bytes(cost.figures.traffic.dram.total))")
+                BarChart.Input(
+                    label: cost.category.title, value: cost.figures.energy.total.joules, valueLabel: Format.energy(cost.figures.energy.total),
+                    color: CategoryPalette.color(cost.category),
+                    tooltip:
+                        "\(cost.category.title): \(Format.energy(cost.figures.energy.total)) (\(Format.percent(cost.shareOfEnergy)) of the model), \(Format.time(cost.figures.latency)) of latency, DRAM \(Format.bytes(cost.figures.traffic.dram.total))"
+                )
             }
         )
 
@@ -136,23 +155,28 @@ extension RunPage.KPUSection {
         let otherPolicies = policies.filter { $0 != run.chosen.fusion }
         otherPolicyNames = otherPolicies.map(\.rawValue)
         otherPolicyCount = String(otherPolicies.count)
-        policyRows = present.map { cost in
-            RunPage.KPUSection.PolicyRow(
-                title: cost.category.title,
-                cells: policies.map { policy in cell(run.costs[policy]?.cost(of: cost.category)?.figures ?? CostFigures(), chosen: policy == run.chosen.fusion) },
-                deltas: otherPolicies.map { other in run.costs[other]?.cost(of: cost.category).map { delta(cost.figures, $0.figures) } ?? "—" }
-            )
-        } + [
-            RunPage.KPUSection.PolicyRow(title: "Model", cells: policies.map { cell(run.costs[$0]?.model ?? CostFigures(), chosen: $0 == run.chosen.fusion) },
-                                         deltas: otherPolicies.map { other in run.costs[other].map { delta(model, $0.model) } ?? "—" }),
-        ]
+        policyRows =
+            present.map { cost in
+                RunPage.KPUSection.PolicyRow(
+                    title: cost.category.title,
+                    cells: policies.map { policy in
+                        cell(run.costs[policy]?.cost(of: cost.category)?.figures ?? CostFigures(), chosen: policy == run.chosen.fusion)
+                    },
+                    deltas: otherPolicies.map { other in run.costs[other]?.cost(of: cost.category).map { delta(cost.figures, $0.figures) } ?? "—" }
+                )
+            } + [
+                RunPage.KPUSection.PolicyRow(
+                    title: "Model", cells: policies.map { cell(run.costs[$0]?.model ?? CostFigures(), chosen: $0 == run.chosen.fusion) },
+                    deltas: otherPolicies.map { other in run.costs[other].map { delta(model, $0.model) } ?? "—" })
+            ]
         var vanishingParts: [String] = []
         for policy in policies where policy != .none {
             guard let policyCosts = run.costs[policy] else { continue }
             let gone = policyCosts.categories.filter { $0.addsOffDRAM > 0 }.map { "\($0.addsOffDRAM) \($0.category.title.lowercased())" }
             vanishingParts.append("under \(policy.rawValue): " + (gone.isEmpty ? "none" : gone.joined(separator: ", ")))
         }
-        vanishing = "Adds whose main operand and result no longer go through DRAM (only a bias vector or nothing does) " + vanishingParts.joined(separator: "; ") + "."
+        vanishing =
+            "Adds whose main operand and result no longer go through DRAM (only a bias vector or nothing does) " + vanishingParts.joined(separator: "; ") + "."
         attributionRule = KPUEvaluation.attributionRule
         (ganttLayer, ganttOverview) = charts ?? Self.ganttCharts(run: run, modelName: report.config.name)
         hasGanttLayer = ganttLayer != nil
@@ -169,7 +193,8 @@ extension RunPage.KPUSection {
         }
         operatorCount = Format.grouped(operators.count)
         let e = XMLEscaping.escape
-        operatorTableNote = operators.count > RunPage.tableRowLimit
+        operatorTableNote =
+            operators.count > RunPage.tableRowLimit
             ? "The first \(Format.grouped(RunPage.tableRowLimit)) of \(operatorCount) operators; every one is in ops.csv." : ""
         hasOperatorTableNote = !operatorTableNote.isEmpty
         operatorRowsHTML = operators.prefix(RunPage.tableRowLimit).map { row in
@@ -183,12 +208,15 @@ extension RunPage.KPUSection {
                 .flatMap { LoopNest(category: cost.category, record: $0, run: run) }
         }
         let levels = ChartPalette.levels
-        let energySegments = [("Compute", ChartPalette.compute), ("DRAM", levels[0]), ("L3", levels[1]), ("L2", levels[2]), ("L1", levels[3]),
-                              ("Engines", ChartPalette.engines), ("Static", ChartPalette.staticPower)]
-            .map { StackedBarChart.Segment(label: $0.0, color: $0.1) }
+        let energySegments = [
+            ("Compute", ChartPalette.compute), ("DRAM", levels[0]), ("L3", levels[1]), ("L2", levels[2]), ("L1", levels[3]),
+            ("Engines", ChartPalette.engines), ("Static", ChartPalette.staticPower)
+        ]
+        .map { StackedBarChart.Segment(label: $0.0, color: $0.1) }
         energySplitChart = StackedBarChart(
             id: "chart-energy-split", title: "Where each add category's energy is spent",
-            description: "Stacked bars, one per add category present: compute, DRAM, L3, L2, L1, data-movement engines and static energy, under \(run.chosen.fusion.rawValue) fusion on \(hw.name).",
+            description:
+                "Stacked bars, one per add category present: compute, DRAM, L3, L2, L1, data-movement engines and static energy, under \(run.chosen.fusion.rawValue) fusion on \(hw.name).",
             segments: energySegments,
             rows: present.map { cost in
                 let e = cost.figures.energy
@@ -197,7 +225,8 @@ extension RunPage.KPUSection {
             format: { Format.joules($0) }, unit: "J")
         bytesByLevelChart = StackedBarChart(
             id: "chart-bytes-by-level", title: "Bytes each add category moves at each memory level",
-            description: "Stacked bars, one per add category present: bytes read and written at DRAM, L3, L2 and L1 under \(run.chosen.fusion.rawValue) fusion.",
+            description:
+                "Stacked bars, one per add category present: bytes read and written at DRAM, L3, L2 and L1 under \(run.chosen.fusion.rawValue) fusion.",
             segments: zip(["DRAM", "L3", "L2", "L1"], levels).map { StackedBarChart.Segment(label: $0, color: $1) },
             rows: present.map { cost in
                 let t = cost.figures.traffic

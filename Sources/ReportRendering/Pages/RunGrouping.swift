@@ -36,8 +36,9 @@ struct RunGrouping {
         Dimension(title: "Fusion", value: { $0.fusion ?? "—" }, sharedText: { "\($0) fusion" }, order: FusionPolicy.allCases.map(\.rawValue)),
         Dimension(title: "Batch", value: { String($0.model.batch) }, sharedText: { "batch \($0)" }),
         Dimension(title: "Precision", value: { $0.model.precision }, sharedText: { $0 }, order: Precision.allCases.map(\.rawValue)),
-        Dimension(title: "Hidden states", value: { $0.model.aggregation }, sharedText: { $0 == "none" ? "no hidden-state aggregation" : "hidden states \($0)" }),
-        Dimension(title: "Energy table", value: { $0.hardware?.energyTable ?? "—" }, sharedText: { "\($0) energy table" }),
+        Dimension(
+            title: "Hidden states", value: { $0.model.aggregation }, sharedText: { $0 == "none" ? "no hidden-state aggregation" : "hidden states \($0)" }),
+        Dimension(title: "Energy table", value: { $0.hardware?.energyTable ?? "—" }, sharedText: { "\($0) energy table" })
     ]
 
     init(_ documents: [ReportDocument]) {

@@ -109,14 +109,16 @@ struct RunPage: Sendable {
 
         facts = [
             report.isONNX
-                ? Fact(label: "Weights in the file", value: Format.grouped(report.parameterCount),
-                       detail: "initializers as stored; exporters store identical tensors once")
+                ? Fact(
+                    label: "Weights in the file", value: Format.grouped(report.parameterCount),
+                    detail: "initializers as stored; exporters store identical tensors once")
                 : Fact(label: "Parameters", value: Format.grouped(report.parameterCount), detail: Format.scaled(Double(report.parameterCount), unit: "")),
             Fact(label: "MACs per forward pass", value: Format.grouped(report.macCount), detail: Format.scaled(Double(report.macCount), unit: "MAC")),
             Fact(label: "Adds", value: Format.grouped(analysis.totalCount), detail: "\(Format.grouped(analysis.totalFLOPs)) FLOPs"),
             Fact(label: "Least bytes the adds move", value: Format.grouped(analysis.totalMinimalBytes), detail: Format.bytes(analysis.totalMinimalBytes)),
-            Fact(label: "Layers × hidden × heads", value: "\(config.layerCount) × \(config.hiddenSize) × \(config.headCount)",
-                 detail: "intermediate \(config.intermediateSize)" + (report.isONNX ? "" : ", \(config.hiddenActivation.rawValue)")),
+            Fact(
+                label: "Layers × hidden × heads", value: "\(config.layerCount) × \(config.hiddenSize) × \(config.headCount)",
+                detail: "intermediate \(config.intermediateSize)" + (report.isONNX ? "" : ", \(config.hiddenActivation.rawValue)"))
         ]
         opCounts = report.opCounts.sorted { ($1.value, $0.key.rawValue) < ($0.value, $1.key.rawValue) }
             .map { OpCount(kind: $0.key.rawValue, count: Format.grouped($0.value)) }
@@ -150,36 +152,41 @@ struct RunPage: Sendable {
         chart = BarChart(
             id: "chart-bytes-by-category",
             title: "Least bytes moved by the adds of each category",
-            description: "Horizontal bars, one per add category present in \(config.name): each input read once and each output written once at \(options.precision.rawValue). "
+            description:
+                "Horizontal bars, one per add category present in \(config.name): each input read once and each output written once at \(options.precision.rawValue). "
                 + present.map { "\($0.category.title): \(Format.bytes($0.minimalBytes))" }.joined(separator: "; ") + ".",
             unit: "B",
             bars: present.map { summary in
                 BarChart.Input(
                     label: summary.category.title, value: Double(summary.minimalBytes), valueLabel: Format.bytes(summary.minimalBytes),
                     color: CategoryPalette.color(summary.category),
-                    tooltip: "\(summary.category.title) (\(summary.category.id)): \(Format.grouped(summary.count)) adds, \(Format.grouped(summary.minimalBytes)) bytes, \(Format.grouped(summary.flops)) FLOPs"
+                    tooltip:
+                        "\(summary.category.title) (\(summary.category.id)): \(Format.grouped(summary.count)) adds, \(Format.grouped(summary.minimalBytes)) bytes, \(Format.grouped(summary.flops)) FLOPs"
                 )
             }
         )
 
         adds = analysis.records.map {
-            AddRow(name: $0.name, category: $0.category.id, shape: Format.shape($0.shape), dtype: $0.dtype.rawValue,
-                   elements: Format.grouped($0.elements), bytes: Format.grouped($0.minimalBytes), fusedIn: $0.fusedIn ?? "—")
+            AddRow(
+                name: $0.name, category: $0.category.id, shape: Format.shape($0.shape), dtype: $0.dtype.rawValue,
+                elements: Format.grouped($0.elements), bytes: Format.grouped($0.minimalBytes), fusedIn: $0.fusedIn ?? "—")
         }
         addCount = Format.grouped(analysis.records.count)
-        addTableNote = adds.count > Self.tableRowLimit
+        addTableNote =
+            adds.count > Self.tableRowLimit
             ? "The first \(Format.grouped(Self.tableRowLimit)) of \(addCount) adds; every one is in adds.csv and report.json." : ""
         hasAddTableNote = !addTableNote.isEmpty
         addRowsHTML = adds.prefix(Self.tableRowLimit).map { row in
             let e = XMLEscaping.escape
-            return "<tr><td><code>\(e(row.name))</code></td><td>\(e(row.category))</td><td>\(e(row.fusedIn))</td><td>\(e(row.shape))</td><td>\(e(row.dtype))</td>"
+            return
+                "<tr><td><code>\(e(row.name))</code></td><td>\(e(row.category))</td><td>\(e(row.fusedIn))</td><td>\(e(row.shape))</td><td>\(e(row.dtype))</td>"
                 + "<td class=\"num\">\(row.elements)</td><td class=\"num\">\(row.bytes)</td></tr>"
         }.joined(separator: "\n")
 
         let descriptor = report.descriptor
         var provenance = [
             Fact(label: "Tool", value: "\(ToolInfo.name) \(ToolInfo.version)", detail: ""),
-            Fact(label: "Model", value: config.name, detail: descriptor.sourceDescription),
+            Fact(label: "Model", value: config.name, detail: descriptor.sourceDescription)
         ]
         switch descriptor.source {
         case .configFile(_, let hash):
@@ -187,21 +194,29 @@ struct RunPage: Sendable {
         case .onnxFile(_, let hash, _):
             provenance.append(Fact(label: "Graph fingerprint", value: hash, detail: "FNV-1a 64 of the ModelProto without its large weight payloads"))
         case .preset:
-            provenance.append(Fact(label: "Config fingerprint", value: config.fingerprint, detail: "FNV-1a 64 of the preset's fields (sizes, vocabularies, activation, LayerNorm eps)"))
+            provenance.append(
+                Fact(
+                    label: "Config fingerprint", value: config.fingerprint,
+                    detail: "FNV-1a 64 of the preset's fields (sizes, vocabularies, activation, LayerNorm eps)"))
         }
         provenance += [
-            Fact(label: "Options", value: "batch \(options.batch), sequence \(options.sequenceLength), precision \(options.precision.rawValue), hidden-state aggregation \(options.aggregation)", detail: ""),
+            Fact(
+                label: "Options",
+                value:
+                    "batch \(options.batch), sequence \(options.sequenceLength), precision \(options.precision.rawValue), hidden-state aggregation \(options.aggregation)",
+                detail: ""),
             Fact(label: "Graph", value: report.graphDescription, detail: ""),
-            Fact(label: "Run id", value: report.runID, detail: "derived from the inputs; same inputs, same folder"),
+            Fact(label: "Run id", value: report.runID, detail: "derived from the inputs; same inputs, same folder")
         ]
         self.provenance = provenance
         notes = report.notes
         hasNotes = !report.notes.isEmpty
         func rows(_ metrics: [BaselineComparison.Metric]) -> [BaselineRow] {
             metrics.map { metric in
-                BaselineRow(title: metric.title, baseline: metric.format(metric.baseline), current: metric.format(metric.current),
-                            change: BaselineComparison.signedPercent(metric.change), verdict: metric.verdict.rawValue,
-                            verdictClass: metric.verdict == .withinNoise ? "noise" : metric.verdict.rawValue)
+                BaselineRow(
+                    title: metric.title, baseline: metric.format(metric.baseline), current: metric.format(metric.current),
+                    change: BaselineComparison.signedPercent(metric.change), verdict: metric.verdict.rawValue,
+                    verdictClass: metric.verdict == .withinNoise ? "noise" : metric.verdict.rawValue)
             }
         }
         if let baseline = report.baseline, !(baseline.comparison.headline.isEmpty && baseline.comparison.categories.isEmpty) {
@@ -215,7 +230,9 @@ struct RunPage: Sendable {
                 note += " Categories on one side only: \(baseline.comparison.unmatchedCategories.joined(separator: ", "))."
             }
             baselineNote = note
-            baselineWarning = baseline.comparison.differences.isEmpty ? ""
+            baselineWarning =
+                baseline.comparison.differences.isEmpty
+                ? ""
                 : "The baseline is another configuration: " + baseline.comparison.differences.joined(separator: ", ")
                     + ". Its differences come from that as much as from the tool."
         } else {
@@ -239,13 +256,16 @@ struct RunPage: Sendable {
         kpu = nil
         if let run = report.kpu {
             kpu = KPUSection(report: report, run: run, charts: charts)
-            self.provenance.insert(contentsOf: [
-                Fact(label: "Hardware", value: "\(run.hardware.name), profile \(run.hardware.profileName)",
-                     detail: "\(run.hardware.source); ComputeProduct fingerprint \(run.hardware.contentHash)"),
-                Fact(label: "Energy table", value: run.energyTable.title,
-                     detail: "\(run.energyTable.source); energy-tables file fingerprint \(run.energyTable.contentHash)"),
-                Fact(label: "Fusion policy", value: run.chosen.fusion.rawValue, detail: "all three are modelled for the comparison"),
-            ], at: 2)
+            self.provenance.insert(
+                contentsOf: [
+                    Fact(
+                        label: "Hardware", value: "\(run.hardware.name), profile \(run.hardware.profileName)",
+                        detail: "\(run.hardware.source); ComputeProduct fingerprint \(run.hardware.contentHash)"),
+                    Fact(
+                        label: "Energy table", value: run.energyTable.title,
+                        detail: "\(run.energyTable.source); energy-tables file fingerprint \(run.energyTable.contentHash)"),
+                    Fact(label: "Fusion policy", value: run.chosen.fusion.rawValue, detail: "all three are modelled for the comparison")
+                ], at: 2)
         }
     }
 }

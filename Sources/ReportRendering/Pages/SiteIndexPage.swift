@@ -44,18 +44,20 @@ public struct SiteIndexPage: Sendable {
         hasShared = !shared.isEmpty
         var number = 0
         groups = grouping.groups.map { group in
-            Group(title: group.title, rows: group.runs.map { document in
-                number += 1
-                let trend = TrendChart.svg(id: "trend-\(number)", key: document.runId, entries: history)
-                let cells = document.cells
-                let configuration = grouping.cells(document)
-                return Row(
-                    href: hasPage[document.runId] ?? false ? "\(document.runId)/index.html" : "\(document.runId)/report.json",
-                    hardware: configuration[0], cells: Array(configuration.dropFirst()),
-                    latency: cells.latency, energy: cells.energy, edp: cells.edp, addShare: cells.addShare,
-                    adds: Format.grouped(document.addTotals.adds), trend: trend ?? "", hasTrend: trend != nil
-                )
-            })
+            Group(
+                title: group.title,
+                rows: group.runs.map { document in
+                    number += 1
+                    let trend = TrendChart.svg(id: "trend-\(number)", key: document.runId, entries: history)
+                    let cells = document.cells
+                    let configuration = grouping.cells(document)
+                    return Row(
+                        href: hasPage[document.runId] ?? false ? "\(document.runId)/index.html" : "\(document.runId)/report.json",
+                        hardware: configuration[0], cells: Array(configuration.dropFirst()),
+                        latency: cells.latency, energy: cells.energy, edp: cells.edp, addShare: cells.addShare,
+                        adds: Format.grouped(document.addTotals.adds), trend: trend ?? "", hasTrend: trend != nil
+                    )
+                })
         }
         runCount = runs.count == 1 ? "1 run" : "\(runs.count) runs"
     }
