@@ -137,26 +137,20 @@ public struct SweepGrid: Sendable, Equatable {
         guard !grid.models.isEmpty else { throw RunRequestError("\(path): names no model; add models:, configs: or onnx:") }
         if let seq = file.seq, !seq.isEmpty { grid.seqs = seq }
         if let batch = file.batch, !batch.isEmpty { grid.batches = batch }
-        if let precision = file.precision, !precision.isEmpty {
-            grid.precisions = try precision.map { value throws(RunRequestError) in
-                guard let parsed = Precision(rawValue: value) else {
-                    throw RunRequestError(
-                        "\(path): precision: \(value) is not a precision; use one of \(Precision.allCases.map(\.rawValue).joined(separator: ", "))")
+        /// Each value of a list of one of a set's names, or an error naming the key and the set.
+        func values<Value: RawRepresentable & CaseIterable>(_ texts: [String], key: String, kind: String) throws(RunRequestError) -> [Value]
+        where Value.RawValue == String {
+            try texts.map { text throws(RunRequestError) in
+                guard let value = Value(rawValue: text) else {
+                    throw RunRequestError("\(path): \(key): \(text) is not \(kind); use one of \(Value.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
-                return parsed
+                return value
             }
         }
+        if let precision = file.precision, !precision.isEmpty { grid.precisions = try values(precision, key: "precision", kind: "a precision") }
         let hardware = (file.hardware ?? []).map { RunRequest.Hardware.builtIn($0) } + (file.hardwareFiles ?? []).map { .file(resolve($0)) }
         if !hardware.isEmpty { grid.hardware = hardware }
-        if let fusion = file.fusion, !fusion.isEmpty {
-            grid.fusions = try fusion.map { value throws(RunRequestError) in
-                guard let parsed = FusionPolicy(rawValue: value) else {
-                    throw RunRequestError(
-                        "\(path): fusion: \(value) is not a policy; use one of \(FusionPolicy.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                return parsed
-            }
-        }
+        if let fusion = file.fusion, !fusion.isEmpty { grid.fusions = try values(fusion, key: "fusion", kind: "a policy") }
         if let tables = file.energyTable, !tables.isEmpty { grid.energyTables = tables }
         grid.profile = file.profile
         if let text = file.aggregateHiddenStates {

@@ -82,6 +82,20 @@ func snapshot(_ root: URL) throws -> [String: Data] {
         #expect(throws: RunRequestError.self) { try SweepGrid.load(file.path) }
         try "seq: [64]\n".write(to: file, atomically: true, encoding: .utf8)
         #expect(throws: RunRequestError.self) { try SweepGrid.load(file.path) }
+        // A value outside a set is refused at load, naming the file's key, not a flag.
+        for (text, message) in [
+            ("precision: [fp8]", "precision: fp8 is not a precision; use one of fp32, bf16, fp16, int8"),
+            ("fusion: [flash]", "fusion: flash is not a policy; use one of none, vector-engine, epilogue"),
+            ("aggregate_hidden_states: all-sum", "aggregate_hidden_states: all-sum is not understood")
+        ] {
+            try "models: [bert-tiny]\n\(text)\n".write(to: file, atomically: true, encoding: .utf8)
+            do {
+                _ = try SweepGrid.load(file.path)
+                Issue.record("\(text) was accepted")
+            } catch {
+                #expect(error.description.hasPrefix("\(file.path): \(message)"))
+            }
+        }
     }
 }
 
