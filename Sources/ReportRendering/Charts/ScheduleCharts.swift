@@ -22,12 +22,7 @@ extension RunPage.KPUSection {
     /// The rows, in lane order, with their labels.
     private static func rows(_ run: RunReport.KPURun) -> [(lane: Lane, label: String)] {
         let hw = run.hardware
-        let computeTiles = hw.tileClasses.filter { $0.macsPerClock(run.chosen.precision) != nil }.reduce(0) { $0 + $1.count }
-        return [
-            (.dma, "DMA ×\(hw.dma.count) channels"),
-            (.blockMovers, "Block movers ×\(hw.blockMovers.count)"), (.streamers, "Streamers ×\(hw.streamers.count)"),
-            (.compute, "Compute tiles ×\(computeTiles)"), (.vectorEngine, "Vector engines ×\(hw.vectorEngines)")
-        ]
+        return Lane.allCases.map { ($0, $0.label(on: hw, precision: run.chosen.precision)) }
     }
 
     /// Add categories whose adds ride another op's drain under the chosen policy (linear biases

@@ -16,13 +16,13 @@ extension RunReport {
         var tids: [Lane: Int] = [:]
         let threads: [(tid: Int, name: String)] = Lane.allCases.enumerated().map { index, lane in
             tids[lane] = index + 1
+            // One track for the DMA channels (each transfer is striped over all of them) and
+            // one for the compute tiles; the other lanes with their counts, as the Gantt rows.
             let name =
                 switch lane {
-                case .dma: "DMA ×\(channels) channels (striped)"
-                case .blockMovers: "Block movers ×\(hw.blockMovers.count)"
-                case .streamers: "Streamers ×\(hw.streamers.count)"
-                case .compute: "Compute tiles"
-                case .vectorEngine: "Vector engines ×\(hw.vectorEngines)"
+                case .dma: "\(lane.title) ×\(channels) channels (striped)"
+                case .compute: lane.title
+                default: lane.label(on: hw, precision: kpu.chosen.precision)
                 }
             return (index + 1, name)
         }
