@@ -22,7 +22,11 @@ public struct BaselineComparison: Sendable {
         /// (current − baseline) / baseline; nil when the baseline is zero.
         public let change: Double?
         public let verdict: Verdict
-        package let format: @Sendable (Double) -> String
+        /// What `baseline` and `current` are measured in.
+        public let unit: MetricUnit
+
+        /// A value of this metric as the pages and messages print it.
+        public func format(_ value: Double) -> String { unit.format(value) }
     }
 
     public struct Run: Sendable {
@@ -68,7 +72,7 @@ public struct BaselineComparison: Sendable {
     }
 
     static func compare(_ current: ReportDocument, _ baseline: ReportDocument, threshold: Double) -> Run {
-        func metric(_ id: String, _ title: String, _ old: Double, _ new: Double, _ format: @escaping @Sendable (Double) -> String) -> Metric {
+        func metric(_ id: String, _ title: String, _ old: Double, _ new: Double, _ unit: MetricUnit) -> Metric {
             let change: Double? = old != 0 ? (new - old) / abs(old) : (new == 0 ? 0 : nil)
             let verdict: Verdict
             if let change {
@@ -76,14 +80,14 @@ public struct BaselineComparison: Sendable {
             } else {
                 verdict = new > old ? .regressed : .withinNoise
             }
-            return Metric(id: id, title: title, baseline: old, current: new, change: change, verdict: verdict, format: format)
+            return Metric(id: id, title: title, baseline: old, current: new, change: change, verdict: verdict, unit: unit)
         }
         var headline: [Metric] = []
         if let now = current.totals, let then = baseline.totals {
             headline = [
-                metric("latency", "Latency", then.latencyS, now.latencyS, { Format.seconds($0) }),
-                metric("energy", "Energy", then.energyPj.joules, now.energyPj.joules, { Format.joules($0) }),
-                metric("edp", "Energy-delay product", then.edp, now.edp, { Format.scientific($0, unit: "J·s") })
+                metric("latency", "Latency", then.latencyS, now.latencyS, .seconds),
+                metric("energy", "Energy", then.energyPj.joules, now.energyPj.joules, .joules),
+                metric("edp", "Energy-delay product", then.edp, now.edp, .jouleSeconds)
             ]
         }
         var categories: [Metric] = []
@@ -95,8 +99,8 @@ public struct BaselineComparison: Sendable {
                 let nowEnergy = category.energyPj?.joules, let thenEnergy = then.energyPj?.joules,
                 let nowLatency = category.latencyS, let thenLatency = then.latencyS
             else { continue }
-            categories.append(metric("\(category.id).energy", "\(category.title): energy", thenEnergy, nowEnergy, { Format.joules($0) }))
-            categories.append(metric("\(category.id).latency", "\(category.title): latency", thenLatency, nowLatency, { Format.seconds($0) }))
+            categories.append(metric("\(category.id).energy", "\(category.title): energy", thenEnergy, nowEnergy, .joules))
+            categories.append(metric("\(category.id).latency", "\(category.title): latency", thenLatency, nowLatency, .seconds))
         }
         let unmatched = Set(old.keys).symmetricDifference(new.keys).sorted()
         return Run(
@@ -211,5 +215,18 @@ extension BaselineComparison {
         }
         if baseline.explicitFile, runCount == 1, baseline.documents.count == 1 { return compare(document, baseline.documents[0], threshold: threshold) }
         return nil
+    }
+}
+
+/// The unit a compared metric is in, and how it is written.
+public enum MetricUnit: Sendable {
+    case seconds, joules, jouleSeconds
+
+    public func format(_ value: Double) -> String {
+        switch self {
+        case .seconds: Format.seconds(value)
+        case .joules: Format.joules(value)
+        case .jouleSeconds: Format.scientific(value, unit: "J·s")
+        }
     }
 }
