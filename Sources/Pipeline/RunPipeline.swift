@@ -147,13 +147,23 @@ public final class RunPipeline: @unchecked Sendable {
         var report = RunReport(
             descriptor: descriptor, graph: graph, analysis: analysis,
             kpu: RunReport.KPURun(graph: graph, workload: workload, analysis: analysis, evaluations: evaluations, chosen: policy))
-        report.notes = notes
+        report.notes = notes + Self.hardwareNotes(kpuHardware, request: request)
         report.modelFamily = built.family
         report.date = date
         report.decompositions = DecompositionCost.all(
             analysis: analysis, graph: graph, chosen: evaluations.first { $0.fusion == policy }!,
             hardware: kpuHardware, energy: table, precision: descriptor.options.precision)
         return report
+    }
+
+    /// What a hardware file the user brought says that the model reads differently than its
+    /// figure suggests.
+    static func hardwareNotes(_ hardware: KPUHardware, request: RunRequest) -> [String] {
+        guard case .file(let path) = request.hardware, hardware.l1BytesPerTile > hardware.l2BytesPerTile else { return [] }
+        return [
+            "\(path) gives L1 (\(Format.bytes(hardware.l1BytesPerTile)) per tile) larger than the L2 that feeds it (\(Format.bytes(hardware.l2BytesPerTile)) per tile); "
+                + "the model reads L1 as the PEs' operand storage and does not let it bound any block: check l1_kib_per_pe, which the built-in SKUs also give per PE."
+        ]
     }
 
     /// The SKU and the label the run id uses for it, read once per (source, profile).

@@ -25,6 +25,23 @@ public struct ReportDocument: Codable, Sendable {
     public var totals: KPUFigures?
     /// Headline figures of each policy, for the what-if comparison.
     public var policies: [String: KPUFigures]?
+    /// Each matmul's mapping under the chosen policy and its bytes per level by operand, so
+    /// another mapper (ZigZag, Timeloop) can be compared operand by operand.
+    public var matmuls: [MatMul]?
+
+    public struct MatMul: Codable, Sendable {
+        public var op: String
+        public var m: Int, n: Int, k: Int, batch: Int
+        public var tileClasses: [String]
+        public var tilesUsed: Int
+        public var block: [Int]
+        public var blocks: Int, rounds: Int
+        public var l2Block: [Int]
+        public var l3Multicast: Bool
+        public var computeCycles: Int
+        /// Bytes read + written at each level, by operand: `a`, `b` and the result `c`.
+        public var bytes: [String: LevelBytes]
+    }
 
     public struct Tool: Codable, Sendable { public var name: String; public var version: String }
 
@@ -116,7 +133,7 @@ public struct ReportDocument: Codable, Sendable {
         public var byPolicy: [String: KPUFigures]?
     }
 
-    public struct LevelBytes: Codable, Sendable { var dram: Int; public var l3: Int; public var l2: Int; public var l1: Int }
+    public struct LevelBytes: Codable, Sendable { public var dram: Int; public var l3: Int; public var l2: Int; public var l1: Int }
     /// An energy split as report.json writes it, in picojoules.
     public struct EnergyPicojoules: Codable, Sendable {
         public var compute: Double

@@ -76,8 +76,23 @@ extension RunReport {
             },
             fusion: kpu?.chosen.fusion.rawValue,
             totals: kpu.map { Self.figures($0.chosenCosts.model) },
-            policies: kpu.map { k in Dictionary(uniqueKeysWithValues: k.costs.map { ($0.key.rawValue, Self.figures($0.value.model)) }) }
+            policies: kpu.map { k in Dictionary(uniqueKeysWithValues: k.costs.map { ($0.key.rawValue, Self.figures($0.value.model)) }) },
+            matmuls: kpu.map(Self.matmuls)
         )
+    }
+
+    static func matmuls(_ run: KPURun) -> [ReportDocument.MatMul] {
+        run.chosen.operators.compactMap { op in
+            guard let t = run.chosen.mapping[op.opIndex].tiling else { return nil }
+            return ReportDocument.MatMul(
+                op: run.opPaths[op.opIndex], m: t.m, n: t.n, k: t.k, batch: t.batch, tileClasses: t.tileClasses, tilesUsed: t.tilesUsed,
+                block: [t.tileBlock.m, t.tileBlock.n], blocks: t.blocks, rounds: t.rounds, l2Block: [t.l2Block.m, t.l2Block.n, t.l2Block.k],
+                l3Multicast: t.multicast, computeCycles: op.computeCycles,
+                bytes: op.trafficByTensor.reduce(into: [:]) { bytes, entry in
+                    bytes[entry.key.lowercased()] = ReportDocument.LevelBytes(
+                        dram: entry.value.dram.total, l3: entry.value.l3.total, l2: entry.value.l2.total, l1: entry.value.l1.total)
+                })
+        }
     }
 
     static func figures(_ f: CostFigures) -> ReportDocument.KPUFigures {

@@ -390,6 +390,27 @@ func temporaryFolder() throws -> URL {
         #expect(lines[0].hasPrefix("index,name,kind,add_category,fused_in,group_head,shape,macs"))
     }
 
+    @Test func matmulsCarryTilesUsedAndBytesByOperandInOpsCSVAndReportJSON() throws {
+        let report = try makeReport("bert-tiny", fusion: .none)
+        let text = String(decoding: try #require(report.opsCSV()), as: UTF8.self)
+        let rows = text.components(separatedBy: "\r\n").filter { !$0.isEmpty }.map { $0.components(separatedBy: ",") }
+        let header = rows[0]
+        func column(_ name: String) throws -> Int { try #require(header.firstIndex(of: name), "\(name) missing") }
+        let query = try #require(rows.first { $0[1] == "encoder.layer.0.attention.self.query.matmul" })
+        #expect(Int(query[try column("tiles_used")])! > 0)
+        for level in ["dram", "l3", "l2", "l1"] {
+            let byOperand = try ["a", "b", "c"].map { Int(query[try column("\($0)_\(level)_bytes")])! }
+            #expect(byOperand.reduce(0, +) == Int(query[try column("\(level)_bytes")])!, "\(level)")
+        }
+        // report.json: one entry per matmul, its operands' bytes summing to the op's.
+        let document = report.document
+        let matmuls = try #require(document.matmuls)
+        #expect(matmuls.count == report.kpu!.chosen.mapping.operators.filter { $0.tiling != nil }.count)
+        let entry = try #require(matmuls.first { $0.op == "encoder.layer.0.attention.self.query.matmul" })
+        #expect(entry.bytes.keys.sorted() == ["a", "b", "c"])
+        #expect(entry.tilesUsed == Int(query[try column("tiles_used")])!)
+    }
+
     @Test func formulasAreNeutralisedAndSeparatorsQuoted() {
         #expect(CSV.cell("=HYPERLINK(\"x\")") == "\"'=HYPERLINK(\"\"x\"\")\"")
         #expect(CSV.cell("+1") == "'+1")

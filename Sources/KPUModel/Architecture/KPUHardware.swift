@@ -59,6 +59,10 @@ public struct KPUHardware: Sendable, Hashable {
     /// L1 of one tile: l1_kib_per_pe × the tile's PEs, or l1_kib_per_tile where the SKU gives that
     /// (the smallest tile class's, so a mapping that fits fits everywhere).
     public let l1BytesPerTile: Int
+    /// Whether one L3 read serves every tile that needs the same data in a round (the block
+    /// movers' transfer fans out over the mesh). `memory.l3_multicast` in a ComputeProduct;
+    /// true when absent, as ZigZag counts a shared memory level's reads.
+    public var l3Multicast: Bool
     public let nocTopology: String
     public var dma: EngineGroup
     public let blockMovers: EngineGroup
@@ -212,7 +216,7 @@ public struct KPUHardware: Sendable, Hashable {
             memoryType: memory.memoryType, memoryBandwidth: memory.memoryBandwidthGbps * 1e9,
             memoryControllers: memory.memoryControllers,
             l3BytesPerTile: memory.l3KibPerTile * 1024, l2BytesPerTile: memory.l2KibPerTile * 1024,
-            l1BytesPerTile: l1BytesPerTile, nocTopology: block.noc?.topology ?? "unspecified",
+            l1BytesPerTile: l1BytesPerTile, l3Multicast: memory.l3Multicast ?? true, nocTopology: block.noc?.topology ?? "unspecified",
             dma: try group(engines.dma, "dma"), blockMovers: try group(engines.blockMover, "block_mover"),
             streamers: try group(engines.streamer, "streamer"),
             vectorEngines: (engines.vectorEngine.perTile ?? 1) * tileCount,

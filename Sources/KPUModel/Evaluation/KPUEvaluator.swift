@@ -61,14 +61,17 @@ public struct KPUEvaluator: Sendable {
 
         case .matMul(let tiling):
             demand.macs = workload.macs
-            (demand.computeCycles, demand.utilization) = cycles(tiling, macs: workload.macs)
+            demand.computeCycles = tiling.computeCycles(on: hardware, precision: precision)
+            let peakPerCycle = hardware.peakMACRate(precision) / hardware.clockHz
+            demand.utilization = demand.computeCycles > 0 && peakPerCycle > 0
+                ? min(Double(workload.macs) / (Double(demand.computeCycles) * peakPerCycle), 1) : 0
             var a = Traffic(), b = Traffic(), c = Traffic()
             a.fetchFromDRAM(tiling.externalReadBytesByOperand.a)
             b.fetchFromDRAM(tiling.externalReadBytesByOperand.b)
-            a.moveToL2(tiling.l3ToL2BytesByOperand.a)
-            b.moveToL2(tiling.l3ToL2BytesByOperand.b)
-            a.streamToL1(tiling.l2ToL1BytesByOperand.a)
-            b.streamToL1(tiling.l2ToL1BytesByOperand.b)
+            a.feedTiles(read: tiling.l3ReadBytesByOperand.a, delivered: tiling.deliveredBytesByOperand.a)
+            b.feedTiles(read: tiling.l3ReadBytesByOperand.b, delivered: tiling.deliveredBytesByOperand.b)
+            a.streamToL1(tiling.deliveredBytesByOperand.a, arrayReads: tiling.l1ReadBytesByOperand.a)
+            b.streamToL1(tiling.deliveredBytesByOperand.b, arrayReads: tiling.l1ReadBytesByOperand.b)
             // A group's head stores the group's final result, not its own.
             var storedBytes = output.byteCount
             if case .matMulHead(let final) = placement.role { storedBytes = graph[final].byteCount }
@@ -153,31 +156,5 @@ public struct KPUEvaluator: Sendable {
         e.engines = fJ(
             Double(t.dmaBytes) * energy.dmaPerByte + Double(t.blockMoverBytes) * energy.blockMoverPerByte + Double(t.streamerBytes) * energy.streamerPerByte)
         return e
-    }
-
-    // MARK: - Matmul cycles
-
-    /// PE-array cycles of a matmul and the utilisation they imply: output elements per cycle
-    /// across the tiles that run the precision, each class with its own block time (K MACs per
-    /// output at its MAC rate, plus pipeline fill and drain), derated by the profile's tile
-    /// utilisation; outputs padded to whole arrays of the class the blocking was sized for.
-    func cycles(_ tiling: MatMulTiling, macs: Int) -> (cycles: Int, utilization: Double) {
-        let primary = hardware.primaryTileClass(precision)
-        let utilizationFactor = hardware.tileUtilization(precision)
-        var rate = 0.0, shortestBlock = Double.infinity
-        for tile in hardware.tileClasses(running: precision) {
-            guard let macsPerClock = tile.macsPerClock(precision) else { continue }
-            let outputs = Double(tile.rows * tile.columns)
-            let blockCycles = (Double(tiling.k) * outputs / macsPerClock).rounded(.up) + Double(tile.fillCycles + tile.drainCycles)
-            rate += Double(tile.count) * utilizationFactor * outputs / blockCycles
-            shortestBlock = min(shortestBlock, blockCycles)
-        }
-        let paddedOutputs =
-            Double(tiling.batch) * Double((tiling.m + primary.rows - 1) / primary.rows * primary.rows)
-            * Double((tiling.n + primary.columns - 1) / primary.columns * primary.columns)
-        let cycles = rate > 0 ? Int(max((paddedOutputs / rate).rounded(.up), shortestBlock)) : 0
-        let peakPerCycle = hardware.peakMACRate(precision) / hardware.clockHz
-        let utilization = cycles > 0 && peakPerCycle > 0 ? min(Double(macs) / (Double(cycles) * peakPerCycle), 1) : 0
-        return (cycles, utilization)
     }
 }

@@ -63,10 +63,19 @@ public struct Traffic: Sendable, Hashable {
     /// L3 → L2 by the block movers.
     mutating func moveToL2(_ bytes: Int) { hop(bytes, from: \.l3, by: \.blockMoverBytes, to: \.l2) }
 
-    /// L2 → L1 by the streamers, then read by the PE array or the vector engine.
-    mutating func streamToL1(_ bytes: Int) {
+    /// L3 → the tiles' L2s by the block movers, `read` bytes read from L3 delivering `delivered`
+    /// bytes: fewer reads than deliveries when one read is multicast to several tiles.
+    mutating func feedTiles(read: Int, delivered: Int) {
+        l3.read += read
+        blockMoverBytes += read
+        l2.written += delivered
+    }
+
+    /// L2 → L1 by the streamers, then read by the PE array or the vector engine: once, or
+    /// `arrayReads` bytes when the array passes over what it holds more than once.
+    mutating func streamToL1(_ bytes: Int, arrayReads: Int? = nil) {
         hop(bytes, from: \.l2, by: \.streamerBytes, to: \.l1)
-        l1.read += bytes
+        l1.read += arrayReads ?? bytes
     }
 
     /// A result drained from L1 through the vector engine into L2.

@@ -44,7 +44,7 @@ public struct Mapper: Sendable {
         case (.matMul, _):
             let shape = MatMulShape(op, in: graph)
             if let known = tilings[shape] { return .matMul(known) }
-            let tiling = tile(shape)
+            let tiling = MatMulTiling.search(shape, hardware: hardware, precision: precision)
             tilings[shape] = tiling
             return .matMul(tiling)
         case (.add, .fusedBias), (.add, .fusedResidual), (_, .fusedActivation), (.layerNorm, .fusedLayerNorm):
@@ -113,25 +113,12 @@ public struct Mapper: Sendable {
                 consumer.kind == .matMul || (consumer.kind.isView && transposeIsAbsorbed(consumer.outputs[0]))
             }
     }
-
-    /// The blocking of one matmul shape, sized against the largest class of tiles that run the
-    /// precision.
-    func tile(_ shape: MatMulShape) -> MatMulTiling {
-        let primary = hardware.primaryTileClass(precision)
-        return MatMulTiling.search(
-            m: shape.m, n: shape.n, k: shape.k, batch: shape.batch,
-            aBytesPerElement: shape.aBytesPerElement, bBytesPerElement: shape.bBytesPerElement,
-            aSharedAcrossBatch: false, bSharedAcrossBatch: shape.weightShared,
-            arrayRows: primary.rows, arrayColumns: primary.columns,
-            l3Capacity: hardware.l3Bytes, l2Capacity: hardware.l2BytesPerTile, l1Capacity: hardware.l1BytesPerTile
-        )
-    }
 }
 
 /// What a matmul's blocking depends on.
 struct MatMulShape: Hashable {
     var m: Int, n: Int, k: Int, batch: Int
-    var aBytesPerElement: Int, bBytesPerElement: Int
+    var aBytesPerElement: Int, bBytesPerElement: Int, cBytesPerElement: Int
     /// A rank-2 B (a weight), shared by every row.
     var weightShared: Bool
 
@@ -145,5 +132,6 @@ struct MatMulShape: Hashable {
         m = c.elementCount / max(n * batch, 1)
         aBytesPerElement = a.dtype.byteSize
         bBytesPerElement = b.dtype.byteSize
+        cBytesPerElement = c.dtype.byteSize
     }
 }

@@ -43,10 +43,11 @@ struct LoopNest: Sendable {
             let sideOperand = side.shape.count == 1 || side.shape.dropLast().allSatisfy { $0 == 1 } ? "bias[n]" : "skip[m, n]"
             code = """
                 // fused into the drain of \(head) (output-stationary, M×N×K = \(tiling.m)×\(tiling.n)×\(tiling.k))
-                for m3 in 0..<\(tiling.m) step \(tiling.l3Block.m), n3 in 0..<\(tiling.n) step \(tiling.l3Block.n):        // L3 block
-                  for m2 in m3..<m3+\(tiling.l3Block.m) step \(tiling.l2Block.m), n2 in n3..<n3+\(tiling.l3Block.n) step \(tiling.l2Block.n):   // L2 block, one per tile
-                    C[m2.., n2..] = Σ_k A[m2.., k] · B[k, n2..]                   // PE array
-                    for m in m2..<m2+\(tiling.l2Block.m), n in n2..<n2+\(tiling.l2Block.n) step \(width):             // vector engine, \(width) lanes
+                for round in 0..<\(tiling.rounds):                                   // \(tiling.tilesUsed) tiles at a time, \(tiling.blocks) blocks
+                  for each tile's block (m2, n2) of \(tiling.tileBlock.m)×\(tiling.tileBlock.n):              // in the tile's L2
+                    for k2 in 0..<\(tiling.k) step \(tiling.l2Block.k):                         // L2 block \(tiling.l2Block.m)×\(tiling.l2Block.n)×\(tiling.l2Block.k)
+                      C[m2.., n2..] += A[m2.., k2..] · B[k2.., n2..]                // PE array, k in time
+                    for m in m2..<m2+\(tiling.tileBlock.m), n in n2..<n2+\(tiling.tileBlock.n) step \(width):             // vector engine, \(width) lanes
                       C[m, n] = C[m, n] + \(sideOperand)         // as rows leave L1
                 """
         } else {

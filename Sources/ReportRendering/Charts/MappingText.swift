@@ -16,10 +16,11 @@ enum MappingText {
         case .view:
             return "a view: no data moves"
         case .matMul(let t):
-            let tiles = evaluation.hardware.tileClasses(running: evaluation.precision).map { "\($0.count) \($0.name)" }.joined(separator: " + ")
             var text =
-                "output-stationary on \(tiles) tiles; L3 blocks \(t.l3Block.m)×\(t.l3Block.n)×\(t.l3Block.k), L2 blocks \(t.l2Block.m)×\(t.l2Block.n)×\(t.l2Block.k) of M×N×K = \(t.m)×\(t.n)×\(t.k)"
-                + (t.batch > 1 ? " × \(t.batch) products" : "")
+                "output-stationary, M×N×K = \(t.m)×\(t.n)×\(t.k)" + (t.batch > 1 ? " × \(t.batch) products" : "") + ": "
+                + tileSplitText(t, hardware: evaluation.hardware)
+                + "; L2 blocks \(t.l2Block.m)×\(t.l2Block.n)×\(t.l2Block.k); L3 blocks \(t.l3Block.m)×\(t.l3Block.n)×\(t.l3Block.k); "
+                + (t.multicast ? "one L3 read serves every tile of a round" : "each tile reads its own copy from L3")
                 + "; DRAM reads \(ratioText(t.externalReadBytes, compulsory: compulsoryReadBytes)) the compulsory"
             if case .matMulHead = mapping.role { text += "; the epilogue rides the drain, one store of the final result" }
             return text
@@ -55,6 +56,15 @@ enum MappingText {
             }
             return "streamed DRAM → L3 → L2 → L1 → vector engine → DRAM" + (notes.isEmpty ? "" : "; broadcast " + notes.sorted().joined(separator: ", "))
         }
+    }
+
+    /// `96 of 256 tiles (179 INT8-primary + 51 BF16-primary + 26 Matrix), 96 blocks of 32×32, 1 round`.
+    static func tileSplitText(_ t: MatMulTiling, hardware: KPUHardware) -> String {
+        let classes = hardware.tileClasses.filter { t.tileClasses.contains($0.name) }
+        let available = classes.reduce(0) { $0 + $1.count }
+        let names = classes.map { "\($0.count) \($0.name)" }.joined(separator: " + ")
+        return "\(t.tilesUsed) of \(available) tiles (\(names)), \(t.blocks) block\(t.blocks == 1 ? "" : "s") of \(t.tileBlock.m)×\(t.tileBlock.n), "
+            + "\(t.rounds) round\(t.rounds == 1 ? "" : "s")"
     }
 
     static func ratioText(_ actual: Int, compulsory: Int) -> String {

@@ -40,8 +40,8 @@ extension RunReport {
             [
                 "index", "name", "kind", "add_category", "fused_in", "group_head", "shape", "macs", "dram_bytes", "l3_bytes", "l2_bytes", "l1_bytes",
                 "compute_cycles", "utilization", "energy_compute_pj", "energy_memory_pj", "energy_engines_pj", "energy_static_pj",
-                "energy_pj", "latency_s", "mapping"
-            ]
+                "energy_pj", "latency_s", "tiles_used"
+            ] + ["a", "b", "c"].flatMap { operand in ["dram", "l3", "l2", "l1"].map { "\(operand)_\($0)_bytes" } } + ["mapping"]
         ]
         for op in kpu.chosen.operators {
             let index = op.opIndex
@@ -52,8 +52,12 @@ extension RunReport {
                 String(op.computeCycles), Format.fixed(op.utilization, decimals: 4),
                 CSV.picojoules(op.energy.compute), CSV.picojoules(op.energy.memory), CSV.picojoules(op.energy.engines),
                 CSV.picojoules(op.energy.staticEnergy), CSV.picojoules(op.energy.total), CSV.seconds(op.latency),
-                MappingText.sentence(for: kpu.graph.ops[index], of: kpu)
-            ])
+                kpu.chosen.mapping[index].tiling.map { String($0.tilesUsed) } ?? ""
+            ] + ["A", "B", "C"].flatMap { operand -> [String] in
+                // Matmuls only: each operand's bytes at each level (read + written).
+                guard let traffic = op.trafficByTensor[operand] else { return ["", "", "", ""] }
+                return MemoryLevel.allCases.map { String(traffic[$0].total) }
+            } + [MappingText.sentence(for: kpu.graph.ops[index], of: kpu)])
         }
         return CSV.encode(rows)
     }
