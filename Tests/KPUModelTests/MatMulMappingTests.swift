@@ -63,12 +63,38 @@ import Testing
 
     @Test func theSplitIsTheFastestThatFitsL2() throws {
         // Every candidate's clocks are at least the chosen one's: searched, not assumed.
-        for path in ["encoder.layer.0.attention.self.query.matmul", "encoder.layer.0.attention.self.scores",
-                     "encoder.layer.0.attention.self.context", "encoder.layer.0.intermediate.dense.matmul", "encoder.layer.0.output.dense.matmul"] {
+        for path in [
+            "encoder.layer.0.attention.self.query.matmul", "encoder.layer.0.attention.self.scores",
+            "encoder.layer.0.attention.self.context", "encoder.layer.0.intermediate.dense.matmul", "encoder.layer.0.output.dense.matmul"
+        ] {
             let (t, _, hardware) = try Self.mapping(path)
             let l2 = 2 * (t.l2Block.m * t.l2Block.k * 2 + t.l2Block.k * t.l2Block.n * 2) + t.l2Block.m * t.l2Block.n * 2
             #expect(l2 <= hardware.l2BytesPerTile, "\(path)")
             #expect(t.tilesUsed <= 256 && t.rounds == (t.blocks + t.tilesUsed - 1) / t.tilesUsed, "\(path)")
+        }
+    }
+}
+
+@Suite struct TileClassShareTests {
+    /// KPU-T768 at bf16: 537 + 154 tiles of 16×8 arrays at 128 MACs per clock and 77 Matrix
+    /// tiles of 8×8 at 2,048. A 512×1024×1024 projection in 2,048 blocks of 16×16: every block
+    /// is placed, and no class alone, nor all classes sharing rounds equally, finishes sooner.
+    @Test func blocksGoWhereTheyFinishSoonest() throws {
+        let hardware = try KPUHardware.builtIn("kpu-t768")
+        let classes = hardware.tileClasses(running: .bf16)
+        let cycles = classes.map { MatMulTiling.blockCycles($0, block: (16, 16), k: 1024, precision: .bf16) }
+        // 16×8 arrays: two passes of 1,024 × 128 / 128 + 32 cycles; 8×8 Matrix: four of 1,024 × 64 / 2,048 + 16.
+        #expect(cycles == [2 * (1024 + 32), 2 * (1024 + 32), 4 * (32 + 16)])
+        let shares = MatMulTiling.assign(2048, to: classes, blockCycles: cycles)
+        #expect(shares.reduce(0) { $0 + $1.blocks } == 2048)
+        let finish = zip(classes, cycles).compactMap { tile, time in shares.first { $0.name == tile.name }.map { $0.rounds * time } }.max()!
+        // The Matrix tiles alone: ⌈2048 ÷ 77⌉ = 27 rounds of 192 cycles.
+        #expect(finish <= 27 * 192)
+        // One fewer round for the slowest class that works would leave blocks unplaced.
+        for share in shares {
+            let others = shares.filter { $0.name != share.name }.reduce(0) { $0 + $1.blocks }
+            let tile = try #require(classes.first { $0.name == share.name })
+            #expect(others + tile.count * (share.rounds - 1) < 2048 || share.rounds == 1)
         }
     }
 }

@@ -63,7 +63,8 @@ public struct KPUEvaluator: Sendable {
             demand.macs = workload.macs
             demand.computeCycles = tiling.computeCycles(on: hardware, precision: precision)
             let peakPerCycle = hardware.peakMACRate(precision) / hardware.clockHz
-            demand.utilization = demand.computeCycles > 0 && peakPerCycle > 0
+            demand.utilization =
+                demand.computeCycles > 0 && peakPerCycle > 0
                 ? min(Double(workload.macs) / (Double(demand.computeCycles) * peakPerCycle), 1) : 0
             var a = Traffic(), b = Traffic(), c = Traffic()
             a.fetchFromDRAM(tiling.externalReadBytesByOperand.a)

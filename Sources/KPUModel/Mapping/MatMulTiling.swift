@@ -19,15 +19,12 @@ public struct MatMulTiling: Sendable {
     public let l3Block: (m: Int, n: Int, k: Int)
     /// L3 blocks the op is processed in: the schedule pipelines these.
     public let l3BlockCount: Int
-    /// The tile classes the matmul runs on, by name.
-    public let tileClasses: [String]
-    public let tilesUsed: Int
+    /// How the blocks are spread over the tile classes: each class's tiles, blocks and rounds.
+    public let shares: [ClassShare]
     /// The output block one tile computes whole.
     public let tileBlock: (m: Int, n: Int)
     /// Output blocks over all products.
     public let blocks: Int
-    /// ⌈blocks ÷ tiles used⌉: a tile computes whole blocks, so a part-filled round costs a whole one.
-    public let rounds: Int
     /// The block a tile's L2 holds: the output block × a slice of K (double-buffered A and B slices
     /// and one drained output block fit the tile's L2; the accumulators stay in the PEs).
     public let l2Block: (m: Int, n: Int, k: Int)
@@ -45,4 +42,20 @@ public struct MatMulTiling: Sendable {
     public let l1ReadBytesByOperand: (a: Int, b: Int)
 
     public var externalReadBytes: Int { externalReadBytesByOperand.a + externalReadBytesByOperand.b }
+    /// The tile classes that compute blocks, by name.
+    public var tileClasses: [String] { shares.map(\.name) }
+    public var tilesUsed: Int { shares.reduce(0) { $0 + $1.tiles } }
+    /// The most blocks one tile computes: a tile computes whole blocks, so a part-filled round
+    /// costs a whole one.
+    public var rounds: Int { shares.map(\.rounds).max() ?? 0 }
+
+    /// The blocks one tile class computes.
+    public struct ClassShare: Sendable, Hashable {
+        public let name: String
+        /// Tiles of the class that compute at least one block.
+        public let tiles: Int
+        public let blocks: Int
+        /// ⌈blocks ÷ the class's tiles⌉.
+        public let rounds: Int
+    }
 }

@@ -18,7 +18,7 @@ enum MappingText {
         case .matMul(let t):
             var text =
                 "output-stationary, M×N×K = \(t.m)×\(t.n)×\(t.k)" + (t.batch > 1 ? " × \(t.batch) products" : "") + ": "
-                + tileSplitText(t, hardware: evaluation.hardware)
+                + tileSplitText(t, hardware: evaluation.hardware, precision: evaluation.precision)
                 + "; L2 blocks \(t.l2Block.m)×\(t.l2Block.n)×\(t.l2Block.k); L3 blocks \(t.l3Block.m)×\(t.l3Block.n)×\(t.l3Block.k); "
                 + (t.multicast ? "one L3 read serves every tile of a round" : "each tile reads its own copy from L3")
                 + "; DRAM reads \(ratioText(t.externalReadBytes, compulsory: compulsoryReadBytes)) the compulsory"
@@ -58,13 +58,17 @@ enum MappingText {
         }
     }
 
-    /// `96 of 256 tiles (179 INT8-primary + 51 BF16-primary + 26 Matrix), 96 blocks of 32×32, 1 round`.
-    static func tileSplitText(_ t: MatMulTiling, hardware: KPUHardware) -> String {
-        let classes = hardware.tileClasses.filter { t.tileClasses.contains($0.name) }
-        let available = classes.reduce(0) { $0 + $1.count }
-        let names = classes.map { "\($0.count) \($0.name)" }.joined(separator: " + ")
-        return "\(t.tilesUsed) of \(available) tiles (\(names)), \(t.blocks) block\(t.blocks == 1 ? "" : "s") of \(t.tileBlock.m)×\(t.tileBlock.n), "
+    /// `96 of 256 tiles, 96 blocks of 32×32, 1 round`, and with more than one class at work,
+    /// how many tiles of each and how many rounds they take.
+    static func tileSplitText(_ t: MatMulTiling, hardware: KPUHardware, precision: Precision) -> String {
+        let available = hardware.tileClasses(running: precision).reduce(0) { $0 + $1.count }
+        var text =
+            "\(t.tilesUsed) of \(available) tiles, \(t.blocks) block\(t.blocks == 1 ? "" : "s") of \(t.tileBlock.m)×\(t.tileBlock.n), "
             + "\(t.rounds) round\(t.rounds == 1 ? "" : "s")"
+        if t.shares.count > 1 || t.shares.first.map({ share in hardware.tileClasses(running: precision).count > 1 && share.tiles > 0 }) == true {
+            text += " (" + t.shares.map { "\($0.tiles) \($0.name) × \($0.rounds)" }.joined(separator: ", ") + ")"
+        }
+        return text
     }
 
     static func ratioText(_ actual: Int, compulsory: Int) -> String {

@@ -45,19 +45,21 @@ extension RunReport {
         ]
         for op in kpu.chosen.operators {
             let index = op.opIndex
-            rows.append([
-                String(index), kpu.opPaths[index], kpu.opKinds[index].rawValue, kpu.categoryOfOp[index]?.id ?? "", kpu.opOrigins[index] ?? "",
-                kpu.opPaths[op.groupHead], CSV.shape(kpu.opShapes[index]), String(op.macs),
-                String(op.traffic.dram.total), String(op.traffic.l3.total), String(op.traffic.l2.total), String(op.traffic.l1.total),
-                String(op.computeCycles), Format.fixed(op.utilization, decimals: 4),
-                CSV.picojoules(op.energy.compute), CSV.picojoules(op.energy.memory), CSV.picojoules(op.energy.engines),
-                CSV.picojoules(op.energy.staticEnergy), CSV.picojoules(op.energy.total), CSV.seconds(op.latency),
-                kpu.chosen.mapping[index].tiling.map { String($0.tilesUsed) } ?? ""
-            ] + ["A", "B", "C"].flatMap { operand -> [String] in
-                // Matmuls only: each operand's bytes at each level (read + written).
-                guard let traffic = op.trafficByTensor[operand] else { return ["", "", "", ""] }
-                return MemoryLevel.allCases.map { String(traffic[$0].total) }
-            } + [MappingText.sentence(for: kpu.graph.ops[index], of: kpu)])
+            rows.append(
+                [
+                    String(index), kpu.opPaths[index], kpu.opKinds[index].rawValue, kpu.categoryOfOp[index]?.id ?? "", kpu.opOrigins[index] ?? "",
+                    kpu.opPaths[op.groupHead], CSV.shape(kpu.opShapes[index]), String(op.macs),
+                    String(op.traffic.dram.total), String(op.traffic.l3.total), String(op.traffic.l2.total), String(op.traffic.l1.total),
+                    String(op.computeCycles), Format.fixed(op.utilization, decimals: 4),
+                    CSV.picojoules(op.energy.compute), CSV.picojoules(op.energy.memory), CSV.picojoules(op.energy.engines),
+                    CSV.picojoules(op.energy.staticEnergy), CSV.picojoules(op.energy.total), CSV.seconds(op.latency),
+                    kpu.chosen.mapping[index].tiling.map { String($0.tilesUsed) } ?? ""
+                ]
+                    + ["A", "B", "C"].flatMap { operand -> [String] in
+                        // Matmuls only: each operand's bytes at each level (read + written).
+                        guard let traffic = op.trafficByTensor[operand] else { return ["", "", "", ""] }
+                        return MemoryLevel.allCases.map { String(traffic[$0].total) }
+                    } + [MappingText.sentence(for: kpu.graph.ops[index], of: kpu)])
         }
         return CSV.encode(rows)
     }

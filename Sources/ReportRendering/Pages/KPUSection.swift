@@ -117,7 +117,8 @@ extension RunPage.KPUSection {
                 detail: "\(hw.dma.count) DMA engines × \(Format.scaled(hw.dma.bandwidthPerEngine, unit: "B/s"))"),
             RunPage.Fact(
                 label: "On-chip memory", value: "L3 \(Format.bytes(hw.l3Bytes)), L2 \(Format.bytes(hw.l2Bytes))",
-                detail: "L2 \(Format.bytes(hw.l2BytesPerTile)) per tile holds a matmul block's double-buffered A and B slices and one drained output block (the accumulators stay in the PEs); "
+                detail:
+                    "L2 \(Format.bytes(hw.l2BytesPerTile)) per tile holds a matmul block's double-buffered A and B slices and one drained output block (the accumulators stay in the PEs); "
                     + "L1 \(Format.bytes(hw.l1BytesPerTile)) per tile is read as the PEs' operand storage"
                     + (hw.l1BytesPerTile > hw.l2BytesPerTile ? ", larger than the L2 that feeds it: it does not bound any block" : "")),
             RunPage.Fact(
