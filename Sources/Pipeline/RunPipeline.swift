@@ -140,8 +140,9 @@ public final class RunPipeline: @unchecked Sendable {
         let workload = WorkloadCost(graph: graph)
         let analysis = AddAnalysis(graph: graph, cost: workload)
         // Every policy is modelled: the page compares them. MACs are the same in all three.
+        let tilings = MatMulTilings(graph: graph, hardware: kpuHardware, precision: descriptor.options.precision)
         let evaluations = FusionPolicy.allCases.concurrentMap { candidate in
-            let mapping = Mapper(graph: graph, hardware: kpuHardware, precision: descriptor.options.precision, fusion: candidate).map()
+            let mapping = Mapper(graph: graph, hardware: kpuHardware, precision: descriptor.options.precision, fusion: candidate, tilings: tilings).map()
             return KPUEvaluator(graph: graph, hardware: kpuHardware, energy: table, mapping: mapping, workload: workload).evaluate()
         }
         var report = RunReport(

@@ -40,7 +40,11 @@ public struct ReportDocument: Codable, Sendable {
         public var l3Multicast: Bool
         public var computeCycles: Int
         /// Bytes read + written at each level, by operand: `a`, `b` and the result `c`.
-        public var bytes: [String: LevelBytes]
+        public var bytes: OperandBytes
+    }
+
+    public struct OperandBytes: Codable, Sendable {
+        public var a: LevelBytes, b: LevelBytes, c: LevelBytes
     }
 
     public struct Tool: Codable, Sendable { public var name: String; public var version: String }

@@ -81,6 +81,11 @@ extension RunReport {
         )
     }
 
+    static func levels(_ traffic: Traffic?) -> ReportDocument.LevelBytes {
+        let t = traffic ?? Traffic()
+        return ReportDocument.LevelBytes(dram: t.dram.total, l3: t.l3.total, l2: t.l2.total, l1: t.l1.total)
+    }
+
     static func matmuls(_ run: KPURun) -> [ReportDocument.MatMul] {
         run.chosen.operators.compactMap { op in
             guard let t = run.chosen.mapping[op.opIndex].tiling else { return nil }
@@ -88,10 +93,7 @@ extension RunReport {
                 op: run.opPaths[op.opIndex], m: t.m, n: t.n, k: t.k, batch: t.batch, tileClasses: t.tileClasses, tilesUsed: t.tilesUsed,
                 block: [t.tileBlock.m, t.tileBlock.n], blocks: t.blocks, rounds: t.rounds, l2Block: [t.l2Block.m, t.l2Block.n, t.l2Block.k],
                 l3Multicast: t.multicast, computeCycles: op.computeCycles,
-                bytes: op.trafficByTensor.reduce(into: [:]) { bytes, entry in
-                    bytes[entry.key.lowercased()] = ReportDocument.LevelBytes(
-                        dram: entry.value.dram.total, l3: entry.value.l3.total, l2: entry.value.l2.total, l1: entry.value.l1.total)
-                })
+                bytes: ReportDocument.OperandBytes(a: levels(op.trafficByTensor["A"]), b: levels(op.trafficByTensor["B"]), c: levels(op.trafficByTensor["C"])))
         }
     }
 

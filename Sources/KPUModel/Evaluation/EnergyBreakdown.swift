@@ -26,8 +26,10 @@ public struct EnergyBreakdown: Sendable, Hashable {
     public static let parts: [any WritableKeyPath<EnergyBreakdown, Energy> & Sendable] = [\.compute, \.dram, \.l3, \.l2, \.l1, \.engines, \.staticEnergy]
 
     public static func + (a: EnergyBreakdown, b: EnergyBreakdown) -> EnergyBreakdown {
+        // Field by field, not by `parts`: sums run for every op of every policy.
         var sum = a
-        for part in parts { sum[keyPath: part] += b[keyPath: part] }
+        sum.compute += b.compute; sum.dram += b.dram; sum.l3 += b.l3; sum.l2 += b.l2; sum.l1 += b.l1
+        sum.engines += b.engines; sum.staticEnergy += b.staticEnergy
         return sum
     }
 }

@@ -41,9 +41,10 @@ public struct Traffic: Sendable, Hashable {
     }
 
     public static func + (a: Traffic, b: Traffic) -> Traffic {
+        // Field by field, not by key paths: sums run for every op of every policy.
         var sum = a
-        for level in [\Traffic.dram, \.l3, \.l2, \.l1] { sum[keyPath: level] = a[keyPath: level] + b[keyPath: level] }
-        for engine in [\Traffic.dmaBytes, \.blockMoverBytes, \.streamerBytes] { sum[keyPath: engine] += b[keyPath: engine] }
+        sum.dram = a.dram + b.dram; sum.l3 = a.l3 + b.l3; sum.l2 = a.l2 + b.l2; sum.l1 = a.l1 + b.l1
+        sum.dmaBytes += b.dmaBytes; sum.blockMoverBytes += b.blockMoverBytes; sum.streamerBytes += b.streamerBytes
         return sum
     }
 

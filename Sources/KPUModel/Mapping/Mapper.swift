@@ -1,4 +1,5 @@
 import ModelGraph
+import Support
 
 /// Decides how every operator of a graph runs on a KPU: the fusion groups, each op's engine
 /// and data route, and each matmul's blocking. It looks at the workload and the architecture,
@@ -12,18 +13,20 @@ public struct Mapper: Sendable {
     public let hardware: KPUHardware
     public let precision: Precision
     public let fusion: FusionPolicy
+    /// The matmul shapes' mappings, when the caller already has them (they do not depend on the policy).
+    let tilings: MatMulTilings?
 
-    public init(graph: Graph, hardware: KPUHardware, precision: Precision, fusion: FusionPolicy) {
+    public init(graph: Graph, hardware: KPUHardware, precision: Precision, fusion: FusionPolicy, tilings: MatMulTilings? = nil) {
         self.graph = graph
         self.hardware = hardware
         self.precision = precision
         self.fusion = fusion
+        self.tilings = tilings
     }
 
     public func map() -> Mapping {
         let plan = FusionPlanner(graph: graph, policy: fusion).plan()
-        // Matmuls of the same shape block alike (a transformer layer's shapes repeat in every layer).
-        var tilings: [MatMulShape: MatMulTiling] = [:]
+        let tilings = self.tilings ?? MatMulTilings(graph: graph, hardware: hardware, precision: precision)
         var operators: [OperatorMapping] = []
         operators.reserveCapacity(graph.ops.count)
         for op in graph.ops {
@@ -31,22 +34,19 @@ public struct Mapper: Sendable {
             // A group's head comes first in topological order, so its tiling is known when members are placed.
             let head = plan.groupOf[op.index]
             let headTiling = head < op.index ? operators[head].tiling : nil
-            operators.append(OperatorMapping(role: role, placement: place(op, role: role, head: head, headTiling: headTiling, tilings: &tilings)))
+            operators.append(OperatorMapping(role: role, placement: place(op, role: role, head: head, headTiling: headTiling, tilings: tilings)))
         }
         return Mapping(fusion: fusion, precision: precision, plan: plan, operators: operators)
     }
 
-    func place(_ op: Op, role: FusionRole, head: Int, headTiling: MatMulTiling?, tilings: inout [MatMulShape: MatMulTiling]) -> Placement {
+    func place(_ op: Op, role: FusionRole, head: Int, headTiling: MatMulTiling?, tilings: MatMulTilings) -> Placement {
         let output = graph[op.outputs[0]]
         switch (op.kind, role) {
         case _ where op.folded:
             return .folded
         case (.matMul, _):
             let shape = MatMulShape(op, in: graph)
-            if let known = tilings[shape] { return .matMul(known) }
-            let tiling = MatMulTiling.search(shape, hardware: hardware, precision: precision)
-            tilings[shape] = tiling
-            return .matMul(tiling)
+            return .matMul(tilings[shape] ?? MatMulTiling.search(shape, hardware: hardware, precision: precision))
         case (.add, .fusedBias), (.add, .fusedResidual), (_, .fusedActivation), (.layerNorm, .fusedLayerNorm):
             let sides = distinctInputs(op).filter { !isChainInput($0, of: op) }.map { input in
                 if case .fusedResidual(let skip) = role, input == skip {
