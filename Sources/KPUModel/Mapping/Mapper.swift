@@ -52,7 +52,7 @@ public struct Mapper: Sendable {
                 if case .fusedResidual(let skip) = role, input == skip {
                     return OperandRoute(tensor: skip, route: skipResident(skip, head: head, tiling: headTiling) ? .residentInL3 : .whole)
                 }
-                return broadcast(input, into: output)
+                return drainOperand(input, into: output, tiling: headTiling)
             }
             return .onDrain(sideOperands: sides)
         case _ where op.kind.isView:
@@ -84,6 +84,20 @@ public struct Mapper: Sendable {
         let outputRows = max(output.elementCount / max(output.shape.last ?? 1, 1), 1)
         let operandRows = max(operand.elementCount / max(operand.shape.last ?? 1, 1), 1)
         return OperandRoute(tensor: input, route: .broadcast(copies: min(hardware.totalTiles, max(outputRows / operandRows, 1))))
+    }
+
+    /// A side operand of an op on a matmul's drain (a bias, LayerNorm's gamma and beta): a
+    /// vector along the output's last axis goes to each tile once per block it drains, only the
+    /// block's slice of columns, and stays there while the block drains; so the whole vector
+    /// arrives once per row of blocks (per product). Anything else is broadcast as on the
+    /// vector path.
+    func drainOperand(_ input: TensorID, into output: Tensor, tiling: MatMulTiling?) -> OperandRoute {
+        let operand = graph[input]
+        guard let tiling, operand.shape.last == output.shape.last, operand.shape.dropLast().allSatisfy({ $0 == 1 }) else {
+            return broadcast(input, into: output)
+        }
+        let columnBlocks = max(1, (tiling.n + tiling.tileBlock.n - 1) / tiling.tileBlock.n)
+        return OperandRoute(tensor: input, route: .broadcast(copies: max(1, tiling.blocks / columnBlocks)))
     }
 
     /// The input a fused op receives from the chain (the matmul's result), as opposed to side operands.
