@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "ConfigFrontendTests", dependencies: ["Support", "ModelGraph", "ConfigFrontend", "TestFixtures"]),
         .testTarget(name: "ModelGraphTests", dependencies: ["Support", "ModelGraph", "ConfigFrontend", "TestFixtures"]),
-        .testTarget(name: "KPUModelTests", dependencies: ["ConfigFrontend", "Support", "ModelGraph", "KPUModel"]),
+        .testTarget(name: "KPUModelTests", dependencies: ["ConfigFrontend", "Support", "ModelGraph", "KPUModel", "TestFixtures"]),
         .testTarget(name: "AddAnalysisTests", dependencies: ["ConfigFrontend", "ModelGraph", "AddAnalysis"]),
         .testTarget(
             name: "ONNXImportTests", dependencies: ["ConfigFrontend", "Support", "ONNXImport", "ModelGraph", "KPUModel", "AddAnalysis", "TestFixtures"]),

@@ -4,54 +4,63 @@
 Writes BERT-base's five matmul shapes (bf16, batch 1, sequence 128) and a KPU-T256-like
 accelerator as ZigZag workload, hardware and mapping-constraint files into a temporary folder,
 runs ZigZag's LOMA temporal-mapping search for every split of the output blocks over the tiles,
-keeps the best mapping per shape (fewest cycles, then least energy, among output-stationary
-mappings) and writes its bytes per memory level and operand to
-Tests/Fixtures/zigzag/bert-base-bf16-kpu-t256.json.
+keeps the best output-stationary mapping per shape and writes its bytes per memory level and
+operand to Tests/Fixtures/zigzag/bert-base-bf16-kpu-t256.json.
 
 Not part of CI: run it by hand in its own venv (see README.md beside this file).
 
-    python make_fixture.py                 # writes the fixture
-    python make_fixture.py --keep DIR      # also keeps the generated ZigZag inputs in DIR
-    python make_fixture.py --out FILE      # writes the fixture elsewhere
-    python make_fixture.py --only ffn1     # one shape (repeatable), for a quick look
-    python make_fixture.py --check         # no search: prints ZigZag's figures for the split
-                                           #   the fixture holds and compares with the fixture
+    python make_fixture.py                 # searches every shape, writes the fixture (~3 min)
+    python make_fixture.py --verbose       # ... and prints every split's best mapping
+    python make_fixture.py --keep DIR      # ... and keeps the generated ZigZag inputs in DIR
+    python make_fixture.py --only ffn1     # one shape (repeatable): prints JSON, writes nothing
+    python make_fixture.py --check         # only the fixture's splits (~1 s): compares with it
 
 The hardware (data/hardware/kpu-t256.yaml, data/energy-tables.yaml `kpu-16nm`,
-data/kpu-engines.yaml), modelled for ZigZag:
+data/kpu-engines.yaml), as ZigZag memories listed bottom-up:
 
   operational array  D1 = 32 PE rows (M), D2 = 32 PE columns (N), D3 = 256 tiles; 0.16 pJ per
                      bf16 MAC; D1 and D2 systolic (ZigZag adds a drain of 31 + 31 cycles).
-  pe_acc   (O)       one accumulator per PE (fp32, 32 bits), served by no dimension; its
-                     accesses cost nothing (part of the MAC) and are not reported: C never
-                     passes through L1.
-  l1_a     (A)       a PE row's copy of A, served along D2 (a row shares each A element; the
-                     issue counts L1 once per element per tile).  2 KiB: half of each PE's
-                     4 KiB operand store (the other half is B's); 16 bits per cycle.
-  l1_b     (B)       a PE column's copy of B, served along D1; likewise 2 KiB, 16 bits/cycle.
-  l2       (A,B,C)   32 KiB per tile (served D1, D2: one instance per tile); 64 B per cycle per
-                     port: block mover (L3 <-> L2), A streamer, B streamer, drain.
-  l3       (A,B,C)   64 MiB shared by all tiles (256 KiB per tile; served D1, D2, D3); 64 B per
-                     cycle per tile on the block-mover side (16 KiB per cycle in all).
+  pe_acc   (C)       one fp32 accumulator per PE, served by no dimension; free (part of the
+                     MAC) and not reported: C never passes through L1.
+  l1_a     (A)       a PE row's A, served along D2 (the row shares each element, so L1 counts
+                     it once per tile, as the issue does); 256 B double-buffered, 16 bits/cycle.
+  l1_b     (B)       a PE column's B, served along D1; likewise.
+  l2       (A,B,C)   32 KiB per tile (served D1, D2: one instance per tile), double-buffered;
+                     64 B/cycle per port: block mover, A streamer, B streamer, drain.
+  l3       (A,B,C)   64 MiB (256 KiB per tile) shared by all tiles (served D1, D2, D3); 64 B/cycle
+                     per tile on the block-mover side, 16 KiB/cycle in all.
   dram     (A,B,C)   LPDDR5, 256 GB/s = 256 B per cycle at 1 GHz.
 
 Energies in pJ/byte from kpu-16nm: DRAM 10 read / 12 write, L3 2.0/2.5, L2 0.8/1.0,
-L1 0.3/0.4.  ZigZag charges per word of a memory's port width, so every port of a memory has
-one width and its cost per word is pJ/byte x width/8.
+L1 0.3/0.4.  ZigZag charges per word of a port, so all ports of a memory have one width and
+its cost per word is pJ/byte x width / 8 (the script checks that bytes x pJ/byte + MACs x 0.16
+is exactly ZigZag's energy).
 
-Mapping constraints: K (the reduction) is never unrolled spatially: D1 = M 32, D2 = N 32 and D3
-(the tiles) holds a split of the output blocks, heads x M-blocks x N-blocks, each a divisor of
-its extent with a product of at most 256.  Every such split is one ZigZag run; LOMA searches
-the temporal loop order and the memory allocation.  A mapping is output-stationary when no
-partial sum leaves the PE accumulator (C's traffic above pe_acc is final outputs only); only
-those are kept.
+L1 size: ZigZag's hierarchy is inclusive (a level holds what the levels below it hold) and
+LOMA's allocator fills each level greedily, so an L1 larger than its share of L2 leaves no
+valid mapping at all.  The spec's 4 KiB per PE (4 MiB per tile, 128 x the 32 KiB L2) cannot be
+modelled; a row's (column's) L1 is a double-buffered 64-element slice of K, what L2 can
+double-buffer next to the other operand and the output block.
 
-ZigZag counts one read of a shared memory for all the lower-level instances that take the same
-data (an irrelevant spatial loop: A across N-blocks, B across M-blocks), i.e. L3 multicasts.
-It cannot express L3 without multicast, so the no-multicast L3 reads are computed from
-ZigZag's own figures: every tile's L2 fill is its own L3 read, so A/B L3 reads without
-multicast = A/B L2 writes.  Energy without multicast adds those extra reads at L3's read
-energy; cycles are ZigZag's (multicast) cycles.
+Mapping constraints: K is never unrolled spatially: D1 = M 32, D2 = N 32 and D3 holds a split of
+the output blocks (heads x M-blocks x N-blocks, each a divisor of its block count, at most 256
+tiles).  Every split is one ZigZag run in which LOMA searches loop orders and memory
+allocations.  A mapping is output-stationary when no partial sum leaves pe_acc (C above it is
+final outputs only); the others are discarded (the L2/L3 "O, tl"/"O, fh" port allocations exist
+only so that ZigZag can evaluate, and the script reject, such mappings).
+
+Rank: fewest on-chip cycles (ZigZag's latency_total0: compute plus stalls), then fewest cycles
+in all (latency_total2, adding the initial load from DRAM and the final store), then least
+energy.  Every shape is DRAM-bound here, so latency_total2 differs by a few per cent at most
+between most splits, and ranking by it alone picks on ZigZag's onload/offload rounding (6
+tiles x 16 rounds for attention_context, 24 tiles x 4 rounds for qkv_out_proj); a model runs
+the load and store of one operator under its neighbours, so the on-chip part decides.
+
+Multicast: ZigZag counts one read of a shared memory for all lower-level instances that take
+the same data (an irrelevant spatial loop: A across N-blocks, B across M-blocks), i.e. L3
+multicasts.  ZigZag cannot express L3 without multicast, so those reads are derived from its
+figures: every tile's L2 fill is its own L3 read, so A/B L3 reads without multicast = A/B L2
+writes.  energy_pj_no_multicast adds the extra reads at L3's read energy; cycles stay ZigZag's.
 """
 
 from __future__ import annotations
@@ -64,7 +73,6 @@ import itertools
 import json
 import logging
 import math
-import os
 import sys
 import tempfile
 import time
@@ -72,6 +80,19 @@ from importlib.metadata import version as package_version
 from pathlib import Path
 
 import yaml
+from zigzag.cost_model.cost_model import CostModelEvaluation
+from zigzag.hardware.architecture.memory_port import DataDirection
+from zigzag.mapping.data_movement import DataMoveAttr
+from zigzag.mapping.temporal_mapping import TemporalMappingType
+from zigzag.opt.loma.engine import NoValidLoopOrderingFoundException
+from zigzag.stages.evaluation.cost_model_evaluation import CostModelStage
+from zigzag.stages.main import MainStage
+from zigzag.stages.mapping.spatial_mapping_generation import SpatialMappingGeneratorStage
+from zigzag.stages.mapping.temporal_mapping_generator_stage import TemporalMappingGeneratorStage
+from zigzag.stages.parser.accelerator_parser import AcceleratorParserStage
+from zigzag.stages.parser.workload_parser import WorkloadParserStage
+from zigzag.stages.stage import Stage
+from zigzag.stages.workload_iterator import WorkloadStage
 
 REPO = Path(__file__).resolve().parents[3]
 DEFAULT_OUT = REPO / "Tests" / "Fixtures" / "zigzag" / "bert-base-bf16-kpu-t256.json"
@@ -83,8 +104,22 @@ DEFAULT_OUT = REPO / "Tests" / "Fixtures" / "zigzag" / "bert-base-bf16-kpu-t256.
 SEQUENCE, HIDDEN, HEADS, HEAD_DIM, FFN = 128, 768, 12, 64, 3072
 SHAPES = [
     {"name": "qkv_out_proj", "m": SEQUENCE, "k": HIDDEN, "n": HIDDEN, "batch": 1, "b_is_weight": True},
-    {"name": "attention_scores", "m": SEQUENCE, "k": HEAD_DIM, "n": SEQUENCE, "batch": HEADS, "b_is_weight": False},
-    {"name": "attention_context", "m": SEQUENCE, "k": SEQUENCE, "n": HEAD_DIM, "batch": HEADS, "b_is_weight": False},
+    {
+        "name": "attention_scores",
+        "m": SEQUENCE,
+        "k": HEAD_DIM,
+        "n": SEQUENCE,
+        "batch": HEADS,
+        "b_is_weight": False,
+    },
+    {
+        "name": "attention_context",
+        "m": SEQUENCE,
+        "k": SEQUENCE,
+        "n": HEAD_DIM,
+        "batch": HEADS,
+        "b_is_weight": False,
+    },
     {"name": "ffn1", "m": SEQUENCE, "k": HIDDEN, "n": FFN, "batch": 1, "b_is_weight": True},
     {"name": "ffn2", "m": SEQUENCE, "k": FFN, "n": HIDDEN, "batch": 1, "b_is_weight": True},
 ]
@@ -105,7 +140,13 @@ ENERGY_PJ_PER_BYTE = {  # data/energy-tables.yaml kpu-16nm (LPDDR5)
 MAC_PJ = 0.16  # kpu-16nm mac n16 bf16
 L3_BYTES = 256 * 1024 * TILES  # l3_kib_per_tile 256
 L2_BYTES = 32 * 1024  # l2_kib_per_tile 32
-L1_BYTES_PER_PE = 4 * 1024  # l1_kib_per_pe 4: half A, half B
+L1_BYTES_PER_PE = 4 * 1024  # l1_kib_per_pe 4 (not representable, see L1_BYTES_PER_LINE)
+# ZigZag's hierarchy is inclusive (each level holds what the levels below it hold) and LOMA's
+# allocator fills a level greedily, so an L1 larger than its share of L2 leaves no valid mapping.
+# A PE row's A (a column's B) is therefore a double-buffered slice of 64 elements of K, 256 bytes:
+# with B's and the 32x32 output block, what the 32 KiB L2 can double-buffer (64 is also the K slice
+# a 32x32 block gets in the tool's own L2 sizing).
+L1_BYTES_PER_LINE = 256
 DRAM_BYTES_PER_CYCLE = 256  # 256 GB/s at 1 GHz
 ENGINE_BYTES_PER_CYCLE = 64  # block mover / streamer bus (data/kpu-engines.yaml), one word per cycle
 L1_BITS_PER_CYCLE = 16  # one bf16 element per PE row (column) per cycle
@@ -130,11 +171,14 @@ def ports(width_bits: int, groups: list[tuple[str, list[str]]]) -> list[dict]:
     return out
 
 
-def memory(size_bytes: int, level: str | None, width_bits: int, operands, served, port_groups) -> dict:
+def memory(*, size_bytes, level, width_bits, operands, served, port_groups, double_buffered=False):
+    """A ZigZag memory: size in bits, costs per port word; `level` names the energy-table row
+    (None: free)."""
     read, write = ENERGY_PJ_PER_BYTE[level] if level else (0.0, 0.0)
     return {
+        "force_double_buffering": double_buffered,
         "size": int(size_bytes * 8),
-        "r_cost": read * width_bits / 8,  # pJ per access of one port word
+        "r_cost": read * width_bits / 8,
         "w_cost": write * width_bits / 8,
         "area": 0.0,
         "latency": 1,
@@ -145,49 +189,80 @@ def memory(size_bytes: int, level: str | None, width_bits: int, operands, served
 
 
 def accelerator() -> dict:
-    acc_bits = ACCUMULATOR_BITS
     engine_bits = ENGINE_BYTES_PER_CYCLE * 8
-    l3_bits = ENGINE_BYTES_PER_CYCLE * 8 * TILES
-    dram_bits = DRAM_BYTES_PER_CYCLE * 8
-    everything = ["I1, fh", "I1, tl", "I2, fh", "I2, tl", "O, fh", "O, tl", "O, fl", "O, th"]
+    every_direction = ["I1, fh", "I1, tl", "I2, fh", "I2, tl", "O, fh", "O, tl", "O, fl", "O, th"]
+    # Listed bottom-up: ZigZag builds each operand's hierarchy in this order. The "O, tl" and
+    # "O, fh" allocations of l2 and l3 carry partial sums back down: never in a kept mapping,
+    # but ZigZag cannot evaluate (and the search reject) such a mapping without them.
+    memories = {
+        "pe_acc": memory(
+            size_bytes=ACCUMULATOR_BITS // 8,
+            level=None,
+            width_bits=ACCUMULATOR_BITS,
+            operands=["O"],
+            served=[],
+            port_groups=[
+                ("read", ["O, tl"]),
+                ("read", ["O, th"]),
+                ("write", ["O, fh"]),
+                ("write", ["O, fl"]),
+            ],
+        ),
+        "l1_a": memory(
+            size_bytes=L1_BYTES_PER_LINE,
+            level="l1",
+            width_bits=L1_BITS_PER_CYCLE,
+            operands=["I1"],
+            served=["D2"],
+            port_groups=[("read", ["I1, tl"]), ("write", ["I1, fh"])],
+            double_buffered=True,
+        ),
+        "l1_b": memory(
+            size_bytes=L1_BYTES_PER_LINE,
+            level="l1",
+            width_bits=L1_BITS_PER_CYCLE,
+            operands=["I2"],
+            served=["D1"],
+            port_groups=[("read", ["I2, tl"]), ("write", ["I2, fh"])],
+            double_buffered=True,
+        ),
+        "l2": memory(
+            size_bytes=L2_BYTES,
+            level="l2",
+            width_bits=engine_bits,
+            operands=["I1", "I2", "O"],
+            served=["D1", "D2"],
+            port_groups=[
+                ("read_write", ["I1, fh", "I2, fh", "O, th", "O, tl", "O, fh"]),  # block mover
+                ("read", ["I1, tl"]),  # A streamer
+                ("read", ["I2, tl"]),  # B streamer
+                ("write", ["O, fl"]),  # drain from the array
+            ],
+            double_buffered=True,
+        ),
+        "l3": memory(
+            size_bytes=L3_BYTES,
+            level="l3",
+            width_bits=engine_bits * TILES,
+            operands=["I1", "I2", "O"],
+            served=["D1", "D2", "D3"],
+            port_groups=[
+                ("read_write", ["I1, fh", "I2, fh", "O, th", "O, fh"]),  # DMA side
+                ("read_write", ["I1, tl", "I2, tl", "O, fl", "O, tl"]),  # block movers, all tiles
+            ],
+        ),
+        "dram": memory(
+            size_bytes=1 << 40,
+            level="dram",
+            width_bits=DRAM_BYTES_PER_CYCLE * 8,
+            operands=["I1", "I2", "O"],
+            served=["D1", "D2", "D3"],
+            port_groups=[("read_write", every_direction)],
+        ),
+    }
     return {
         "name": "kpu_t256_like_bf16",
-        "memories": {
-            # Listed bottom-up: ZigZag builds each operand's hierarchy in this order.
-            "pe_acc": memory(
-                acc_bits // 8, None, acc_bits, ["O"], [],
-                [("read", ["O, tl"]), ("read", ["O, th"]), ("write", ["O, fh"]), ("write", ["O, fl"])],
-            ),
-            "l1_a": memory(
-                L1_BYTES_PER_PE // 2, "l1", L1_BITS_PER_CYCLE, ["I1"], ["D2"],
-                [("read", ["I1, tl"]), ("write", ["I1, fh"])],
-            ),
-            "l1_b": memory(
-                L1_BYTES_PER_PE // 2, "l1", L1_BITS_PER_CYCLE, ["I2"], ["D1"],
-                [("read", ["I2, tl"]), ("write", ["I2, fh"])],
-            ),
-            "l2": memory(
-                L2_BYTES, "l2", engine_bits, ["I1", "I2", "O"], ["D1", "D2"],
-                [
-                    # block mover; "O, tl"/"O, fh" only carry partial sums back down, which the search rejects
-                    ("read_write", ["I1, fh", "I2, fh", "O, th", "O, tl", "O, fh"]),
-                    ("read", ["I1, tl"]),  # A streamer
-                    ("read", ["I2, tl"]),  # B streamer
-                    ("write", ["O, fl"]),  # drain from the array
-                ],
-            ),
-            "l3": memory(
-                L3_BYTES, "l3", l3_bits, ["I1", "I2", "O"], ["D1", "D2", "D3"],
-                [
-                    ("read_write", ["I1, fh", "I2, fh", "O, th", "O, fh"]),  # DMA side
-                    ("read_write", ["I1, tl", "I2, tl", "O, fl", "O, tl"]),  # block movers, all tiles
-                ],
-            ),
-            "dram": memory(
-                1 << 40, "dram", dram_bits, ["I1", "I2", "O"], ["D1", "D2", "D3"],
-                [("read_write", everything)],
-            ),
-        },
+        "memories": memories,
         "operational_array": {
             "input_precision": [16, 16],
             "unit_energy": MAC_PJ,
@@ -215,7 +290,7 @@ def workload(shape: dict) -> list[dict]:
             "loop_dims": dims,
             "loop_sizes": sizes,
             "operand_precision": {"I": 16, "W": 16, "O": ACCUMULATOR_BITS, "O_final": 16},
-            # B is a constant (a weight) for the projections; both operands are activations in attention.
+            # B is a constant (a weight) in the projections; in attention both are activations.
             "operand_source": {"W": 0} if shape["b_is_weight"] else {},
         }
     ]
@@ -241,7 +316,9 @@ def splits(shape: dict) -> list[dict[str, int]]:
     """Every split of the output blocks over the tiles: heads x M-blocks x N-blocks, divisors only."""
     m_blocks, n_blocks = math.ceil(shape["m"] / ROWS), math.ceil(shape["n"] / COLS)
     out = []
-    for h, bm, bn in itertools.product(divisors(shape["batch"]), divisors(m_blocks), divisors(n_blocks)):
+    for h, bm, bn in itertools.product(
+        divisors(shape["batch"]), divisors(m_blocks), divisors(n_blocks)
+    ):
         if h * bm * bn <= TILES:
             split = {"H": h, "M": bm, "N": bn} if shape["batch"] > 1 else {"M": bm, "N": bn}
             out.append(split)
@@ -252,91 +329,88 @@ def splits(shape: dict) -> list[dict[str, int]]:
 # Running ZigZag
 
 
-def zigzag_stages():
-    from zigzag.cost_model.cost_model import CostModelEvaluation
-    from zigzag.datatypes import Constants
-    from zigzag.hardware.architecture.memory_port import DataDirection
-    from zigzag.stages.evaluation.cost_model_evaluation import CostModelStage
-    from zigzag.stages.mapping.spatial_mapping_generation import SpatialMappingGeneratorStage
-    from zigzag.stages.mapping.temporal_mapping_generator_stage import TemporalMappingGeneratorStage
-    from zigzag.stages.parser.accelerator_parser import AcceleratorParserStage
-    from zigzag.stages.parser.workload_parser import WorkloadParserStage
-    from zigzag.stages.stage import Stage
-    from zigzag.stages.workload_iterator import WorkloadStage
-
-    class OutputStationaryMinimalLatencyStage(Stage):
-        """ZigZag's MinimalLatencyStage (fewest cycles, then least energy) over output-stationary
-        mappings only: no partial sum leaves the PE accumulator. Counts what it saw."""
-
-        def __init__(self, list_of_callables, **kwargs):
-            super().__init__(list_of_callables, **kwargs)
-            self.counts = kwargs.get("counts")
-
-        def run(self):
-            best = None
-            substage = self.list_of_callables[0](self.list_of_callables[1:], **self.kwargs)
-            for cme, extra in substage.run():
-                assert isinstance(cme, CostModelEvaluation)
-                self.counts["evaluated"] += 1
-                out = cme.layer.output_operand
-                spills = any(
-                    cme.mapping.unit_mem_data_movement[out][lv].get_attribute(
-                        __import__("zigzag.mapping.data_movement", fromlist=["DataMoveAttr"]).DataMoveAttr.DATA_ELEM_MOVE_COUNT
-                    ).get(DataDirection.RD_OUT_TO_LOW)
-                    for lv in range(1, cme.mapping.mem_level[out])
-                )
-                if spills:
-                    self.counts["partial_sum_spills"] += 1
-                    continue
-                if best is None or (cme.latency_total2, cme.energy_total) < (best.latency_total2, best.energy_total):
-                    best = cme
-            if best is not None:
-                yield best, None
-
-    del Constants
-    return [
-        WorkloadParserStage,
-        AcceleratorParserStage,
-        WorkloadStage,
-        OutputStationaryMinimalLatencyStage,
-        SpatialMappingGeneratorStage,
-        TemporalMappingGeneratorStage,
-        CostModelStage,
-    ]
+def rank(cme) -> tuple[float, float, float]:
+    """Fewest on-chip cycles (ZigZag's latency without the initial load from DRAM and the final
+    store: compute plus stalls), then fewest cycles in all, then least energy."""
+    return (cme.latency_total0, cme.latency_total2, cme.energy_total)
 
 
-def run_zigzag(folder: Path, shape: dict, split: dict[str, int], lpf_limit: int) -> tuple[object | None, dict]:
-    from zigzag.stages.main import MainStage
+def spills_partial_sums(cme) -> bool:
+    """True when some partial sum leaves the PE accumulator (read back down from L2 or above)."""
+    out = cme.layer.output_operand
+    return any(
+        cme.mapping.unit_mem_data_movement[out][lv]
+        .get_attribute(DataMoveAttr.DATA_ELEM_MOVE_COUNT)
+        .get(DataDirection.RD_OUT_TO_LOW)
+        for lv in range(1, cme.mapping.mem_level[out])
+    )
 
-    workload_file = folder / f"workload_{shape['name']}.yaml"
-    accelerator_file = folder / "kpu_t256_like_bf16.yaml"
-    mapping_file = folder / f"mapping_{shape['name']}_{'x'.join(f'{d}{f}' for d, f in split.items())}.yaml"
+
+class OutputStationaryBestStage(Stage):
+    """Like ZigZag's MinimalLatencyStage, over output-stationary mappings only and ranked by
+    `rank`; counts what it saw in the `counts` dict it is given."""
+
+    def __init__(self, list_of_callables, *, counts: dict, **kwargs):
+        super().__init__(list_of_callables, **kwargs)
+        self.counts = counts
+
+    def run(self):
+        best = None
+        substage = self.list_of_callables[0](self.list_of_callables[1:], **self.kwargs)
+        for cme, _ in substage.run():
+            assert isinstance(cme, CostModelEvaluation)
+            self.counts["evaluated"] += 1
+            if spills_partial_sums(cme):
+                self.counts["partial_sum_spills"] += 1
+                continue
+            if best is None or rank(cme) < rank(best):
+                best = cme
+        if best is not None:
+            yield best, None
+
+
+STAGES = [
+    WorkloadParserStage,
+    AcceleratorParserStage,
+    WorkloadStage,
+    OutputStationaryBestStage,
+    SpatialMappingGeneratorStage,  # passes the fixed spatial mapping through
+    TemporalMappingGeneratorStage,  # LOMA
+    CostModelStage,
+]
+
+
+def run_zigzag(folder: Path, shape: dict, split: dict[str, int], lpf_limit: int):
+    """One ZigZag run: the best output-stationary temporal mapping for this split (or None)."""
+    mapping_file = (
+        folder / f"mapping_{shape['name']}_{'_'.join(f'{d}{f}' for d, f in split.items())}.yaml"
+    )
     mapping_file.write_text(yaml.safe_dump(mapping(split), sort_keys=False))
     counts = {"evaluated": 0, "partial_sum_spills": 0}
     main = MainStage(
-        list_of_callables=zigzag_stages(),
-        accelerator=str(accelerator_file),
-        workload=str(workload_file),
+        list_of_callables=STAGES,
+        accelerator=str(folder / "kpu_t256_like_bf16.yaml"),
+        workload=str(folder / f"workload_{shape['name']}.yaml"),
         mapping=str(mapping_file),
-        dump_folder=str(folder / "out"),
         loma_lpf_limit=lpf_limit,
         loma_show_progress_bar=False,
         nb_mappings_generated=1,
         enable_mix_spatial_mapping_generation=False,
-        access_same_data_considered_as_no_access=True,
-        temporal_mapping_type=__import__("zigzag.mapping.temporal_mapping", fromlist=["x"]).TemporalMappingType("uneven"),
+        access_same_data_considered_as_no_access=True,  # as ZigZag's own API sets it
+        temporal_mapping_type=TemporalMappingType.UNEVEN,
         counts=counts,
     )
-    answers = main.run()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            answers = main.run()
+    except NoValidLoopOrderingFoundException:
+        answers = []
     return (answers[0][0] if answers else None), counts
 
 
 def level_bytes(cme) -> dict:
     """Bytes read and written per reported level (l1, l2, l3, dram) and operand (a, b, c),
     from ZigZag's per-unit-memory transfer amounts (ZigZag's own access formula, in bytes)."""
-    from zigzag.hardware.architecture.memory_port import DataDirection
-    from zigzag.mapping.data_movement import DataMoveAttr
-
     layer = cme.layer
     names = {layer.output_operand: "c"}
     for op in layer.input_operands:
@@ -361,32 +435,54 @@ def level_bytes(cme) -> dict:
                 assert bits % 8 == 0
                 if reported is None:
                     continue
-                kind = "read" if direction in (DataDirection.RD_OUT_TO_LOW, DataDirection.RD_OUT_TO_HIGH) else "written"
+                kind = (
+                    "read"
+                    if direction in (DataDirection.RD_OUT_TO_LOW, DataDirection.RD_OUT_TO_HIGH)
+                    else "written"
+                )
                 report[reported][name][kind] += bits // 8
     return report
 
 
-def temporal_mapping_text(cme) -> dict[str, list[str]]:
-    """ZigZag's temporal loops per operand, innermost first, as 'DIM SIZE @ memory'."""
+def temporal_mapping_text(cme) -> dict[str, str]:
+    """ZigZag's temporal loops per operand (a, b, c), innermost first, grouped by memory:
+    'K3 K4 K4 @ l1_a | K4 @ l2 | K2 K2 @ l3'."""
+    names = {"I1": "a", "I2": "b", "O": "c"}
     out = {}
-    tm = cme.temporal_mapping
-    for op, levels in tm.mapping_dic_stationary.items():
+    for op, levels in cme.temporal_mapping.mapping_dic_stationary.items():
         mem_op = cme.memory_operand_links.layer_to_mem_op(op)
-        rows = []
+        groups = []
         for lv, loops in enumerate(levels):
-            level = cme.accelerator.get_memory_level(mem_op, lv).name
-            rows += [f"{dim} {int(size)} @ {level}" for dim, size in loops]
-        out[op.name] = rows
+            if loops:
+                level = cme.accelerator.get_memory_level(mem_op, lv).name
+                groups.append(" ".join(f"{dim}{int(size)}" for dim, size in loops) + f" @ {level}")
+        out[names[mem_op.name]] = " | ".join(groups)
     return out
+
+
+def energy_from_bytes(by_level: dict, macs: int) -> float:
+    """The energy the reported bytes cost at the table's pJ/byte, plus the MACs: a check that the
+    bytes are the ones ZigZag charged for."""
+    total = macs * MAC_PJ
+    for level, operands in by_level.items():
+        read, write = ENERGY_PJ_PER_BYTE[level]
+        total += sum(v["read"] * read + v["written"] * write for v in operands.values())
+    return total
 
 
 def summarise(shape: dict, split: dict[str, int], cme, splits_tried: int, evaluated: int) -> dict:
     tiles_used = math.prod(split.values())
     blocks = shape["batch"] * math.ceil(shape["m"] / ROWS) * math.ceil(shape["n"] / COLS)
     by_level = level_bytes(cme)
+    macs = int(cme.layer.total_mac_count)
+    recomputed = energy_from_bytes(by_level, macs)
+    if not math.isclose(recomputed, cme.energy_total, rel_tol=1e-9):
+        raise SystemExit(
+            f"{shape['name']}: bytes x pJ/byte = {recomputed} pJ, ZigZag charged {cme.energy_total} pJ"
+        )
     l3_mc = sum(by_level["l3"][o][k] for o in "abc" for k in ("read", "written"))
+    # Without multicast every tile's L2 fill is its own L3 read.
     extra_reads = sum(by_level["l2"][o]["written"] - by_level["l3"][o]["read"] for o in "ab")
-    l3_read_pj = ENERGY_PJ_PER_BYTE["l3"][0]
     return {
         "name": shape["name"],
         "m": shape["m"],
@@ -394,19 +490,27 @@ def summarise(shape: dict, split: dict[str, int], cme, splits_tried: int, evalua
         "k": shape["k"],
         "batch": shape["batch"],
         "b_is_weight": shape["b_is_weight"],
+        "macs": macs,
         "tile_split": {dim.lower(): factor for dim, factor in split.items()},
         "tiles_used": tiles_used,
         "block": {"m": ROWS, "n": COLS},
         "blocks": blocks,
         "rounds": math.ceil(blocks / tiles_used),
         "cycles": int(round(cme.latency_total2)),
-        "cycles_compute": int(round(cme.ideal_temporal_cycle)),
+        "cycles_breakdown": {
+            "compute": int(round(cme.ideal_temporal_cycle)),
+            "stall": int(round(cme.stall_slack_comb)),
+            "onload": int(round(cme.data_onloading_cycle)),
+            "offload": int(round(cme.data_offloading_cycle)),
+            "systolic_drain": int(round(cme.systolic_drain_cycle)),
+        },
         "energy_pj": round(cme.energy_total, 3),
-        "energy_pj_no_multicast": round(cme.energy_total + extra_reads * l3_read_pj, 3),
-        "macs": int(cme.layer.total_mac_count),
+        "energy_pj_no_multicast": round(
+            cme.energy_total + extra_reads * ENERGY_PJ_PER_BYTE["l3"][0], 3
+        ),
         "bytes": by_level,
         "level_totals": {
-            lvl: sum(by_level[lvl][o][k] for o in "abc" for k in ("read", "written")) for lvl in by_level
+            lvl: sum(v["read"] + v["written"] for v in ops.values()) for lvl, ops in by_level.items()
         },
         "l3_total": {"multicast": l3_mc, "no_multicast": l3_mc + extra_reads},
         "temporal_mapping": temporal_mapping_text(cme),
@@ -414,29 +518,51 @@ def summarise(shape: dict, split: dict[str, int], cme, splits_tried: int, evalua
     }
 
 
+def describe(cme) -> str:
+    return (
+        f"cycles {cme.latency_total2:.0f} = compute {cme.ideal_temporal_cycle:.0f}"
+        f" + stall {cme.stall_slack_comb:.0f} + onload {cme.data_onloading_cycle:.0f}"
+        f" + offload {cme.data_offloading_cycle:.0f}"
+        f" + drain {cme.systolic_drain_cycle:.0f}; energy {cme.energy_total / 1e6:.3f} uJ"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--keep", type=Path, help="keep the generated ZigZag inputs here")
-    parser.add_argument("--only", action="append", help="only this shape (repeatable); prints, writes nothing")
-    parser.add_argument("--lpf-limit", type=int, default=6, help="LOMA loop-prime-factor limit (ZigZag's default 6)")
-    parser.add_argument("--check", action="store_true", help="re-run the fixture's splits only and compare")
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="the fixture to write (or --check)"
+    )
+    parser.add_argument("--keep", type=Path, help="write the ZigZag inputs here and keep them")
+    parser.add_argument(
+        "--only", action="append", help="only this shape (repeatable); prints JSON, writes no fixture"
+    )
+    parser.add_argument(
+        "--lpf-limit", type=int, default=6, help="LOMA loop-prime-factor limit (ZigZag's default 6)"
+    )
+    parser.add_argument("--verbose", action="store_true", help="print every split's best mapping")
+    parser.add_argument(
+        "--check", action="store_true", help="re-run only the fixture's splits and compare"
+    )
     args = parser.parse_args()
 
     logging.basicConfig(level=logging.ERROR)
-    for name in ("zigzag", "root"):
-        logging.getLogger(name).setLevel(logging.ERROR)
+    logging.getLogger().setLevel(logging.ERROR)
 
-    zz_version = package_version("zigzag-dse")
     shapes = [s for s in SHAPES if not args.only or s["name"] in args.only]
-    if args.only and len(shapes) != len(args.only):
+    if args.only and len(shapes) != len(set(args.only)):
         parser.error(f"unknown shape in {args.only}; known: {[s['name'] for s in SHAPES]}")
-    fixed: dict[str, dict[str, int]] = {}
-    if args.check:
-        existing = json.loads(args.out.read_text())
-        fixed = {s["name"]: {k.upper(): v for k, v in s["tile_split"].items()} for s in existing["shapes"]}
+    existing = json.loads(args.out.read_text()) if args.check else None
+    fixed = (
+        {s["name"]: {k.upper(): v for k, v in s["tile_split"].items()} for s in existing["shapes"]}
+        if existing
+        else {}
+    )
 
-    folder_context = contextlib.nullcontext(args.keep) if args.keep else tempfile.TemporaryDirectory(prefix="zigzag-kpu-")
+    folder_context = (
+        contextlib.nullcontext(args.keep)
+        if args.keep
+        else tempfile.TemporaryDirectory(prefix="zigzag-kpu-")
+    )
     started = time.monotonic()
     results = []
     with folder_context as folder_name:
@@ -444,30 +570,35 @@ def main() -> int:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "kpu_t256_like_bf16.yaml").write_text(yaml.safe_dump(accelerator(), sort_keys=False))
         for shape in shapes:
-            (folder / f"workload_{shape['name']}.yaml").write_text(yaml.safe_dump(workload(shape), sort_keys=False))
+            (folder / f"workload_{shape['name']}.yaml").write_text(
+                yaml.safe_dump(workload(shape), sort_keys=False)
+            )
             candidates = [fixed[shape["name"]]] if args.check else splits(shape)
             best = None
             evaluated = 0
             shape_start = time.monotonic()
             for split in candidates:
-                with contextlib.redirect_stdout(io.StringIO()):
-                    cme, counts = run_zigzag(folder, shape, split, args.lpf_limit)
+                cme, counts = run_zigzag(folder, shape, split, args.lpf_limit)
                 evaluated += counts["evaluated"]
-                if cme is None:
-                    continue
-                key = (cme.latency_total2, cme.energy_total)
-                if best is None or key < best[0]:
-                    best = (key, split, cme)
-            assert best is not None, f"no output-stationary mapping for {shape['name']}"
-            summary = summarise(shape, best[1], best[2], len(candidates), evaluated)
+                if args.verbose:
+                    found = describe(cme) if cme else "no output-stationary mapping"
+                    seen = f"{counts['evaluated']} mappings, {counts['partial_sum_spills']} spilling"
+                    print(f"  {shape['name']} {split}: {found} [{seen}]", flush=True)
+                if cme is not None and (best is None or rank(cme) < rank(best[1])):
+                    best = (split, cme)
+            if best is None:
+                raise SystemExit(f"no output-stationary mapping for {shape['name']}")
+            summary = summarise(shape, best[0], best[1], len(candidates), evaluated)
             results.append(summary)
+            totals, l3 = summary["level_totals"], summary["l3_total"]
+            seconds = time.monotonic() - shape_start
             print(
                 f"{shape['name']:18s} split {summary['tile_split']} tiles {summary['tiles_used']:3d} "
-                f"rounds {summary['rounds']} cycles {summary['cycles']:7d} energy {summary['energy_pj'] / 1e6:8.3f} uJ  "
-                f"L3 {summary['l3_total']['multicast']:>10,d} / {summary['l3_total']['no_multicast']:>10,d}  "
-                f"L2 {summary['level_totals']['l2']:>10,d}  L1 {summary['level_totals']['l1']:>10,d}  "
-                f"DRAM {summary['level_totals']['dram']:>9,d}  "
-                f"({len(candidates)} splits, {evaluated} mappings, {time.monotonic() - shape_start:.0f} s)",
+                f"rounds {summary['rounds']:2d} cycles {summary['cycles']:6d} "
+                f"energy {summary['energy_pj'] / 1e6:7.3f} uJ  "
+                f"L3 {l3['multicast']:>10,d} / {l3['no_multicast']:>10,d}  "
+                f"L2 {totals['l2']:>10,d}  L1 {totals['l1']:>10,d}  DRAM {totals['dram']:>9,d}  "
+                f"({len(candidates)} splits, {evaluated} mappings, {seconds:.0f} s)",
                 flush=True,
             )
     elapsed = time.monotonic() - started
@@ -490,14 +621,15 @@ def main() -> int:
 
     fixture = {
         "description": (
-            "ZigZag's best output-stationary mapping (fewest cycles, then least energy, over every split of "
-            "32x32 output blocks over the tiles) of BERT-base's matmuls on a KPU-T256-like accelerator at bf16. "
-            "Bytes are per level and operand, read and written; l1 holds A and B only (C accumulates in the PE); "
-            "dram written excludes placing A and B there; l3 read is multicast (one read per panel for all tiles "
-            "that take it); l3_total.no_multicast counts one L3 read per tile's L2 fill instead. "
-            "Made by scripts/reference/zigzag/make_fixture.py; see its README."
+            "ZigZag's best output-stationary mapping (fewest on-chip cycles, then fewest cycles, "
+            "then least energy, over every split of 32x32 output blocks over the tiles) of "
+            "BERT-base's matmuls on a KPU-T256-like accelerator at bf16. Bytes are per level and "
+            "operand, read and written; l1 holds A and B only (C accumulates in the PE); dram "
+            "written excludes placing A and B there; l3 read is multicast (one read per panel for "
+            "all the tiles that take it); l3_total.no_multicast counts one L3 read per tile's L2 "
+            "fill instead. Made by scripts/reference/zigzag/make_fixture.py; see its README."
         ),
-        "zigzag_version": zz_version,
+        "zigzag_version": package_version("zigzag-dse"),
         "generated": datetime.date.today().isoformat(),
         "workload": {
             "model": "bert-base-uncased",
@@ -507,19 +639,29 @@ def main() -> int:
             "sequence": SEQUENCE,
         },
         "hardware": {
-            "source": "data/hardware/kpu-t256.yaml, data/energy-tables.yaml kpu-16nm, data/kpu-engines.yaml",
+            "source": "data/hardware/kpu-t256.yaml, data/energy-tables.yaml kpu-16nm, "
+            "data/kpu-engines.yaml",
             "tiles": TILES,
             "pe_array": {"rows": ROWS, "columns": COLS},
             "clock_hz": CLOCK_HZ,
             "l3_bytes": L3_BYTES,
             "l2_bytes_per_tile": L2_BYTES,
             "l1_bytes_per_pe": L1_BYTES_PER_PE,
+            "l1_bytes_per_pe_line_modelled": L1_BYTES_PER_LINE,
             "dram_bytes_per_cycle": DRAM_BYTES_PER_CYCLE,
             "engine_bytes_per_cycle": ENGINE_BYTES_PER_CYCLE,
-            "energy_pj_per_byte": {k: {"read": r, "write": w} for k, (r, w) in ENERGY_PJ_PER_BYTE.items()},
+            "energy_pj_per_byte": {
+                k: {"read": r, "write": w} for k, (r, w) in ENERGY_PJ_PER_BYTE.items()
+            },
             "mac_pj": MAC_PJ,
         },
-        "search": {"engine": "loma", "lpf_limit": args.lpf_limit, "seconds": round(elapsed)},
+        "search": {
+            "engine": "loma",
+            "lpf_limit": args.lpf_limit,
+            "temporal_mapping_type": "uneven",
+            "rank": "fewest on-chip cycles (compute + stalls), then fewest cycles, then least energy",
+            "output_stationary": "mappings moving partial sums out of the PE accumulator are discarded",
+        },
         "shapes": results,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
