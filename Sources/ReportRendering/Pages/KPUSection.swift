@@ -117,14 +117,13 @@ extension RunPage.KPUSection {
                 detail: "\(hw.dma.count) DMA engines × \(Format.scaled(hw.dma.bandwidthPerEngine, unit: "B/s"))"),
             RunPage.Fact(
                 label: "On-chip memory", value: "L3 \(Format.bytes(hw.l3Bytes)), L2 \(Format.bytes(hw.l2Bytes))",
-                detail:
-                    "L2 \(Format.bytes(hw.l2BytesPerTile)) per tile holds a matmul block's double-buffered A and B slices and one drained output block (the accumulators stay in the PEs); "
-                    + "L1 \(Format.bytes(hw.l1BytesPerTile)) per tile is read as the PEs' operand storage"
-                    + (hw.l1BytesPerTile > hw.l2BytesPerTile ? ", larger than the L2 that feeds it: it does not bound any block" : "")),
+                detail: "per tile: L2 \(Format.bytes(hw.l2BytesPerTile)) (a block's A and B slices and one output block), "
+                    + "L1 \(Format.bytes(hw.l1BytesPerTile)) (the PEs' operand storage"
+                    + (hw.l1BytesPerTile > hw.l2BytesPerTile ? "; more than its L2, so it bounds no block)" : ")")),
             RunPage.Fact(
                 label: "L3 multicast", value: hw.l3Multicast ? "on" : "off",
                 detail: hw.l3Multicast
-                    ? "one L3 read serves every tile of a round that needs the same data (l3_multicast, default on)"
+                    ? "one L3 read serves every tile of a round that needs it (l3_multicast)"
                     : "each tile reads its own copy from L3 (l3_multicast: false)"),
             RunPage.Fact(
                 label: "Engines", value: "\(hw.blockMovers.count) block movers, \(hw.streamers.count) streamers",
