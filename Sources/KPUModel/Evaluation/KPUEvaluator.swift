@@ -18,11 +18,7 @@ public struct KPUEvaluator: Sendable {
     let workload: WorkloadCost?
 
     public init(graph: Graph, hardware: KPUHardware, energy: EnergyTable, mapping: Mapping, workload: WorkloadCost? = nil) {
-        self.graph = graph
-        self.hardware = hardware
-        self.energy = energy
-        self.mapping = mapping
-        self.workload = workload
+        (self.graph, self.hardware, self.energy, self.mapping, self.workload) = (graph, hardware, energy, mapping, workload)
     }
 
     var precision: Precision { mapping.precision }

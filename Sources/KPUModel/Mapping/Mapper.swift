@@ -17,11 +17,7 @@ public struct Mapper: Sendable {
     let tilings: MatMulTilings?
 
     public init(graph: Graph, hardware: KPUHardware, precision: Precision, fusion: FusionPolicy, tilings: MatMulTilings? = nil) {
-        self.graph = graph
-        self.hardware = hardware
-        self.precision = precision
-        self.fusion = fusion
-        self.tilings = tilings
+        (self.graph, self.hardware, self.precision, self.fusion, self.tilings) = (graph, hardware, precision, fusion, tilings)
     }
 
     public func map() -> Mapping {
