@@ -192,7 +192,16 @@ struct CommandRun {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("bin"), withIntermediateDirectories: true)
         let copy = folder.appendingPathComponent("bin/generate-report")
-        try FileManager.default.copyItem(at: CommandRun.binary, to: copy)
+        // A copy fails now and then (NSCocoaErrorDomain 256) while other tests' child processes
+        // come and go; it is retried rather than failing a test about something else.
+        for attempt in 1...3 {
+            do {
+                try FileManager.default.copyItem(at: CommandRun.binary, to: copy)
+                break
+            } catch  where attempt < 3 {
+                try? FileManager.default.removeItem(at: copy)
+            }
+        }
         let process = Process()
         process.executableURL = copy
         process.arguments = ["--model", "bert-tiny", "--out", "site", "--format", "html"]
