@@ -1,3 +1,4 @@
+import Support
 import ModelGraph
 
 extension MatMulTiling {
@@ -31,7 +32,7 @@ extension MatMulTiling {
                     Double(delivered.a + delivered.b) / hardware.streamers.aggregateBandwidth,
                     Double(l3Reads.a + l3Reads.b) / hardware.blockMovers.aggregateBandwidth)
                 let onChip = l3Reads.a + l3Reads.b + 2 * (delivered.a + delivered.b) + l1Reads.a + l1Reads.b
-                let key = (Int((seconds * 1e12).rounded()), onChip, bm * bn, bm)
+                let key = (Int(TimeSpan(secondsRoundedUp: seconds).picoseconds), onChip, bm * bn, bm)
                 if best == nil || key < best!.key { best = (key, tiling) }
             }
         }
