@@ -139,7 +139,7 @@ public final class RunPipeline: @unchecked Sendable {
         try KPUEvaluator.checkWithinRange(graph: graph, hardware: kpuHardware, energy: table, precision: descriptor.options.precision, source: source)
         let workload = WorkloadCost(graph: graph)
         let analysis = AddAnalysis(graph: graph, cost: workload)
-        // Every policy is modelled: the page compares them. MACs are the same in all three.
+        // Every policy is modelled: the page compares them. MACs are the same under each.
         let tilings = MatMulTilings(graph: graph, hardware: kpuHardware, precision: descriptor.options.precision)
         let evaluations = FusionPolicy.allCases.concurrentMap { candidate in
             let mapping = Mapper(graph: graph, hardware: kpuHardware, precision: descriptor.options.precision, fusion: candidate, tilings: tilings).map()
@@ -148,13 +148,20 @@ public final class RunPipeline: @unchecked Sendable {
         var report = RunReport(
             descriptor: descriptor, graph: graph, analysis: analysis,
             kpu: RunReport.KPURun(graph: graph, workload: workload, analysis: analysis, evaluations: evaluations, chosen: policy))
-        report.notes = notes + Self.hardwareNotes(kpuHardware, request: request)
+        report.notes = notes + Self.hardwareNotes(kpuHardware, request: request) + Self.fallbackNotes(evaluations)
         report.modelFamily = built.family
         report.date = date
         report.decompositions = DecompositionCost.all(
             analysis: analysis, graph: graph, chosen: evaluations.first { $0.fusion == policy }!,
             hardware: kpuHardware, energy: table, precision: descriptor.options.precision)
         return report
+    }
+
+    /// Attention blocks flash-attention left to the epilogue policy, and why, in a line.
+    static func fallbackNotes(_ evaluations: [KPUEvaluation]) -> [String] {
+        guard let flash = evaluations.first(where: { $0.fusion == .flashAttention }), let first = flash.mapping.attentionFallbacks.first else { return [] }
+        let count = flash.mapping.attentionFallbacks.count
+        return ["Under flash-attention, \(count) attention block\(count == 1 ? "" : "s") ran as under epilogue: \(first)."]
     }
 
     /// What a hardware file the user brought says that the model reads differently than its

@@ -265,7 +265,8 @@ struct CommandRun {
         #expect(run.stdout.contains("  albert-base-v2                ALBERT        12 × 768 × 12     11,683,584\n"))
         #expect(run.stdout.contains("  kpu-t256   Stillwater KPU-T256   256 tiles   15W, 30W*, 50W\n"))
         #expect(run.stdout.contains("  horowitz-45nm   Horowitz, ISSCC 2014"))
-        #expect(run.stdout.contains("  epilogue        also the residual add and the LayerNorm after it"))
+        #expect(run.stdout.contains("  epilogue          also the residual add and the LayerNorm after it"))
+        #expect(run.stdout.contains("  flash-attention   also each attention block as one kernel, the scores kept on chip"))
         #expect(run.stdout.hasSuffix("Precisions (--precision): fp32, bf16, fp16, int8\n"))
         #expect(try run.written() == [])
     }
@@ -311,7 +312,7 @@ struct CommandRun {
         ),
         (
             ["--model", "bert-tiny", "--fusion", "all"],
-            "The value 'all' is invalid for '--fusion <policy>'. Please provide one of 'none', 'vector-engine' or 'epilogue'; see 'generate-report --help'"
+            "The value 'all' is invalid for '--fusion <policy>'. Please provide one of 'none', 'vector-engine', 'epilogue' or 'flash-attention'; see 'generate-report --help'"
         ),
         (["sweep", "--model", "bert-tiny", "--colour", "red"], "Unknown option '--colour'; see 'generate-report sweep --help'"),
         (

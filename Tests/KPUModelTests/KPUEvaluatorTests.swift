@@ -394,8 +394,10 @@ func evaluate(
                 let energy = Double(evaluation.operators.reduce(Int64(0)) { $0 + $1.energy.total.femtojoules })
                 #expect(energy <= bounds.femtojoules, "\(preset) \(sku) \(fusion): energy \(energy) fJ above the bound \(bounds.femtojoules)")
                 #expect(Double(evaluation.makespan.picoseconds) <= bounds.picoseconds, "\(preset) \(sku) \(fusion): time above the bound")
-                // Not so loose that real workloads are refused: within 100× of the figures.
-                #expect(bounds.femtojoules < 100 * energy && bounds.picoseconds < 100 * Double(evaluation.makespan.picoseconds))
+                // Not so loose that real workloads are refused: within 100× of the energy and 200× of
+                // the time (flash-attention keeps a long sequence's scores on chip, far below a
+                // bound that assumes every tensor passes every level eight times).
+                #expect(bounds.femtojoules < 100 * energy && bounds.picoseconds < 200 * Double(evaluation.makespan.picoseconds))
             }
         }
     }

@@ -77,6 +77,41 @@ public struct KPUEvaluator: Sendable {
             demand.trafficByTensor = ["A": a, "B": b, "C": c]
             demand.vectorPassOps = output.elementCount
 
+        case .attention(let kernel):
+            // The kernel's PE work is charged here, both products; its members add vector work.
+            demand.macs = workload.macs
+            demand.computeCycles = kernel.computeCycles(on: hardware, precision: precision)
+            let kernelMACs = kernel.heads * kernel.queries * kernel.keys * (kernel.headWidth + kernel.valueWidth)
+            let peakPerCycle = hardware.peakMACRate(precision) / hardware.clockHz
+            demand.utilization =
+                demand.computeCycles > 0 && peakPerCycle > 0 ? min(Double(kernelMACs) / (Double(demand.computeCycles) * peakPerCycle), 1) : 0
+            let q = Self.operandTraffic(kernel.q), k = Self.operandTraffic(kernel.k)
+            demand.traffic = q + k
+            demand.trafficByTensor = ["A": q, "B": k]
+
+        case .insideAttention(let kernel, let sides):
+            for side in sides { route(side, into: &demand.traffic) }
+            switch op.kind {
+            case .matMul:
+                // ·V: V streams through with the kernel's K/V tiles; the context is stored once.
+                demand.macs = workload.macs
+                let v = Self.operandTraffic(kernel.v)
+                var c = Traffic()
+                c.sendOut(output.byteCount)
+                demand.traffic = demand.traffic + v + c
+                demand.trafficByTensor = ["B": v, "C": c]
+            case .softmax:
+                (demand.vectorOps, demand.addOps) = vectorWork(op, elements: output.elementCount)
+                // The online softmax rescales as each K/V tile arrives; the probabilities go to
+                // L1 for ·V and are read back there, never further.
+                demand.vectorOps += kernel.rescaleOps
+                demand.traffic.l1.written += kernel.probabilityBytes
+                demand.traffic.l1.read += kernel.probabilityBytes
+            default:
+                (demand.vectorOps, demand.addOps) = vectorWork(op, elements: output.elementCount)
+            }
+            demand.vectorPassOps = demand.vectorOps + demand.addOps
+
         case .onDrain(let sides):
             for side in sides { route(side, into: &demand.traffic) }
             if case .fusedLayerNorm = placement.role {
@@ -113,6 +148,15 @@ public struct KPUEvaluator: Sendable {
             demand.stageSeconds[stage] = seconds
         }
         return demand
+    }
+
+    /// One operand of an attention kernel from DRAM to the arrays.
+    static func operandTraffic(_ bytes: AttentionTiling.OperandBytes) -> Traffic {
+        var traffic = Traffic()
+        traffic.fetchFromDRAM(bytes.dram)
+        traffic.feedTiles(read: bytes.l3Read, delivered: bytes.delivered)
+        traffic.streamToL1(bytes.delivered, arrayReads: bytes.l1Read)
+        return traffic
     }
 
     /// The traffic of one operand's route to the engine.

@@ -15,4 +15,9 @@ public enum FusionRole: Sendable, Hashable {
     case fusedResidual(skip: TensorID)
     /// The LayerNorm after the fused residual (epilogue only).
     case fusedLayerNorm
+    /// The QKᵀ product that opens an attention kernel (flash-attention only); `output` is the
+    /// context the kernel stores.
+    case attentionHead(output: TensorID)
+    /// The scale, mask add, softmax or ·V product inside an attention kernel.
+    case insideAttention
 }

@@ -21,8 +21,26 @@ public struct Mapper: Sendable {
     }
 
     public func map() -> Mapping {
-        let plan = FusionPlanner(graph: graph, policy: fusion).plan()
         let tilings = self.tilings ?? MatMulTilings(graph: graph, hardware: hardware, precision: precision)
+        // Attention kernels that fit, by QKᵀ op; the others fall back to the epilogue policy.
+        var kernels: [Int: AttentionTiling] = [:]
+        var fallbacks: [String] = []
+        let plan = FusionPlanner(graph: graph, policy: fusion).plan { block in
+            let scores = graph.ops[block.scores], context = graph.ops[block.context]
+            let maskBytes = block.mask.map { mask in graph.ops[mask].inputs.map { graph[$0].dtype.byteSize }.max() ?? 0 } ?? 0
+            guard
+                let kernel = AttentionTiling.search(
+                    scores: MatMulShape(scores, in: graph), context: MatMulShape(context, in: graph),
+                    maskBytesPerElement: maskBytes, hardware: hardware, precision: precision)
+            else {
+                fallbacks.append(
+                    "\(scores.path): no K/V tile fits a tile's \(hardware.l2BytesPerTile / 1024) KiB L2 beside the query rows and their running output; run as under epilogue"
+                )
+                return false
+            }
+            kernels[block.scores] = kernel
+            return true
+        }
         var operators: [OperatorMapping] = []
         operators.reserveCapacity(graph.ops.count)
         for op in graph.ops {
@@ -32,7 +50,20 @@ public struct Mapper: Sendable {
             let headTiling = head < op.index ? operators[head].tiling : nil
             operators.append(OperatorMapping(role: role, placement: place(op, role: role, head: head, headTiling: headTiling, tilings: tilings)))
         }
-        return Mapping(fusion: fusion, precision: precision, plan: plan, operators: operators)
+        // The kernel's members, after its head in topological order, take its tiling.
+        for (index, role) in plan.roles.enumerated() {
+            guard case .insideAttention = role, let kernel = kernels[plan.groupOf[index]] else { continue }
+            let op = graph.ops[index]
+            // Side operands: inputs made outside the kernel (the mask); the rest stays on chip.
+            let head = plan.groupOf[index]
+            let sides = distinctInputs(op).filter { input in
+                graph.producerIndex(of: input).map { plan.groupOf[$0] != head } ?? true
+            }.filter { graph[$0].elementCount > 1 || op.kind == .add }
+            let routes = op.kind == .matMul ? [] : sides.map { broadcast($0, into: graph[op.outputs[0]]) }
+            operators[index] = OperatorMapping(role: role, placement: .insideAttention(kernel: kernel, sideOperands: routes))
+        }
+        for (head, kernel) in kernels { operators[head] = OperatorMapping(role: plan.roles[head], placement: .attention(kernel)) }
+        return Mapping(fusion: fusion, precision: precision, plan: plan, operators: operators, attentionFallbacks: fallbacks)
     }
 
     func place(_ op: Op, role: FusionRole, head: Int, headTiling: MatMulTiling?, tilings: MatMulTilings) -> Placement {

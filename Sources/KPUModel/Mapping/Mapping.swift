@@ -14,6 +14,8 @@ public struct Mapping: Sendable {
     public let plan: FusionPlan
     /// One entry per graph op, indexed like `graph.ops`.
     public let operators: [OperatorMapping]
+    /// Attention blocks flash-attention could not fuse, and why (they run as under epilogue).
+    public let attentionFallbacks: [String]
 
     public subscript(opIndex: Int) -> OperatorMapping { operators[opIndex] }
 }

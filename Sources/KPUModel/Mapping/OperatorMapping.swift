@@ -31,6 +31,11 @@ public enum Placement: Sendable {
     case dmaCopy
     /// Through L3, L2 and L1 into the vector engine, and back out to DRAM.
     case streamed(operands: [OperandRoute])
+    /// The QKᵀ product that opens an attention kernel: the whole kernel's tiling.
+    case attention(AttentionTiling)
+    /// Inside an attention kernel (scale, mask add, softmax, ·V): only side operands move
+    /// (the mask), and ·V's V and its result; `kernel` is the head's tiling.
+    case insideAttention(kernel: AttentionTiling, sideOperands: [OperandRoute])
 }
 
 /// How one operand of an element-wise op reaches the engine.

@@ -36,7 +36,21 @@ struct LoopNest: Sendable {
         let inner = names.last ?? "i"
         let width = hw.vectorWidth
 
-        if op.groupHead != index, let tiling = run.chosen.mapping[op.groupHead].tiling {
+        if case .insideAttention(let kernel, _) = run.chosen.mapping[index].placement {
+            // Inside a flash-attention kernel: the scores are made, masked and consumed tile by tile.
+            let head = run.opPaths[op.groupHead]
+            code = """
+                // inside the attention kernel of \(head) (flash-attention): the scores never leave the tile
+                for round in 0..<\(kernel.rounds):                                   // \(kernel.tilesUsed) tiles at a time, \(kernel.blocks) blocks
+                  for each tile's block (head, q) of \(kernel.rowBlock) query rows:          // Q rows, running output and row statistics in L2
+                    for kv in 0..<\(kernel.keys) step \(kernel.kvTile):                        // K, V tiles and the mask's slice streamed into L2
+                      S[q, kv..] = Q[q, :] · K[kv.., :]ᵀ                          // PE array
+                      S[q, kv..] = S[q, kv..] · scale + mask[q, kv..]             // vector engine, \(width) lanes
+                      m, l, O[q, :] = online_softmax(m, l, O[q, :], S[q, kv..])   // rescale as each tile arrives
+                      O[q, :] += P[q, kv..] · V[kv.., :]                          // PE array
+                  store O[q, :]                                                  // the context, once
+                """
+        } else if op.groupHead != index, let tiling = run.chosen.mapping[op.groupHead].tiling {
             // Rides a matmul's drain; the other operand is the side input (a bias vector, a skip tensor).
             let head = run.opPaths[op.groupHead]
             let side = inputs.count > 1 ? inputs[1] : inputs[0]
@@ -78,7 +92,11 @@ struct LoopNest: Sendable {
             }.map(\.element)
             let kind = input.isParameter ? "a weight" : "an activation"
             let place: String
-            if op.groupHead != index {
+            if case .insideAttention = run.chosen.mapping[index].placement {
+                place =
+                    input.shape.reduce(1, *) < record.elements
+                    ? "fetched from DRAM once, its slice streamed into L2 beside each K/V tile" : "the scores, made on the PE array and kept in L1"
+            } else if op.groupHead != index {
                 let firstActivation = inputs.firstIndex { !$0.isParameter }
                 if input.isParameter || input.shape.reduce(1, *) < record.elements {
                     place = "fetched from DRAM once, resident in each tile's L1"

@@ -41,6 +41,18 @@ enum MappingText {
             return op.kind == .add
                 ? "fused into the matmul's drain: the vector engine adds the bias as rows leave L1; only the bias vector comes from DRAM"
                 : "fused into the matmul's drain: the vector engine's special-function unit applies it as rows leave L1"
+        case .attention(let kernel):
+            return "flash-attention kernel, QKᵀ, scale, mask, softmax and ·V in one: "
+                + attentionText(kernel, hardware: evaluation.hardware, precision: evaluation.precision)
+        case .insideAttention(let kernel, _):
+            switch op.kind {
+            case .matMul: return "·V inside the attention kernel: V streams in \(kernel.kvTile)-row tiles beside K; the context is stored once"
+            case .softmax:
+                return
+                    "inside the attention kernel: an online softmax over \(kernel.kvTiles) K/V tile\(kernel.kvTiles == 1 ? "" : "s"), rescaling as each arrives; the probabilities stay in L1"
+            case .add: return "inside the attention kernel: the vector engine adds the mask's slice to each tile of scores; only the mask comes from DRAM"
+            default: return "inside the attention kernel, on the vector engine: the scores never leave the tile"
+            }
         case .absorbedTranspose:
             return "absorbed: every consumer is a matmul, whose block movers fetch tiles with the transposed strides"
         case .dmaCopy:
@@ -69,6 +81,14 @@ enum MappingText {
             text += " (" + t.shares.map { "\($0.tiles) \($0.name) × \($0.rounds)" }.joined(separator: ", ") + ")"
         }
         return text
+    }
+
+    /// `192 of 256 tiles, 48 blocks of 32 query rows, K/V in 128-row tiles, 1 round`.
+    static func attentionText(_ kernel: AttentionTiling, hardware: KPUHardware, precision: Precision) -> String {
+        let available = hardware.tileClasses(running: precision).reduce(0) { $0 + $1.count }
+        return "\(kernel.tilesUsed) of \(available) tiles, \(kernel.blocks) blocks of \(kernel.rowBlock) query rows, K/V in \(kernel.kvTile)-row tiles, "
+            + "\(kernel.rounds) round\(kernel.rounds == 1 ? "" : "s"); scores kept in L2/L1; "
+            + (kernel.multicast ? "each head's K and V read from L3 once a round" : "each tile reads its own K and V from L3")
     }
 
     static func ratioText(_ actual: Int, compulsory: Int) -> String {

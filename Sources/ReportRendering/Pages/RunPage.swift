@@ -264,7 +264,7 @@ struct RunPage: Sendable {
                     Fact(
                         label: "Energy table", value: run.energyTable.title,
                         detail: "\(run.energyTable.source); energy-tables file fingerprint \(run.energyTable.contentHash)"),
-                    Fact(label: "Fusion policy", value: run.chosen.fusion.rawValue, detail: "all three are modelled for the comparison")
+                    Fact(label: "Fusion policy", value: run.chosen.fusion.rawValue, detail: "all four are modelled for the comparison")
                 ], at: 2)
         }
     }
