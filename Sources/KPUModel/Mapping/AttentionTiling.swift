@@ -52,7 +52,7 @@ public struct AttentionTiling: Sendable {
             + MatMulTiling.blockCycles(tile, block: (rows, valueWidth), k: keys, precision: precision)
     }
 
-    /// The kernel for one attention block, or nil when no K/V tile fits a tile's L2 (and L1) beside the
+    /// The kernel for one attention block, or nil when no K/V tile fits a tile's L2 beside the
     /// query rows, their running output and statistics, and the mask's slice (the block then
     /// falls back to the epilogue policy).
     static func search(scores: MatMulShape, context: MatMulShape, maskBytesPerElement: Int, hardware: KPUHardware, precision: Precision)
@@ -64,10 +64,10 @@ public struct AttentionTiling: Sendable {
         let rows = min(primary.rows, queries)
         // Q rows, the fp32 running output and two row statistics stay; K and V tiles double-buffered.
         let fixed = rows * d * size + rows * dv * 4 + 2 * rows * 4
-        // In L1, the query rows, one K/V tile and the tile of probabilities for ·V.
+        // L1 bounds no tile, as for every matmul: it is read as the PEs' operand storage, which
+        // some SKUs give per PE (4 MiB a tile) and others per tile as a 4 KiB stream buffer.
         func fits(_ tile: Int) -> Bool {
             fixed + 2 * tile * (d + dv) * size + rows * tile * maskBytesPerElement <= hardware.l2BytesPerTile
-                && rows * d * size + tile * (d + dv) * size + rows * tile * size <= hardware.l1BytesPerTile
         }
         guard let kvTile = MatMulTiling.wholeArrays(keys, primary.columns).last(where: fits) else { return nil }
         let rowBlocks = (queries + rows - 1) / rows

@@ -43,7 +43,7 @@ struct LoopNest: Sendable {
                 // inside the attention kernel of \(head) (flash-attention): the scores never leave the tile
                 for round in 0..<\(kernel.rounds):                                   // \(kernel.tilesUsed) tiles at a time, \(kernel.blocks) blocks
                   for each tile's block (head, q) of \(kernel.rowBlock) query rows:          // Q rows, running output and row statistics in L2
-                    for kv in 0..<\(kernel.keys) step \(kernel.kvTile):                        // K, V tiles (the longest that fit L2 and L1) and the mask's slice into L2
+                    for kv in 0..<\(kernel.keys) step \(kernel.kvTile):                        // K, V tiles (the longest that fit L2) and the mask's slice into L2
                       S[q, kv..] = Q[q, :] · K[kv.., :]ᵀ                          // PE array
                       S[q, kv..] = S[q, kv..] · scale + mask[q, kv..]             // vector engine, \(width) lanes
                       m, l, O[q, :] = online_softmax(m, l, O[q, :], S[q, kv..])   // rescale as each tile arrives
