@@ -128,9 +128,12 @@ public struct ReportDocument: Codable, Sendable {
         public var bytes: LevelBytes?
         public var energyPj: EnergyPicojoules?
         public var latencyS: Double?
+        /// The category's own energy × its own latency (not what it adds to the model's EDP: see `marginal`).
         public var edp: Double?
         public var shareEnergy: Double?
         public var shareLatency: Double?
+        /// What the model would save if the category cost nothing.
+        public var marginal: Marginal?
         /// Adds of the category whose main operand and result stay off DRAM under the chosen policy.
         public var addsOffDram: Int?
         /// The same category under each policy.
@@ -205,5 +208,16 @@ public struct ReportDocument: Codable, Sendable {
         public var kpu: KPUFigures?
         public var shareEnergy: Double?
         public var shareLatency: Double?
+        /// What the model would save if every add cost nothing.
+        public var marginal: Marginal?
+    }
+
+    /// The model's energy, latency and energy × delay saved if some ops cost nothing (removed from
+    /// the schedule, everything else unchanged).
+    public struct Marginal: Codable, Sendable {
+        public var energyPj: Double
+        public var latencyS: Double
+        /// The share of the model's EDP that goes.
+        public var edpShare: Double
     }
 }

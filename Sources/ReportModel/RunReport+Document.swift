@@ -45,6 +45,7 @@ extension RunReport {
                     category.shareEnergy = cost.shareOfEnergy
                     category.shareLatency = cost.shareOfLatency
                     category.addsOffDram = cost.addsOffDRAM
+                    category.marginal = kpu.marginal[summary.category].map(Self.marginal)
                     category.byPolicy = Dictionary(
                         uniqueKeysWithValues: kpu.costs.compactMap { policy, costs in
                             costs.cost(of: summary.category).map { (policy.rawValue, Self.figures($0.figures)) }
@@ -61,7 +62,7 @@ extension RunReport {
                 flops: analysis.totalFLOPs, minimalBytes: analysis.totalMinimalBytes,
                 kpu: kpu.map { Self.figures($0.chosenCosts.adds) },
                 shareEnergy: kpu.map(\.chosenCosts.addShareOfEnergy),
-                shareLatency: kpu.map(\.chosenCosts.addShareOfLatency)),
+                shareLatency: kpu.map(\.chosenCosts.addShareOfLatency), marginal: kpu.flatMap { $0.marginal[nil] }.map(Self.marginal)),
             hardware: kpu.map { k in
                 let hw = k.hardware, table = k.energyTable
                 return ReportDocument.Hardware(
@@ -79,6 +80,10 @@ extension RunReport {
             policies: kpu.map { k in Dictionary(uniqueKeysWithValues: k.costs.map { ($0.key.rawValue, Self.figures($0.value.model)) }) },
             matmuls: kpu.map(Self.matmuls)
         )
+    }
+
+    static func marginal(_ cost: MarginalCost) -> ReportDocument.Marginal {
+        ReportDocument.Marginal(energyPj: cost.energy.picojoules, latencyS: cost.latency.seconds, edpShare: cost.edpShare)
     }
 
     static func levels(_ traffic: Traffic?) -> ReportDocument.LevelBytes {

@@ -23,9 +23,12 @@ public struct KPUEvaluator: Sendable {
 
     var precision: Precision { mapping.precision }
 
-    public func evaluate() -> KPUEvaluation {
+    /// The evaluation; with `freeing`, as if those ops cost nothing (no traffic, no work, no
+    /// time in the schedule) and everything else were unchanged: what the model would save
+    /// without them.
+    public func evaluate(freeing freed: Set<Int> = []) -> KPUEvaluation {
         let workload = self.workload ?? WorkloadCost(graph: graph)
-        let demands = graph.ops.map { demand(of: $0, workload: workload.operators[$0.index]) }
+        let demands = graph.ops.map { freed.contains($0.index) ? OperatorDemand() : demand(of: $0, workload: workload.operators[$0.index]) }
         let schedule = Scheduler(graph: graph, hardware: hardware).run(mapping: mapping, demands: demands)
         let operators = graph.ops.indices.map { index in
             let demand = demands[index], slot = schedule.slots[index]

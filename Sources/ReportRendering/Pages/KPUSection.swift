@@ -24,6 +24,12 @@ extension RunPage {
         var hardwareFacts: [Fact]
         var rows: [CostRow]
         var addsRow, othersRow, modelRow: CostRow
+        /// What the model saves if a category (or every add) cost nothing.
+        var marginalRows: [MarginalRow]
+
+        struct MarginalRow: Sendable {
+            var title, energy, latency, edpShare: String
+        }
         var energyChart: BarChart
         struct PolicyHeader: Sendable { var name: String; var isChosen: Bool }
         var policyHeaders: [PolicyHeader]
@@ -89,8 +95,17 @@ extension RunPage.KPUSection {
             RunPage.Fact(label: "Energy", value: Format.energy(model.energy.total), detail: "\(Format.energy(model.energy.staticEnergy)) of it static"),
             RunPage.Fact(label: "Energy × delay", value: Format.energyDelay(run.chosen.edp), detail: ""),
             RunPage.Fact(label: "Adds' share of energy", value: Format.percent(addShareEnergy), detail: Format.energy(adds.energy.total)),
-            RunPage.Fact(label: "Adds' share of latency", value: Format.percent(addShareLatency), detail: Format.time(adds.latency))
+            RunPage.Fact(label: "Adds' share of latency", value: Format.percent(addShareLatency), detail: Format.time(adds.latency)),
+            RunPage.Fact(
+                label: "Adds' share of EDP", value: run.marginal[nil].map { Format.percent($0.edpShare) } ?? "—",
+                detail: "the model's energy × delay that goes if every add cost nothing")
         ]
+        func marginalRow(_ title: String, _ cost: MarginalCost) -> MarginalRow {
+            MarginalRow(title: title, energy: Format.energy(cost.energy), latency: Format.time(cost.latency), edpShare: Format.percent(cost.edpShare))
+        }
+        marginalRows =
+            present.compactMap { cost in run.marginal[cost.category].map { marginalRow(cost.category.title, $0) } }
+            + (run.marginal[nil].map { [marginalRow("All adds", $0)] } ?? [])
         if let top = present.max(by: { ($0.figures.energy.total, $1.category) < ($1.figures.energy.total, $0.category) }) {
             let dramShare = top.figures.energy.dram.share(of: top.figures.energy.total)
             let count = report.analysis.summary(for: top.category)?.count ?? 0
