@@ -25,6 +25,14 @@ public struct ReportDocument: Codable, Sendable {
     public var totals: KPUFigures?
     /// Headline figures of each policy, for the what-if comparison.
     public var policies: [String: KPUFigures]?
+    /// Busy time ÷ makespan of each lane (`dma`, `block_movers`, …) and each tile class.
+    public var utilization: UtilizationShares?
+
+    public struct UtilizationShares: Codable, Sendable {
+        public var lanes: [String: Double]
+        public var tileClasses: [String: Double]
+    }
+
     /// Each matmul's mapping under the chosen policy and its bytes per level by operand, so
     /// another mapper (ZigZag, Timeloop) can be compared operand by operand.
     public var matmuls: [MatMul]?

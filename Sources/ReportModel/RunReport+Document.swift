@@ -78,6 +78,11 @@ extension RunReport {
             fusion: kpu?.chosen.fusion.rawValue,
             totals: kpu.map { Self.figures($0.chosenCosts.model) },
             policies: kpu.map { k in Dictionary(uniqueKeysWithValues: k.costs.map { ($0.key.rawValue, Self.figures($0.value.model)) }) },
+            utilization: kpu.map { k in
+                ReportDocument.UtilizationShares(
+                    lanes: Dictionary(uniqueKeysWithValues: k.utilization.lanes.map { ($0.lane.rawValue, $0.share) }),
+                    tileClasses: Dictionary(uniqueKeysWithValues: k.utilization.tileClasses.map { ($0.name, $0.share) }))
+            },
             matmuls: kpu.map(Self.matmuls)
         )
     }

@@ -38,6 +38,8 @@ public struct RunReport: Sendable {
         /// What the model saves under the chosen policy if each add category cost nothing, and
         /// if all adds did (`nil` key).
         public let marginal: [AddCategory?: MarginalCost]
+        /// How busy each lane and tile class is under the chosen policy.
+        public let utilization: Utilization
         /// Each op's input shapes, and whether each input is a trained weight.
         package let opInputs: [[(shape: [Int], isParameter: Bool)]]
         /// Op indexes of the first layer: after the hidden state feeding the first attention
@@ -59,6 +61,7 @@ public struct RunReport: Sendable {
             self.graph = graph
             self.workload = workload
             marginal = MarginalCost.all(graph: graph, workload: workload, analysis: analysis, chosen: chosen)
+            utilization = Utilization(chosen)
             opInputs = graph.ops.map { op in op.inputs.map { (graph[$0].shape, graph[$0].role == .parameter) } }
             let attention = analysis.records.first { $0.category == .attentionResidual && !$0.embedded }
             let ffn = analysis.records.first { $0.category == .ffnResidual && !$0.embedded }

@@ -26,6 +26,12 @@ extension RunPage {
         var addsRow, othersRow, modelRow: CostRow
         /// What the model saves if a category (or every add) cost nothing.
         var marginalRows: [MarginalRow]
+        /// How busy each lane and tile class is over the makespan.
+        var utilizationRows: [UtilizationRow]
+
+        struct UtilizationRow: Sendable {
+            var resource, busy: String
+        }
 
         struct MarginalRow: Sendable {
             var title, energy, latency, edpShare: String
@@ -103,6 +109,9 @@ extension RunPage.KPUSection {
         func marginalRow(_ title: String, _ cost: MarginalCost) -> MarginalRow {
             MarginalRow(title: title, energy: Format.energy(cost.energy), latency: Format.time(cost.latency), edpShare: Format.percent(cost.edpShare))
         }
+        utilizationRows =
+            run.utilization.lanes.map { UtilizationRow(resource: $0.lane.label(on: hw, precision: precision), busy: Format.percent($0.share)) }
+            + run.utilization.tileClasses.map { UtilizationRow(resource: "\($0.name) tiles ×\($0.tiles)", busy: Format.percent($0.share)) }
         marginalRows =
             present.compactMap { cost in run.marginal[cost.category].map { marginalRow(cost.category.title, $0) } }
             + (run.marginal[nil].map { [marginalRow("All adds", $0)] } ?? [])
