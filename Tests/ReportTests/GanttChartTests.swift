@@ -85,7 +85,9 @@ import Support
         #expect(layer.bars.count > 0)
         // One DMA row marked with its channel count in both charts, then the four engine groups.
         #expect(layer.rows.map(\.label) == ["DMA ×16 channels", "Block movers ×256", "Streamers ×512", "Compute tiles ×51", "Vector engines ×256"])
-        #expect(section.ganttOverview.rows.map(\.label) == layer.rows.map(\.label))
+        // The whole model's rows add each lane's busy share of the makespan.
+        let busy = Dictionary(uniqueKeysWithValues: report.kpu!.utilization.lanes.map { ($0.lane, $0.share) })
+        #expect(section.ganttOverview.rows.map(\.label) == zip(layer.rows, Lane.allCases).map { $0.label + " · " + Format.percent(busy[$1]!) })
         #expect(layer.bars.contains { $0.row == 0 && $0.tooltip.contains(" bytes over 16 channels") })
         // The layer's operations are named in order, the bias riding each projection's drain.
         #expect(
@@ -160,5 +162,20 @@ import Support
         // Bytes are kept: the slices carry every byte the chunk-level schedule moves.
         let sliceBytes = slices.reduce(0) { $0 + (($1["args"] as? [String: Any])?["bytes"] as? Int ?? 0) }
         #expect(sliceBytes == report.kpu!.chosen.events.reduce(0) { $0 + $1.bytes })
+    }
+
+    @Test func counterTracksShowDRAMBandwidthInUseAndBusyTiles() throws {
+        let report = try makeReport("bert-tiny")
+        let data = try #require(try report.perfettoTraceData())
+        let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let counters = try #require(root["traceEvents"] as? [[String: Any]]).filter { $0["ph"] as? String == "C" }
+        let bandwidth = counters.filter { $0["name"] as? String == "DRAM bandwidth" }.compactMap { ($0["args"] as? [String: Any])?["GB/s"] as? Double }
+        let tiles = counters.filter { $0["name"] as? String == "Busy tiles" }.compactMap { ($0["args"] as? [String: Any])?["tiles"] as? Double }
+        let hardware = report.kpu!.hardware
+        // A transfer never runs faster than the DMA engines and the memory allow; a matmul never
+        // keeps more tiles busy than the SKU has; each track returns to zero.
+        #expect(!bandwidth.isEmpty && bandwidth.allSatisfy { $0 >= 0 && $0 <= hardware.dramBandwidth / 1e9 * (1 + 1e-9) })
+        #expect(bandwidth.contains(0) && bandwidth.max()! > 0)
+        #expect(!tiles.isEmpty && tiles.allSatisfy { $0 >= 0 && $0 <= Double(hardware.totalTiles) } && tiles.max()! > 0)
     }
 }

@@ -20,9 +20,13 @@ extension RunPage.KPUSection {
     }
 
     /// The rows, in lane order, with their labels.
-    private static func rows(_ run: RunReport.KPURun) -> [(lane: Lane, label: String)] {
+    private static func rows(_ run: RunReport.KPURun, withBusyShares: Bool = false) -> [(lane: Lane, label: String)] {
         let hw = run.hardware
-        return Lane.allCases.map { ($0, $0.label(on: hw, precision: run.chosen.precision)) }
+        // The whole model's chart gives each lane how busy it is over the schedule.
+        let busy = Dictionary(uniqueKeysWithValues: run.utilization.lanes.map { ($0.lane, $0.share) })
+        return Lane.allCases.map { lane in
+            (lane, lane.label(on: hw, precision: run.chosen.precision) + (withBusyShares ? " · " + Format.percent(busy[lane] ?? 0) : ""))
+        }
     }
 
     /// Add categories whose adds ride another op's drain under the chosen policy (linear biases
@@ -73,7 +77,7 @@ extension RunPage.KPUSection {
     /// are below a pixel anyway.
     private static func overviewChart(run: RunReport.KPURun, riders: [GanttChart.LegendItem]) -> GanttChart {
         let hw = run.hardware
-        let rows = rows(run)
+        let rows = rows(run, withBusyShares: true)
         var rowOf: [Lane: Int] = [:]
         for (index, row) in rows.enumerated() { rowOf[row.lane] = index }
         var inputs = GanttInputs(run: run)

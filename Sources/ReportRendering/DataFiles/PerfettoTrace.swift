@@ -84,12 +84,52 @@ extension RunReport {
                             buffer.append(UInt8(ascii: "}"))
                         }
                     }
+                    // Counter tracks: DRAM bandwidth in use while each transfer runs, and how many
+                    // tiles each matmul or attention kernel keeps busy.
+                    for counter in Self.counters(kpu, events: slices.events) {
+                        json.object {
+                            json.field("args") { json.object { json.field(counter.unit) { json.double(counter.value) } } }
+                            json.field("name") { json.string(counter.name) }
+                            json.field("ph") { json.string("C") }
+                            json.field("pid") { json.int(1) }
+                            json.field("ts") { json.double(TimeSpan(picoseconds: counter.time).microseconds) }
+                        }
+                    }
                 }
             }
         }
         var data = Data(json.bytes)
         data.append(UInt8(ascii: "\n"))
         return data
+    }
+}
+
+extension RunReport {
+    /// A counter sample: `value` from `time` (ps) on.
+    struct CounterSample {
+        var name: String, unit: String, time: Int64, value: Double
+    }
+
+    /// DRAM bandwidth in use (GB/s) at each DMA slice's start, back to 0 at its end, and busy
+    /// tiles at each compute slice's start, back to 0 at its end, in time order per counter.
+    static func counters(_ kpu: KPURun, events: [ScheduleEvent]) -> [CounterSample] {
+        var samples: [CounterSample] = []
+        for event in events where event.lane == .dma && event.endPicoseconds > event.startPicoseconds {
+            let seconds = TimeSpan(picoseconds: event.endPicoseconds - event.startPicoseconds).seconds
+            samples.append(CounterSample(name: "DRAM bandwidth", unit: "GB/s", time: event.startPicoseconds, value: Double(event.bytes) / seconds / 1e9))
+            samples.append(CounterSample(name: "DRAM bandwidth", unit: "GB/s", time: event.endPicoseconds, value: 0))
+        }
+        for event in events where event.lane == .compute && event.endPicoseconds > event.startPicoseconds {
+            let tiles: Int
+            switch kpu.chosen.mapping[event.opIndex].placement {
+            case .matMul(let tiling): tiles = tiling.tilesUsed
+            case .attention(let kernel): tiles = kernel.tilesUsed
+            default: tiles = 0
+            }
+            samples.append(CounterSample(name: "Busy tiles", unit: "tiles", time: event.startPicoseconds, value: Double(tiles)))
+            samples.append(CounterSample(name: "Busy tiles", unit: "tiles", time: event.endPicoseconds, value: 0))
+        }
+        return samples
     }
 }
 
