@@ -88,6 +88,12 @@ struct SiteOptions: ParsableArguments {
             }
         }
         for file in outcome.siteFiles { print(relative(file)) }
+        // What each page warns of, on stderr too, so a nightly job's log shows it.
+        for run in outcome.runs {
+            for warning in run.document.warnings ?? [] {
+                FileHandle.standardError.write(Data("generate-report: warning: \(run.runID): \(warning)\n".utf8))
+            }
+        }
         guard let comparison = outcome.comparison else { return }
         let total = outcome.runs.count
         if failOnRegression != nil && comparison.runs.isEmpty {

@@ -149,12 +149,36 @@ public final class RunPipeline: @unchecked Sendable {
             descriptor: descriptor, graph: graph, analysis: analysis,
             kpu: RunReport.KPURun(graph: graph, workload: workload, analysis: analysis, evaluations: evaluations, chosen: policy))
         report.notes = notes + Self.hardwareNotes(kpuHardware, request: request) + Self.fallbackNotes(evaluations)
+        report.warnings = Self.assumptionWarnings(report)
         report.modelFamily = built.family
         report.date = date
         report.decompositions = DecompositionCost.all(
             analysis: analysis, graph: graph, chosen: evaluations.first { $0.fusion == policy }!,
             hardware: kpuHardware, energy: table, precision: descriptor.options.precision)
         return report
+    }
+
+    /// Where the model's assumptions do not hold for a run: average power above the profile's
+    /// TDP (the model holds the clock; a real part would throttle), and tile classes whose
+    /// description gives a dataflow other than the output-stationary one they are modelled in.
+    static func assumptionWarnings(_ report: RunReport) -> [String] {
+        guard let kpu = report.kpu else { return [] }
+        let hardware = kpu.hardware, precision = kpu.chosen.precision
+        var warnings: [String] = []
+        let watts = kpu.chosen.totalEnergy.total.joules / max(kpu.chosen.makespan.seconds, 1e-30)
+        if watts > hardware.tdpWatts {
+            warnings.append(
+                "average power \(Format.significant(watts, digits: 3)) W is above the \(Format.significant(hardware.tdpWatts, digits: 3)) W TDP of \(hardware.name)'s \(hardware.profileName) profile; the model holds the clock, a real part would throttle"
+            )
+        }
+        let peak = hardware.peakMACRate(precision)
+        for tile in hardware.tileClasses(running: precision) where tile.scheduleClass != "output_stationary" {
+            let share = peak > 0 ? Double(tile.count) * (tile.macsPerClock(precision) ?? 0) * hardware.clockHz / peak : 0
+            warnings.append(
+                "\(hardware.name)'s \(tile.count) \(tile.name) tiles are described as \(tile.scheduleClass.replacingOccurrences(of: "_", with: "-")) but modelled output-stationary; they supply \(Format.percent(share)) of the peak at \(precision.rawValue)"
+            )
+        }
+        return warnings
     }
 
     /// Attention blocks flash-attention left to the epilogue policy, and why, in a line.

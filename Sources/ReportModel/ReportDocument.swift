@@ -18,6 +18,8 @@ public struct ReportDocument: Codable, Sendable {
     public var groups: [Group]
     /// What the reader should know about the input (ops of unknown cost, bound dimensions).
     public var notes: [String]?
+    /// Where the model's assumptions fail for this run.
+    public var warnings: [String]?
     public var addTotals: AddTotals
     public var hardware: Hardware?
     public var fusion: String?

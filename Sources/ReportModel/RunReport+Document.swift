@@ -57,6 +57,7 @@ extension RunReport {
                 .init(id: $0.rawValue, title: $0.title, categories: $0.categories.map(\.id), count: analysis.count(of: $0), explanation: $0.explanation)
             },
             notes: notes.isEmpty ? nil : notes,
+            warnings: warnings.isEmpty ? nil : warnings,
             addTotals: .init(
                 adds: analysis.totalCount, elements: analysis.records.reduce(0) { $0 + $1.elements },
                 flops: analysis.totalFLOPs, minimalBytes: analysis.totalMinimalBytes,

@@ -103,6 +103,9 @@ public struct RunReport: Sendable {
 
     /// Notes about the input the reader should see (ops of unknown cost, for instance).
     public var notes: [String] = []
+    /// Where the model's assumptions fail for this run (average power above the TDP, tile
+    /// classes modelled in another dataflow than their description's): said on the page and on stderr.
+    public var warnings: [String] = []
     /// The model family as its source names it (`RoBERTa` for a config, the class an exporter
     /// recorded, such as `LlamaModel`), or nil when the source does not say.
     public var modelFamily: String?

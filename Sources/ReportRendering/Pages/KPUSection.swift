@@ -44,6 +44,8 @@ extension RunPage {
         var otherPolicyCount: String
         var policyRows: [PolicyRow]
         var vanishing, chosenPolicy, biggest, attributionRule, energyTableNote: String
+        /// Where the model's assumptions fail for this run.
+        var warnings: [String]
         var ganttLayer: GanttChart?
         var hasGanttLayer: Bool
         var ganttOverview: GanttChart
@@ -124,6 +126,7 @@ extension RunPage.KPUSection {
         } else {
             biggest = ""
         }
+        warnings = report.warnings
 
         hardwareFacts = [
             RunPage.Fact(
