@@ -148,7 +148,7 @@ public final class RunPipeline: @unchecked Sendable {
         var report = RunReport(
             descriptor: descriptor, graph: graph, analysis: analysis,
             kpu: RunReport.KPURun(graph: graph, workload: workload, analysis: analysis, evaluations: evaluations, chosen: policy))
-        report.notes = notes + Self.hardwareNotes(kpuHardware, request: request) + Self.fallbackNotes(evaluations)
+        report.notes = notes + Self.hardwareNotes(kpuHardware, request: request) + [report.kpu?.attentionFallbackNote].compactMap { $0 }
         report.warnings = Self.assumptionWarnings(report)
         report.modelFamily = built.family
         report.date = date
@@ -179,13 +179,6 @@ public final class RunPipeline: @unchecked Sendable {
             )
         }
         return warnings
-    }
-
-    /// Attention blocks flash-attention left to the epilogue policy, and why, in a line.
-    static func fallbackNotes(_ evaluations: [KPUEvaluation]) -> [String] {
-        guard let flash = evaluations.first(where: { $0.fusion == .flashAttention }), let first = flash.mapping.attentionFallbacks.first else { return [] }
-        let count = flash.mapping.attentionFallbacks.count
-        return ["Under flash-attention, \(count) attention block\(count == 1 ? "" : "s") ran as under epilogue: \(first)."]
     }
 
     /// What a hardware file the user brought says that the model reads differently than its

@@ -40,6 +40,8 @@ public struct RunReport: Sendable {
         public let marginal: [AddCategory?: MarginalCost]
         /// How busy each lane and tile class is under the chosen policy.
         public let utilization: Utilization
+        /// Attention blocks flash-attention left to the epilogue policy, and why, in a sentence.
+        public let attentionFallbackNote: String?
         /// Each op's input shapes, and whether each input is a trained weight.
         package let opInputs: [[(shape: [Int], isParameter: Bool)]]
         /// Op indexes of the first layer: after the hidden state feeding the first attention
@@ -62,6 +64,10 @@ public struct RunReport: Sendable {
             self.workload = workload
             marginal = MarginalCost.all(graph: graph, workload: workload, analysis: analysis, chosen: chosen)
             utilization = Utilization(chosen)
+            let fallbacks = byPolicy[.flashAttention]?.mapping.attentionFallbacks ?? []
+            attentionFallbackNote = fallbacks.first.map { first in
+                "Under flash-attention, \(fallbacks.count) attention block\(fallbacks.count == 1 ? "" : "s") ran as under epilogue: \(first)."
+            }
             opInputs = graph.ops.map { op in op.inputs.map { (graph[$0].shape, graph[$0].role == .parameter) } }
             let attention = analysis.records.first { $0.category == .attentionResidual && !$0.embedded }
             let ffn = analysis.records.first { $0.category == .ffnResidual && !$0.embedded }

@@ -34,7 +34,7 @@ public struct Mapper: Sendable {
                     maskBytesPerElement: maskBytes, hardware: hardware, precision: precision)
             else {
                 fallbacks.append(
-                    "\(scores.path): no K/V tile fits a tile's \(hardware.l2BytesPerTile / 1024) KiB L2 beside the query rows and their running output; run as under epilogue"
+                    "\(scores.path): no K/V tile fits a tile's \(hardware.l2BytesPerTile / 1024) KiB L2 beside the query rows and their running output"
                 )
                 return false
             }

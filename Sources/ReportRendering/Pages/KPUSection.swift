@@ -44,6 +44,8 @@ extension RunPage {
         var otherPolicyCount: String
         var policyRows: [PolicyRow]
         var vanishing, chosenPolicy, biggest, attributionRule, energyTableNote: String
+        /// Attention blocks flash-attention could not fuse, or nil.
+        var attentionFallback: String?
         /// Where the model's assumptions fail for this run.
         var warnings: [String]
         var ganttLayer: GanttChart?
@@ -209,6 +211,7 @@ extension RunPage.KPUSection {
             let gone = policyCosts.categories.filter { $0.addsOffDRAM > 0 }.map { "\($0.addsOffDRAM) \($0.category.title.lowercased())" }
             vanishingParts.append("under \(policy.rawValue): " + (gone.isEmpty ? "none" : gone.joined(separator: ", ")))
         }
+        attentionFallback = run.attentionFallbackNote
         vanishing =
             "Adds whose main operand and result no longer go through DRAM (only a bias vector or nothing does) " + vanishingParts.joined(separator: "; ") + "."
         attributionRule = KPUEvaluation.attributionRule
