@@ -42,6 +42,8 @@ struct ListCommand: ParsableCommand, HasExamples {
         lines += table(try EnergyTable.names.map { [$0, try EnergyTable.named($0, for: reference).title] }, rightAligned: [])
         lines += ["", "Fusion policies (--fusion)"]
         lines += table(FusionPolicy.allCases.map { [$0.rawValue, $0.summary] }, rightAligned: [])
+        lines += ["", "Residencies (--residency)"]
+        lines += table(Residency.allCases.map { [$0.rawValue, $0.summary] }, rightAligned: [])
         lines += ["", "Precisions (--precision): " + Precision.allCases.map(\.rawValue).joined(separator: ", ")]
         return lines.joined(separator: "\n")
     }

@@ -31,6 +31,13 @@ extension FusionPolicy: ExpressibleByArgument {
     }
 }
 
+extension Residency: ExpressibleByArgument {
+    /// Each residency with its rule, listed under the option in help.
+    public static var allValueDescriptions: [String: String] {
+        Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0.summary) })
+    }
+}
+
 /// A value from a list known only at run time (presets, built-in SKUs, energy tables).
 protocol ListedValue: ExpressibleByArgument, Hashable, Sendable {
     static var names: [String] { get }

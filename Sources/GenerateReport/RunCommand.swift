@@ -83,17 +83,20 @@ struct RunCommand: ParsableCommand, HasExamples, SingleValuedOptions {
     @Option(name: .long, help: ArgumentHelp("What rides the matmul drain.", valueName: "policy"))
     var fusion: FusionPolicy = .vectorEngine
 
+    @Option(name: .long, help: ArgumentHelp("Where activations live between ops.", valueName: "l3|dram"))
+    var residency: Residency = .l3
+
     @OptionGroup var site: SiteOptions
 
     /// The options above that take one value, and those of them `sweep` takes several of.
     static let singleValued =
         [
             "--model", "--config", "--onnx", "--batch", "--seq", "--precision", "--aggregate-hidden-states",
-            "--hardware", "--hardware-file", "--profile", "--energy-table", "--fusion"
+            "--hardware", "--hardware-file", "--profile", "--energy-table", "--fusion", "--residency"
         ] + SiteOptions.singleValued
     static let sweepable: Set<String> = [
         "--model", "--config", "--onnx", "--batch", "--seq", "--precision", "--hardware",
-        "--hardware-file", "--energy-table", "--fusion"
+        "--hardware-file", "--energy-table", "--fusion", "--residency"
     ]
 
     func request() throws -> RunRequest {
@@ -113,7 +116,7 @@ struct RunCommand: ParsableCommand, HasExamples, SingleValuedOptions {
         }
         return RunRequest(
             model: modelSource, batch: batch, seq: seq, precision: precision, aggregation: aggregateHiddenStates,
-            dimensions: dimensions, hardware: hardwareSource, profile: profile, energyTable: energyTable.name, fusion: fusion)
+            dimensions: dimensions, hardware: hardwareSource, profile: profile, energyTable: energyTable.name, fusion: fusion, residency: residency)
     }
 
     func run() throws {

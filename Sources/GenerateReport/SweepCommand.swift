@@ -13,7 +13,7 @@ struct SweepCommand: ParsableCommand, HasExamples, SingleValuedOptions {
         commandName: "sweep",
         abstract: "Report on a grid of configurations into one site, with a comparison page.",
         discussion: """
-            The grid is models × seq × batch × precision × hardware × fusion × energy table, from repeated options \
+            The grid is models × seq × batch × precision × hardware × fusion × residency × energy table, from repeated options \
             or a YAML file (--grid; see README). Runs use every core; the site is the same as a serial run's and \
             is published in one step once every run succeeded. --shard I/N runs every N-th configuration, \
             starting at the I-th, for a CI matrix; 'generate-report merge' combines the shards' sites.
@@ -73,6 +73,9 @@ struct SweepCommand: ParsableCommand, HasExamples, SingleValuedOptions {
     @Option(name: .long, help: ArgumentHelp("Fusion policies (repeatable; default: vector-engine).", valueName: "policy"))
     var fusion: [FusionPolicy] = []
 
+    @Option(name: .long, help: ArgumentHelp("Where activations live between ops (repeatable; default: l3).", valueName: "l3|dram"))
+    var residency: [Residency] = []
+
     @Option(name: .long, help: ArgumentHelp("Run only the I-th of N slices of the grid, e.g. 2/4.", valueName: "i/n"))
     var shard: String?
 
@@ -92,6 +95,7 @@ struct SweepCommand: ParsableCommand, HasExamples, SingleValuedOptions {
         if !skus.isEmpty { grid.hardware = skus }
         if !energyTable.isEmpty { grid.energyTables = energyTable.map(\.name) }
         if !fusion.isEmpty { grid.fusions = fusion }
+        if !residency.isEmpty { grid.residencies = residency }
         if let profile { grid.profile = profile }
         if let aggregateHiddenStates { grid.aggregation = aggregateHiddenStates }
         grid.dimensions += dimensions

@@ -26,7 +26,7 @@ do {
     let hardware = try KPUHardware.builtIn(sku)
     let energy = try EnergyTable.named("kpu-16nm", for: hardware)
     for fusion in FusionPolicy.allCases {
-        let mapping = Mapper(graph: graph, hardware: hardware, precision: precision, fusion: fusion).map()
+        let mapping = Mapper(graph: graph, hardware: hardware, precision: precision, fusion: fusion, residency: .l3).map()
         let evaluation = KPUEvaluator(graph: graph, hardware: hardware, energy: energy, mapping: mapping).evaluate()
         let e = evaluation.totalEnergy
         let traffic = evaluation.totalTraffic

@@ -36,11 +36,13 @@ public struct RunRequest: Sendable, Hashable {
     public var profile: String?
     public var energyTable: String
     public var fusion: FusionPolicy
+    public var residency: Residency
 
     public init(
         model: Model, batch: Int? = nil, seq: Int? = nil, precision: Precision? = nil, aggregation: HiddenStateAggregation = .none,
         dimensions: [String] = [], hardware: Hardware = .builtIn(RunDescriptor.HardwareChoice.defaultSKU), profile: String? = nil,
-        energyTable: String = RunDescriptor.HardwareChoice.defaultEnergyTable, fusion: FusionPolicy = .vectorEngine
+        energyTable: String = RunDescriptor.HardwareChoice.defaultEnergyTable, fusion: FusionPolicy = .vectorEngine,
+        residency: Residency = .l3
     ) {
         self.model = model
         self.batch = batch
@@ -52,6 +54,7 @@ public struct RunRequest: Sendable, Hashable {
         self.profile = profile
         self.energyTable = energyTable
         self.fusion = fusion
+        self.residency = residency
     }
 
     /// A short description for progress lines and errors.
@@ -67,6 +70,7 @@ public struct RunRequest: Sendable, Hashable {
             case .file(let path): path
             }
         var parts = [model, hardware, fusion.rawValue]
+        if residency != .l3 { parts.append("residency \(residency.rawValue)") }
         if let batch { parts.append("batch \(batch)") }
         if let seq { parts.append("seq \(seq)") }
         if let precision { parts.append(precision.rawValue) }
@@ -121,9 +125,11 @@ public final class RunPipeline: @unchecked Sendable {
                 return (hardware, label, try EnergyTable.named(request.energyTable, for: hardware))
             },
             {
-                try Self.buildGraph(request, hardware: RunDescriptor.HardwareChoice(label: "", profile: nil, energyTable: "", fusion: policy))
+                try Self.buildGraph(
+                    request, hardware: RunDescriptor.HardwareChoice(label: "", profile: nil, energyTable: "", fusion: policy, residency: request.residency))
             })
-        let choice = RunDescriptor.HardwareChoice(label: hardwareLabel, profile: request.profile, energyTable: request.energyTable, fusion: policy)
+        let choice = RunDescriptor.HardwareChoice(
+            label: hardwareLabel, profile: request.profile, energyTable: request.energyTable, fusion: policy, residency: request.residency)
         let (graph, notes) = (built.graph, built.notes)
         let descriptor = built.descriptor.with(hardware: choice)
         // Counts, energies and times are 64-bit integers: a workload too large for them is an
@@ -139,21 +145,26 @@ public final class RunPipeline: @unchecked Sendable {
         try KPUEvaluator.checkWithinRange(graph: graph, hardware: kpuHardware, energy: table, precision: descriptor.options.precision, source: source)
         let workload = WorkloadCost(graph: graph)
         let analysis = AddAnalysis(graph: graph, cost: workload)
-        // Every policy is modelled: the page compares them. MACs are the same under each.
+        // Every policy under both residencies is modelled: the page compares them. MACs and
+        // matmul blockings are the same under each.
         let tilings = MatMulTilings(graph: graph, hardware: kpuHardware, precision: descriptor.options.precision)
-        let evaluations = FusionPolicy.allCases.concurrentMap { candidate in
-            let mapping = Mapper(graph: graph, hardware: kpuHardware, precision: descriptor.options.precision, fusion: candidate, tilings: tilings).map()
+        let evaluations = MappingStrategy.all.concurrentMap { candidate in
+            let mapping = Mapper(
+                graph: graph, hardware: kpuHardware, precision: descriptor.options.precision, fusion: candidate.fusion,
+                residency: candidate.residency, tilings: tilings
+            ).map()
             return KPUEvaluator(graph: graph, hardware: kpuHardware, energy: table, mapping: mapping, workload: workload).evaluate()
         }
+        let chosen = MappingStrategy(fusion: policy, residency: request.residency)
         var report = RunReport(
             descriptor: descriptor, graph: graph, analysis: analysis,
-            kpu: RunReport.KPURun(graph: graph, workload: workload, analysis: analysis, evaluations: evaluations, chosen: policy))
+            kpu: RunReport.KPURun(graph: graph, workload: workload, analysis: analysis, evaluations: evaluations, chosen: chosen))
         report.notes = notes + Self.hardwareNotes(kpuHardware, request: request) + [report.kpu?.attentionFallbackNote].compactMap { $0 }
         report.warnings = Self.assumptionWarnings(report)
         report.modelFamily = built.family
         report.date = date
         report.decompositions = DecompositionCost.all(
-            analysis: analysis, graph: graph, chosen: evaluations.first { $0.fusion == policy }!,
+            analysis: analysis, graph: graph, chosen: evaluations.first { $0.strategy == chosen }!,
             hardware: kpuHardware, energy: table, precision: descriptor.options.precision)
         return report
     }

@@ -8,7 +8,7 @@ import SitePublishing
 import Yams
 
 /// A grid of configurations: models (presets, configs, ONNX files) × sequence lengths ×
-/// batches × precisions × SKUs × fusion policies × energy tables, from repeated command-line
+/// batches × precisions × SKUs × fusion policies × residencies × energy tables, from repeated command-line
 /// options or a YAML file. Expanded in that nesting order, so a grid always lists its runs in
 /// the same order (which `--shard` and `history.jsonl` rely on).
 ///
@@ -22,6 +22,7 @@ import Yams
 /// hardware: [kpu-t64, kpu-t256]                      # built-in SKUs
 /// hardware_files: [skus/my-kpu.yaml]                 # ComputeProduct files
 /// fusion: [none, vector-engine, epilogue]
+/// residency: [l3, dram]
 /// energy_table: [kpu-16nm]
 /// profile: 30W
 /// aggregate_hidden_states: none
@@ -34,6 +35,7 @@ public struct SweepGrid: Sendable, Equatable {
     public var precisions: [Precision?] = [nil]
     public var hardware: [RunRequest.Hardware] = [.builtIn(RunDescriptor.HardwareChoice.defaultSKU)]
     public var fusions: [FusionPolicy] = [.vectorEngine]
+    public var residencies: [Residency] = [.l3]
     public var energyTables: [String] = [RunDescriptor.HardwareChoice.defaultEnergyTable]
     public var profile: String?
     public var aggregation = HiddenStateAggregation.none
@@ -49,11 +51,14 @@ public struct SweepGrid: Sendable, Equatable {
                     for precision in precisions {
                         for hardware in hardware {
                             for fusion in fusions {
-                                for table in energyTables {
-                                    requests.append(
-                                        RunRequest(
-                                            model: model, batch: batch, seq: seq, precision: precision, aggregation: aggregation,
-                                            dimensions: dimensions, hardware: hardware, profile: profile, energyTable: table, fusion: fusion))
+                                for residency in residencies {
+                                    for table in energyTables {
+                                        requests.append(
+                                            RunRequest(
+                                                model: model, batch: batch, seq: seq, precision: precision, aggregation: aggregation,
+                                                dimensions: dimensions, hardware: hardware, profile: profile, energyTable: table, fusion: fusion,
+                                                residency: residency))
+                                    }
                                 }
                             }
                         }
@@ -89,13 +94,14 @@ public struct SweepGrid: Sendable, Equatable {
         var hardware: [String]?
         var hardwareFiles: [String]?
         var fusion: [String]?
+        var residency: [String]?
         var energyTable: [String]?
         var profile: String?
         var aggregateHiddenStates: String?
         var dim: [String]?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case models, configs, onnx, seq, batch, precision, hardware, hardwareFiles = "hardware_files", fusion
+            case models, configs, onnx, seq, batch, precision, hardware, hardwareFiles = "hardware_files", fusion, residency
             case energyTable = "energy_table", profile, aggregateHiddenStates = "aggregate_hidden_states", dim
         }
     }
@@ -151,6 +157,7 @@ public struct SweepGrid: Sendable, Equatable {
         let hardware = (file.hardware ?? []).map { RunRequest.Hardware.builtIn($0) } + (file.hardwareFiles ?? []).map { .file(resolve($0)) }
         if !hardware.isEmpty { grid.hardware = hardware }
         if let fusion = file.fusion, !fusion.isEmpty { grid.fusions = try values(fusion, key: "fusion", kind: "a policy") }
+        if let residency = file.residency, !residency.isEmpty { grid.residencies = try values(residency, key: "residency", kind: "a residency") }
         if let tables = file.energyTable, !tables.isEmpty { grid.energyTables = tables }
         grid.profile = file.profile
         if let text = file.aggregateHiddenStates {

@@ -112,6 +112,8 @@ public struct BaselineComparison: Sendable {
     static func differences(_ current: ReportDocument, _ baseline: ReportDocument) -> [String] {
         let fields: [(String, (ReportDocument) -> String)] = [
             ("model", { $0.model.name }), ("SKU", { $0.hardwareLabel }), ("fusion", { $0.fusion ?? "none modelled" }),
+            // Reports written before residency was an axis kept every activation in DRAM.
+            ("residency", { $0.residency ?? "dram" }),
             ("precision", { $0.model.precision }), ("sequence", { String($0.model.seq) }), ("batch", { String($0.model.batch) }),
             ("hidden states", { $0.model.aggregation }), ("energy table", { $0.hardware?.energyTable ?? "none" })
         ]

@@ -55,7 +55,7 @@ extension DecompositionCost {
                 let tensor = graph[instance.input]
                 if let estimate = FusedOpEstimate.evaluate(
                     kind == .layerNorm ? .layerNorm : .gelu, shape: tensor.shape, dtype: tensor.dtype,
-                    hardware: hardware, energy: energy, precision: precision)
+                    hardware: hardware, energy: energy, precision: precision, residency: chosen.residency)
                 {
                     fusedEnergy += estimate.energy
                     fusedLatency += estimate.latency

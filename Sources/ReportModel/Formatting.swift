@@ -123,6 +123,12 @@ public enum Format {
     }
 
     /// `[1, 128, 768]` → `1×128×768`.
+    /// A name cut to `limit` characters with an ellipsis: chart tooltips repeat an op's name on
+    /// every bar, and an export's names can be arbitrarily long. Tables and data files keep it whole.
+    package static func clipped(_ name: String, limit: Int = 160) -> String {
+        name.count <= limit ? name : String(name.prefix(limit - 1)) + "…"
+    }
+
     package static func shape(_ dims: [Int]) -> String {
         dims.isEmpty ? "scalar" : dims.map(String.init).joined(separator: "×")
     }

@@ -23,16 +23,41 @@ public struct ReportDocument: Codable, Sendable {
     public var addTotals: AddTotals
     public var hardware: Hardware?
     public var fusion: String?
+    /// Where activations live between ops: `l3` or `dram`.
+    public var residency: String?
     /// The whole model under the chosen policy: every op, adds and others.
     public var totals: KPUFigures?
-    /// Headline figures of each policy, for the what-if comparison.
+    /// Headline figures of each policy at the chosen residency, for the what-if comparison.
     public var policies: [String: KPUFigures]?
+    /// The same under each residency: `residencies.dram["epilogue"]`.
+    public var residencies: [String: [String: KPUFigures]]?
     /// Busy time ÷ makespan of each lane (`dma`, `block_movers`, …) and each tile class.
     public var utilization: UtilizationShares?
 
     public struct UtilizationShares: Codable, Sendable {
         public var lanes: [String: Double]
         public var tileClasses: [String: Double]
+    }
+    /// The makespan against what no schedule can beat, and what L3 residency had to give up.
+    public var schedule: ScheduleFigures?
+
+    public struct ScheduleFigures: Codable, Sendable {
+        public var makespanS: Double
+        /// DRAM bytes ÷ external bandwidth.
+        public var dramFloorS: Double
+        /// MACs ÷ peak MAC rate at the precision.
+        public var computeFloorS: Double
+        /// The most bytes of activations held in L3 at once (0 under `dram` residency).
+        public var peakResidentBytes: Int
+        /// Activations written to DRAM because L3 could not keep them to their last use.
+        public var spills: [Spill]
+    }
+
+    public struct Spill: Codable, Sendable {
+        public var tensor: String
+        public var bytes: Int
+        /// The op running when it had to leave L3.
+        public var during: String
     }
 
     /// Each matmul's mapping under the chosen policy and its bytes per level by operand, so
@@ -146,8 +171,10 @@ public struct ReportDocument: Codable, Sendable {
         public var marginal: Marginal?
         /// Adds of the category whose main operand and result stay off DRAM under the chosen policy.
         public var addsOffDram: Int?
-        /// The same category under each policy.
+        /// The same category under each policy, at the chosen residency.
         public var byPolicy: [String: KPUFigures]?
+        /// The same category under each residency and policy.
+        public var byResidency: [String: [String: KPUFigures]]?
     }
 
     public struct LevelBytes: Codable, Sendable { public var dram: Int; public var l3: Int; public var l2: Int; public var l1: Int }

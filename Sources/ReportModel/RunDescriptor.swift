@@ -22,12 +22,14 @@ public struct RunDescriptor: Sendable, Hashable {
         public let profile: String?
         public let energyTable: String
         public let fusion: FusionPolicy
+        public let residency: Residency
 
-        public init(label: String, profile: String?, energyTable: String, fusion: FusionPolicy) {
+        public init(label: String, profile: String?, energyTable: String, fusion: FusionPolicy, residency: Residency) {
             self.label = label
             self.profile = profile
             self.energyTable = energyTable
             self.fusion = fusion
+            self.residency = residency
         }
 
         public static let defaultSKU = "kpu-t256"
@@ -47,7 +49,8 @@ public struct RunDescriptor: Sendable, Hashable {
     public init(
         source: ModelSource, config: EncoderConfig, options: GraphOptions,
         hardware: HardwareChoice = HardwareChoice(
-            label: HardwareChoice.defaultSKU, profile: nil, energyTable: HardwareChoice.defaultEnergyTable, fusion: .vectorEngine)
+            label: HardwareChoice.defaultSKU, profile: nil, energyTable: HardwareChoice.defaultEnergyTable, fusion: .vectorEngine,
+            residency: .l3)
     ) {
         self.source = source
         self.config = config
@@ -58,7 +61,8 @@ public struct RunDescriptor: Sendable, Hashable {
     /// A folder name derived from the inputs alone: the same inputs always land in the same folder.
     ///
     /// `bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine`,
-    /// `my-bert-3f2a9c01_b8_s384_bf16_last-4-sum_kpu-t64-3W_none_horowitz-45nm`.
+    /// `my-bert-3f2a9c01_b8_s384_bf16_last-4-sum_kpu-t64-3W_none_residency-dram_horowitz-45nm`
+    /// (the residency and energy table named only when not the defaults).
     public var runID: String {
         var model = Self.sanitized(config.name)
         switch source {
@@ -71,6 +75,7 @@ public struct RunDescriptor: Sendable, Hashable {
         id += "_" + Self.sanitized(hardware.label)
         if let profile = hardware.profile { id += "-" + Self.sanitized(profile) }
         id += "_" + hardware.fusion.rawValue
+        if hardware.residency != .l3 { id += "_residency-" + hardware.residency.rawValue }
         if hardware.energyTable != HardwareChoice.defaultEnergyTable { id += "_" + hardware.energyTable }
         return id
     }

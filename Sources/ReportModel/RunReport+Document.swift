@@ -46,10 +46,17 @@ extension RunReport {
                     category.shareLatency = cost.shareOfLatency
                     category.addsOffDram = cost.addsOffDRAM
                     category.marginal = kpu.marginal[summary.category].map(Self.marginal)
-                    category.byPolicy = Dictionary(
-                        uniqueKeysWithValues: kpu.costs.compactMap { policy, costs in
-                            costs.cost(of: summary.category).map { (policy.rawValue, Self.figures($0.figures)) }
+                    category.byResidency = Dictionary(
+                        uniqueKeysWithValues: Residency.allCases.map { residency in
+                            (
+                                residency.rawValue,
+                                Dictionary(
+                                    uniqueKeysWithValues: FusionPolicy.allCases.compactMap { policy in
+                                        kpu.costs(policy, residency: residency)?.cost(of: summary.category).map { (policy.rawValue, Self.figures($0.figures)) }
+                                    })
+                            )
                         })
+                    category.byPolicy = category.byResidency?[kpu.chosen.residency.rawValue]
                 }
                 return category
             },
@@ -77,12 +84,34 @@ extension RunReport {
                 )
             },
             fusion: kpu?.chosen.fusion.rawValue,
+            residency: kpu?.chosen.residency.rawValue,
             totals: kpu.map { Self.figures($0.chosenCosts.model) },
-            policies: kpu.map { k in Dictionary(uniqueKeysWithValues: k.costs.map { ($0.key.rawValue, Self.figures($0.value.model)) }) },
+            policies: kpu.map { k in
+                Dictionary(uniqueKeysWithValues: FusionPolicy.allCases.compactMap { p in k.costs(p).map { (p.rawValue, Self.figures($0.model)) } })
+            },
+            residencies: kpu.map { k in
+                Dictionary(
+                    uniqueKeysWithValues: Residency.allCases.map { r in
+                        (
+                            r.rawValue,
+                            Dictionary(
+                                uniqueKeysWithValues: FusionPolicy.allCases.compactMap { p in
+                                    k.costs(p, residency: r).map { (p.rawValue, Self.figures($0.model)) }
+                                })
+                        )
+                    })
+            },
             utilization: kpu.map { k in
                 ReportDocument.UtilizationShares(
                     lanes: Dictionary(uniqueKeysWithValues: k.utilization.lanes.map { ($0.lane.rawValue, $0.share) }),
                     tileClasses: Dictionary(uniqueKeysWithValues: k.utilization.tileClasses.map { ($0.name, $0.share) }))
+            },
+            schedule: kpu.map { k in
+                let plan = k.chosen.mapping.residency
+                return ReportDocument.ScheduleFigures(
+                    makespanS: k.chosen.makespan.seconds, dramFloorS: k.chosen.dramFloor.seconds, computeFloorS: k.chosen.computeFloor.seconds,
+                    peakResidentBytes: plan.peakResidentBytes,
+                    spills: plan.spills.map { .init(tensor: k.graph[$0.tensor].name, bytes: $0.bytes, during: k.graph.ops[$0.evictedDuring].path) })
             },
             matmuls: kpu.map(Self.matmuls)
         )

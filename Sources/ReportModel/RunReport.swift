@@ -18,13 +18,13 @@ public struct RunReport: Sendable {
     /// The modelled KPU, or nil for a graph-only report.
     public let kpu: KPURun?
 
-    /// What the KPU model produced for a run: the chosen policy's evaluation and every policy's
-    /// per-category costs for the what-if comparison.
+    /// What the KPU model produced for a run: the chosen strategy's evaluation and every
+    /// strategy's (policy × residency) per-category costs for the what-if comparison.
     public struct KPURun: Sendable {
         public let hardware: KPUHardware
         public let energyTable: EnergyTable
         public let chosen: KPUEvaluation
-        public let costs: [FusionPolicy: CategoryCosts]
+        public let costs: [MappingStrategy: CategoryCosts]
         /// The add category of each add op, for labelling schedule events.
         package let categoryOfOp: [Int: AddCategory]
         package let opPaths: [String]
@@ -49,12 +49,12 @@ public struct RunReport: Sendable {
         /// itself (pre-LN).
         package let firstLayer: ClosedRange<Int>?
 
-        public init(graph: Graph, workload: WorkloadCost, analysis: AddAnalysis, evaluations: [KPUEvaluation], chosen policy: FusionPolicy) {
-            let byPolicy = Dictionary(uniqueKeysWithValues: evaluations.map { ($0.fusion, $0) })
-            chosen = byPolicy[policy] ?? evaluations[0]
+        public init(graph: Graph, workload: WorkloadCost, analysis: AddAnalysis, evaluations: [KPUEvaluation], chosen strategy: MappingStrategy) {
+            let byStrategy = Dictionary(uniqueKeysWithValues: evaluations.map { ($0.strategy, $0) })
+            chosen = byStrategy[strategy] ?? evaluations[0]
             hardware = chosen.hardware
             energyTable = chosen.energyTable
-            costs = byPolicy.mapValues { CategoryCosts(analysis: analysis, evaluation: $0, graph: graph) }
+            costs = byStrategy.mapValues { CategoryCosts(analysis: analysis, evaluation: $0, graph: graph) }
             categoryOfOp = Dictionary(uniqueKeysWithValues: analysis.records.map { ($0.opIndex, $0.category) })
             opPaths = graph.ops.map(\.path)
             opKinds = graph.ops.map(\.kind)
@@ -64,7 +64,7 @@ public struct RunReport: Sendable {
             self.workload = workload
             marginal = MarginalCost.all(graph: graph, workload: workload, analysis: analysis, chosen: chosen)
             utilization = Utilization(chosen)
-            let fallbacks = byPolicy[.flashAttention]?.mapping.attentionFallbacks ?? []
+            let fallbacks = byStrategy[MappingStrategy(fusion: .flashAttention, residency: chosen.residency)]?.mapping.attentionFallbacks ?? []
             attentionFallbackNote = fallbacks.first.map { first in
                 "Under flash-attention, \(fallbacks.count) attention block\(fallbacks.count == 1 ? "" : "s") ran as under epilogue: \(first)."
             }
@@ -85,7 +85,12 @@ public struct RunReport: Sendable {
             }
         }
 
-        public var chosenCosts: CategoryCosts { costs[chosen.fusion]! }
+        public var chosenCosts: CategoryCosts { costs[chosen.strategy]! }
+
+        /// The costs under `policy` at `residency`, or at the chosen residency.
+        public func costs(_ policy: FusionPolicy, residency: Residency? = nil) -> CategoryCosts? {
+            costs[MappingStrategy(fusion: policy, residency: residency ?? chosen.residency)]
+        }
     }
 
     public var isONNX: Bool {

@@ -32,6 +32,8 @@ public struct TimeSpan: Hashable, Comparable, Sendable, AdditiveArithmetic {
     public init(picoseconds: Int64) { self.picoseconds = picoseconds }
     /// Rounded up to a whole picosecond: a stage never takes less than its work needs.
     public init(secondsRoundedUp seconds: Double) { picoseconds = Int64((seconds * 1e12).rounded(.up)) }
+    /// For lower bounds: never above the exact figure.
+    public init(secondsRoundedDown seconds: Double) { picoseconds = Int64((seconds * 1e12).rounded(.down)) }
 
     public var seconds: Double { Double(picoseconds) * 1e-12 }
     /// Microseconds, the unit of Chrome's and Perfetto's trace format.

@@ -31,7 +31,7 @@ private struct Context {
         hardware = try KPUHardware.builtIn("kpu-t256")
         table = try EnergyTable.named("kpu-16nm", for: hardware)
         adds = AddAnalysis(graph: graph, cost: WorkloadCost(graph: graph))
-        let mapping = Mapper(graph: graph, hardware: hardware, precision: .fp32, fusion: .vectorEngine).map()
+        let mapping = Mapper(graph: graph, hardware: hardware, precision: .fp32, fusion: .vectorEngine, residency: .l3).map()
         evaluation = KPUEvaluator(graph: graph, hardware: hardware, energy: table, mapping: mapping).evaluate()
     }
 }
@@ -100,25 +100,25 @@ private struct Context {
             #expect(dramRead == 10)
         }
         do {
-            let mapping = Mapper(graph: graph, hardware: hardware, precision: .fp32, fusion: .vectorEngine).map()
+            let mapping = Mapper(graph: graph, hardware: hardware, precision: .fp32, fusion: .vectorEngine, residency: .l3).map()
             let evaluation = KPUEvaluator(graph: graph, hardware: hardware, energy: table, mapping: mapping).evaluate()
             #expect(evaluation.makespan > .zero)
         }
         do {
-            let mapping = Mapper(graph: graph, hardware: hardware, precision: .fp32, fusion: .vectorEngine).map()
+            let mapping = Mapper(graph: graph, hardware: hardware, precision: .fp32, fusion: .vectorEngine, residency: .l3).map()
             let placement = mapping.operators[0].placement
             _ = placement
             #expect(mapping.operators.count == graph.ops.count)
         }
         do {
-            let mapping = Mapper(graph: graph, hardware: hardware, precision: .bf16, fusion: .epilogue).map()
+            let mapping = Mapper(graph: graph, hardware: hardware, precision: .bf16, fusion: .epilogue, residency: .l3).map()
             #expect(mapping.fusion == .epilogue)
         }
         let fused = FusedOpEstimate.evaluate(
             .layerNorm, shape: [1, 128, 768], dtype: .fp32, hardware: hardware,
-            energy: table, precision: .fp32)
-        // In and out once, plus gamma and beta.
-        #expect(fused?.dramBytes == 2 * 128 * 768 * 4 + 2 * 768 * 4)
+            energy: table, precision: .fp32, residency: .l3)
+        // The activation stays in L3: only gamma and beta come from DRAM.
+        #expect(fused?.dramBytes == 2 * 768 * 4)
     }
 
     @Test func reportModel() throws {
@@ -128,7 +128,7 @@ private struct Context {
         let residualEnergy = costs.cost(of: .attentionResidual)?.figures.energy.total
         #expect(residualEnergy ?? .zero > .zero)
         let cost = WorkloadCost(graph: graph)
-        let choice = RunDescriptor.HardwareChoice(label: "kpu-t256", profile: nil, energyTable: "kpu-16nm", fusion: .vectorEngine)
+        let choice = RunDescriptor.HardwareChoice(label: "kpu-t256", profile: nil, energyTable: "kpu-16nm", fusion: .vectorEngine, residency: .l3)
         let run = RunDescriptor(source: .preset("bert-tiny"), config: EncoderConfig.preset(named: "bert-tiny")!, options: .init(), hardware: choice)
         let report = RunReport(descriptor: run, graph: graph, analysis: AddAnalysis(graph: graph, cost: cost))
         let json = try report.jsonData()

@@ -248,7 +248,7 @@ struct CommandRun {
             })
         let checked = [
             "--model", "--config", "--onnx", "--batch", "--seq", "--precision", "--aggregate-hidden-states", "--hardware",
-            "--hardware-file", "--profile", "--energy-table", "--fusion", "--out", "--date", "--commit", "--format", "--templates",
+            "--hardware-file", "--profile", "--energy-table", "--fusion", "--residency", "--out", "--date", "--commit", "--format", "--templates",
             "--baseline", "--noise-threshold", "--fail-on-regression", "--fail-metrics"
         ]
         #expect(options == Set(checked + ["--dim"]))

@@ -11,13 +11,14 @@ func bertGraph(_ preset: String, seq: Int = 128, precision: Precision = .fp32) t
 
 func evaluate(
     _ graph: Graph, sku: String = "kpu-t256", table: String = "kpu-16nm", precision: Precision = .fp32,
-    fusion: FusionPolicy = .vectorEngine, adjust: (inout KPUHardware) -> Void = { _ in }
+    fusion: FusionPolicy = .vectorEngine, residency: Residency = .dram, adjust: (inout KPUHardware) -> Void = { _ in }
 ) throws -> KPUEvaluation {
     var hardware = try KPUHardware.builtIn(sku)
     adjust(&hardware)
     let energy = try EnergyTable.named(table, for: hardware)
     return KPUEvaluator(
-        graph: graph, hardware: hardware, energy: energy, mapping: Mapper(graph: graph, hardware: hardware, precision: precision, fusion: fusion).map()
+        graph: graph, hardware: hardware, energy: energy,
+        mapping: Mapper(graph: graph, hardware: hardware, precision: precision, fusion: fusion, residency: residency).map()
     ).evaluate()
 }
 
@@ -132,11 +133,11 @@ func evaluate(
             let energy = try EnergyTable.named(table, for: hardware)
             let base = KPUEvaluator(
                 graph: graph, hardware: hardware, energy: energy,
-                mapping: Mapper(graph: graph, hardware: hardware, precision: .bf16, fusion: .vectorEngine).map()
+                mapping: Mapper(graph: graph, hardware: hardware, precision: .bf16, fusion: .vectorEngine, residency: .dram).map()
             ).evaluate()
             let dearer = KPUEvaluator(
                 graph: graph, hardware: hardware, energy: energy.scaled(by: 1.1),
-                mapping: Mapper(graph: graph, hardware: hardware, precision: .bf16, fusion: .vectorEngine).map()
+                mapping: Mapper(graph: graph, hardware: hardware, precision: .bf16, fusion: .vectorEngine, residency: .dram).map()
             ).evaluate()
             #expect(dearer.totalEnergy.total.femtojoules >= base.totalEnergy.total.femtojoules, "\(table)")
         }
@@ -389,7 +390,7 @@ func evaluate(
             for fusion in FusionPolicy.allCases {
                 let evaluation = KPUEvaluator(
                     graph: graph, hardware: hardware, energy: table,
-                    mapping: Mapper(graph: graph, hardware: hardware, precision: options.precision, fusion: fusion).map()
+                    mapping: Mapper(graph: graph, hardware: hardware, precision: options.precision, fusion: fusion, residency: .dram).map()
                 ).evaluate()
                 let energy = Double(evaluation.operators.reduce(Int64(0)) { $0 + $1.energy.total.femtojoules })
                 #expect(energy <= bounds.femtojoules, "\(preset) \(sku) \(fusion): energy \(energy) fJ above the bound \(bounds.femtojoules)")

@@ -8,12 +8,12 @@ import AddAnalysis
 import SitePublishing
 
 @Suite struct CategoryCostTests {
-    @Test(arguments: FusionPolicy.allCases)
-    func categorySumsEqualModelTotals(fusion: FusionPolicy) throws {
+    @Test(arguments: FusionPolicy.allCases, Residency.allCases)
+    func categorySumsEqualModelTotals(fusion: FusionPolicy, residency: Residency) throws {
         let graph = try EncoderGraphBuilder(config: #require(EncoderConfig.preset(named: "bert-base-uncased")), options: .init(aggregation: .lastSum(4)))
             .build()
         let hardware = try KPUHardware.builtIn("kpu-t256")
-        let mapping = Mapper(graph: graph, hardware: hardware, precision: .fp32, fusion: fusion).map()
+        let mapping = Mapper(graph: graph, hardware: hardware, precision: .fp32, fusion: fusion, residency: residency).map()
         let evaluation = KPUEvaluator(graph: graph, hardware: hardware, energy: try EnergyTable.named("kpu-16nm", for: hardware), mapping: mapping).evaluate()
         let costs = CategoryCosts(analysis: AddAnalysis(graph: graph, cost: WorkloadCost(graph: graph)), evaluation: evaluation, graph: graph)
         let sum = costs.categories.reduce(CostFigures()) { $0 + $1.figures } + costs.otherOperators.values.reduce(CostFigures()) { $0 + $1 }
@@ -36,7 +36,8 @@ import SitePublishing
             CategoryCosts(
                 analysis: analysis,
                 evaluation: KPUEvaluator(
-                    graph: graph, hardware: hardware, energy: table, mapping: Mapper(graph: graph, hardware: hardware, precision: .fp32, fusion: fusion).map()
+                    graph: graph, hardware: hardware, energy: table,
+                    mapping: Mapper(graph: graph, hardware: hardware, precision: .fp32, fusion: fusion, residency: .dram).map()
                 ).evaluate(), graph: graph)
         }
         let none = costs(.none), vector = costs(.vectorEngine)

@@ -54,7 +54,7 @@ public struct KPUHardware: Sendable, Hashable {
     /// Bytes per second the memory itself sustains (memory_bandwidth_gbps).
     public var memoryBandwidth: Double
     public let memoryControllers: Int
-    public let l3BytesPerTile: Int
+    public var l3BytesPerTile: Int
     public var l2BytesPerTile: Int
     /// L1 of one tile: l1_kib_per_pe × the tile's PEs, or l1_kib_per_tile where the SKU gives that
     /// (the smallest tile class's, so a mapping that fits fits everywhere).

@@ -2,11 +2,12 @@ import ModelGraph
 import Support
 
 /// What one fused LayerNorm or GELU would cost on the KPU, evaluated alone: the yardstick for
-/// the same operation written out as primitive ops.
+/// the same operation written out as primitive ops. Under L3 residency it reads its input from
+/// L3 and leaves its result there, as it would inside the model; its parameters come from DRAM.
 ///
 /// ```swift
 /// let fused = FusedOpEstimate.evaluate(.layerNorm, shape: [1, 128, 768], dtype: .fp32, hardware: hardware,
-///                                      energy: table, precision: .fp32)
+///                                      energy: table, precision: .fp32, residency: .l3)
 /// ```
 public struct FusedOpEstimate: Sendable, Hashable {
     public let energy: Energy
@@ -17,7 +18,7 @@ public struct FusedOpEstimate: Sendable, Hashable {
 
     public static func evaluate(
         _ kind: Kind, shape: [Int], dtype: DType, hardware: KPUHardware, energy: EnergyTable,
-        precision: Precision
+        precision: Precision, residency: Residency
     ) -> FusedOpEstimate? {
         var builder = GraphBuilder(name: "estimate", source: "estimate")
         do {
@@ -33,7 +34,8 @@ public struct FusedOpEstimate: Sendable, Hashable {
                 y = try builder.op(.gelu, "gelu", [x], shape: shape, dtype: dtype)
             }
             let graph = try builder.finish(outputs: [y])
-            let mapping = Mapper(graph: graph, hardware: hardware, precision: precision, fusion: .none).map()
+            var mapping = Mapper(graph: graph, hardware: hardware, precision: precision, fusion: .none, residency: residency).map()
+            if residency == .l3 { mapping = mapping.with(residency: .activationsOnChip(graph)) }
             let evaluation = KPUEvaluator(graph: graph, hardware: hardware, energy: energy, mapping: mapping).evaluate()
             return FusedOpEstimate(
                 energy: evaluation.totalEnergy.total, latency: evaluation.makespan,

@@ -14,10 +14,23 @@ public struct KPUEvaluation: Sendable {
     public let makespan: TimeSpan
 
     public var fusion: FusionPolicy { mapping.fusion }
+    public var residency: Residency { mapping.residency.residency }
+    public var strategy: MappingStrategy { MappingStrategy(fusion: fusion, residency: residency) }
     public var precision: Precision { mapping.precision }
     public var totalEnergy: EnergyBreakdown { operators.reduce(EnergyBreakdown()) { $0 + $1.energy } }
     public var totalTraffic: Traffic { operators.reduce(Traffic()) { $0 + $1.traffic } }
     public var edp: EnergyDelay { totalEnergy.total * makespan }
+
+    /// DRAM bytes ÷ external bandwidth: no schedule of this mapping finishes sooner.
+    public var dramFloor: TimeSpan {
+        TimeSpan(secondsRoundedDown: Double(totalTraffic.dram.total) / hardware.dramBandwidth)
+    }
+
+    /// MACs ÷ the peak MAC rate of every tile class at the precision: no schedule finishes sooner.
+    public var computeFloor: TimeSpan {
+        let peak = hardware.peakMACRate(precision)
+        return peak > 0 ? TimeSpan(secondsRoundedDown: Double(operators.reduce(0) { $0 + $1.macs }) / peak) : .zero
+    }
 
     /// How latency and static energy are shared among ops, so that any grouping sums to the total.
     public static let attributionRule = """

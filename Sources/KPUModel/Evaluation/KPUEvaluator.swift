@@ -5,7 +5,7 @@ import Support
 /// resources and the energy, for one workload on one architecture with one energy table.
 ///
 /// ```swift
-/// let mapping = Mapper(graph: graph, hardware: hardware, precision: .fp32, fusion: .vectorEngine).map()
+/// let mapping = Mapper(graph: graph, hardware: hardware, precision: .fp32, fusion: .vectorEngine, residency: .l3).map()
 /// let evaluation = KPUEvaluator(graph: graph, hardware: hardware, energy: table, mapping: mapping).evaluate()
 /// ```
 public struct KPUEvaluator: Sendable {
@@ -22,6 +22,7 @@ public struct KPUEvaluator: Sendable {
     }
 
     var precision: Precision { mapping.precision }
+    var residency: ResidencyPlan { mapping.residency }
 
     /// The evaluation; with `freeing`, as if those ops cost nothing (no traffic, no work, no
     /// time in the schedule) and everything else were unchanged: what the model would save
@@ -66,8 +67,9 @@ public struct KPUEvaluator: Sendable {
                 demand.computeCycles > 0 && peakPerCycle > 0
                 ? min(Double(workload.macs) / (Double(demand.computeCycles) * peakPerCycle), 1) : 0
             var a = Traffic(), b = Traffic(), c = Traffic()
-            a.fetchFromDRAM(tiling.externalReadBytesByOperand.a)
-            b.fetchFromDRAM(tiling.externalReadBytesByOperand.b)
+            // An operand resident in L3 is re-read there, never from DRAM.
+            a.fetchFromDRAM(residency.readsFromL3(op.index, op.inputs[0]) ? 0 : tiling.externalReadBytesByOperand.a)
+            b.fetchFromDRAM(residency.readsFromL3(op.index, op.inputs[1]) ? 0 : tiling.externalReadBytesByOperand.b)
             a.feedTiles(read: tiling.l3ReadBytesByOperand.a, delivered: tiling.deliveredBytesByOperand.a)
             b.feedTiles(read: tiling.l3ReadBytesByOperand.b, delivered: tiling.deliveredBytesByOperand.b)
             a.streamToL1(tiling.deliveredBytesByOperand.a, arrayReads: tiling.l1ReadBytesByOperand.a)
@@ -75,7 +77,7 @@ public struct KPUEvaluator: Sendable {
             // A group's head stores the group's final result, not its own.
             var storedBytes = output.byteCount
             if case .matMulHead(let final) = placement.role { storedBytes = graph[final].byteCount }
-            c.sendOut(storedBytes)
+            c.sendOut(storedBytes, toDRAM: residency.storesToDRAM(op.index))
             demand.traffic = a + b + c
             demand.trafficByTensor = ["A": a, "B": b, "C": c]
             demand.vectorPassOps = output.elementCount
@@ -88,19 +90,19 @@ public struct KPUEvaluator: Sendable {
             let peakPerCycle = hardware.peakMACRate(precision) / hardware.clockHz
             demand.utilization =
                 demand.computeCycles > 0 && peakPerCycle > 0 ? min(Double(kernelMACs) / (Double(demand.computeCycles) * peakPerCycle), 1) : 0
-            let q = Self.operandTraffic(kernel.q), k = Self.operandTraffic(kernel.k)
+            let q = operandTraffic(kernel.q, of: op.index, op.inputs[0]), k = operandTraffic(kernel.k, of: op.index, op.inputs[1])
             demand.traffic = q + k
             demand.trafficByTensor = ["A": q, "B": k]
 
         case .insideAttention(let kernel, let sides):
-            for side in sides { route(side, into: &demand.traffic) }
+            for side in sides { route(side, of: op.index, into: &demand.traffic) }
             switch op.kind {
             case .matMul:
                 // ·V: V streams through with the kernel's K/V tiles; the context is stored once.
                 demand.macs = workload.macs
-                let v = Self.operandTraffic(kernel.v)
+                let v = operandTraffic(kernel.v, of: op.index, op.inputs[1])
                 var c = Traffic()
-                c.sendOut(output.byteCount)
+                c.sendOut(output.byteCount, toDRAM: residency.storesToDRAM(mapping.plan.groupOf[op.index]))
                 demand.traffic = demand.traffic + v + c
                 demand.trafficByTensor = ["B": v, "C": c]
             case .softmax:
@@ -116,7 +118,7 @@ public struct KPUEvaluator: Sendable {
             demand.vectorPassOps = demand.vectorOps + demand.addOps
 
         case .onDrain(let sides):
-            for side in sides { route(side, into: &demand.traffic) }
+            for side in sides { route(side, of: op.index, into: &demand.traffic) }
             if case .fusedLayerNorm = placement.role {
                 // Row statistics accumulate during the drain; normalising needs a second on-chip pass.
                 demand.traffic.moveToL2(output.byteCount)
@@ -128,12 +130,18 @@ public struct KPUEvaluator: Sendable {
             (demand.vectorOps, demand.addOps) = vectorWork(op, elements: output.elementCount)
 
         case .dmaCopy:
-            demand.traffic.fetchFromDRAM(workload.compulsoryReadBytes)
-            demand.traffic.storeToDRAM(output.byteCount)
+            // The DMA copies what it reads (a slice, a gather's rows) within L3 when its source
+            // is resident there; the copy goes out to DRAM only when the plan stores it.
+            if residency.readsFromL3(op.index, op.inputs[0]) {
+                demand.traffic.copyWithinL3(workload.compulsoryReadBytes)
+            } else {
+                demand.traffic.fetchFromDRAM(workload.compulsoryReadBytes)
+            }
+            if residency.storesToDRAM(op.index) { demand.traffic.storeToDRAM(output.byteCount) }
 
         case .streamed(let operands):
-            for operand in operands { route(operand, into: &demand.traffic) }
-            demand.traffic.sendOut(output.byteCount)
+            for operand in operands { route(operand, of: op.index, into: &demand.traffic) }
+            demand.traffic.sendOut(output.byteCount, toDRAM: residency.storesToDRAM(op.index))
             (demand.vectorOps, demand.addOps) = vectorWork(op, elements: OperatorCost.elementsWorked(op, in: graph))
             demand.vectorPassOps = demand.vectorOps + demand.addOps
         }
@@ -153,28 +161,27 @@ public struct KPUEvaluator: Sendable {
         return demand
     }
 
-    /// One operand of an attention kernel from DRAM to the arrays.
-    static func operandTraffic(_ bytes: AttentionTiling.OperandBytes) -> Traffic {
+    /// One operand of an attention kernel from DRAM (or from L3, when resident) to the arrays.
+    func operandTraffic(_ bytes: AttentionTiling.OperandBytes, of op: Int, _ tensor: TensorID) -> Traffic {
         var traffic = Traffic()
-        traffic.fetchFromDRAM(bytes.dram)
+        traffic.fetchFromDRAM(residency.readsFromL3(op, tensor) ? 0 : bytes.dram)
         traffic.feedTiles(read: bytes.l3Read, delivered: bytes.delivered)
         traffic.streamToL1(bytes.delivered, arrayReads: bytes.l1Read)
         return traffic
     }
 
-    /// The traffic of one operand's route to the engine.
-    func route(_ operand: OperandRoute, into traffic: inout Traffic) {
+    /// The traffic of one operand's route to `op`'s engine, from DRAM or, when the residency
+    /// plan keeps it there, from L3.
+    func route(_ operand: OperandRoute, of op: Int, into traffic: inout Traffic) {
         let bytes = graph[operand.tensor].byteCount
+        if !residency.readsFromL3(op, operand.tensor) { traffic.fetchFromDRAM(bytes) }
         switch operand.route {
         case .whole:
-            traffic.bringIn(bytes)
-        case .broadcast(let copies):
-            traffic.fetchFromDRAM(bytes)
-            traffic.moveToL2(bytes * copies)
-            traffic.streamToL1(bytes * copies)
-        case .residentInL3:
             traffic.moveToL2(bytes)
             traffic.streamToL1(bytes)
+        case .broadcast(let copies):
+            traffic.moveToL2(bytes * copies)
+            traffic.streamToL1(bytes * copies)
         }
     }
 

@@ -4,15 +4,17 @@ import Support
 /// Places each group's stages on the resource lanes, respecting data dependencies and double
 /// buffering, then charges every op its share of the makespan.
 ///
-/// A group is split into up to four chunks that flow through its stages as a software pipeline:
-/// chunk i's stage s starts when its lane is free, when chunk i has finished the previous stage,
-/// and when chunk i−2 has left the buffer stage s fills (two buffers per stage). Loading chunk i+1
-/// thus overlaps computing chunk i. A group starts once every group producing its inputs has
-/// stored its result.
+/// A group is split into chunks that flow through its stages as a software pipeline: chunk i's
+/// stage s starts when chunk i has finished the previous stage, when chunk i−1 has finished
+/// stage s, when chunk i−2 has left the buffer stage s fills (two buffers per stage), and in the
+/// earliest gap of its lane long enough to hold it (a later op may fill time an earlier one left
+/// idle). Loading chunk i+1 thus overlaps computing chunk i. A group's stages wait for every
+/// group producing its inputs, except its DRAM loads when they read only weights and graph
+/// inputs: those are prefetched once the group before it has started, so the DMA fetches the
+/// next op's weights while the current one computes, one op ahead.
 struct Scheduler {
     let graph: Graph
     let hardware: KPUHardware
-    static let maximumChunks = 4
 
     func run(mapping: Mapping, demands: [OperatorDemand]) -> Schedule {
         let groups = mapping.plan.groups, groupOf = mapping.plan.groupOf
@@ -21,10 +23,12 @@ struct Scheduler {
         let allStages = Stage.allCases, allLanes = Lane.allCases
         let laneOfStage = allStages.map { stage in allLanes.firstIndex(of: stage.lane)! }
         let stageIndex = Dictionary(uniqueKeysWithValues: allStages.enumerated().map { ($1, $0) })
-        var laneFree = [Int64](repeating: 0, count: allLanes.count)
+        var lanes = [LaneTimeline](repeating: LaneTimeline(), count: allLanes.count)
         var groupEnd = [Int64](repeating: 0, count: graph.ops.count)
         var groupStart = [Int64](repeating: 0, count: graph.ops.count)
         var events: [ScheduleEvent] = []
+        // When the last group with work started: the prefetch horizon of the next one's loads.
+        var previousStart: Int64 = 0
         var duration = [Int64](repeating: 0, count: allStages.count)
         var bytes = [Int](repeating: 0, count: allStages.count)
         let (load, move, stream, store) = (
@@ -61,7 +65,10 @@ struct Scheduler {
                 groupEnd[head] = ready
                 continue
             }
-            let chunks = chunkCount(tiling: mapping[head].tiling, group: group, demands: demands)
+            let chunks = mapping.chunks(ofGroup: head, in: graph)
+            // Loads of weights and graph inputs alone need nothing from earlier ops: they start as
+            // soon as the group before this one has.
+            let loadReady = mapping.residency.loadsWaitForProducers(head) ? ready : min(ready, previousStart)
             var ends = [[Int64]](repeating: [Int64](repeating: 0, count: stages.count), count: chunks)
             var start = Int64.max, end: Int64 = 0
             // Issue along anti-diagonals: chunk i+1's load is placed before chunk i's store.
@@ -73,13 +80,13 @@ struct Scheduler {
                     let lane = laneOfStage[stage]
                     // Split the stage evenly; the first chunks take the remainder so the sum is exact.
                     let share = total / Int64(chunks) + (Int64(chunk) < total % Int64(chunks) ? 1 : 0)
-                    var begin = max(laneFree[lane], ready)
-                    if position > 0 { begin = max(begin, ends[chunk][position - 1]) }
-                    if chunk > 0 { begin = max(begin, ends[chunk - 1][position]) }
-                    if chunk >= 2 && position + 1 < stages.count { begin = max(begin, ends[chunk - 2][position + 1]) }
+                    var earliest = stage == load ? loadReady : ready
+                    if position > 0 { earliest = max(earliest, ends[chunk][position - 1]) }
+                    if chunk > 0 { earliest = max(earliest, ends[chunk - 1][position]) }
+                    if chunk >= 2 && position + 1 < stages.count { earliest = max(earliest, ends[chunk - 2][position + 1]) }
+                    let begin = lanes[lane].book(share, notBefore: earliest)
                     let finish = begin + share
                     ends[chunk][position] = finish
-                    laneFree[lane] = finish
                     start = min(start, begin)
                     end = max(end, finish)
                     let stageBytes = bytes[stage]
@@ -92,6 +99,7 @@ struct Scheduler {
             }
             groupStart[head] = start
             groupEnd[head] = end
+            previousStart = start
         }
 
         // Charge each group the time by which it moves the finish line, in order of finish.
@@ -114,17 +122,6 @@ struct Scheduler {
             }
         }
         return Schedule(events: events, makespan: TimeSpan(picoseconds: finishLine), slots: slots)
-    }
-
-    /// A matmul flows in as many chunks as it has L3 blocks or L2 K-steps; a streamed op in one
-    /// chunk per 256 KiB it moves; both at most ``maximumChunks``.
-    func chunkCount(tiling: MatMulTiling?, group: [Int], demands: [OperatorDemand]) -> Int {
-        if let tiling {
-            let kSteps = (tiling.k + tiling.l2Block.k - 1) / tiling.l2Block.k
-            return min(Self.maximumChunks, max(1, max(tiling.l3BlockCount, kSteps)))
-        }
-        let moved = group.reduce(0) { $0 + demands[$1].traffic.dram.total }
-        return min(Self.maximumChunks, max(1, (moved + 262_143) / 262_144))
     }
 
     /// Splits `total` in proportion to `weights` with integer parts that add up exactly

@@ -88,17 +88,13 @@ public struct Traffic: Sendable, Hashable {
     /// L3 → DRAM by DMA.
     mutating func storeToDRAM(_ bytes: Int) { hop(bytes, from: \.l3, by: \.dmaBytes, to: \.dram) }
 
-    /// A full trip in: DRAM → L3 → L2 → L1.
-    mutating func bringIn(_ bytes: Int) {
-        fetchFromDRAM(bytes)
-        moveToL2(bytes)
-        streamToL1(bytes)
-    }
+    /// A DMA copy inside L3: read there, written there.
+    mutating func copyWithinL3(_ bytes: Int) { hop(bytes, from: \.l3, by: \.dmaBytes, to: \.l3) }
 
-    /// A full trip out: L1 → (vector engine) → L2 → L3 → DRAM.
-    mutating func sendOut(_ bytes: Int) {
+    /// A result's trip out: L1 → (vector engine) → L2 → L3, then on to DRAM when `toDRAM`.
+    mutating func sendOut(_ bytes: Int, toDRAM: Bool) {
         drainToL2(bytes)
         moveToL3(bytes)
-        storeToDRAM(bytes)
+        if toDRAM { storeToDRAM(bytes) }
     }
 }

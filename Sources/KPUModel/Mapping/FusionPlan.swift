@@ -7,4 +7,13 @@ public struct FusionPlan: Sendable {
     public let groupOf: [Int]
     /// Each op's role in its group, indexed like `graph.ops`.
     public let roles: [FusionRole]
+    /// Where each head's group is in `groups`, indexed like `graph.ops` (heads only).
+    public let groupIndex: [Int]
+
+    init(groups: [[Int]], groupOf: [Int], roles: [FusionRole]) {
+        (self.groups, self.groupOf, self.roles) = (groups, groupOf, roles)
+        var groupIndex = [Int](repeating: 0, count: groupOf.count)
+        for (index, group) in groups.enumerated() { groupIndex[group[0]] = index }
+        self.groupIndex = groupIndex
+    }
 }

@@ -1,6 +1,7 @@
 /// The fusion policies the report compares.
 public enum FusionPolicy: String, Sendable, Hashable, CaseIterable, Codable {
-    /// Every op reads its inputs from and writes its output to external memory.
+    /// No op rides another's drain: each reads its inputs and writes its output through L3
+    /// (and DRAM, as the residency decides).
     case none
     /// Bias adds and activations ride the matmul's drain through the vector engine.
     case vectorEngine = "vector-engine"
@@ -16,7 +17,7 @@ public enum FusionPolicy: String, Sendable, Hashable, CaseIterable, Codable {
 
     public var summary: String {
         switch self {
-        case .none: "every op reads its inputs from and writes its output to DRAM"
+        case .none: "no op rides another's drain; each reads and writes through L3"
         case .vectorEngine: "bias adds and activations ride the matmul's drain"
         case .epilogue: "also the residual add and the LayerNorm after it, the skip tensor read from L3"
         case .flashAttention: "also each attention block as one kernel, the scores kept on chip"

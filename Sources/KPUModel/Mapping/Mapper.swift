@@ -6,18 +6,23 @@ import Support
 /// never at the energy table, so comparing tables never changes the mapping.
 ///
 /// ```swift
-/// let mapping = Mapper(graph: graph, hardware: hardware, precision: .bf16, fusion: .epilogue).map()
+/// let mapping = Mapper(graph: graph, hardware: hardware, precision: .bf16, fusion: .epilogue, residency: .l3).map()
 /// ```
 public struct Mapper: Sendable {
     public let graph: Graph
     public let hardware: KPUHardware
     public let precision: Precision
     public let fusion: FusionPolicy
+    public let residency: Residency
     /// The matmul shapes' mappings, when the caller already has them (they do not depend on the policy).
     let tilings: MatMulTilings?
 
-    public init(graph: Graph, hardware: KPUHardware, precision: Precision, fusion: FusionPolicy, tilings: MatMulTilings? = nil) {
-        (self.graph, self.hardware, self.precision, self.fusion, self.tilings) = (graph, hardware, precision, fusion, tilings)
+    public init(
+        graph: Graph, hardware: KPUHardware, precision: Precision, fusion: FusionPolicy, residency: Residency, tilings: MatMulTilings? = nil
+    ) {
+        (self.graph, self.hardware, self.precision, self.fusion, self.residency, self.tilings) = (
+            graph, hardware, precision, fusion, residency, tilings
+        )
     }
 
     public func map() -> Mapping {
@@ -63,7 +68,9 @@ public struct Mapper: Sendable {
             operators[index] = OperatorMapping(role: role, placement: .insideAttention(kernel: kernel, sideOperands: routes))
         }
         for (head, kernel) in kernels { operators[head] = OperatorMapping(role: plan.roles[head], placement: .attention(kernel)) }
-        return Mapping(fusion: fusion, precision: precision, plan: plan, operators: operators, attentionFallbacks: fallbacks)
+        let residencyPlan = ResidencyPlanner(graph: graph, hardware: hardware, plan: plan, operators: operators).plan(residency)
+        return Mapping(
+            fusion: fusion, precision: precision, plan: plan, operators: operators, residency: residencyPlan, attentionFallbacks: fallbacks)
     }
 
     func place(_ op: Op, role: FusionRole, head: Int, headTiling: MatMulTiling?, tilings: MatMulTilings) -> Placement {
@@ -75,10 +82,9 @@ public struct Mapper: Sendable {
             let shape = MatMulShape(op, in: graph)
             return .matMul(tilings[shape] ?? MatMulTiling.search(shape, hardware: hardware, precision: precision))
         case (.add, .fusedBias), (.add, .fusedResidual), (_, .fusedActivation), (.layerNorm, .fusedLayerNorm):
+            // The residual's skip is read whole, from wherever the residency plan keeps it.
             let sides = distinctInputs(op).filter { !isChainInput($0, of: op) }.map { input in
-                if case .fusedResidual(let skip) = role, input == skip {
-                    return OperandRoute(tensor: skip, route: skipResident(skip, head: head, tiling: headTiling) ? .residentInL3 : .whole)
-                }
+                if case .fusedResidual(let skip) = role, input == skip { return OperandRoute(tensor: skip, route: .whole) }
                 return drainOperand(input, into: output, tiling: headTiling)
             }
             return .onDrain(sideOperands: sides)
@@ -134,16 +140,6 @@ public struct Mapper: Sendable {
         case .matMul, .add, .gelu, .relu, .tanh: return graph.consumers(of: input).count == 1
         default: return false
         }
-    }
-
-    /// True when the skip tensor fits in L3 beside the head matmul's double-buffered working set.
-    func skipResident(_ skip: TensorID, head: Int, tiling: MatMulTiling?) -> Bool {
-        guard let tiling else { return false }
-        let op = graph.ops[head]
-        let aSize = graph[op.inputs[0]].dtype.byteSize, bSize = graph[op.inputs[1]].dtype.byteSize
-        let workingSet =
-            2 * (tiling.l3Block.m * tiling.l3Block.k * aSize + tiling.l3Block.k * tiling.l3Block.n * bSize) + tiling.l3Block.m * tiling.l3Block.n * 4
-        return graph[skip].byteCount + workingSet <= hardware.l3Bytes
     }
 
     /// True when every consumer, looking through views, is a matmul.

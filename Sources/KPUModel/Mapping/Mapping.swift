@@ -1,11 +1,11 @@
 import ModelGraph
 
 /// How a graph runs on a KPU under one fusion policy at one precision: which ops are fused,
-/// and each op's placement and blocking. A plain value: the mapper makes it, the evaluator
+/// each op's placement and blocking, and where activations live between ops. A plain value: the mapper makes it, the evaluator
 /// costs it, the report describes it.
 ///
 /// ```swift
-/// let mapping = Mapper(graph: graph, hardware: hardware, precision: .fp32, fusion: .vectorEngine).map()
+/// let mapping = Mapper(graph: graph, hardware: hardware, precision: .fp32, fusion: .vectorEngine, residency: .l3).map()
 /// let placement = mapping.operators[0].placement
 /// ```
 public struct Mapping: Sendable {
@@ -14,8 +14,39 @@ public struct Mapping: Sendable {
     public let plan: FusionPlan
     /// One entry per graph op, indexed like `graph.ops`.
     public let operators: [OperatorMapping]
+    /// Which reads L3 serves and which results go out to DRAM.
+    public let residency: ResidencyPlan
     /// Attention blocks flash-attention could not fuse, and why (they run as under epilogue).
     public let attentionFallbacks: [String]
 
     public subscript(opIndex: Int) -> OperatorMapping { operators[opIndex] }
+
+    /// The most chunks a group is pipelined in.
+    public static let maximumChunks = 8
+    /// Bytes per chunk of a group without a matmul blocking.
+    public static let chunkBytes = 262_144
+
+    /// How many chunks the group headed by `head` flows through its stages in: a matmul as many
+    /// as it has L3 blocks or L2 K-steps, anything else one per 256 KiB its members read and
+    /// write, rounded down to a power of two so the chunks split its rows evenly; at most
+    /// ``maximumChunks``. The schedule pipelines them; the loop nests show them.
+    public func chunks(ofGroup head: Int, in graph: Graph) -> Int {
+        if let tiling = operators[head].tiling {
+            let kSteps = (tiling.k + tiling.l2Block.k - 1) / tiling.l2Block.k
+            return min(Self.maximumChunks, max(1, max(tiling.l3BlockCount, kSteps)))
+        }
+        let moved = plan.groups[plan.groupIndex[head]].reduce(0) { sum, member in
+            let op = graph.ops[member]
+            return sum + Set(op.inputs).reduce(0) { $0 + graph[$1].byteCount } + graph[op.outputs[0]].byteCount
+        }
+        let wanted = min(Self.maximumChunks, max(1, (moved + Self.chunkBytes - 1) / Self.chunkBytes))
+        var chunks = 1
+        while chunks * 2 <= wanted { chunks *= 2 }
+        return chunks
+    }
+
+    /// The same mapping with other residency decisions.
+    func with(residency: ResidencyPlan) -> Mapping {
+        Mapping(fusion: fusion, precision: precision, plan: plan, operators: operators, residency: residency, attentionFallbacks: attentionFallbacks)
+    }
 }

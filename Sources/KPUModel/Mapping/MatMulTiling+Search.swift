@@ -64,6 +64,7 @@ extension MatMulTiling {
         return MatMulTiling(
             m: shape.m, n: shape.n, k: shape.k, batch: shape.batch, l3Block: l3.block, l3BlockCount: l3.count, shares: shares,
             tileBlock: (block.m, block.n), blocks: blocks, l2Block: block, multicast: hardware.l3Multicast,
+            l3WorkingSetBytes: workingSet(shape, block: l3.block),
             externalReadBytesByOperand: panelBytes(shape, blockM: l3.block.m, blockN: l3.block.n), l3ReadBytesByOperand: l3Reads,
             deliveredBytesByOperand: delivered, l1ReadBytesByOperand: (l1a, l1b))
     }
@@ -132,9 +133,7 @@ extension MatMulTiling {
     /// and a resident fp32 accumulator block fit. Nothing fitting (a tiny L3): array-sized blocks.
     static func dramBlocking(_ shape: MatMulShape, l3Capacity: Int) -> (block: (m: Int, n: Int, k: Int), count: Int) {
         let (m, n, k) = (shape.m, shape.n, shape.k)
-        func fits(_ bm: Int, _ bn: Int, _ bk: Int) -> Bool {
-            2 * (bm * bk * shape.aBytesPerElement + bk * bn * shape.bBytesPerElement) + bm * bn * 4 <= l3Capacity
-        }
+        func fits(_ bm: Int, _ bn: Int, _ bk: Int) -> Bool { workingSet(shape, block: (bm, bn, bk)) <= l3Capacity }
         var best: (key: (Int, Int, Int, Int, Int), block: (Int, Int, Int))?
         for bm in powersOfTwo(m, from: 32) {
             for bn in powersOfTwo(n, from: 32) {
@@ -148,6 +147,12 @@ extension MatMulTiling {
         }
         let block = best?.block ?? (min(m, 32), min(n, 32), min(k, 32))
         return ((block.0, block.1, block.2), ceilDiv(m, block.0) * ceilDiv(n, block.1) * ceilDiv(k, block.2) * shape.batch)
+    }
+
+    /// L3 a DRAM block needs: double-buffered A (bm × bk) and B (bk × bn) and the output block
+    /// (bm × bn) accumulating at 4 bytes an element.
+    static func workingSet(_ shape: MatMulShape, block: (m: Int, n: Int, k: Int)) -> Int {
+        2 * (block.m * block.k * shape.aBytesPerElement + block.k * block.n * shape.bBytesPerElement) + block.m * block.n * 4
     }
 
     /// The widest slice of K for which a tile's L2 holds double-buffered slices of A (bm × bk)

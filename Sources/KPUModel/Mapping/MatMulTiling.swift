@@ -30,6 +30,9 @@ public struct MatMulTiling: Sendable {
     public let l2Block: (m: Int, n: Int, k: Int)
     /// Whether one L3 read served every tile of a round that needed the same data.
     public let multicast: Bool
+    /// L3 the op needs while it runs: double-buffered A and B DRAM blocks and the output block
+    /// accumulating across K (at 4 bytes an element).
+    public let l3WorkingSetBytes: Int
     /// Bytes read from DRAM, by operand.
     public let externalReadBytesByOperand: (a: Int, b: Int)
     /// Bytes read from L3 for the tiles, by operand (fewer than delivered under multicast).

@@ -44,12 +44,12 @@ public struct OperandRoute: Sendable, Hashable {
     public let route: Route
 
     public enum Route: Sendable, Hashable {
-        /// The whole tensor, once: DRAM → L3 → L2 → L1.
+        /// The whole tensor, once: from DRAM, or from L3 where the residency plan keeps it,
+        /// through L2 into L1.
         case whole
-        /// A broadcast operand (a bias, a head-shared mask): fetched from DRAM once, then
-        /// copied into `copies` tiles, where it stays while its rows are reused.
+        /// A broadcast operand (a bias, a head-shared mask): fetched into L3 once (unless it is
+        /// resident there), then copied into `copies` tiles, where it stays while its rows are
+        /// reused.
         case broadcast(copies: Int)
-        /// Still in L3 from when it was produced: L3 → L2 → L1 only.
-        case residentInL3
     }
 }

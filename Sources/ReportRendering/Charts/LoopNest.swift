@@ -65,8 +65,8 @@ struct LoopNest: Sendable {
                       C[m, n] = C[m, n] + \(sideOperand)         // as rows leave L1
                 """
         } else {
-            // Streamed through the vector path in up to four chunks.
-            let chunks = min(4, max(1, (op.traffic.dram.total + 262_143) / 262_144))
+            // Streamed through the vector path in the schedule's chunks.
+            let chunks = run.chosen.mapping.chunks(ofGroup: op.groupHead, in: run.graph)
             let rowsPerChunk = (rows + chunks - 1) / chunks
             let tilesUsed = min(hw.totalTiles, rows)
             let rowsPerTile = (rows + tilesUsed - 1) / tilesUsed
@@ -115,7 +115,7 @@ struct LoopNest: Sendable {
         operands = described.joined(separator: ". ") + ". C \(Format.shape(shape)) drains L1 → vector engine → L2 → L3 → DRAM."
 
         let policies = FusionPolicy.allCases.compactMap { policy -> String? in
-            guard let cost = run.costs[policy]?.cost(of: category) else { return nil }
+            guard let cost = run.costs(policy)?.cost(of: category) else { return nil }
             return "\(policy.rawValue): \(Format.bytes(cost.figures.traffic.dram.total)) of DRAM traffic, \(Format.energy(cost.figures.energy.total))"
         }
         fusion = policies.joined(separator: "; ") + "."

@@ -21,19 +21,19 @@ enum MappingText {
                 + tileSplitText(t, hardware: evaluation.hardware, precision: evaluation.precision)
                 + "; L2 blocks \(t.l2Block.m)×\(t.l2Block.n)×\(t.l2Block.k); L3 blocks \(t.l3Block.m)×\(t.l3Block.n)×\(t.l3Block.k); "
                 + (t.multicast ? "one L3 read serves every tile of a round" : "each tile reads its own copy from L3")
-                + "; DRAM reads \(ratioText(t.externalReadBytes, compulsory: compulsoryReadBytes)) the compulsory"
-            if case .matMulHead = mapping.role { text += "; the epilogue rides the drain, one store of the final result" }
-            return text
+                + "; DRAM reads of what is not in L3 \(ratioText(t.externalReadBytes, compulsory: compulsoryReadBytes)) the compulsory"
+            if case .matMulHead = mapping.role { text += "; the epilogue rides the drain" }
+            return text + residencyClause(for: op, of: evaluation)
         case .onDrain(let sides):
             switch mapping.role {
             case .fusedLayerNorm:
                 return
                     "fused into the drain: statistics accumulate per row as tiles drain, then one normalising pass over the result in L3; only gamma and beta come from DRAM"
             case .fusedResidual(let skip):
-                if let side = sides.first(where: { $0.tensor == skip }) {
-                    return side.route == .residentInL3
+                if sides.contains(where: { $0.tensor == skip }) {
+                    return evaluation.mapping.residency.readsFromL3(op.index, skip)
                         ? "fused into the drain; the skip tensor is read from L3, where it is still resident"
-                        : "fused into the drain; the skip tensor does not fit beside the matmul's working set in L3 and comes from DRAM"
+                        : "fused into the drain; the skip tensor is not resident in L3 and comes from DRAM"
                 }
             default:
                 break
@@ -46,7 +46,9 @@ enum MappingText {
                 + attentionText(kernel, hardware: evaluation.hardware, precision: evaluation.precision)
         case .insideAttention(let kernel, _):
             switch op.kind {
-            case .matMul: return "·V inside the attention kernel: V streams in \(kernel.kvTile)-row tiles beside K; the context is stored once"
+            case .matMul:
+                return "·V inside the attention kernel: V streams in \(kernel.kvTile)-row tiles beside K; the context leaves once"
+                    + residencyClause(for: op, of: evaluation)
             case .softmax:
                 return
                     "inside the attention kernel: an online softmax over \(kernel.kvTiles) K/V tile\(kernel.kvTiles == 1 ? "" : "s"), rescaling as each arrives; the probabilities stay in L1"
@@ -58,16 +60,31 @@ enum MappingText {
         case .dmaCopy:
             switch op.kind {
             case .transpose: return "a data move: strided DMA through L3, since a consumer reads it element-wise"
-            case .gather: return "rows fetched from the table in DRAM by DMA descriptors, staged in L3 and written out"
-            default: return "the selected part copied through L3 by DMA"
+            case .gather: return "rows fetched from the table in DRAM by DMA descriptors into L3" + residencyClause(for: op, of: evaluation)
+            default: return "the selected part copied by DMA into L3" + residencyClause(for: op, of: evaluation)
             }
         case .streamed(let operands):
             let notes = operands.compactMap { operand -> String? in
                 guard case .broadcast = operand.route else { return nil }
                 return "\(shapeText(graph[operand.tensor].shape)) fetched once per reuse window"
             }
-            return "streamed DRAM → L3 → L2 → L1 → vector engine → DRAM" + (notes.isEmpty ? "" : "; broadcast " + notes.sorted().joined(separator: ", "))
+            let plan = evaluation.mapping.residency
+            let inL3 = operands.filter { plan.readsFromL3(op.index, $0.tensor) }.count
+            let source = inL3 == operands.count ? "L3" : inL3 == 0 ? "DRAM → L3" : "DRAM and L3"
+            return "streamed \(source) → L2 → L1 → vector engine → L3" + (plan.storesToDRAM(op.index) ? " → DRAM" : "")
+                + (notes.isEmpty ? "" : "; broadcast " + notes.sorted().joined(separator: ", "))
         }
+    }
+
+    /// `; A read from L3; the result stays in L3`: where a matmul's activations come from and
+    /// where its group's result goes, under the run's residency.
+    static func residencyClause(for op: Op, of evaluation: KPUEvaluation) -> String {
+        let plan = evaluation.mapping.residency
+        let names = op.kind == .matMul ? ["A", "B"] : []
+        let fromL3 = zip(names, op.inputs).filter { plan.readsFromL3(op.index, $0.1) }.map(\.0)
+        let head = evaluation.mapping.plan.groupOf[op.index]
+        return (fromL3.isEmpty ? "" : "; \(fromL3.joined(separator: " and ")) read from L3")
+            + (plan.storesToDRAM(head) ? "; the result is written to DRAM" : "; the result stays in L3")
     }
 
     /// `96 of 256 tiles, 96 blocks of 32×32, 1 round`, and with more than one class at work,

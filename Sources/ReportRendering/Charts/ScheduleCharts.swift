@@ -63,7 +63,7 @@ extension RunPage.KPUSection {
                 let look =
                     run.categoryOfOp[event.opIndex].map { ChartPalette.Look(legend: $0.title, color: CategoryPalette.color($0)) }
                     ?? ChartPalette.neutral(for: run.opKinds[event.opIndex])
-                op = (run.opPaths[event.opIndex], look, run.chosen.operators[event.opIndex].energy.total)
+                op = (Format.clipped(run.opPaths[event.opIndex]), look, run.chosen.operators[event.opIndex].energy.total)
                 looks[event.opIndex] = op
             }
             return GanttChart.Input(

@@ -14,10 +14,13 @@ extension RunPage {
                 offDRAM: String
         }
         struct PolicyCell: Sendable { var energy: String; var latency: String; var dram: String; var isChosen: Bool }
+        /// One category under one residency: the first of a category's rows carries its title.
         struct PolicyRow: Sendable {
             var title: String
+            var isFirst: Bool
+            var residency: String
             var cells: [PolicyCell]
-            /// The chosen policy's energy against each other policy.
+            /// The chosen policy's energy against each other policy, at this row's residency.
             var deltas: [String]
         }
         var headline: [Fact]
@@ -43,7 +46,9 @@ extension RunPage {
         /// How many columns compare the chosen policy with the others.
         var otherPolicyCount: String
         var policyRows: [PolicyRow]
-        var vanishing, chosenPolicy, biggest, attributionRule, energyTableNote: String
+        var vanishing, chosenPolicy, chosenResidency, biggest, attributionRule, energyTableNote: String
+        /// How many rows each category takes in the what-if table: one per residency.
+        var residencyCount: String
         /// Attention blocks flash-attention could not fuse, or nil.
         var attentionFallback: String?
         /// Where the model's assumptions fail for this run.
@@ -191,23 +196,30 @@ extension RunPage.KPUSection {
         let otherPolicies = policies.filter { $0 != run.chosen.fusion }
         otherPolicyNames = otherPolicies.map(\.rawValue)
         otherPolicyCount = String(otherPolicies.count)
-        policyRows =
-            present.map { cost in
-                RunPage.KPUSection.PolicyRow(
-                    title: cost.category.title,
-                    cells: policies.map { policy in
-                        cell(run.costs[policy]?.cost(of: cost.category)?.figures ?? CostFigures(), chosen: policy == run.chosen.fusion)
+        chosenResidency = run.chosen.residency.rawValue
+        // The chosen residency's row first, then the other's.
+        let residencies = [run.chosen.residency] + Residency.allCases.filter { $0 != run.chosen.residency }
+        residencyCount = String(residencies.count)
+        func residencyRows(_ title: String, _ figures: (CategoryCosts) -> CostFigures?) -> [RunPage.KPUSection.PolicyRow] {
+            residencies.enumerated().map { index, residency in
+                let byPolicy = policies.map { run.costs($0, residency: residency).flatMap(figures) }
+                let chosenFigures = byPolicy[policies.firstIndex(of: run.chosen.fusion)!]
+                return RunPage.KPUSection.PolicyRow(
+                    title: title, isFirst: index == 0, residency: residency.rawValue,
+                    cells: zip(policies, byPolicy).map { policy, f in
+                        cell(f ?? CostFigures(), chosen: policy == run.chosen.fusion && residency == run.chosen.residency)
                     },
-                    deltas: otherPolicies.map { other in run.costs[other]?.cost(of: cost.category).map { delta(cost.figures, $0.figures) } ?? "—" }
-                )
-            } + [
-                RunPage.KPUSection.PolicyRow(
-                    title: "Model", cells: policies.map { cell(run.costs[$0]?.model ?? CostFigures(), chosen: $0 == run.chosen.fusion) },
-                    deltas: otherPolicies.map { other in run.costs[other].map { delta(model, $0.model) } ?? "—" })
-            ]
+                    deltas: zip(policies, byPolicy).filter { $0.0 != run.chosen.fusion }.map { _, other in
+                        guard let chosenFigures, let other else { return "—" }
+                        return delta(chosenFigures, other)
+                    })
+            }
+        }
+        policyRows =
+            present.flatMap { cost in residencyRows(cost.category.title) { $0.cost(of: cost.category)?.figures } } + residencyRows("Model") { $0.model }
         var vanishingParts: [String] = []
         for policy in policies where policy != .none {
-            guard let policyCosts = run.costs[policy] else { continue }
+            guard let policyCosts = run.costs(policy) else { continue }
             let gone = policyCosts.categories.filter { $0.addsOffDRAM > 0 }.map { "\($0.addsOffDRAM) \($0.category.title.lowercased())" }
             vanishingParts.append("under \(policy.rawValue): " + (gone.isEmpty ? "none" : gone.joined(separator: ", ")))
         }

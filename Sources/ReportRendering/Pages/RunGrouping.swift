@@ -5,7 +5,7 @@ import ModelGraph
 
 /// Runs laid out for the site index and the comparison page, readable at a hundred runs: one
 /// group per model and sequence length, and in each row only the configuration that differs
-/// between runs (SKU, fusion, batch, precision, hidden-state aggregation, energy table), what
+/// between runs (SKU, fusion, residency, batch, precision, hidden-state aggregation, energy table), what
 /// every run shares said once above the table. The SKU is always a column: its cell links to
 /// the run.
 struct RunGrouping {
@@ -34,6 +34,8 @@ struct RunGrouping {
     private static let dimensions: [Dimension] = [
         Dimension(title: "KPU", value: { $0.cells.hardware }, sharedText: { $0 }),
         Dimension(title: "Fusion", value: { $0.fusion ?? "—" }, sharedText: { "\($0) fusion" }, order: FusionPolicy.allCases.map(\.rawValue)),
+        Dimension(
+            title: "Residency", value: { $0.residency ?? "—" }, sharedText: { "\($0) residency" }, order: Residency.allCases.map(\.rawValue)),
         Dimension(title: "Batch", value: { String($0.model.batch) }, sharedText: { "batch \($0)" }),
         Dimension(title: "Precision", value: { $0.model.precision }, sharedText: { $0 }, order: Precision.allCases.map(\.rawValue)),
         Dimension(
