@@ -114,6 +114,13 @@ private struct Context {
             let mapping = Mapper(graph: graph, hardware: hardware, precision: .bf16, fusion: .epilogue, residency: .l3).map()
             #expect(mapping.fusion == .epilogue)
         }
+        do {
+            let mapping = Mapper(graph: graph, hardware: hardware, precision: .fp32, fusion: .vectorEngine, residency: .l3).map()
+            let op = try #require(graph.ops.first { $0.kind == .matMul })
+            let nests = mapping.loopNests(of: op.index, in: graph, hardware: hardware)
+            let lines = nests[0].loops.map(\.range)
+            #expect(lines.count == nests[0].outer.count + nests[0].inner.count)
+        }
         let fused = FusedOpEstimate.evaluate(
             .layerNorm, shape: [1, 128, 768], dtype: .fp32, hardware: hardware,
             energy: table, precision: .fp32, residency: .l3)

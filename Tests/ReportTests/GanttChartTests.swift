@@ -128,10 +128,17 @@ import Support
         // The first bias rides the Q projection's drain: 128×768 · 768×768.
         #expect(try #require(byID["bias"]).code.contains("M×N×K = 128×768×768"))
         #expect(try #require(byID["bias"]).code.contains("C[m, n] = C[m, n] + bias[n]"))
-        // Residuals stream under vector-engine fusion: [1,128,768] in 4 chunks of 32 rows.
+        // Residuals stream under vector-engine fusion: [1,128,768] in 4 chunks of 32 rows, a
+        // row per tile within the chunk (not the whole tensor per chunk).
         let residual = try #require(byID["attention_residual"])
         #expect(residual.code.contains("C[b,s,h] = A[b,s,h] + B[b,s,h]"))
-        #expect(residual.code.contains("rows 0..<128 step 32"))
+        #expect(residual.code.contains("for chunk in 0..<4:"))
+        #expect(residual.code.contains("parfor tile in 0..<32:"))
+        // The bias's nest is its matmul's, down to the PE array, with the drain after the k loop.
+        let bias = try #require(byID["bias"]).code
+        #expect(bias.contains("for k in k2..<k2+32:"))
+        #expect(bias.contains("parfor i, j in 0..<32, 0..<32:"))
+        #expect(bias.contains("  C[m, n] = C[m, n] + bias[n]"))
         // The mask is shared by the heads.
         let mask = try #require(byID["attention_mask"])
         #expect(mask.code.contains("C[b,a,q,k] = A[b,a,q,k] + B[b,q,k]"))

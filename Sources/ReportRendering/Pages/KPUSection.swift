@@ -63,7 +63,7 @@ extension RunPage {
         var operatorTableNote: String
         var hasOperatorTableNote: Bool
         var operatorCount: String
-        var loopNests: [LoopNest]
+        var loopNests: [CategoryLoopNest]
         var energySplitChart: StackedBarChart
         var bytesByLevelChart: StackedBarChart
     }
@@ -106,7 +106,12 @@ extension RunPage.KPUSection {
         let addShareEnergy = adds.energy.total.share(of: model.energy.total)
         let addShareLatency = adds.latency.share(of: model.latency)
         headline = [
-            RunPage.Fact(label: "Latency", value: Format.time(run.chosen.makespan), detail: "makespan of the schedule"),
+            RunPage.Fact(
+                label: "Latency", value: Format.time(run.chosen.makespan),
+                detail:
+                    "makespan of the schedule; floors: DRAM \(Format.time(run.chosen.dramFloor)) (DRAM bytes ÷ bandwidth), compute \(Format.time(run.chosen.computeFloor)) (MACs ÷ peak at \(precision.rawValue))"
+            ),
+            RunPage.Fact(label: "Residency", value: run.chosen.residency.rawValue, detail: Self.residencyDetail(run)),
             RunPage.Fact(label: "Energy", value: Format.energy(model.energy.total), detail: "\(Format.energy(model.energy.staticEnergy)) of it static"),
             RunPage.Fact(label: "Energy × delay", value: Format.energyDelay(run.chosen.edp), detail: ""),
             RunPage.Fact(label: "Adds' share of energy", value: Format.percent(addShareEnergy), detail: Format.energy(adds.energy.total)),
@@ -125,11 +130,18 @@ extension RunPage.KPUSection {
             present.compactMap { cost in run.marginal[cost.category].map { marginalRow(cost.category.title, $0) } }
             + (run.marginal[nil].map { [marginalRow("All adds", $0)] } ?? [])
         if let top = present.max(by: { ($0.figures.energy.total, $1.category) < ($1.figures.energy.total, $0.category) }) {
-            let dramShare = top.figures.energy.dram.share(of: top.figures.energy.total)
+            let e = top.figures.energy, t = top.figures.traffic
             let count = report.analysis.summary(for: top.category)?.count ?? 0
+            // Where the category's energy goes, the largest part first.
+            let parts: [(String, Energy)] = [
+                ("DRAM traffic (\(Format.bytes(t.dram.total)))", e.dram), ("L3 traffic (\(Format.bytes(t.l3.total)))", e.l3),
+                ("L2 traffic (\(Format.bytes(t.l2.total)))", e.l2), ("L1 traffic (\(Format.bytes(t.l1.total)))", e.l1),
+                ("the engines that move it", e.engines), ("static power over its time", e.staticEnergy), ("the arithmetic", e.compute)
+            ]
+            let ranked = parts.sorted { $0.1 > $1.1 }.prefix(2).map { "\($0.0), \(Format.percent($0.1.share(of: e.total)))" }
             biggest =
-                "\(top.category.title) costs the most energy of all add categories (\(Format.energy(top.figures.energy.total)), \(Format.percent(top.shareOfEnergy)) of the model): "
-                + "its \(count) adds move \(Format.bytes(top.figures.traffic.dram.total)) to and from DRAM, which is \(Format.percent(dramShare)) of their energy, while the additions themselves are a rounding error."
+                "\(top.category.title) costs the most energy of all add categories (\(Format.energy(e.total)), \(Format.percent(top.shareOfEnergy)) of the model). "
+                + "Its \(count) adds spend it mostly on \(ranked.joined(separator: ", then ")); the additions themselves are \(Format.percent(e.compute.share(of: e.total)))."
         } else {
             biggest = ""
         }
@@ -254,7 +266,7 @@ extension RunPage.KPUSection {
         }.joined(separator: "\n")
         loopNests = present.compactMap { cost in
             report.analysis.records.first { $0.category == cost.category && !$0.embedded }
-                .flatMap { LoopNest(category: cost.category, record: $0, run: run) }
+                .flatMap { CategoryLoopNest(category: cost.category, record: $0, run: run) }
         }
         let levels = ChartPalette.levels
         let energySegments = [
@@ -283,5 +295,21 @@ extension RunPage.KPUSection {
             },
             format: { Format.bytes(Int($0)) }, unit: "B")
         energyTableNote = "\(run.energyTable.title). \(run.energyTable.derivation)."
+    }
+
+    /// What the residency kept on chip and what it gave up, in a sentence.
+    static func residencyDetail(_ run: RunReport.KPURun) -> String {
+        let plan = run.chosen.mapping.residency
+        switch plan.residency {
+        case .dram:
+            return "every activation goes out to DRAM and comes back (only epilogue's skip is read from L3)"
+        case .l3:
+            let spills =
+                plan.spills.isEmpty
+                ? "nothing spilled"
+                : "\(plan.spills.count) activation\(plan.spills.count == 1 ? "" : "s") spilled to DRAM (\(Format.bytes(plan.spilledBytes))), the first "
+                    + Format.clipped(run.graph[plan.spills[0].tensor].name, limit: 80)
+            return "activations stay in L3 from producer to last consumer; at most \(Format.bytes(plan.peakResidentBytes)) held at once, \(spills)"
+        }
     }
 }

@@ -3,10 +3,11 @@ import Support
 import ReportModel
 import KPUModel
 
-/// How one add category's adds run on the KPU, written as the loop nest a compiler would emit:
-/// loop order and tile sizes at L3, L2 and L1, where each operand lives, which dimensions are
-/// broadcast, and what each fusion policy changes. Built from the category's first add.
-struct LoopNest: Sendable {
+/// How one add category's adds run on the KPU, written as the loop nest a compiler would emit
+/// (the mapping's ``KPUModel/LoopNest``, one per tile class): loop order and tile sizes at L3,
+/// L2 and L1, where each operand lives, which dimensions are broadcast, and what each fusion
+/// policy changes. Built from the category's first add.
+struct CategoryLoopNest: Sendable {
     var id, title, code, operands, fusion: String
 
     init?(category: AddCategory, record: AddRecord, run: RunReport.KPURun) {
@@ -32,8 +33,6 @@ struct LoopNest: Sendable {
         }
         let operandNames = ["A", "B"]
         let terms = inputs.prefix(2).enumerated().map { i, input in "\(operandNames[i])[\(indexExpression(input.shape))]" }
-        let rows = max(record.elements / max(shape.last ?? 1, 1), 1)
-        let inner = names.last ?? "i"
         let width = hw.vectorWidth
 
         if case .insideAttention(let kernel, _) = run.chosen.mapping[index].placement {
@@ -50,38 +49,22 @@ struct LoopNest: Sendable {
                       O[q, :] += P[q, kv..] · V[kv.., :]                          // PE array
                   store O[q, :]                                                  // the context, once
                 """
-        } else if op.groupHead != index, let tiling = run.chosen.mapping[op.groupHead].tiling {
-            // Rides a matmul's drain; the other operand is the side input (a bias vector, a skip tensor).
-            let head = run.opPaths[op.groupHead]
-            let side = inputs.count > 1 ? inputs[1] : inputs[0]
-            let sideOperand = side.shape.count == 1 || side.shape.dropLast().allSatisfy { $0 == 1 } ? "bias[n]" : "skip[m, n]"
-            code = """
-                // fused into the drain of \(head) (output-stationary, M×N×K = \(tiling.m)×\(tiling.n)×\(tiling.k))
-                for round in 0..<\(tiling.rounds):                                   // \(tiling.tilesUsed) tiles at a time, \(tiling.blocks) blocks
-                  for each tile's block (m2, n2) of \(tiling.tileBlock.m)×\(tiling.tileBlock.n):              // in the tile's L2
-                    for k2 in 0..<\(tiling.k) step \(tiling.l2Block.k):                         // L2 block \(tiling.l2Block.m)×\(tiling.l2Block.n)×\(tiling.l2Block.k)
-                      C[m2.., n2..] += A[m2.., k2..] · B[k2.., n2..]                // PE array, k in time
-                    for m in m2..<m2+\(tiling.tileBlock.m), n in n2..<n2+\(tiling.tileBlock.n) step \(width):             // vector engine, \(width) lanes
-                      C[m, n] = C[m, n] + \(sideOperand)         // as rows leave L1
-                """
         } else {
-            // Streamed through the vector path in the schedule's chunks.
-            let chunks = run.chosen.mapping.chunks(ofGroup: op.groupHead, in: run.graph)
-            let rowsPerChunk = (rows + chunks - 1) / chunks
-            let tilesUsed = min(hw.totalTiles, rows)
-            let rowsPerTile = (rows + tilesUsed - 1) / tilesUsed
-            var loops = ""
-            var indent = ""
-            let outer = names.dropLast()
-            loops += "for \(outer.joined(separator: ", ")) in rows 0..<\(rows) step \(rowsPerChunk):   // L3 chunk (\(chunks) in flight, double-buffered)\n"
-            indent = "  "
-            loops +=
-                "\(indent)for tile in 0..<\(tilesUsed):                        // L2: \(rowsPerTile) row\(rowsPerTile == 1 ? "" : "s") of \(shape.last ?? 1) per tile\n"
-            indent += "  "
-            loops += "\(indent)for \(inner) in 0..<\(shape.last ?? 1) step \(width):                 // L1 → vector engine, \(width) lanes\n"
-            indent += "  "
-            loops += "\(indent)C[\(names.joined(separator: ","))] = \(terms.joined(separator: " + "))"
-            code = loops
+            let nests = run.chosen.mapping.loopNests(of: index, in: run.graph, hardware: hw)
+            if op.groupHead != index {
+                // Rides a matmul's drain; the other operand is the side input (a bias vector, a skip tensor).
+                let side = inputs.count > 1 ? inputs[1] : inputs[0]
+                let sideOperand = side.shape.count == 1 || side.shape.dropLast().allSatisfy { $0 == 1 } ? "bias[n]" : "skip[m, n]"
+                let drain = [
+                    "for m, n in block (m2, n2) step \(width):", "  C[m, n] = C[m, n] + \(sideOperand)"
+                ]
+                code =
+                    "// fused into the drain of \(run.opPaths[op.groupHead]): the vector engine (\(width) lanes) adds as rows leave L1\n"
+                    + nests.map { LoopNestText.render($0, afterBlock: drain, afterBlockNote: "drain: L1 → vector engine → L2") }.joined(separator: "\n\n")
+            } else {
+                let statement = "C[\(names.joined(separator: ","))] = \(terms.joined(separator: " + "))"
+                code = nests.map { LoopNestText.render($0, statement: statement) }.joined(separator: "\n\n")
+            }
         }
 
         let described = inputs.prefix(2).enumerated().map { i, input -> String in
