@@ -148,12 +148,14 @@ public final class RunPipeline: @unchecked Sendable {
         // Every policy under both residencies is modelled: the page compares them. MACs and
         // matmul blockings are the same under each.
         let tilings = MatMulTilings(graph: graph, hardware: kpuHardware, precision: descriptor.options.precision)
-        let evaluations = MappingStrategy.all.concurrentMap { candidate in
-            let mapping = Mapper(
-                graph: graph, hardware: kpuHardware, precision: descriptor.options.precision, fusion: candidate.fusion,
-                residency: candidate.residency, tilings: tilings
-            ).map()
-            return KPUEvaluator(graph: graph, hardware: kpuHardware, energy: table, mapping: mapping, workload: workload).evaluate()
+        let mappings = FusionPolicy.allCases.concurrentMap { policy in
+            Mapper(
+                graph: graph, hardware: kpuHardware, precision: descriptor.options.precision, fusion: policy, residency: request.residency,
+                tilings: tilings
+            ).map(under: Residency.allCases)
+        }.flatMap { $0 }
+        let evaluations = mappings.concurrentMap { mapping in
+            KPUEvaluator(graph: graph, hardware: kpuHardware, energy: table, mapping: mapping, workload: workload).evaluate()
         }
         let chosen = MappingStrategy(fusion: policy, residency: request.residency)
         var report = RunReport(

@@ -146,3 +146,9 @@ import ModelGraph
         #expect(dram.dramBytes == 2 * 128 * 768 * 4 + 2 * 768 * 4)
     }
 }
+
+@Suite struct StageTests {
+    @Test func ordinalsAreThePlacesInAllCases() {
+        #expect(Stage.allCases.map(\.ordinal) == Array(Stage.allCases.indices))
+    }
+}

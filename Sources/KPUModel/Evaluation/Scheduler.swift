@@ -22,7 +22,6 @@ struct Scheduler {
         // third of the evaluation's time.
         let allStages = Stage.allCases, allLanes = Lane.allCases
         let laneOfStage = allStages.map { stage in allLanes.firstIndex(of: stage.lane)! }
-        let stageIndex = Dictionary(uniqueKeysWithValues: allStages.enumerated().map { ($1, $0) })
         var lanes = [LaneTimeline](repeating: LaneTimeline(), count: allLanes.count)
         var groupEnd = [Int64](repeating: 0, count: graph.ops.count)
         var groupStart = [Int64](repeating: 0, count: graph.ops.count)
@@ -31,10 +30,7 @@ struct Scheduler {
         var previousStart: Int64 = 0
         var duration = [Int64](repeating: 0, count: allStages.count)
         var bytes = [Int](repeating: 0, count: allStages.count)
-        let (load, move, stream, store) = (
-            allStages.firstIndex(of: .load)!, allStages.firstIndex(of: .move)!,
-            allStages.firstIndex(of: .stream)!, allStages.firstIndex(of: .store)!
-        )
+        let (load, move, stream, store) = (Stage.load.ordinal, Stage.move.ordinal, Stage.stream.ordinal, Stage.store.ordinal)
 
         for group in groups {
             let head = group[0]
@@ -51,7 +47,7 @@ struct Scheduler {
             for index in allStages.indices { duration[index] = 0; bytes[index] = 0 }
             for member in group {
                 for (stage, seconds) in demands[member].stageSeconds {
-                    duration[stageIndex[stage]!] += TimeSpan(secondsRoundedUp: seconds).picoseconds
+                    duration[stage.ordinal] += TimeSpan(secondsRoundedUp: seconds).picoseconds
                 }
                 let traffic = demands[member].traffic
                 bytes[load] += traffic.dram.read

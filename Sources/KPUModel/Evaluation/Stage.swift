@@ -2,6 +2,19 @@
 public enum Stage: String, Sendable, Hashable, CaseIterable, Codable {
     case load, move, stream, compute, vector, store
 
+    /// The stage's place in `allCases`, for arrays indexed by stage (hashing a stage in the
+    /// scheduler's inner loop cost more than the rest of it).
+    public var ordinal: Int {
+        switch self {
+        case .load: 0
+        case .move: 1
+        case .stream: 2
+        case .compute: 3
+        case .vector: 4
+        case .store: 5
+        }
+    }
+
     /// The resource lane the stage occupies.
     public var lane: Lane {
         switch self {

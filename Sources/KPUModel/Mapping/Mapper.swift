@@ -25,7 +25,11 @@ public struct Mapper: Sendable {
         )
     }
 
-    public func map() -> Mapping {
+    public func map() -> Mapping { map(under: [residency])[0] }
+
+    /// The mapping under each of `residencies`: everything but the residency plan is shared,
+    /// since fusion, placement and blocking do not depend on where activations live.
+    public func map(under residencies: [Residency]) -> [Mapping] {
         let tilings = self.tilings ?? MatMulTilings(graph: graph, hardware: hardware, precision: precision)
         // Attention kernels that fit, by QKᵀ op; the others fall back to the epilogue policy.
         var kernels: [Int: AttentionTiling] = [:]
@@ -68,9 +72,12 @@ public struct Mapper: Sendable {
             operators[index] = OperatorMapping(role: role, placement: .insideAttention(kernel: kernel, sideOperands: routes))
         }
         for (head, kernel) in kernels { operators[head] = OperatorMapping(role: plan.roles[head], placement: .attention(kernel)) }
-        let residencyPlan = ResidencyPlanner(graph: graph, hardware: hardware, plan: plan, operators: operators).plan(residency)
-        return Mapping(
-            fusion: fusion, precision: precision, plan: plan, operators: operators, residency: residencyPlan, attentionFallbacks: fallbacks)
+        let planner = ResidencyPlanner(graph: graph, hardware: hardware, plan: plan, operators: operators)
+        return residencies.map { residency in
+            Mapping(
+                fusion: fusion, precision: precision, plan: plan, operators: operators, residency: planner.plan(residency),
+                attentionFallbacks: fallbacks)
+        }
     }
 
     func place(_ op: Op, role: FusionRole, head: Int, headTiling: MatMulTiling?, tilings: MatMulTilings) -> Placement {
