@@ -32,6 +32,14 @@ public struct KPUEvaluation: Sendable {
         return peak > 0 ? TimeSpan(secondsRoundedDown: Double(operators.reduce(0) { $0 + $1.macs }) / peak) : .zero
     }
 
+    /// How the schedule overlaps work, in the words the page uses.
+    public static let schedulingRule = """
+        Each operator (or fused group) flows in up to \(Mapping.maximumChunks) chunks, so loading one chunk overlaps computing \
+        the previous one; a stage takes the earliest gap on its resource that is long enough, so a later op can fill time an \
+        earlier one left idle; and loads of weights alone start as soon as the op before has, so the DMA fetches the next \
+        op's weights while the current one computes.
+        """
+
     /// How latency and static energy are shared among ops, so that any grouping sums to the total.
     public static let attributionRule = """
         Groups (a fused matmul with its epilogue, or a single op) are taken in order of finish time; \

@@ -46,7 +46,7 @@ extension RunPage {
         /// How many columns compare the chosen policy with the others.
         var otherPolicyCount: String
         var policyRows: [PolicyRow]
-        var vanishing, chosenPolicy, chosenResidency, biggest, attributionRule, energyTableNote: String
+        var vanishing, chosenPolicy, chosenResidency, biggest, attributionRule, scheduleRule, energyTableNote: String
         /// How many rows each category takes in the what-if table: one per residency.
         var residencyCount: String
         /// Attention blocks flash-attention could not fuse, or nil.
@@ -239,6 +239,7 @@ extension RunPage.KPUSection {
         vanishing =
             "Adds whose main operand and result no longer go through DRAM (only a bias vector or nothing does) " + vanishingParts.joined(separator: "; ") + "."
         attributionRule = KPUEvaluation.attributionRule
+        scheduleRule = KPUEvaluation.schedulingRule
         (ganttLayer, ganttOverview) = charts ?? Self.ganttCharts(run: run, modelName: report.config.name)
         hasGanttLayer = ganttLayer != nil
         operators = run.chosen.operators.map { op in
