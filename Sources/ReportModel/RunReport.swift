@@ -93,6 +93,18 @@ public struct RunReport: Sendable {
         }
     }
 
+    /// The add categories present in the graph, in the one order every table and chart of the
+    /// page lists them: most energy under the chosen policy and residency first (most least-bytes
+    /// first for a graph-only report), ties in the categories' own order.
+    public var rankedCategories: [AddCategory] {
+        let present = analysis.categories.filter { $0.count > 0 }
+        func weight(_ summary: CategorySummary) -> Int64 {
+            if let kpu { return kpu.chosenCosts.cost(of: summary.category)?.figures.energy.total.femtojoules ?? 0 }
+            return Int64(summary.minimalBytes)
+        }
+        return present.enumerated().sorted { a, b in (weight(a.element), -a.offset) > (weight(b.element), -b.offset) }.map(\.element.category)
+    }
+
     public var isONNX: Bool {
         if case .onnxFile = descriptor.source { true } else { false }
     }

@@ -479,3 +479,27 @@ func temporaryFolder() throws -> URL {
         #expect(fromFolder == builtIn)
     }
 }
+
+@Suite struct CategoryRankingTests {
+    /// One story per page: every table and chart lists the categories in the same order, the
+    /// most energy under the chosen policy and residency first.
+    @Test(arguments: [FusionPolicy.vectorEngine, .epilogue])
+    func everyTableAndChartRanksTheCategoriesTheSameWay(fusion: FusionPolicy) throws {
+        let report = try makeReport(fusion: fusion)
+        let page = RunPage(report: report, hasJSON: true)
+        let section = try #require(page.kpu)
+        let costs = report.kpu!.chosenCosts
+        let expected = report.analysis.categories.filter { $0.count > 0 }.map(\.category)
+            .sorted { (costs.cost(of: $0)!.figures.energy.total, $1.id) > (costs.cost(of: $1)!.figures.energy.total, $0.id) }.map(\.title)
+        #expect(page.categoryRows.map(\.title) == expected)
+        #expect(section.rows.map(\.title) == expected)
+        #expect(section.energyChart.bars.map(\.label) == expected)
+        #expect(section.energySplitChart.rowLabels == expected)
+        #expect(section.bytesByLevelChart.rowLabels == expected)
+        #expect(section.policyRows.filter(\.isFirst).map(\.title) == expected + ["Model"])
+        #expect(section.marginalRows.map(\.title) == expected + ["All adds"])
+        // The energies really fall down the list.
+        let energies = report.rankedCategories.map { costs.cost(of: $0)!.figures.energy.total }
+        #expect(energies == energies.sorted(by: >))
+    }
+}

@@ -12,9 +12,12 @@ struct StackedBarChart: Sendable {
     let id: String
     let svg: String
     let legend: [LegendItem]
+    /// The rows' labels, top to bottom.
+    let rowLabels: [String]
 
     init(id: String, title: String, description: String, segments: [Segment], rows: [Row], format: (Double) -> String, unit: String) {
         self.id = id
+        rowLabels = rows.map(\.label)
         legend = segments.map { LegendItem(label: $0.label, color: $0.color) }
         let width = 760, labelWidth = 190, plotWidth = 500, rowHeight = 26, top = 8
         let largest = rows.map { $0.values.reduce(0, +) }.max() ?? 0

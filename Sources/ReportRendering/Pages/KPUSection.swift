@@ -89,7 +89,8 @@ extension RunPage.KPUSection {
                 offDRAM: offDRAM
             )
         }
-        let present = costs.categories.filter { report.analysis.summary(for: $0.category)?.count ?? 0 > 0 }
+        // One ranking for the whole page: the chosen policy's energy, largest first.
+        let present = report.rankedCategories.compactMap { costs.cost(of: $0) }
         rows = present.map { cost in
             let count = report.analysis.summary(for: cost.category)?.count ?? 0
             return row(

@@ -37,6 +37,8 @@ struct RunPage: Sendable {
     /// The structure found in the graph, in one sentence.
     var architecture: String
     var categoryRows: [CategoryRow]
+    /// The order the categories are listed in, in a sentence.
+    var rankingRule: String
     var absentCategories: String
     var hasAbsentCategories: Bool
     var totalCount, totalElements, totalFLOPs, totalBytes, totalBytesExact: String
@@ -129,7 +131,12 @@ struct RunPage: Sendable {
             return Group(id: $0.rawValue, title: $0.title, count: count == 1 ? "1 add" : "\(Format.grouped(count)) adds", explanation: $0.explanation)
         }
 
-        let present = analysis.categories.filter { $0.count > 0 }
+        // The page's one ranking of the categories (by energy under the chosen policy).
+        let present = report.rankedCategories.compactMap { analysis.summary(for: $0) }
+        rankingRule =
+            report.kpu.map { kpu in
+                "Categories are listed in one order throughout the page: the most energy under \(kpu.chosen.fusion.rawValue) fusion with \(kpu.chosen.residency.rawValue) residency first."
+            } ?? "Categories are listed in one order throughout the page: the most least bytes first."
         let totalBytes = max(analysis.totalMinimalBytes, 1)
         categoryRows = present.map { summary in
             CategoryRow(
