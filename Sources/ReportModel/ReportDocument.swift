@@ -211,7 +211,10 @@ public struct ReportDocument: Codable, Sendable {
         public var tiles: Int
         public var peakMacsPerS: Double
         public var memoryType: String
+        /// Sustained: the nominal rate × `dram_efficiency`, or the DMA engines' if lower.
         public var dramBandwidthGbS: Double
+        /// The share of the nominal bandwidth long streams sustain (absent in older reports).
+        public var dramEfficiency: Double?
         public var l3Bytes: Int
         public var l2Bytes: Int
         public var l1BytesPerTile: Int

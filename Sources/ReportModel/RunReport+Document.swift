@@ -76,7 +76,8 @@ extension RunReport {
                 return ReportDocument.Hardware(
                     name: hw.name, id: hw.id, source: hw.source, profile: hw.profileName, clockMhz: hw.clockMHz, tdpW: hw.tdpWatts,
                     idlePowerW: hw.idlePowerWatts, tiles: hw.totalTiles, peakMacsPerS: hw.peakMACRate(options.precision),
-                    memoryType: hw.memoryType, dramBandwidthGbS: hw.dramBandwidth / 1e9, l3Bytes: hw.l3Bytes, l2Bytes: hw.l2Bytes,
+                    memoryType: hw.memoryType, dramBandwidthGbS: hw.dramBandwidth / 1e9, dramEfficiency: hw.dramEfficiency, l3Bytes: hw.l3Bytes,
+                    l2Bytes: hw.l2Bytes,
                     l1BytesPerTile: hw.l1BytesPerTile, dmaEngines: hw.dma.count, blockMovers: hw.blockMovers.count,
                     streamers: hw.streamers.count, vectorEngines: hw.vectorEngines, energyTable: table.name,
                     energyTableTitle: table.title, energyTableSource: table.source, attributionRule: KPUEvaluation.attributionRule,

@@ -211,9 +211,12 @@ func evaluate(
         #expect(hw.clockMHz == 600)
         #expect(hw.totalTiles == 256)
         #expect(hw.memoryBandwidth == 256e9)
-        // 16 DMA engines of 64 B at 250 MHz = 256 GB/s: the engines match the memory.
+        // 16 DMA engines of 64 B at 250 MHz = 256 GB/s: the engines match the memory's nominal
+        // rate, of which long streams sustain the default 85 %.
         #expect(hw.dma.count == 16)
-        #expect(hw.dramBandwidth == 256e9)
+        #expect(hw.dma.aggregateBandwidth == 256e9 && hw.memoryBandwidth == 256e9)
+        #expect(hw.dramEfficiency == 0.85)
+        #expect(hw.dramBandwidth == 256e9 * 0.85)
         // bf16: 256 tiles × 512 MACs × 600 MHz = 78.6 TMAC/s (157.3 TFLOPS in the file).
         #expect(hw.peakMACRate(.bf16) == 256 * 512 * 600e6)
         // fp32 only on the 51 BF16-primary tiles: 51 × 256 × 600 MHz (15.67 TFLOPS in the file).
@@ -236,7 +239,31 @@ func evaluate(
         #expect(table.dramRead == 6.0 && table.dramWrite == 7.2)
         #expect(table.node == "n7")
         #expect(table.mac(.int8) == 0.08)
-        #expect(hw.dramBandwidth == 1638e9)
+        #expect(hw.dramBandwidth == 1638e9 * 0.85)
+    }
+
+    @Test func dramEfficiencyComesFromTheFileAndIsChecked() throws {
+        let text = try #require(BuiltInData.files["hardware/kpu-t64.yaml"])
+        func withEfficiency(_ value: String) -> String {
+            text.replacingOccurrences(of: "      memory_bandwidth_gbps: 64.0\n", with: "      memory_bandwidth_gbps: 64.0\n      dram_efficiency: \(value)\n")
+        }
+        let slow = try KPUHardware.load(file: "mine.yaml", contents: withEfficiency("0.6"))
+        // 64 GB/s nominal × 0.6, below what the DMA engines move.
+        #expect(slow.dramEfficiency == 0.6)
+        #expect(slow.dramBandwidth == 64e9 * 0.6)
+        #expect(
+            throws: InputError(
+                source: "mine.yaml", place: "dies[0].blocks[0].memory.dram_efficiency",
+                message: "is 1.5; give the sustained share of the nominal bandwidth, above 0 and at most 1 (e.g. 0.85)")
+        ) {
+            try KPUHardware.load(file: "mine.yaml", contents: withEfficiency("1.5"))
+        }
+        // A lower efficiency never shortens the schedule.
+        let graph = try bertGraph("bert-mini")
+        let nominal = try evaluate(graph, sku: "kpu-t64", residency: .l3)
+        let slower = try evaluate(graph, sku: "kpu-t64", residency: .l3) { $0.dramEfficiency = 0.5 }
+        #expect(slower.makespan >= nominal.makespan)
+        #expect(slower.dramFloor.seconds > nominal.dramFloor.seconds * 1.6)
     }
 
     @Test func missingFieldIsNamedWithItsPath() throws {

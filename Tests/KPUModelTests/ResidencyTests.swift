@@ -105,9 +105,10 @@ import ModelGraph
                     let label = "\(preset) \(sku) \(fusion) \(residency)"
                     #expect(evaluation.makespan >= evaluation.dramFloor, "\(label)")
                     #expect(evaluation.makespan >= evaluation.computeFloor, "\(label)")
-                    // DRAM floor by hand: bytes ÷ the lesser of memory and DMA bandwidth.
+                    // DRAM floor by hand: bytes ÷ the lesser of the memory's sustained and the DMA's bandwidth.
+                    let hardware = evaluation.hardware
                     let seconds =
-                        Double(evaluation.totalTraffic.dram.total) / min(evaluation.hardware.memoryBandwidth, evaluation.hardware.dma.aggregateBandwidth)
+                        Double(evaluation.totalTraffic.dram.total) / min(hardware.memoryBandwidth * hardware.dramEfficiency, hardware.dma.aggregateBandwidth)
                     #expect(abs(evaluation.dramFloor.seconds - seconds) <= 1e-12, "\(label)")
                     // No lane is ever booked twice at once, back-filling or not.
                     for lane in Lane.allCases {

@@ -503,3 +503,25 @@ func temporaryFolder() throws -> URL {
         #expect(energies == energies.sorted(by: >))
     }
 }
+
+@Suite struct AssumptionsTests {
+    @Test func tileClassTableSaysWhichClassesRunThePrecision() throws {
+        // fp32 on KPU-T256 runs on the 51 BF16-primary tiles alone, 256 MACs per clock each.
+        let fp32 = try #require(RunPage(report: try makeReport(), hasJSON: true).kpu)
+        #expect(fp32.tileClassRows.map(\.name) == ["INT8-primary", "BF16-primary", "Matrix"])
+        #expect(fp32.tileClassRows.map(\.peakShare) == ["idle at fp32", "100.0 %", "idle at fp32"])
+        #expect(fp32.tileClassRows[1].macsPerClock == "256" && fp32.tileClassRows[1].tiles == "51")
+        // At bf16 every class runs; the shares are each class's tiles × rate over the peak.
+        let report = try makeReport(options: GraphOptions(precision: .bf16))
+        let bf16 = try #require(RunPage(report: report, hasJSON: true).kpu)
+        let hw = report.kpu!.hardware
+        let peak = hw.peakMACRate(.bf16)
+        #expect(
+            bf16.tileClassRows.map(\.peakShare)
+                == hw.tileClasses.map { Format.percent(Double($0.count) * $0.macsPerClock(.bf16)! * hw.clockHz / peak) })
+        #expect(bf16.tileClassRows.allSatisfy { !$0.isIdle })
+        // The sustained DRAM bandwidth is stated with its efficiency.
+        let memory = try #require(bf16.hardwareFacts.first { $0.label == "External memory" })
+        #expect(memory.detail.hasPrefix("sustained: 85.0 % of the nominal 256 GB/s (dram_efficiency, the default)"))
+    }
+}

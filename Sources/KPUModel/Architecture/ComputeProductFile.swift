@@ -69,12 +69,15 @@ struct ComputeProductFile: Decodable {
         /// Whether one L3 read reaches every tile that needs the data (over the mesh); absent:
         /// true. Not in branes' schema: this tool's own key, for SKUs whose block movers cannot.
         var l3Multicast: Bool?
+        /// The share of the nominal bandwidth long DMA streams sustain; absent: the default.
+        /// This tool's own key, like l3_multicast.
+        var dramEfficiency: Double?
 
         enum CodingKeys: String, CodingKey {
             case memoryType = "memory_type", memoryBandwidthGbps = "memory_bandwidth_gbps"
             case memoryControllers = "memory_controllers", l3KibPerTile = "l3_kib_per_tile"
             case l2KibPerTile = "l2_kib_per_tile", l1KibPerPe = "l1_kib_per_pe", l1KibPerTile = "l1_kib_per_tile"
-            case l3Multicast = "l3_multicast"
+            case l3Multicast = "l3_multicast", dramEfficiency = "dram_efficiency"
         }
     }
 

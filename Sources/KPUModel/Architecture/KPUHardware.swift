@@ -51,8 +51,14 @@ public struct KPUHardware: Sendable, Hashable {
     public let idlePowerWatts: Double
     public let tileClasses: [TileClass]
     public let memoryType: String
-    /// Bytes per second the memory itself sustains (memory_bandwidth_gbps).
+    /// The memory's nominal bytes per second (memory_bandwidth_gbps).
     public var memoryBandwidth: Double
+    /// The share of the nominal bandwidth that long DMA streams sustain (`memory.dram_efficiency`,
+    /// else ``defaultDRAMEfficiency``): refresh, bank conflicts and read–write turnarounds keep
+    /// real LPDDR5 and HBM3 controllers below their pin rate.
+    public var dramEfficiency = KPUHardware.defaultDRAMEfficiency
+    /// 85 %: what streaming benchmarks sustain on LPDDR5 and HBM3 controllers (80–90 %).
+    public static let defaultDRAMEfficiency = 0.85
     public let memoryControllers: Int
     public var l3BytesPerTile: Int
     public var l2BytesPerTile: Int
@@ -85,8 +91,9 @@ public struct KPUHardware: Sendable, Hashable {
     public var l2Bytes: Int { l2BytesPerTile * totalTiles }
     public var clockHz: Double { clockMHz * 1e6 }
 
-    /// External bandwidth: the lesser of what the memory sustains and what the DMA engines move.
-    public var dramBandwidth: Double { min(memoryBandwidth, dma.aggregateBandwidth) }
+    /// External bandwidth: the lesser of what the memory sustains (nominal × efficiency) and
+    /// what the DMA engines move.
+    public var dramBandwidth: Double { min(memoryBandwidth * dramEfficiency, dma.aggregateBandwidth) }
 
     /// Vector-engine elements per second across all tiles.
     public var vectorThroughput: Double { Double(vectorEngines * vectorWidth) * clockHz }
@@ -186,6 +193,11 @@ public struct KPUHardware: Sendable, Hashable {
         if memory.memoryBandwidthGbps <= 0 || memory.memoryControllers < 1 {
             throw InputError(source: file, place: "\(blockPath).memory", message: "needs a positive memory_bandwidth_gbps and at least one memory controller")
         }
+        if let efficiency = memory.dramEfficiency, !(efficiency > 0 && efficiency <= 1) {
+            throw InputError(
+                source: file, place: "\(blockPath).memory.dram_efficiency",
+                message: "is \(efficiency); give the sustained share of the nominal bandwidth, above 0 and at most 1 (e.g. 0.85)")
+        }
         if profile.clockMhz <= 0 {
             throw InputError(source: file, place: "power.thermal_profiles.\(profile.name).clock_mhz", message: "must be positive")
         }
@@ -226,6 +238,7 @@ public struct KPUHardware: Sendable, Hashable {
             efficiencyByPrecision: profile.efficiencyFactorByPrecision ?? [:],
             tileUtilizationByPrecision: profile.tileUtilizationByPrecision ?? [:]
         )
+        hardware.dramEfficiency = memory.dramEfficiency ?? Self.defaultDRAMEfficiency
         hardware.contentHash = contentFingerprint(text.utf8)
         hardware.thermalProfiles = product.power.thermalProfiles.map(\.name)
         hardware.defaultThermalProfile = product.power.defaultThermalProfile

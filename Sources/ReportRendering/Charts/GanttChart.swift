@@ -59,7 +59,7 @@ struct GanttChart: Sendable {
     static let barHeight = 18
     static let labelLineHeight = 13
     /// Lines the label band may use; a label that fits on none is left out.
-    static let labelLines = 3
+    static let labelLines = 4
     /// Width of a label character at the band's 10 px font, a little generous.
     static let labelCharacterWidth = 6.0
 

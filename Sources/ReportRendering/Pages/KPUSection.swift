@@ -53,6 +53,14 @@ extension RunPage {
         var attentionFallback: String?
         /// Where the model's assumptions fail for this run.
         var warnings: [String]
+        /// Each tile class: what it runs at the precision and how it is modelled.
+        var tileClassRows: [TileClassRow]
+        var precisionName: String
+
+        struct TileClassRow: Sendable {
+            var name, tiles, array, macsPerClock, peakShare, described, modelled: String
+            var isIdle: Bool
+        }
         var ganttLayer: GanttChart?
         var hasGanttLayer: Bool
         var ganttOverview: GanttChart
@@ -148,6 +156,17 @@ extension RunPage.KPUSection {
         }
         warnings = report.warnings
 
+        let peak = hw.peakMACRate(precision)
+        precisionName = precision.rawValue
+        tileClassRows = hw.tileClasses.map { tile in
+            let macs = tile.macsPerClock(precision)
+            return TileClassRow(
+                name: tile.name, tiles: Format.grouped(tile.count), array: "\(tile.rows)×\(tile.columns)",
+                macsPerClock: macs.map { $0 == $0.rounded() ? Format.grouped(Int($0)) : Format.significant($0, digits: 4) } ?? "—",
+                peakShare: macs.map { peak > 0 ? Format.percent(Double(tile.count) * $0 * hw.clockHz / peak) : "—" } ?? "idle at \(precision.rawValue)",
+                described: tile.scheduleClass.replacingOccurrences(of: "_", with: "-"), modelled: macs == nil ? "—" : "output-stationary",
+                isIdle: macs == nil)
+        }
         hardwareFacts = [
             RunPage.Fact(
                 label: "SKU", value: hw.name,
@@ -161,7 +180,9 @@ extension RunPage.KPUSection {
                     + (KPUHardware.lookup(hw.efficiencyByPrecision, precision).map { "; profile efficiency factor \(Format.percent($0)), shown only" } ?? "")),
             RunPage.Fact(
                 label: "External memory", value: "\(hw.memoryType.uppercased()) \(Format.scaled(hw.dramBandwidth, unit: "B/s"))",
-                detail: "\(hw.dma.count) DMA engines × \(Format.scaled(hw.dma.bandwidthPerEngine, unit: "B/s"))"),
+                detail:
+                    "sustained: \(Format.percent(hw.dramEfficiency)) of the nominal \(Format.scaled(hw.memoryBandwidth, unit: "B/s")) (dram_efficiency\(hw.dramEfficiency == KPUHardware.defaultDRAMEfficiency ? ", the default" : "")), "
+                    + "\(hw.dma.count) DMA engines × \(Format.scaled(hw.dma.bandwidthPerEngine, unit: "B/s"))"),
             RunPage.Fact(
                 label: "On-chip memory", value: "L3 \(Format.bytes(hw.l3Bytes)), L2 \(Format.bytes(hw.l2Bytes))",
                 detail: "per tile: L2 \(Format.bytes(hw.l2BytesPerTile)) (a block's A and B slices and one output block), "
