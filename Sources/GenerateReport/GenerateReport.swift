@@ -19,7 +19,8 @@ struct GenerateReport: ParsableCommand {
         commandName: "generate-report",
         abstract: "Report where a transformer's tensor additions spend memory traffic, energy and time on a KPU, as a static HTML site.",
         usage: """
-            generate-report [run] (--model <preset> | --config <file> | --onnx <file>) [<options>]
+            generate-report                  (the default report: \(RunRequest.defaultModel), \(RunRequest.defaultPrecision.rawValue), \(RunDescriptor.HardwareChoice.defaultSKU), into reports/)
+            generate-report [run] [--model <preset> | --config <file> | --onnx <file>] [<options>]
             generate-report sweep (--grid <file> | --model <preset> ...) [<options>]
             generate-report merge <dir> ... [<options>]
             generate-report list

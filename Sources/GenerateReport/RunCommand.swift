@@ -19,7 +19,8 @@ struct RunCommand: ParsableCommand, HasExamples, SingleValuedOptions {
             <out>/index.html listing every run, <out>/latest/ and <out>/history.jsonl. The run id is derived from \
             the options, so the same inputs always land in the same folder. Each option takes one value; to report \
             on several, use 'generate-report sweep'. 'generate-report list' prints the presets, SKUs and their \
-            profiles, energy tables and fusion policies.
+            profiles, energy tables and fusion policies. With no options at all it writes the default report: \
+            \(RunRequest.defaultModel) at \(RunRequest.defaultPrecision.rawValue) on \(RunDescriptor.HardwareChoice.defaultSKU) into reports/.
             """
     )
 
@@ -29,7 +30,7 @@ struct RunCommand: ParsableCommand, HasExamples, SingleValuedOptions {
         "generate-report --config my-bert/ --seq 384 --precision bf16 --baseline reports/ --fail-on-regression 2"
     ]
 
-    @Option(name: .long, help: ArgumentHelp("A built-in model.", valueName: "preset"))
+    @Option(name: .long, help: ArgumentHelp("A built-in model (default: \(RunRequest.defaultModel)).", valueName: "preset"))
     var model: PresetName?
 
     @Option(
@@ -56,7 +57,11 @@ struct RunCommand: ParsableCommand, HasExamples, SingleValuedOptions {
             valueName: "n"))
     var seq: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Element type of weights and activations (default: fp32; an ONNX file keeps its own).", valueName: "precision"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Element type of weights and activations (default: \(RunRequest.defaultPrecision.rawValue), the KPU's precision for transformers; an ONNX file keeps its own).",
+            valueName: "precision"))
     var precision: Precision?
 
     @Option(
@@ -101,13 +106,10 @@ struct RunCommand: ParsableCommand, HasExamples, SingleValuedOptions {
 
     func request() throws -> RunRequest {
         let sources = [model?.name, config, onnx].compactMap { $0 }
-        guard sources.count == 1 else {
-            throw RunRequestError(
-                sources.isEmpty
-                    ? "give --model PRESET, --config FILE or --onnx FILE; presets: \(EncoderConfig.presetNames.joined(separator: ", "))"
-                    : "give one of --model, --config or --onnx, not several")
-        }
-        let modelSource: RunRequest.Model = if let model { .preset(model.name) } else if let config { .config(config) } else { .onnx(onnx!) }
+        guard sources.count <= 1 else { throw RunRequestError("give one of --model, --config or --onnx, not several") }
+        // None named: the default report.
+        let modelSource: RunRequest.Model =
+            if let config { .config(config) } else if let onnx { .onnx(onnx) } else { .preset(model?.name ?? RunRequest.defaultModel) }
         let hardwareSource: RunRequest.Hardware
         switch (hardware, hardwareFile) {
         case (.some, .some): throw RunRequestError("give either --hardware or --hardware-file, not both")

@@ -27,8 +27,14 @@ public struct RunRequest: Sendable, Hashable {
     public var model: Model
     public var batch: Int?
     public var seq: Int?
-    /// Nil: the model's own (an ONNX export's weights), else fp32.
+    /// Nil: the model's own (an ONNX export's weights), else ``defaultPrecision``.
     public var precision: Precision?
+
+    /// bf16, the precision the KPU runs transformers in: at fp32 only the BF16-primary tiles
+    /// work (51 of KPU-T256's 256).
+    public static let defaultPrecision = Precision.bf16
+    /// The model reported on when none is named: what `generate-report` alone writes.
+    public static let defaultModel = "bert-base-uncased"
     public var aggregation: HiddenStateAggregation
     /// `NAME=VALUE` bindings of symbolic ONNX dimensions.
     public var dimensions: [String]
@@ -258,7 +264,7 @@ public final class RunPipeline: @unchecked Sendable {
         let parsedPrecision = request.precision
         guard case .onnx(let onnx) = request.model else {
             if !request.dimensions.isEmpty { throw RunRequestError("--dim binds dimensions of an ONNX file; give --onnx FILE") }
-            let descriptor = try describeRun(request, hardware: hardware, precision: parsedPrecision ?? .fp32)
+            let descriptor = try describeRun(request, hardware: hardware, precision: parsedPrecision ?? RunRequest.defaultPrecision)
             let configPath: String? = if case .config(let path) = request.model { path } else { nil }
             let graph = try EncoderGraphBuilder(config: descriptor.config, options: descriptor.options, source: configPath).build()
             var notes: [String] = []

@@ -48,30 +48,38 @@ struct CommandRun {
 
 @Suite struct CommandLineTests {
     @Test func defaultReportIsWrittenUnderReports() throws {
-        let run = try CommandRun(["--model", "bert-base-uncased"])
+        // No arguments at all: bert-base-uncased at bf16 on kpu-t256, into reports/.
+        let run = try CommandRun([])
         #expect(run.status == 0, "stderr: \(run.stderr)")
         #expect(
             run.stdout.split(separator: "\n") == [
-                "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/index.html",
-                "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/report.json",
-                "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/schedule.json",
-                "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/trace.json",
-                "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/adds.csv",
-                "reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/ops.csv",
+                "reports/bert-base-uncased_b1_s128_bf16_kpu-t256_vector-engine/index.html",
+                "reports/bert-base-uncased_b1_s128_bf16_kpu-t256_vector-engine/report.json",
+                "reports/bert-base-uncased_b1_s128_bf16_kpu-t256_vector-engine/schedule.json",
+                "reports/bert-base-uncased_b1_s128_bf16_kpu-t256_vector-engine/trace.json",
+                "reports/bert-base-uncased_b1_s128_bf16_kpu-t256_vector-engine/adds.csv",
+                "reports/bert-base-uncased_b1_s128_bf16_kpu-t256_vector-engine/ops.csv",
                 "reports/history.jsonl",
                 "reports/index.html"
             ])
-        let json = try Data(contentsOf: run.folder.appendingPathComponent("reports/bert-base-uncased_b1_s128_fp32_kpu-t256_vector-engine/report.json"))
+        let json = try Data(contentsOf: run.folder.appendingPathComponent("reports/bert-base-uncased_b1_s128_bf16_kpu-t256_vector-engine/report.json"))
         let model = try #require((try JSONSerialization.jsonObject(with: json) as? [String: Any])?["model"] as? [String: Any])
         #expect(model["params"] as? Int == 109_482_240)
         #expect(model["macs"] as? Int == 11_174_215_680)
+        #expect(model["precision"] as? String == "bf16")
+        // --help says what the bare command does.
+        let help = try CommandRun(["--help"]).stdout
+        #expect(help.contains("generate-report                  (the default report: bert-base-uncased, bf16, kpu-t256, into reports/)"))
+        // Help wraps its lines: compare with the words alone.
+        let words = help.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(words.contains("--precision <precision> Element type of weights and activations (default: bf16, the KPU's precision for transformers"))
     }
 
     @Test func identicalInputsGiveIdenticalBytes() throws {
         let first = try CommandRun(["--model", "bert-tiny", "--out", "a"])
         let second = try CommandRun(["--model", "bert-tiny", "--out", "a"])
         #expect(first.status == 0 && second.status == 0)
-        let page = { (run: CommandRun) in try Data(contentsOf: run.folder.appendingPathComponent("a/bert-tiny_b1_s128_fp32_kpu-t256_vector-engine/index.html"))
+        let page = { (run: CommandRun) in try Data(contentsOf: run.folder.appendingPathComponent("a/bert-tiny_b1_s128_bf16_kpu-t256_vector-engine/index.html"))
         }
         #expect(try page(first) == page(second))
     }
@@ -427,7 +435,7 @@ struct CommandRun {
                 "skus: is a folder; --hardware-file takes a ComputeProduct YAML file; it holds no-fp32.yaml: give --hardware-file skus/no-fp32.yaml"
             ),
             (
-                ["--model", "bert-tiny", "--hardware-file", "skus/no-fp32.yaml"],
+                ["--model", "bert-tiny", "--hardware-file", "skus/no-fp32.yaml", "--precision", "fp32"],
                 "skus/no-fp32.yaml: tiles[].ops_per_tile_per_clock: no tile class has a rate for fp32; give --precision bf16 or fp16 or int8, which it has"
             ),
             // The folder's config.json is used; the default --seq is longer than its positions.

@@ -49,8 +49,8 @@ import Testing
         let history = try String(contentsOf: site.appendingPathComponent("history.jsonl"), encoding: .utf8).split(separator: "\n")
         #expect(history.count == 2)
         #expect(
-            try Self.files(site)["bert-tiny_b1_s128_fp32_kpu-t256_vector-engine/report.json"]
-                == before["bert-tiny_b1_s128_fp32_kpu-t256_vector-engine/report.json"])
+            try Self.files(site)["bert-tiny_b1_s128_bf16_kpu-t256_vector-engine/report.json"]
+                == before["bert-tiny_b1_s128_bf16_kpu-t256_vector-engine/report.json"])
     }
 
     @Test func concurrentRunsOnOneSiteKeepBothRunsAndHistoryLines() throws {
@@ -72,7 +72,7 @@ import Testing
         let site = folder.appendingPathComponent("site")
         let index = try String(contentsOf: site.appendingPathComponent("index.html"), encoding: .utf8)
         for model in models {
-            #expect(index.contains("href=\"\(model)_b1_s128_fp32_kpu-t256_vector-engine/index.html\""), "\(model) is missing from the index")
+            #expect(index.contains("href=\"\(model)_b1_s128_bf16_kpu-t256_vector-engine/index.html\""), "\(model) is missing from the index")
         }
         let history = try String(contentsOf: site.appendingPathComponent("history.jsonl"), encoding: .utf8).split(separator: "\n")
         #expect(history.count == 4)
@@ -82,7 +82,7 @@ import Testing
     @Test func regressionBeyondTheLimitExitsThree() throws {
         let base = try CommandRun(["--model", "bert-tiny", "--fusion", "epilogue", "--out", "old"])
         #expect(base.status == 0, "stderr: \(base.stderr)")
-        let epilogue = "old/bert-tiny_b1_s128_fp32_kpu-t256_epilogue/report.json"
+        let epilogue = "old/bert-tiny_b1_s128_bf16_kpu-t256_epilogue/report.json"
         // No fusion costs more energy than the epilogue policy: a regression, against a report.json
         // named explicitly, so compared although it is another configuration, and said so.
         let run = try CommandRun(
@@ -92,11 +92,11 @@ import Testing
         #expect(lines.count == 2)
         #expect(
             lines.first
-                == "generate-report: warning: bert-tiny_b1_s128_fp32_kpu-t256_none was compared with \(epilogue) (run bert-tiny_b1_s128_fp32_kpu-t256_epilogue), another configuration: fusion epilogue (this run none)"
+                == "generate-report: warning: bert-tiny_b1_s128_bf16_kpu-t256_none was compared with \(epilogue) (run bert-tiny_b1_s128_bf16_kpu-t256_epilogue), another configuration: fusion epilogue (this run none)"
         )
-        #expect(lines.last?.hasPrefix("generate-report: regression: bert-tiny_b1_s128_fp32_kpu-t256_none: latency") == true)
+        #expect(lines.last?.hasPrefix("generate-report: regression: bert-tiny_b1_s128_bf16_kpu-t256_none: latency") == true)
         // The site is still published, with the verdicts and the warning.
-        let page = try String(contentsOf: base.folder.appendingPathComponent("new/bert-tiny_b1_s128_fp32_kpu-t256_none/index.html"), encoding: .utf8)
+        let page = try String(contentsOf: base.folder.appendingPathComponent("new/bert-tiny_b1_s128_bf16_kpu-t256_none/index.html"), encoding: .utf8)
         #expect(page.contains("regressed") && page.contains("The baseline is another configuration: fusion epilogue (this run none)."))
         #expect(FileManager.default.fileExists(atPath: base.folder.appendingPathComponent("new/comparison.html").path))
         // A site folder's runs are matched by run id only: nothing matches, so the gate cannot pass.
@@ -116,7 +116,7 @@ import Testing
         #expect(sweep.status == 0, "stderr: \(sweep.stderr)")
         #expect(
             sweep.stderr.contains(
-                "generate-report: warning: 1 of 2 runs had a baseline in old (a folder's runs are matched by run id); not compared: bert-tiny_b1_s128_fp32_kpu-t256_none\n"
+                "generate-report: warning: 1 of 2 runs had a baseline in old (a folder's runs are matched by run id); not compared: bert-tiny_b1_s128_bf16_kpu-t256_none\n"
             ))
         // Watching only a metric that did not regress: exit 0.
         let watched = try CommandRun(

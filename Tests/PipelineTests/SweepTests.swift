@@ -132,7 +132,7 @@ func snapshot(_ root: URL) throws -> [String: Data] {
         #expect(history.allSatisfy { $0.date == "2026-11-30" && $0.commit == "c0ffee" })
         let comparison = String(decoding: try #require(a["comparison.html"]), as: UTF8.self)
         #expect(comparison.contains("id=\"compare-latency\"") && comparison.contains("id=\"compare-add-share\""))
-        #expect(comparison.contains("bert-mini_b1_s128_fp32_kpu-t256_epilogue/index.html"))
+        #expect(comparison.contains("bert-mini_b1_s128_bf16_kpu-t256_epilogue/index.html"))
     }
 
     @Test func aFailingRunPublishesNothing() throws {
@@ -166,9 +166,9 @@ func snapshot(_ root: URL) throws -> [String: Data] {
         #expect(try #require(folderBaseline.comparison).runs.isEmpty)
         #expect(
             folderBaseline.comparison?.warnings(runCount: 1) == [
-                "0 of 1 run had a baseline in \(folder.path)/old (a folder's runs are matched by run id); not compared: bert-tiny_b1_s128_fp32_kpu-t256_vector-engine"
+                "0 of 1 run had a baseline in \(folder.path)/old (a folder's runs are matched by run id); not compared: bert-tiny_b1_s128_bf16_kpu-t256_vector-engine"
             ])
-        let baseline = try BaselineComparison.load(folder.appendingPathComponent("old/bert-tiny_b1_s128_fp32_kpu-t256_none/report.json").path)
+        let baseline = try BaselineComparison.load(folder.appendingPathComponent("old/bert-tiny_b1_s128_bf16_kpu-t256_none/report.json").path)
         let outcome = try Self.sweep(
             into: folder.appendingPathComponent("new"), parallel: true,
             options: PublishOptions(baseline: baseline, noiseThreshold: 0.01), requests: current)
@@ -179,11 +179,11 @@ func snapshot(_ root: URL) throws -> [String: Data] {
         #expect(comparison.warnings(runCount: 1).first?.hasSuffix("another configuration: fusion none (this run vector-engine)") == true)
         let energy = try #require(run.headline.first { $0.id == "energy" })
         let old =
-            try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("old/bert-tiny_b1_s128_fp32_kpu-t256_none/report.json")))
+            try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("old/bert-tiny_b1_s128_bf16_kpu-t256_none/report.json")))
             as? [String: Any]
         let new =
             try JSONSerialization.jsonObject(
-                with: Data(contentsOf: folder.appendingPathComponent("new/bert-tiny_b1_s128_fp32_kpu-t256_vector-engine/report.json"))) as? [String: Any]
+                with: Data(contentsOf: folder.appendingPathComponent("new/bert-tiny_b1_s128_bf16_kpu-t256_vector-engine/report.json"))) as? [String: Any]
         func totalEnergy(_ root: [String: Any]?) -> Double {
             (((root?["totals"] as? [String: Any])?["energy_pj"] as? [String: Any])?["total"] as? Double ?? 0) * 1e-12
         }
@@ -193,13 +193,13 @@ func snapshot(_ root: URL) throws -> [String: Data] {
         #expect(energy.verdict == .improved)
         #expect(comparison.regressions(beyond: 0, metrics: ["energy"]).isEmpty)
         // The other way round it is a regression, which --fail-on-regression reports.
-        let reverse = try BaselineComparison.load(folder.appendingPathComponent("new/bert-tiny_b1_s128_fp32_kpu-t256_vector-engine/report.json").path)
+        let reverse = try BaselineComparison.load(folder.appendingPathComponent("new/bert-tiny_b1_s128_bf16_kpu-t256_vector-engine/report.json").path)
         let back = try Self.sweep(
             into: folder.appendingPathComponent("back"), parallel: true,
             options: PublishOptions(baseline: reverse), requests: one)
         let lines = try #require(back.comparison).regressions(beyond: 1, metrics: ["energy", "latency", "edp"])
-        #expect(lines.contains { $0.hasPrefix("bert-tiny_b1_s128_fp32_kpu-t256_none: energy") })
-        let page = try String(contentsOf: folder.appendingPathComponent("back/bert-tiny_b1_s128_fp32_kpu-t256_none/index.html"), encoding: .utf8)
+        #expect(lines.contains { $0.hasPrefix("bert-tiny_b1_s128_bf16_kpu-t256_none: energy") })
+        let page = try String(contentsOf: folder.appendingPathComponent("back/bert-tiny_b1_s128_bf16_kpu-t256_none/index.html"), encoding: .utf8)
         #expect(page.contains("id=\"baseline-table\"") && page.contains("<td class=\"regressed\">regressed</td>"))
         #expect(page.contains("<p class=\"warning\">The baseline is another configuration: fusion vector-engine (this run none)."))
         // Only categories the model has: bert-tiny has no layer-output aggregation.
@@ -216,11 +216,11 @@ func snapshot(_ root: URL) throws -> [String: Data] {
             options: PublishOptions(baseline: try BaselineComparison.load(folder.appendingPathComponent("old").path)),
             requests: [a, c])
         let comparison = try #require(outcome.comparison)
-        #expect(comparison.runs.map(\.runID) == ["bert-tiny_b1_s128_fp32_kpu-t256_none"])
-        #expect(comparison.missingInBaseline == ["bert-mini_b1_s128_fp32_kpu-t256_none"])
-        #expect(comparison.missingInCurrent == ["bert-tiny_b1_s128_fp32_kpu-t256_epilogue"])
+        #expect(comparison.runs.map(\.runID) == ["bert-tiny_b1_s128_bf16_kpu-t256_none"])
+        #expect(comparison.missingInBaseline == ["bert-mini_b1_s128_bf16_kpu-t256_none"])
+        #expect(comparison.missingInCurrent == ["bert-tiny_b1_s128_bf16_kpu-t256_epilogue"])
         let page = try String(contentsOf: folder.appendingPathComponent("new/comparison.html"), encoding: .utf8)
-        #expect(page.contains("<code>bert-mini_b1_s128_fp32_kpu-t256_none</code>"))
+        #expect(page.contains("<code>bert-mini_b1_s128_bf16_kpu-t256_none</code>"))
         // The matched run gets a row of per-category changes: the same runs, so every one is 0.00 %.
         #expect(page.contains("id=\"category-comparison-table\""))
         #expect(page.contains("<td class=\"num noise\" title=\"") && page.contains(">0.00 %</td>"))
