@@ -153,3 +153,28 @@ import ModelGraph
         #expect(Stage.allCases.map(\.ordinal) == Array(Stage.allCases.indices))
     }
 }
+
+@Suite struct DrainParameterTests {
+    /// A fused bias comes into each tile that drains the matmul once per row of blocks, never
+    /// once per output row: every linear bias of bert-base and bert-large moves at most
+    /// (tiles used × its bytes) into L2, and the sum over the biases follows.
+    @Test(arguments: [("bert-base-uncased", 128, "kpu-t256"), ("bert-large-uncased", 512, "kpu-t768")])
+    func everyBiasMovesAtMostTilesUsedTimesItsBytesIntoL2(preset: String, seq: Int, sku: String) throws {
+        let graph = try bertGraph(preset, seq: seq, precision: .bf16)
+        let evaluation = try evaluate(graph, sku: sku, precision: .bf16, fusion: .vectorEngine, residency: .l3)
+        var biases = 0, l2 = 0, bound = 0
+        for op in graph.ops where evaluation.mapping.plan.roles[op.index] == .fusedBias {
+            let bias = try #require(op.inputs.first { graph[$0].role == .parameter })
+            let tiling = try #require(evaluation.mapping[evaluation.mapping.plan.groupOf[op.index]].tiling)
+            let written = evaluation.operators[op.index].traffic.l2.written
+            #expect(written <= tiling.tilesUsed * graph[bias].byteCount, "\(op.path)")
+            biases += 1
+            l2 += written
+            bound += tiling.tilesUsed * graph[bias].byteCount
+        }
+        // Q, K, V, output, FFN1 and FFN2 biases of every layer, and the pooler's.
+        let layers = preset == "bert-base-uncased" ? 12 : 24
+        #expect(biases == 6 * layers + 1)
+        #expect(l2 <= bound)
+    }
+}
