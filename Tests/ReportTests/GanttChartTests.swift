@@ -134,6 +134,9 @@ import Support
         #expect(residual.code.contains("C[b,s,h] = A[b,s,h] + B[b,s,h]"))
         #expect(residual.code.contains("for chunk in 0..<4:"))
         #expect(residual.code.contains("parfor tile in 0..<32:"))
+        // Under L3 residency both operands come from L3 and the sum stays there.
+        #expect(residual.operands.contains("is an activation, streamed from L3 → L2 → L1"))
+        #expect(residual.operands.hasSuffix("drains L1 → vector engine → L2 → L3, where it stays for the ops that read it."))
         // The bias's nest is its matmul's, down to the PE array, with the drain after the k loop.
         let bias = try #require(byID["bias"]).code
         #expect(bias.contains("for k in k2..<k2+32:"))

@@ -74,28 +74,35 @@ struct CategoryLoopNest: Sendable {
                 shape[axis] > 1 && (axis < offset || input.shape[axis - offset] == 1)
             }.map(\.element)
             let kind = input.isParameter ? "a weight" : "an activation"
+            // Where the residency plan keeps it: weights and graph inputs always come from DRAM.
+            let inL3 = run.chosen.mapping.residency.readsFromL3(index, run.graph.ops[index].inputs[i])
+            let source = inL3 ? "L3, where it is resident" : "DRAM"
             let place: String
             if case .insideAttention = run.chosen.mapping[index].placement {
                 place =
                     input.shape.reduce(1, *) < record.elements
-                    ? "fetched from DRAM once, its slice streamed into L2 beside each K/V tile" : "the scores, made on the PE array and kept in L1"
+                    ? "fetched from \(source) once, its slice streamed into L2 beside each K/V tile" : "the scores, made on the PE array and kept in L1"
             } else if op.groupHead != index {
                 let firstActivation = inputs.firstIndex { !$0.isParameter }
                 if input.isParameter || input.shape.reduce(1, *) < record.elements {
-                    place = "fetched from DRAM once, resident in each tile's L1"
+                    place = "fetched from \(source) once, resident in each tile's L1"
                 } else if i == firstActivation {
                     place = "the matmul's result, still in L1"
                 } else {
-                    place = "the skip tensor, read from L3 where it is still resident (else DRAM)"
+                    place = inL3 ? "the skip tensor, read from L3 where it is still resident" : "the skip tensor, read from DRAM"
                 }
             } else {
                 place =
-                    input.shape.reduce(1, *) < record.elements ? "fetched from DRAM once, copied into the tiles that reuse it" : "streamed DRAM → L3 → L2 → L1"
+                    input.shape.reduce(1, *) < record.elements
+                    ? "fetched from \(source) once, copied into the tiles that reuse it" : "streamed \(inL3 ? "from L3" : "DRAM → L3") → L2 → L1"
             }
             let broadcastText = broadcast.isEmpty ? "" : "; broadcast along \(broadcast.joined(separator: ", "))"
             return "\(operandNames[i]) \(Format.shape(input.shape)) is \(kind), \(place)\(broadcastText)"
         }
-        operands = described.joined(separator: ". ") + ". C \(Format.shape(shape)) drains L1 → vector engine → L2 → L3 → DRAM."
+        let stored = run.chosen.mapping.residency.storesToDRAM(op.groupHead)
+        operands =
+            described.joined(separator: ". ") + ". C \(Format.shape(shape)) drains L1 → vector engine → L2 → L3"
+            + (stored ? " → DRAM." : ", where it stays for the ops that read it.")
 
         let policies = FusionPolicy.allCases.compactMap { policy -> String? in
             guard let cost = run.costs(policy)?.cost(of: category) else { return nil }
