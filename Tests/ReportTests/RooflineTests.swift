@@ -194,4 +194,39 @@ import Testing
         let text = String(decoding: data, as: UTF8.self)
         #expect(text.contains("\"intensity_dram\"") && text.contains("\"busiest_lane\""))
     }
+
+    @Test func theChartHasAMarkForEveryGroupAndEveryRoof() throws {
+        let report = try Self.report.get()
+        let kpu = try #require(report.kpu)
+        let chart = RooflineChart(id: "chart-roofline", run: kpu)
+        // Every point in exactly one mark; marks that share a spot are rings of different colours.
+        #expect(chart.marks.flatMap(\.points).sorted() == Array(kpu.roofline.points.indices))
+        #expect(chart.marks.count < kpu.roofline.points.count)
+        #expect(chart.svg.components(separatedBy: "class=\"point\"").count - 1 == chart.marks.count)
+        for roof in ["roof-dram", "roof-l3", "roof-pe_array", "roof-vector_engine"] {
+            #expect(chart.svg.contains("class=\"roof \(roof)\""), "\(roof)")
+        }
+        #expect(chart.svg.contains("ridge 30.6 MAC/B") && chart.svg.contains("ridge 4.80 op/B"))
+        let ffn1 = try #require(chart.marks.first { $0.tooltip.contains("encoder.layer.0.intermediate.dense.matmul") })
+        #expect(ffn1.points.count == 12)
+        #expect(ffn1.tooltip.contains("26.5 MAC/B at DRAM (ridge 30.6)") && ffn1.tooltip.contains("DRAM-bound"))
+        #expect(ffn1.placement == .dram)
+        // The attention and FFN residuals of every layer land on one spot: rings, not hidden marks.
+        let residualSpot = chart.marks.filter { $0.color == CategoryPalette.color(.attentionResidual) || $0.color == CategoryPalette.color(.ffnResidual) }
+        #expect(Set(residualSpot.map(\.ring)).count == 2)
+
+        // On the page: the sentence with the figures, the class in the tables.
+        let templates = try Templates(directory: projectTemplates)
+        let page = try templates.render(RunPage(report: report, hasJSON: true), template: "run")
+        #expect(page.contains("does 26.5 MAC per DRAM byte, below the ridge of 30.6: DRAM-bound"))
+        #expect(page.contains("<tr id=\"roofline-bias\">") && page.contains("<td>vector</td></tr>"))
+        #expect(page.contains("<td class=\"num\">26.5</td><td class=\"num\">14.2</td><td>DRAM</td>"))
+    }
+
+    @Test func longNamesAreShortenedInTooltipsOnly() {
+        let long = String(repeating: "a", count: 100) + String(repeating: "b", count: 200) + String(repeating: "c", count: 40)
+        let short = RooflineChart.shortName(long)
+        #expect(short == String(repeating: "a", count: 100) + "…" + String(repeating: "c", count: 40))
+        #expect(RooflineChart.shortName("encoder.layer.0.output.residual") == "encoder.layer.0.output.residual")
+    }
 }
