@@ -60,6 +60,65 @@ public struct ReportDocument: Codable, Sendable {
         public var during: String
     }
 
+    /// The roofline under the chosen policy: the roofs, their ridge points and a point per fused
+    /// group that does work, with the roof that bounds it.
+    public var roofline: RooflineFigures?
+
+    public struct RooflineFigures: Codable, Sendable {
+        /// MACs per second of the PE arrays at the run's precision.
+        public var peArrayMacsPerS: Double
+        /// Element operations per second of the vector engines.
+        public var vectorEngineOpsPerS: Double
+        public var dramBytesPerS: Double
+        /// The block movers' bandwidth between L3 and the tiles.
+        public var l3BytesPerS: Double
+        /// Where each compute roof takes over from each memory roof (rate ÷ bandwidth).
+        public var ridges: Ridges
+        public var points: [RooflinePoint]
+    }
+
+    public struct Ridges: Codable, Sendable {
+        public var peArray: MemoryRidges
+        public var vectorEngine: MemoryRidges
+    }
+
+    /// Work per byte at which a compute roof meets DRAM's and L3's.
+    public struct MemoryRidges: Codable, Sendable {
+        public var dram: Double
+        public var l3: Double
+    }
+
+    /// One fused group (a matmul with what rides its drain, an attention kernel, or one op).
+    public struct RooflinePoint: Codable, Sendable {
+        /// The group's head.
+        public var op: String
+        /// Every op of the group, head first: each is classified as the group.
+        public var members: [String]
+        /// The head's add category, when the head is an add or holds one (a fused op of an export).
+        public var category: String?
+        public var roofline: RooflineDemand
+        /// Work per second with the group's stages fully overlapped (work ÷ its busiest lane's time).
+        public var attainedPerS: Double?
+        /// The lane the group keeps busy longest, and for how long.
+        public var busiestLane: String
+        public var busiestS: Double
+    }
+
+    /// Work against bytes at the memory roofs, and what bounds it.
+    public struct RooflineDemand: Codable, Sendable {
+        /// `pe_array` (work in MACs) or `vector_engine` (work in element operations).
+        public var roof: String
+        public var work: Int
+        public var dramBytes: Int
+        /// Bytes the block movers carry between L3 and the tiles.
+        public var l3Bytes: Int
+        /// Work per byte; absent where no byte moves.
+        public var intensityDram: Double?
+        public var intensityL3: Double?
+        /// `dram`, `l3`, `compute` (the PE arrays) or `vector` (the vector engines); absent without work.
+        public var bound: String?
+    }
+
     /// Each matmul's mapping under the chosen policy and its bytes per level by operand, so
     /// another mapper (ZigZag, Timeloop) can be compared operand by operand.
     public var matmuls: [MatMul]?
@@ -171,6 +230,9 @@ public struct ReportDocument: Codable, Sendable {
         public var marginal: Marginal?
         /// Adds of the category whose main operand and result stay off DRAM under the chosen policy.
         public var addsOffDram: Int?
+        /// The category's own adds (not those inside other ops): their element operations against
+        /// the bytes they move themselves, and what bounds them.
+        public var roofline: RooflineDemand?
         /// The same category under each policy, at the chosen residency.
         public var byPolicy: [String: KPUFigures]?
         /// The same category under each residency and policy.
@@ -250,6 +312,8 @@ public struct ReportDocument: Codable, Sendable {
         public var shareLatency: Double?
         /// What the model would save if every add cost nothing.
         public var marginal: Marginal?
+        /// Every add of its own together against the roofs.
+        public var roofline: RooflineDemand?
     }
 
     /// The model's energy, latency and energy × delay saved if some ops cost nothing (removed from

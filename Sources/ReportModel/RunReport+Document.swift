@@ -46,6 +46,7 @@ extension RunReport {
                     category.shareLatency = cost.shareOfLatency
                     category.addsOffDram = cost.addsOffDRAM
                     category.marginal = kpu.marginal[summary.category].map(Self.marginal)
+                    category.roofline = kpu.roofline.categories[summary.category].map { Self.roofline($0, kpu.roofline) }
                     category.byResidency = Dictionary(
                         uniqueKeysWithValues: Residency.allCases.map { residency in
                             (
@@ -70,7 +71,8 @@ extension RunReport {
                 flops: analysis.totalFLOPs, minimalBytes: analysis.totalMinimalBytes,
                 kpu: kpu.map { Self.figures($0.chosenCosts.adds) },
                 shareEnergy: kpu.map(\.chosenCosts.addShareOfEnergy),
-                shareLatency: kpu.map(\.chosenCosts.addShareOfLatency), marginal: kpu.flatMap { $0.marginal[nil] }.map(Self.marginal)),
+                shareLatency: kpu.map(\.chosenCosts.addShareOfLatency), marginal: kpu.flatMap { $0.marginal[nil] }.map(Self.marginal),
+                roofline: kpu.map { Self.roofline($0.roofline.adds, $0.roofline) }),
             hardware: kpu.map { k in
                 let hw = k.hardware, table = k.energyTable
                 return ReportDocument.Hardware(
@@ -114,8 +116,31 @@ extension RunReport {
                     peakResidentBytes: plan.peakResidentBytes,
                     spills: plan.spills.map { .init(tensor: k.graph[$0.tensor].name, bytes: $0.bytes, during: k.graph.ops[$0.evictedDuring].path) })
             },
+            roofline: kpu.map(Self.roofline),
             matmuls: kpu.map(Self.matmuls)
         )
+    }
+
+    static func roofline(_ demand: Roofline.Demand, _ roofline: Roofline) -> ReportDocument.RooflineDemand {
+        ReportDocument.RooflineDemand(
+            roof: demand.roof.rawValue, work: demand.work, dramBytes: demand.dramBytes, l3Bytes: demand.l3Bytes,
+            intensityDram: demand.intensity(at: .dram), intensityL3: demand.intensity(at: .l3), bound: roofline.bound(of: demand)?.rawValue)
+    }
+
+    static func roofline(_ run: KPURun) -> ReportDocument.RooflineFigures {
+        let roofline = run.roofline
+        func ridges(_ roof: Roofline.Roof) -> ReportDocument.MemoryRidges {
+            ReportDocument.MemoryRidges(dram: roofline.ridge(roof, .dram), l3: roofline.ridge(roof, .l3))
+        }
+        return ReportDocument.RooflineFigures(
+            peArrayMacsPerS: roofline.peakMACRate, vectorEngineOpsPerS: roofline.vectorRate, dramBytesPerS: roofline.dramBandwidth,
+            l3BytesPerS: roofline.l3Bandwidth, ridges: ReportDocument.Ridges(peArray: ridges(.peArray), vectorEngine: ridges(.vectorEngine)),
+            points: roofline.points.map { point in
+                ReportDocument.RooflinePoint(
+                    op: run.opPaths[point.head], members: point.members.map { run.opPaths[$0] }, category: run.categoryOfOp[point.head]?.id,
+                    roofline: Self.roofline(point.demand, roofline), attainedPerS: point.attainedRate,
+                    busiestLane: point.busiestLane.rawValue, busiestS: point.busiestSeconds)
+            })
     }
 
     static func marginal(_ cost: MarginalCost) -> ReportDocument.Marginal {

@@ -40,6 +40,9 @@ public struct RunReport: Sendable {
         public let marginal: [AddCategory?: MarginalCost]
         /// How busy each lane and tile class is under the chosen policy.
         public let utilization: Utilization
+        /// Each fused group's work per byte against the SKU's roofs under the chosen policy, and
+        /// what bounds it.
+        public let roofline: Roofline
         /// Attention blocks flash-attention left to the epilogue policy, and why, in a sentence.
         public let attentionFallbackNote: String?
         /// Each op's input shapes, and whether each input is a trained weight.
@@ -64,6 +67,7 @@ public struct RunReport: Sendable {
             self.workload = workload
             marginal = MarginalCost.all(graph: graph, workload: workload, analysis: analysis, chosen: chosen)
             utilization = Utilization(chosen)
+            roofline = Roofline(chosen, analysis: analysis)
             let fallbacks = byStrategy[MappingStrategy(fusion: .flashAttention, residency: chosen.residency)]?.mapping.attentionFallbacks ?? []
             attentionFallbackNote = fallbacks.first.map { first in
                 "Under flash-attention, \(fallbacks.count) attention block\(fallbacks.count == 1 ? "" : "s") ran as under epilogue: \(first)."

@@ -13,6 +13,10 @@ extension GanttChart {
     var templateFields: [String: Any] { ["legend": legend as [Any], "svg": svg] }
 }
 
+extension RooflineChart {
+    var templateFields: [String: Any] { ["svg": svg, "legend": legend.map { ["label": $0.label, "color": $0.color] }] }
+}
+
 extension StackedBarChart {
     var templateFields: [String: Any] { ["svg": svg, "legend": legend.map { ["label": $0.label, "color": $0.color] }] }
 }
@@ -67,6 +71,7 @@ final class ReflectedView: MustacheParent, @unchecked Sendable {
         case let number as Double: return String(describing: number)
         case let chart as GanttChart: return ReflectedView(fields: chart.templateFields)
         case let chart as StackedBarChart: return ReflectedView(fields: chart.templateFields)
+        case let chart as RooflineChart: return ReflectedView(fields: chart.templateFields)
         case let dictionary as [String: Any]: return ReflectedView(fields: dictionary)
         case let dictionary as [String: String]: return ReflectedView(fields: dictionary)
         default: break

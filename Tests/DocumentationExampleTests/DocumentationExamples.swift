@@ -134,6 +134,13 @@ private struct Context {
         let costs = CategoryCosts(analysis: adds, evaluation: evaluation, graph: graph)
         let residualEnergy = costs.cost(of: .attentionResidual)?.figures.energy.total
         #expect(residualEnergy ?? .zero > .zero)
+        do {
+            let roofline = Roofline(evaluation, analysis: adds)
+            let ridge = roofline.ridge(.peArray, .dram)  // MAC per DRAM byte where compute takes over
+            let bounds = roofline.points.map(\.bound)  // .dram, .l3, .compute or .vector per group
+            #expect(ridge == context.hardware.peakMACRate(.fp32) / context.hardware.dramBandwidth)
+            #expect(!bounds.isEmpty)
+        }
         let cost = WorkloadCost(graph: graph)
         let choice = RunDescriptor.HardwareChoice(label: "kpu-t256", profile: nil, energyTable: "kpu-16nm", fusion: .vectorEngine, residency: .l3)
         let run = RunDescriptor(source: .preset("bert-tiny"), config: EncoderConfig.preset(named: "bert-tiny")!, options: .init(), hardware: choice)

@@ -109,7 +109,7 @@ func temporaryFolder() throws -> URL {
         let templates = try Templates(directory: projectTemplates)
         let page = try templates.render(RunPage(report: makeReport(), hasJSON: true), template: "run")
         // A phone scrolls a wide table in its box instead of widening the page.
-        for table in ["kpu-cost-table", "fusion-table", "category-table", "add-table", "operator-table"] {
+        for table in ["kpu-cost-table", "fusion-table", "category-table", "add-table", "operator-table", "roofline-category-table"] {
             #expect(page.contains("<div class=\"scroll\">\n<table id=\"\(table)\""), "\(table)")
         }
         // Sentences about hovering are marked, so print and touch screens leave them out.

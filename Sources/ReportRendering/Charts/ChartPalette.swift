@@ -52,6 +52,8 @@ enum ChartPalette {
     }
 
     static let matmul = Look(legend: "Matmul (and what rides its drain)", color: Pattern.ink)
+    /// Mid grey: darker than the "other" add category's pale grey, lighter than the matmuls.
+    static let otherOps = Look(legend: "Other ops", color: "#9aa3ae")
 
     /// The look of an operator that is not an add, by kind.
     static func neutral(for kind: OpKind) -> Look {
@@ -59,8 +61,7 @@ enum ChartPalette {
         case .matMul: matmul
         case .softmax: Look(legend: "Softmax", color: Pattern.ground, pattern: .diagonal)
         case .layerNorm: Look(legend: "LayerNorm", color: Pattern.ground, pattern: .bands)
-        // Mid grey: darker than the "other" add category's pale grey, lighter than the matmuls.
-        default: Look(legend: "Other ops", color: "#9aa3ae")
+        default: otherOps
         }
     }
 

@@ -41,10 +41,17 @@ extension RunReport {
                 "index", "name", "kind", "add_category", "fused_in", "group_head", "shape", "macs", "dram_bytes", "l3_bytes", "l2_bytes", "l1_bytes",
                 "compute_cycles", "utilization", "energy_compute_pj", "energy_memory_pj", "energy_engines_pj", "energy_static_pj",
                 "energy_pj", "latency_s", "tiles_used"
-            ] + ["a", "b", "c"].flatMap { operand in ["dram", "l3", "l2", "l1"].map { "\(operand)_\($0)_bytes" } } + ["mapping"]
+            ] + ["a", "b", "c"].flatMap { operand in ["dram", "l3", "l2", "l1"].map { "\(operand)_\($0)_bytes" } }
+                // The op's fused group against the roofs (the op alone when not fused).
+                + ["roof", "intensity_dram", "intensity_l3", "bound", "mapping"]
         ]
+        let roofline = kpu.roofline
         for op in kpu.chosen.operators {
             let index = op.opIndex
+            let point = roofline.point(ofOp: index)
+            let intensities = Roofline.Memory.allCases.map { memory in
+                point?.demand.intensity(at: memory).map { Format.significant($0, digits: 6) } ?? ""
+            }
             rows.append(
                 [
                     String(index), kpu.opPaths[index], kpu.opKinds[index].rawValue, kpu.categoryOfOp[index]?.id ?? "", kpu.opOrigins[index] ?? "",
@@ -59,7 +66,8 @@ extension RunReport {
                         // Matmuls only: each operand's bytes at each level (read + written).
                         guard let traffic = op.trafficByTensor[operand] else { return ["", "", "", ""] }
                         return MemoryLevel.allCases.map { String(traffic[$0].total) }
-                    } + [MappingText.sentence(for: kpu.graph.ops[index], of: kpu)])
+                    } + [point?.demand.roof.rawValue ?? ""] + intensities + [point?.bound.rawValue ?? ""]
+                    + [MappingText.sentence(for: kpu.graph.ops[index], of: kpu)])
         }
         return CSV.encode(rows)
     }

@@ -12,6 +12,8 @@ extension RunPage {
         struct CostRow: Sendable {
             var id, title, color, dram, l3, l2, l1, compute, memory, engines, staticEnergy, energy, latency, shareEnergy, shareLatency,
                 offDRAM: String
+            /// The adds' own roofline class and their element operations per DRAM byte (adds' rows only).
+            var bound = "", boundDetail = ""
         }
         struct PolicyCell: Sendable { var energy: String; var latency: String; var dram: String; var isChosen: Bool }
         /// One category under one residency: the first of a category's rows carries its title.
@@ -74,6 +76,7 @@ extension RunPage {
         var loopNests: [CategoryLoopNest]
         var energySplitChart: StackedBarChart
         var bytesByLevelChart: StackedBarChart
+        var roofline: RunPage.RooflineSection
     }
 }
 
@@ -99,16 +102,25 @@ extension RunPage.KPUSection {
         }
         // One ranking for the whole page: the chosen policy's energy, largest first.
         let present = report.rankedCategories.compactMap { costs.cost(of: $0) }
+        func withBound(_ row: CostRow, _ demand: Roofline.Demand?) -> CostRow {
+            guard let demand, let bound = run.roofline.bound(of: demand) else { return row }
+            var row = row
+            row.bound = bound.label
+            row.boundDetail = RunPage.RooflineSection.intensity(demand, .dram) + " element ops per DRAM byte"
+            return row
+        }
         rows = present.map { cost in
             let count = report.analysis.summary(for: cost.category)?.count ?? 0
-            return row(
-                id: cost.category.id, title: cost.category.title, color: CategoryPalette.color(cost.category), cost.figures,
-                offDRAM: "\(cost.addsOffDRAM) of \(count)")
+            return withBound(
+                row(
+                    id: cost.category.id, title: cost.category.title, color: CategoryPalette.color(cost.category), cost.figures,
+                    offDRAM: "\(cost.addsOffDRAM) of \(count)"), run.roofline.categories[cost.category])
         }
         let adds = costs.adds
         let others = costs.otherOperators.values.reduce(CostFigures()) { $0 + $1 }
-        addsRow = row(
-            id: "all-adds", title: "All adds", color: "", adds, offDRAM: "\(present.reduce(0) { $0 + $1.addsOffDRAM }) of \(report.analysis.totalCount)")
+        addsRow = withBound(
+            row(id: "all-adds", title: "All adds", color: "", adds, offDRAM: "\(present.reduce(0) { $0 + $1.addsOffDRAM }) of \(report.analysis.totalCount)"),
+            run.roofline.adds)
         othersRow = row(id: "other-ops", title: "Other ops", color: "", others, offDRAM: "")
         modelRow = row(id: "model", title: "Model", color: "", model, offDRAM: "")
 
@@ -266,13 +278,17 @@ extension RunPage.KPUSection {
         hasGanttLayer = ganttLayer != nil
         operators = run.chosen.operators.map { op in
             let index = op.opIndex
+            let point = run.roofline.point(ofOp: index)
             return RunPage.OperatorRow(
                 name: run.opPaths[index], kind: run.opKinds[index].rawValue, category: run.categoryOfOp[index]?.id ?? "",
                 shape: Format.shape(run.opShapes[index]), macs: op.macs == 0 ? "" : Format.grouped(op.macs),
                 dram: Format.grouped(op.traffic.dram.total), l3: Format.grouped(op.traffic.l3.total),
                 l2: Format.grouped(op.traffic.l2.total), l1: Format.grouped(op.traffic.l1.total),
                 cycles: op.computeCycles == 0 ? "" : Format.grouped(op.computeCycles),
-                energy: Format.energy(op.energy.total), latency: Format.time(op.latency), mapping: MappingText.sentence(for: run.graph.ops[index], of: run)
+                energy: Format.energy(op.energy.total), latency: Format.time(op.latency),
+                dramIntensity: point.map { RunPage.RooflineSection.intensity($0.demand, .dram) } ?? "—",
+                l3Intensity: point.map { RunPage.RooflineSection.intensity($0.demand, .l3) } ?? "—", bound: point?.bound.label ?? "—",
+                mapping: MappingText.sentence(for: run.graph.ops[index], of: run)
             )
         }
         operatorCount = Format.grouped(operators.count)
@@ -285,6 +301,7 @@ extension RunPage.KPUSection {
             "<tr><td><code>\(e(row.name))</code></td><td>\(e(row.kind))</td><td>\(e(row.category))</td><td>\(e(row.shape))</td>"
                 + "<td class=\"num\">\(row.macs)</td><td class=\"num\">\(row.dram)</td><td class=\"num\">\(row.l3)</td><td class=\"num\">\(row.l2)</td>"
                 + "<td class=\"num\">\(row.l1)</td><td class=\"num\">\(row.cycles)</td><td class=\"num\">\(e(row.energy))</td><td class=\"num\">\(e(row.latency))</td>"
+                + "<td class=\"num\">\(e(row.dramIntensity))</td><td class=\"num\">\(e(row.l3Intensity))</td><td>\(e(row.bound))</td>"
                 + "<td class=\"mapping\">\(e(row.mapping))</td></tr>"
         }.joined(separator: "\n")
         loopNests = present.compactMap { cost in
@@ -318,6 +335,7 @@ extension RunPage.KPUSection {
             },
             format: { Format.bytes(Int($0)) }, unit: "B")
         energyTableNote = "\(run.energyTable.title). \(run.energyTable.derivation)."
+        roofline = RunPage.RooflineSection(run: run)
     }
 
     /// What the residency kept on chip and what it gave up, in a sentence.

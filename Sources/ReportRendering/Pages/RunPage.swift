@@ -78,7 +78,10 @@ struct RunPage: Sendable {
 
     /// One operator in the every-operator table.
     struct OperatorRow: Sendable {
-        var name, kind, category, shape, macs, dram, l3, l2, l1, cycles, energy, latency, mapping: String
+        var name, kind, category, shape, macs, dram, l3, l2, l1, cycles, energy, latency: String
+        /// The op's fused group against the roofs: work per byte at DRAM and L3, and its class.
+        var dramIntensity, l3Intensity, bound: String
+        var mapping: String
     }
 
     /// The layer chart (when the model has an encoder layer) and the whole-model chart.
