@@ -55,8 +55,11 @@ public enum XHTMLValidator {
             xmlFreeParserCtxt(context)
         }
         // Strict XML: the HTML parser would silently repair mis-nesting. No network, no DTD
-        // loading, no entity expansion; errors are collected instead of printed.
-        xmlCtxtUseOptions(context, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue))
+        // loading, no entity expansion; errors are collected instead of printed. XML_PARSE_HUGE
+        // lifts libxml2's 10 MB lookup limit, a guard against hostile documents: these pages are
+        // the tool's own, and one for a large export with long names passes 10 MB.
+        xmlCtxtUseOptions(
+            context, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue | XML_PARSE_HUGE.rawValue))
         let checker = RuleChecker(file: file)
         context.pointee._private = Unmanaged.passUnretained(checker).toOpaque()
         withExtendedLifetime(checker) {
