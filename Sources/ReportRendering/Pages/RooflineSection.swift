@@ -32,7 +32,7 @@ extension RunPage {
                     l3Ridge: RooflineChart.intensity(roofline.ridge(roof, .l3), roof))
             }
             memoryRoofs =
-                "DRAM \(Format.scaled(roofline.dramBandwidth, unit: "B/s")) (the lesser of the \(hw.memoryType.uppercased()) and \(hw.dma.count) DMA engines × \(Format.scaled(hw.dma.bandwidthPerEngine, unit: "B/s"))); "
+                "DRAM \(Format.scaled(roofline.dramBandwidth, unit: "B/s")) (the lesser of what the \(hw.memoryType.uppercased()) sustains, \(Format.percent(hw.dramEfficiency)) of \(Format.scaled(hw.memoryBandwidth, unit: "B/s")), and \(hw.dma.count) DMA engines × \(Format.scaled(hw.dma.bandwidthPerEngine, unit: "B/s"))); "
                 + "L3 to the tiles \(Format.scaled(roofline.l3Bandwidth, unit: "B/s")) (\(hw.blockMovers.count) block movers × \(Format.scaled(hw.blockMovers.bandwidthPerEngine, unit: "B/s")))"
 
             let makespan = chosen.makespan
