@@ -76,6 +76,14 @@ struct SweepCommand: ParsableCommand, HasExamples, SingleValuedOptions {
     @Option(name: .long, help: ArgumentHelp("Where activations live between ops (repeatable; default: l3).", valueName: "l3|dram"))
     var residency: [Residency] = []
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A KPU parameter to sweep on top of each SKU, e.g. --vary l3_mib=16,32,64 (repeatable; every combination runs). Knobs: "
+                + HardwareKnob.allCases.map { "\($0.rawValue) (\($0.summary))" }.joined(separator: "; ") + ".",
+            valueName: "knob=v1,v2,…"))
+    var vary: [String] = []
+
     @Option(name: .long, help: ArgumentHelp("Run only the I-th of N slices of the grid, e.g. 2/4.", valueName: "i/n"))
     var shard: String?
 
@@ -96,6 +104,10 @@ struct SweepCommand: ParsableCommand, HasExamples, SingleValuedOptions {
         if !energyTable.isEmpty { grid.energyTables = energyTable.map(\.name) }
         if !fusion.isEmpty { grid.fusions = fusion }
         if !residency.isEmpty { grid.residencies = residency }
+        for text in vary {
+            let (knob, values) = try SweepGrid.knobValues(text, source: "--vary")
+            grid.vary[knob] = values
+        }
         if let profile { grid.profile = profile }
         if let aggregateHiddenStates { grid.aggregation = aggregateHiddenStates }
         grid.dimensions += dimensions

@@ -43,12 +43,14 @@ public struct RunRequest: Sendable, Hashable {
     public var energyTable: String
     public var fusion: FusionPolicy
     public var residency: Residency
+    /// Knobs set on top of the SKU, in the order they apply (`sweep --vary`).
+    public var knobs: [HardwareKnob.Setting]
 
     public init(
         model: Model, batch: Int? = nil, seq: Int? = nil, precision: Precision? = nil, aggregation: HiddenStateAggregation = .none,
         dimensions: [String] = [], hardware: Hardware = .builtIn(RunDescriptor.HardwareChoice.defaultSKU), profile: String? = nil,
         energyTable: String = RunDescriptor.HardwareChoice.defaultEnergyTable, fusion: FusionPolicy = .vectorEngine,
-        residency: Residency = .l3
+        residency: Residency = .l3, knobs: [HardwareKnob.Setting] = []
     ) {
         self.model = model
         self.batch = batch
@@ -61,6 +63,7 @@ public struct RunRequest: Sendable, Hashable {
         self.energyTable = energyTable
         self.fusion = fusion
         self.residency = residency
+        self.knobs = knobs
     }
 
     /// A short description for progress lines and errors.
@@ -77,6 +80,7 @@ public struct RunRequest: Sendable, Hashable {
             }
         var parts = [model, hardware, fusion.rawValue]
         if residency != .l3 { parts.append("residency \(residency.rawValue)") }
+        parts += knobs.map { "\($0.knob.rawValue) \(HardwareKnob.text($0.value))" }
         if let batch { parts.append("batch \(batch)") }
         if let seq { parts.append("seq \(seq)") }
         if let precision { parts.append(precision.rawValue) }
@@ -127,8 +131,12 @@ public final class RunPipeline: @unchecked Sendable {
         // a placeholder.
         let ((kpuHardware, hardwareLabel, table), built) = try concurrently(
             {
-                let (hardware, label) = try self.hardware(request)
-                return (hardware, label, try EnergyTable.named(request.energyTable, for: hardware))
+                var (hardware, label) = try self.hardware(request)
+                var table = try EnergyTable.named(request.energyTable, for: hardware)
+                // The knobs apply on top of the SKU, and the run id names them.
+                for setting in request.knobs { try setting.knob.apply(setting.value, to: &hardware, energy: &table) }
+                if !request.knobs.isEmpty { label += "_" + request.knobs.map(\.label).joined(separator: "_") }
+                return (hardware, label, table)
             },
             {
                 try Self.buildGraph(
@@ -167,6 +175,7 @@ public final class RunPipeline: @unchecked Sendable {
         var report = RunReport(
             descriptor: descriptor, graph: graph, analysis: analysis,
             kpu: RunReport.KPURun(graph: graph, workload: workload, analysis: analysis, evaluations: evaluations, chosen: chosen))
+        report.knobs = request.knobs
         report.notes = notes + Self.hardwareNotes(kpuHardware, request: request) + [report.kpu?.attentionFallbackNote].compactMap { $0 }
         report.warnings = Self.assumptionWarnings(report)
         report.modelFamily = built.family

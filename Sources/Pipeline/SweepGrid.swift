@@ -23,6 +23,7 @@ import Yams
 /// hardware_files: [skus/my-kpu.yaml]                 # ComputeProduct files
 /// fusion: [none, vector-engine, epilogue]
 /// residency: [l3, dram]
+/// vary: {l3_mib: [16, 32, 64], dram_gbps: [128, 256]}   # knobs on top of each SKU
 /// energy_table: [kpu-16nm]
 /// profile: 30W
 /// aggregate_hidden_states: none
@@ -36,6 +37,8 @@ public struct SweepGrid: Sendable, Equatable {
     public var hardware: [RunRequest.Hardware] = [.builtIn(RunDescriptor.HardwareChoice.defaultSKU)]
     public var fusions: [FusionPolicy] = [.vectorEngine]
     public var residencies: [Residency] = [.l3]
+    /// Knob values to sweep on top of each SKU: every combination, knobs in `HardwareKnob`'s order.
+    public var vary: [HardwareKnob: [Double]] = [:]
     public var energyTables: [String] = [RunDescriptor.HardwareChoice.defaultEnergyTable]
     public var profile: String?
     public var aggregation = HiddenStateAggregation.none
@@ -50,14 +53,16 @@ public struct SweepGrid: Sendable, Equatable {
                 for batch in batches {
                     for precision in precisions {
                         for hardware in hardware {
-                            for fusion in fusions {
-                                for residency in residencies {
-                                    for table in energyTables {
-                                        requests.append(
-                                            RunRequest(
-                                                model: model, batch: batch, seq: seq, precision: precision, aggregation: aggregation,
-                                                dimensions: dimensions, hardware: hardware, profile: profile, energyTable: table, fusion: fusion,
-                                                residency: residency))
+                            for knobs in knobCombinations {
+                                for fusion in fusions {
+                                    for residency in residencies {
+                                        for table in energyTables {
+                                            requests.append(
+                                                RunRequest(
+                                                    model: model, batch: batch, seq: seq, precision: precision, aggregation: aggregation,
+                                                    dimensions: dimensions, hardware: hardware, profile: profile, energyTable: table, fusion: fusion,
+                                                    residency: residency, knobs: knobs))
+                                        }
                                     }
                                 }
                             }
@@ -67,6 +72,31 @@ public struct SweepGrid: Sendable, Equatable {
             }
         }
         return requests
+    }
+
+    /// Every combination of the varied knobs' values (one empty combination when nothing varies).
+    var knobCombinations: [[HardwareKnob.Setting]] {
+        HardwareKnob.allCases.reduce([[]]) { combinations, knob in
+            guard let values = vary[knob], !values.isEmpty else { return combinations }
+            return combinations.flatMap { combination in values.map { combination + [HardwareKnob.Setting(knob, $0)] } }
+        }
+    }
+
+    /// Reads `KNOB=V1,V2,…` (`--vary`, or a grid file's entry), checking the knob and every value.
+    public static func knobValues(_ text: String, source: String) throws(RunRequestError) -> (HardwareKnob, [Double]) {
+        let parts = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        let known = HardwareKnob.allCases.map(\.rawValue).joined(separator: ", ")
+        guard parts.count == 2, let knob = HardwareKnob(rawValue: parts[0].trimmingCharacters(in: .whitespaces)) else {
+            throw RunRequestError("\(source) \(text): give KNOB=V1,V2,… with a knob of \(known)")
+        }
+        let items = parts[1].components(separatedBy: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let values = try items.map { trimmed throws(RunRequestError) -> Double in
+            guard let value = Double(trimmed) else { throw RunRequestError("\(source) \(text): \(trimmed) is not a number") }
+            do throws(InputError) { try knob.check(value) } catch { throw RunRequestError("\(source) \(knob.rawValue): \(error.message)") }
+            return value
+        }
+        guard !values.isEmpty else { throw RunRequestError("\(source) \(text): give at least one value after =") }
+        return (knob, values)
     }
 
     /// Every `count`-th configuration starting at `index` (1-based), for splitting a sweep
@@ -95,13 +125,14 @@ public struct SweepGrid: Sendable, Equatable {
         var hardwareFiles: [String]?
         var fusion: [String]?
         var residency: [String]?
+        var vary: [String: [Double]]?
         var energyTable: [String]?
         var profile: String?
         var aggregateHiddenStates: String?
         var dim: [String]?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case models, configs, onnx, seq, batch, precision, hardware, hardwareFiles = "hardware_files", fusion, residency
+            case models, configs, onnx, seq, batch, precision, hardware, hardwareFiles = "hardware_files", fusion, residency, vary
             case energyTable = "energy_table", profile, aggregateHiddenStates = "aggregate_hidden_states", dim
         }
     }
@@ -158,6 +189,10 @@ public struct SweepGrid: Sendable, Equatable {
         if !hardware.isEmpty { grid.hardware = hardware }
         if let fusion = file.fusion, !fusion.isEmpty { grid.fusions = try values(fusion, key: "fusion", kind: "a policy") }
         if let residency = file.residency, !residency.isEmpty { grid.residencies = try values(residency, key: "residency", kind: "a residency") }
+        for (name, list) in (file.vary ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let (knob, values) = try knobValues("\(name)=" + list.map(HardwareKnob.text).joined(separator: ","), source: "\(path): vary:")
+            grid.vary[knob] = values
+        }
         if let tables = file.energyTable, !tables.isEmpty { grid.energyTables = tables }
         grid.profile = file.profile
         if let text = file.aggregateHiddenStates {

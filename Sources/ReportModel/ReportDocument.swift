@@ -22,6 +22,8 @@ public struct ReportDocument: Codable, Sendable {
     public var warnings: [String]?
     public var addTotals: AddTotals
     public var hardware: Hardware?
+    /// Knobs a sweep set on top of the SKU, by name (`l3_mib`, `dram_gbps`, …); absent when none.
+    public var knobs: [String: Double]?
     public var fusion: String?
     /// Where activations live between ops: `l3` or `dram`.
     public var residency: String?
@@ -145,7 +147,13 @@ public struct ReportDocument: Codable, Sendable {
 
     /// The SKU and thermal profile in a few words (`KPU-T256 30W`), or a dash for a graph-only run.
     public var hardwareLabel: String {
-        hardware.map { "\($0.name.replacingOccurrences(of: "Stillwater ", with: "")) \($0.profile)" } ?? "—"
+        guard let hardware else { return "—" }
+        return "\(hardware.name.replacingOccurrences(of: "Stillwater ", with: "")) \(hardware.profile)" + knobText.map { " · " + $0 }.joined()
+    }
+
+    /// `l3_mib 32 · dram_gbps 400`: the knobs in the order the knob list gives them.
+    public var knobText: [String] {
+        HardwareKnob.allCases.compactMap { knob in knobs?[knob.rawValue].map { "\(knob.rawValue) \(HardwareKnob.text($0))" } }
     }
 
     /// Reads what `jsonData()` writes.

@@ -86,6 +86,7 @@ extension RunReport {
                     sourceHash: hw.contentHash, energyTableHash: table.contentHash
                 )
             },
+            knobs: knobs.isEmpty ? nil : Dictionary(knobs.map { ($0.knob.rawValue, $0.value) }, uniquingKeysWith: { $1 }),
             fusion: kpu?.chosen.fusion.rawValue,
             residency: kpu?.chosen.residency.rawValue,
             totals: kpu.map { Self.figures($0.chosenCosts.model) },

@@ -136,6 +136,8 @@ public struct RunReport: Sendable {
     /// The model family as its source names it (`RoBERTa` for a config, the class an exporter
     /// recorded, such as `LlamaModel`), or nil when the source does not say.
     public var modelFamily: String?
+    /// Knobs a sweep set on top of the SKU (empty for the SKU as described).
+    public var knobs: [HardwareKnob.Setting] = []
     /// This run set against a baseline run, when --baseline was given.
     public var baseline: (comparison: BaselineComparison.Run, source: String, threshold: Double)?
 

@@ -115,6 +115,12 @@ private struct Context {
             #expect(mapping.fusion == .epilogue)
         }
         do {
+            var hardware = try KPUHardware.builtIn("kpu-t256")
+            var table = try EnergyTable.named("kpu-16nm", for: hardware)
+            try HardwareKnob.l3MiB.apply(32, to: &hardware, energy: &table)  // 32 MiB of L3 in all
+            #expect(hardware.l3Bytes == 32 * 1_048_576)
+        }
+        do {
             let mapping = Mapper(graph: graph, hardware: hardware, precision: .fp32, fusion: .vectorEngine, residency: .l3).map()
             let op = try #require(graph.ops.first { $0.kind == .matMul })
             let nests = mapping.loopNests(of: op.index, in: graph, hardware: hardware)

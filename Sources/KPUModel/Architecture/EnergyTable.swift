@@ -16,8 +16,8 @@ public struct EnergyTable: Sendable, Hashable {
     public internal(set) var contentHash = ""
     /// The process key the MAC and add energies were taken from (`n16`, `n7`, `n45`, `n65`).
     public let node: String
-    public let dramRead: Double
-    public let dramWrite: Double
+    public var dramRead: Double
+    public var dramWrite: Double
     public let l3Read: Double
     public let l3Write: Double
     public let l2Read: Double

@@ -14,7 +14,7 @@ public struct KPUHardware: Sendable, Hashable {
     /// One class of compute tile (`INT8-primary`, `BF16-primary`, `Matrix`).
     public struct TileClass: Sendable, Hashable {
         public let name: String
-        public let count: Int
+        public var count: Int
         public let rows: Int
         public let columns: Int
         /// Operations per tile per clock by precision; a MAC is two operations.
@@ -31,7 +31,7 @@ public struct KPUHardware: Sendable, Hashable {
 
     /// A data-movement engine group: how many, and the bandwidth of each.
     public struct EngineGroup: Sendable, Hashable {
-        public let count: Int
+        public var count: Int
         public var busBytes: Int
         public let clockMHz: Double
         public let source: String
@@ -46,10 +46,10 @@ public struct KPUHardware: Sendable, Hashable {
     public let source: String
     public let processNode: String
     public let profileName: String
-    public let clockMHz: Double
+    public var clockMHz: Double
     public let tdpWatts: Double
     public let idlePowerWatts: Double
-    public let tileClasses: [TileClass]
+    public var tileClasses: [TileClass]
     public let memoryType: String
     /// The memory's nominal bytes per second (memory_bandwidth_gbps).
     public var memoryBandwidth: Double
@@ -64,17 +64,17 @@ public struct KPUHardware: Sendable, Hashable {
     public var l2BytesPerTile: Int
     /// L1 of one tile: l1_kib_per_pe × the tile's PEs, or l1_kib_per_tile where the SKU gives that
     /// (the smallest tile class's, so a mapping that fits fits everywhere).
-    public let l1BytesPerTile: Int
+    public var l1BytesPerTile: Int
     /// Whether one L3 read serves every tile that needs the same data in a round (the block
     /// movers' transfer fans out over the mesh). `memory.l3_multicast` in a ComputeProduct;
     /// true when absent, as ZigZag counts a shared memory level's reads.
     public var l3Multicast: Bool
     public let nocTopology: String
     public var dma: EngineGroup
-    public let blockMovers: EngineGroup
-    public let streamers: EngineGroup
-    public let vectorEngines: Int
-    public let vectorWidth: Int
+    public var blockMovers: EngineGroup
+    public var streamers: EngineGroup
+    public var vectorEngines: Int
+    public var vectorWidth: Int
     public let vectorPipelineDepth: Int
     public let vectorEngineSource: String
     public let efficiencyByPrecision: [String: Double]

@@ -72,7 +72,7 @@ extension Mapping {
         let preamble = [
             "C[\(product)m, n] = Σ_k A[\(product)m, k] · B[\(product)k, n], \(t.batch > 1 ? "\(t.batch) products of " : "")M×N×K = \(t.m)×\(t.n)×\(t.k), output-stationary",
             "DRAM → L3: \(t.l3BlockCount) block\(t.l3BlockCount == 1 ? "" : "s") of \(t.l3Block.m)×\(t.l3Block.n)×\(t.l3Block.k) (double-buffered)",
-            "the schedule pipelines the op in \(chunks) chunk\(chunks == 1 ? "" : "s") (the larger of its L3 blocks and its \(kSteps) K-slices, at most \(Mapping.maximumChunks))"
+            "the schedule pipelines the op in \(chunks) chunk\(chunks == 1 ? "" : "s") (one per 256 KiB it moves, at least one per L3 block, at most \(Mapping.maximumChunks))"
         ]
         return t.shares.filter { $0.blocks > 0 }.compactMap { share -> LoopNest? in
             guard let tile = hardware.tileClasses.first(where: { $0.name == share.name }) else { return nil }

@@ -26,20 +26,21 @@ public struct Mapping: Sendable {
     /// Bytes per chunk of a group without a matmul blocking.
     public static let chunkBytes = 262_144
 
-    /// How many chunks the group headed by `head` flows through its stages in: a matmul as many
-    /// as it has L3 blocks or L2 K-steps, anything else one per 256 KiB its members read and
-    /// write, rounded down to a power of two so the chunks split its rows evenly; at most
-    /// ``maximumChunks``. The schedule pipelines them; the loop nests show them.
+    /// How many chunks the group headed by `head` flows through its stages in: one per 256 KiB
+    /// its members read and write, and for a matmul at least one per L3 block; at most
+    /// ``maximumChunks``. A vector-path group's count is rounded down to a power of two so the
+    /// chunks split its rows evenly. The schedule pipelines them; the loop nests show them.
+    /// (Counted in L2 K-steps, a larger L2 meant fewer, longer chunks and a slower schedule.)
     public func chunks(ofGroup head: Int, in graph: Graph) -> Int {
-        if let tiling = operators[head].tiling {
-            let kSteps = (tiling.k + tiling.l2Block.k - 1) / tiling.l2Block.k
-            return min(Self.maximumChunks, max(1, max(tiling.l3BlockCount, kSteps)))
-        }
         let moved = plan.groups[plan.groupIndex[head]].reduce(0) { sum, member in
             let op = graph.ops[member]
             return sum + Set(op.inputs).reduce(0) { $0 + graph[$1].byteCount } + graph[op.outputs[0]].byteCount
         }
-        let wanted = min(Self.maximumChunks, max(1, (moved + Self.chunkBytes - 1) / Self.chunkBytes))
+        let byBytes = (moved + Self.chunkBytes - 1) / Self.chunkBytes
+        if let tiling = operators[head].tiling {
+            return min(Self.maximumChunks, max(1, tiling.l3BlockCount, byBytes))
+        }
+        let wanted = min(Self.maximumChunks, max(1, byBytes))
         var chunks = 1
         while chunks * 2 <= wanted { chunks *= 2 }
         return chunks

@@ -102,7 +102,9 @@ struct RunPage: Sendable {
         if options.aggregation != .none { shape.append("hidden states \(options.aggregation)") }
         var machine: [String] = []
         if let run = report.kpu {
-            machine = ["\(run.hardware.name) \(run.hardware.profileName)", "\(run.chosen.fusion.rawValue) fusion", "\(run.energyTable.name) energy table"]
+            machine =
+                ["\(run.hardware.name) \(run.hardware.profileName)"] + report.knobs.map { "\($0.knob.rawValue) \(HardwareKnob.text($0.value))" }
+                + ["\(run.chosen.fusion.rawValue) fusion", "\(run.energyTable.name) energy table"]
         }
         pageTitle = ([config.name] + shape + machine).joined(separator: " · ") + " — transformer adds"
         heading = "Where \(config.name)'s additions go"
