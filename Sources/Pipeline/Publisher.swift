@@ -62,9 +62,10 @@ public final class Publisher: @unchecked Sendable {
         try site.previousHistory()
     }
 
-    /// Writes `history.jsonl` (previous lines plus `history`), the comparison page when given,
-    /// the site index (every run in the site) and `latest/`; validates the pages; then swaps the
-    /// staged site into place. Returns the written site-level files.
+    /// Writes `history.jsonl` (previous lines plus `history`), the comparison page and
+    /// `sweep.csv` when given a comparison, the site index (every run in the site) and `latest/`;
+    /// validates the pages; then swaps the staged site into place. Returns the written
+    /// site-level files.
     @discardableResult
     public func publish(
         latest: String?, history newEntries: [HistoryEntry], comparison: ComparisonPage? = nil,
@@ -73,6 +74,9 @@ public final class Publisher: @unchecked Sendable {
         var written: [URL] = []
         let history = try previousHistory() + newEntries
         written.append(try site.replaceSiteFile(History.fileName, with: History.encode(history)))
+        if let comparison {
+            written.append(try site.replaceSiteFile(SweepCSV.fileName, with: SweepCSV.data(comparison.runs)))
+        }
         if let comparison, pages {
             let page = try templates.render(comparison, path: "\(root.path)/\(ComparisonPage.fileName)")
             written.append(try site.replaceSiteFile(ComparisonPage.fileName, with: Data(page.utf8)))

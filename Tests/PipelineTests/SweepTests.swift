@@ -122,8 +122,8 @@ func snapshot(_ root: URL) throws -> [String: Data] {
         _ = try Self.sweep(into: folder.appendingPathComponent("b"), parallel: false)
         let a = try snapshot(folder.appendingPathComponent("a")), b = try snapshot(folder.appendingPathComponent("b"))
         #expect(parallel.runs.count == 8)
-        // 8 runs × 6 files, their copy in latest/, index, comparison, history.
-        #expect(a.count == 8 * 6 + 6 + 3)
+        // 8 runs × 6 files, their copy in latest/, index, comparison, sweep.csv, history.
+        #expect(a.count == 8 * 6 + 6 + 4)
         #expect(a.keys.sorted() == b.keys.sorted())
         for (path, data) in a { #expect(b[path] == data, "\(path) differs between the parallel and the serial sweep") }
         // History: one line per run, in grid order, with the date and commit.

@@ -4,6 +4,7 @@ import KPUModel
 import Pipeline
 import ReportModel
 import Testing
+import ReportRendering
 
 /// `sweep --vary` (issue 15): knobs on top of each SKU, every combination, named in run ids,
 /// recorded in report.json, bad values refused in one line.
@@ -51,5 +52,33 @@ import Testing
                 #expect(error.description == message)
             }
         }
+    }
+}
+
+@Suite struct SweepCSVTests {
+    @Test func aSweepWritesARowPerRunWithItsKnobsAndHeadlineFigures() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sweepcsv-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var grid = SweepGrid()
+        grid.models = [.preset("bert-tiny")]
+        grid.vary[.dramGBps] = [32, 512]
+        let site = try Publisher(root: folder, templates: Templates(directory: projectTemplates))
+        let outcome = try Sweep.run(grid.requests, pipeline: RunPipeline(date: nil), site: site, options: PublishOptions(format: .json))
+        let text = try String(contentsOf: folder.appendingPathComponent("sweep.csv"), encoding: .utf8)
+        let lines = text.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        #expect(lines.count == 3)
+        let header = lines[0].components(separatedBy: ",")
+        #expect(header.starts(with: ["run_id", "model", "batch", "seq", "precision"]))
+        #expect(header.contains("dram_gbps") && header.contains("latency_s") && header.contains("attention_mask_energy_pj"))
+        for (line, run) in zip(lines.dropFirst(), outcome.runs) {
+            let cells = line.components(separatedBy: ",")
+            func cell(_ name: String) -> String { cells[header.firstIndex(of: name)!] }
+            #expect(cell("run_id") == run.runID)
+            #expect(Double(cell("latency_s")) == run.document.totals?.latencyS)
+            #expect(Double(cell("dram_gbps")) == run.document.knobs?["dram_gbps"])
+        }
+        // The slower DRAM never makes the run faster.
+        let latencies = outcome.runs.map { $0.document.totals!.latencyS }
+        #expect(latencies[0] >= latencies[1])
     }
 }

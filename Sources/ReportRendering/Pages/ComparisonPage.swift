@@ -7,6 +7,8 @@ import ReportModel
 /// baseline's verdicts when one was given.
 public struct ComparisonPage: Sendable {
     public static let fileName = "comparison.html"
+    /// The runs compared, in order (also what `sweep.csv` lists).
+    public let runs: [RunSummary]
 
     struct Row: Sendable {
         var number: String
@@ -47,6 +49,7 @@ public struct ComparisonPage: Sendable {
     var toolVersion = ToolInfo.version
 
     public init(runs summaries: [RunSummary], baseline: BaselineComparison?) {
+        runs = summaries
         let grouping = RunGrouping(summaries.map(\.document))
         let documents = grouping.ordered
         configColumns = Array(grouping.columns.dropFirst())
