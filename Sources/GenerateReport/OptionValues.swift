@@ -3,6 +3,7 @@ import Foundation
 import KPUModel
 import ConfigFrontend
 import ModelGraph
+import Pipeline
 import ReportModel
 import ReportRendering
 import SitePublishing
@@ -23,6 +24,8 @@ extension HiddenStateAggregation {
 }
 
 extension OutputFormat: ExpressibleByArgument {}
+
+extension SweepPages: ExpressibleByArgument {}
 
 extension FusionPolicy: ExpressibleByArgument {
     /// Each policy with what it does, listed under the option in help.

@@ -90,7 +90,7 @@ struct SiteOptions: ParsableArguments {
         for file in outcome.siteFiles { print(relative(file)) }
         // What each page warns of, on stderr too, so a nightly job's log shows it.
         for run in outcome.runs {
-            for warning in run.document.warnings ?? [] {
+            for warning in run.document?.warnings ?? [] {
                 FileHandle.standardError.write(Data("generate-report: warning: \(run.runID): \(warning)\n".utf8))
             }
         }

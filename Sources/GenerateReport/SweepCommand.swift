@@ -23,7 +23,7 @@ struct SweepCommand: ParsableCommand, HasExamples, SingleValuedOptions {
     static let examples = [
         "generate-report sweep --model bert-base-uncased --model bert-large-uncased --seq 128 --seq 512 --hardware kpu-t64 --hardware kpu-t256",
         "generate-report sweep --grid sweeps/nightly.yaml --baseline last-night/ --fail-on-regression 2",
-        "generate-report sweep --grid sweeps/nightly.yaml --shard 1/4 --out shard1"
+        "generate-report sweep --grid sweeps/design-space.yaml --pages pareto --shard 1/4 --out shard1"
     ]
 
     @Option(name: .long, help: ArgumentHelp("A YAML file describing the grid (options below add to it).", valueName: "file"))
@@ -87,9 +87,16 @@ struct SweepCommand: ParsableCommand, HasExamples, SingleValuedOptions {
     @Option(name: .long, help: ArgumentHelp("Run only the I-th of N slices of the grid, e.g. 2/4.", valueName: "i/n"))
     var shard: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Which runs get pages: all, pareto (only runs on the latency–energy Pareto front; the rest are modelled without the fusion what-ifs and listed in sweep.csv and the comparison page) or none.",
+            valueName: "all|pareto|none"))
+    var pages: SweepPages = .all
+
     @OptionGroup var site: SiteOptions
 
-    static let singleValued = ["--grid", "--aggregate-hidden-states", "--profile", "--shard"] + SiteOptions.singleValued
+    static let singleValued = ["--grid", "--aggregate-hidden-states", "--profile", "--shard", "--pages"] + SiteOptions.singleValued
     static let sweepable: Set<String> = []
 
     func sweepGrid() throws -> SweepGrid {
@@ -124,7 +131,8 @@ struct SweepCommand: ParsableCommand, HasExamples, SingleValuedOptions {
         let options = try site.publishOptions()
         let pipeline = try site.pipeline()
         let assembly = try Publisher(root: URL(fileURLWithPath: site.out), templates: try site.loadTemplates())
-        let outcome = try Sweep.run(requests, pipeline: pipeline, site: assembly, options: options, progress: SweepProgress(total: requests.count))
+        let outcome = try Sweep.run(
+            requests, pipeline: pipeline, site: assembly, options: options, pages: pages, progress: SweepProgress(total: requests.count))
         try site.finish(outcome, runFiles: false)
     }
 }

@@ -75,14 +75,14 @@ public final class Publisher: @unchecked Sendable {
         let history = try previousHistory() + newEntries
         written.append(try site.replaceSiteFile(History.fileName, with: History.encode(history)))
         if let comparison {
-            written.append(try site.replaceSiteFile(SweepCSV.fileName, with: SweepCSV.data(comparison.runs)))
+            written.append(try site.replaceSiteFile(SweepCSV.fileName, with: SweepCSV.data(comparison.points)))
         }
         if let comparison, pages {
             let page = try templates.render(comparison, path: "\(root.path)/\(ComparisonPage.fileName)")
             written.append(try site.replaceSiteFile(ComparisonPage.fileName, with: Data(page.utf8)))
         }
         let runs = SiteRuns.read(in: site.staging, known: state.withLock { added })
-        if !runs.isEmpty && pages {
+        if (!runs.isEmpty || comparison != nil) && pages {
             let hasComparison = FileManager.default.fileExists(atPath: site.staging.appendingPathComponent(ComparisonPage.fileName).path)
             let index = SiteIndexPage(runs: runs, history: history, hasComparison: hasComparison)
             let page = try templates.render(index, path: "\(root.path)/index.html")

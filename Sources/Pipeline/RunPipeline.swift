@@ -95,13 +95,15 @@ public struct RunRequestError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Turns run requests into reports: hardware, graph, add analysis and the KPU model under every
-/// fusion policy. Hardware descriptions are read once per SKU and profile and shared, so a sweep
-/// over many models reads each SKU once. Safe to use from several threads.
+/// fusion policy. Hardware descriptions are read once per SKU and profile, and graphs built once
+/// per model, shape and precision, and shared, so a sweep reads each SKU and builds each model
+/// once. Safe to use from several threads.
 public final class RunPipeline: @unchecked Sendable {
     /// The date the pages name (from --date or SOURCE_DATE_EPOCH), or nil.
     public let date: String?
     private let lock = NSLock()
     private var hardwareCache: [String: Result<(KPUHardware, String), any Error>] = [:]
+    private var modelCache: [RunRequest: Result<PreparedModel, any Error>] = [:]
 
     /// The largest graph a run takes: a 2,000-layer model (80,000 operators) takes about 6 s
     /// and 1 GB; beyond this, time and memory grow past what a nightly job should spend.
@@ -124,12 +126,83 @@ public final class RunPipeline: @unchecked Sendable {
         return nil
     }
 
+    /// The full report of a run: every fusion policy under both residencies (the page's what-if
+    /// tables), the marginal cost of each add category and the decompositions.
     public func report(_ request: RunRequest) throws -> RunReport {
-        let policy = request.fusion
+        let run = try prepare(request)
+        let (graph, hardware, precision) = (run.model.graph, run.hardware, run.descriptor.options.precision)
+        // Every policy under both residencies is modelled: the page compares them. MACs and
+        // matmul blockings are the same under each.
+        let tilings = MatMulTilings(graph: graph, hardware: hardware, precision: precision)
+        let mappings = FusionPolicy.allCases.concurrentMap { policy in
+            Mapper(graph: graph, hardware: hardware, precision: precision, fusion: policy, residency: request.residency, tilings: tilings)
+                .map(under: Residency.allCases)
+        }.flatMap { $0 }
+        let evaluations = mappings.concurrentMap { mapping in
+            KPUEvaluator(graph: graph, hardware: hardware, energy: run.energyTable, mapping: mapping, workload: run.model.workload).evaluate()
+        }
+        var report = run.report(evaluations: evaluations, marginal: true)
+        let chosen = report.kpu!.chosen
+        report.decompositions = DecompositionCost.all(
+            analysis: run.model.analysis, graph: graph, chosen: chosen, hardware: hardware, energy: run.energyTable, precision: precision)
+        return report
+    }
+
+    /// A run of a sweep that gets no page: the chosen policy and residency alone, without the
+    /// what-ifs (other policies, marginal costs, decompositions) only a page shows. Its point
+    /// equals the full report's.
+    public func point(_ request: RunRequest) throws -> SweepPoint {
+        let run = try prepare(request)
+        let (graph, precision) = (run.model.graph, run.descriptor.options.precision)
+        let mapping = Mapper(graph: graph, hardware: run.hardware, precision: precision, fusion: request.fusion, residency: request.residency).map()
+        let evaluation = KPUEvaluator(graph: graph, hardware: run.hardware, energy: run.energyTable, mapping: mapping, workload: run.model.workload)
+            .evaluate()
+        let report = run.report(evaluations: [evaluation], marginal: false)
+        guard let point = SweepPoint(document: report.document, page: nil) else { preconditionFailure("a run with a KPU model has a point") }
+        return point
+    }
+
+    /// What a run needs before its mappings: the model's shared graph and analysis, the SKU with
+    /// the run's knobs and its energy table, the run's description, all checked.
+    struct PreparedRun {
+        let request: RunRequest
+        let model: PreparedModel
+        let hardware: KPUHardware
+        let energyTable: EnergyTable
+        let descriptor: RunDescriptor
+        let date: String?
+
+        /// The report of the evaluations made, the request's policy and residency chosen.
+        func report(evaluations: [KPUEvaluation], marginal: Bool) -> RunReport {
+            let chosen = MappingStrategy(fusion: request.fusion, residency: request.residency)
+            var report = RunReport(
+                descriptor: descriptor, graph: model.graph, analysis: model.analysis,
+                kpu: RunReport.KPURun(
+                    graph: model.graph, workload: model.workload, analysis: model.analysis, evaluations: evaluations, chosen: chosen,
+                    marginal: marginal))
+            report.knobs = request.knobs
+            report.notes = model.notes + RunPipeline.hardwareNotes(hardware, request: request) + [report.kpu?.attentionFallbackNote].compactMap { $0 }
+            report.warnings = RunPipeline.assumptionWarnings(report)
+            report.modelFamily = model.family
+            report.date = date
+            return report
+        }
+    }
+
+    /// A model's graph at one shape and precision with what every run of it shares: the
+    /// compulsory traffic and the add analysis.
+    struct PreparedModel: Sendable {
+        let built: BuiltModel
+        let workload: WorkloadCost
+        let analysis: AddAnalysis
+        var graph: Graph { built.graph }
+        var notes: [String] { built.notes }
+        var family: String? { built.family }
+    }
+
+    func prepare(_ request: RunRequest) throws -> PreparedRun {
         // The hardware description and its energy table (YAML) are read beside the graph build.
-        // The run id needs the hardware label, which only naming needs: the graph is built with
-        // a placeholder.
-        let ((kpuHardware, hardwareLabel, table), built) = try concurrently(
+        let ((hardware, hardwareLabel, table), model) = try concurrently(
             {
                 var (hardware, label) = try self.hardware(request)
                 var table = try EnergyTable.named(request.energyTable, for: hardware)
@@ -138,52 +211,47 @@ public final class RunPipeline: @unchecked Sendable {
                 if !request.knobs.isEmpty { label += "_" + request.knobs.map(\.label).joined(separator: "_") }
                 return (hardware, label, table)
             },
-            {
-                try Self.buildGraph(
-                    request, hardware: RunDescriptor.HardwareChoice(label: "", profile: nil, energyTable: "", fusion: policy, residency: request.residency))
-            })
+            { try self.model(request) })
         let choice = RunDescriptor.HardwareChoice(
-            label: hardwareLabel, profile: request.profile, energyTable: request.energyTable, fusion: policy, residency: request.residency)
-        let (graph, notes) = (built.graph, built.notes)
-        let descriptor = built.descriptor.with(hardware: choice)
-        // Counts, energies and times are 64-bit integers: a workload too large for them is an
-        // error here, before anything multiplies or sums them.
-        let source = descriptor.sourceDescription
-        if graph.ops.count > Self.operatorLimit {
-            throw RunRequestError(
-                "\(source): the graph has \(graph.ops.count) operators; this tool models up to \(Self.operatorLimit) (about 2,500 BERT layers); use fewer layers"
-            )
+            label: hardwareLabel, profile: request.profile, energyTable: request.energyTable, fusion: request.fusion, residency: request.residency)
+        let descriptor = model.built.descriptor.with(hardware: choice)
+        let precision = descriptor.options.precision
+        try hardware.checkRates(for: precision)
+        try KPUEvaluator.checkWithinRange(graph: model.graph, hardware: hardware, energy: table, precision: precision, source: descriptor.sourceDescription)
+        return PreparedRun(request: request, model: model, hardware: hardware, energyTable: table, descriptor: descriptor, date: date)
+    }
+
+    /// The model of a request, built once per model, shape and precision and shared by every run
+    /// of it (the SKU, knobs, policies and energy table do not change the graph).
+    func model(_ request: RunRequest) throws -> PreparedModel {
+        var key = request
+        key.hardware = .builtIn("")
+        key.profile = nil
+        key.energyTable = ""
+        key.fusion = .vectorEngine
+        key.residency = .l3
+        key.knobs = []
+        if let cached = lock.withLock({ modelCache[key] }) { return try cached.get() }
+        let prepared = Result<PreparedModel, any Error> {
+            // The run id needs the hardware label, which only naming needs: the graph is built
+            // with a placeholder.
+            let built = try Self.buildGraph(
+                request, hardware: RunDescriptor.HardwareChoice(label: "", profile: nil, energyTable: "", fusion: request.fusion, residency: request.residency))
+            let graph = built.graph
+            // Counts, energies and times are 64-bit integers: a workload too large for them is an
+            // error here, before anything multiplies or sums them.
+            let source = built.descriptor.sourceDescription
+            if graph.ops.count > Self.operatorLimit {
+                throw RunRequestError(
+                    "\(source): the graph has \(graph.ops.count) operators; this tool models up to \(Self.operatorLimit) (about 2,500 BERT layers); use fewer layers"
+                )
+            }
+            try graph.checkTotalsFit(source: source)
+            let workload = WorkloadCost(graph: graph)
+            return PreparedModel(built: built, workload: workload, analysis: AddAnalysis(graph: graph, cost: workload))
         }
-        try graph.checkTotalsFit(source: source)
-        try kpuHardware.checkRates(for: descriptor.options.precision)
-        try KPUEvaluator.checkWithinRange(graph: graph, hardware: kpuHardware, energy: table, precision: descriptor.options.precision, source: source)
-        let workload = WorkloadCost(graph: graph)
-        let analysis = AddAnalysis(graph: graph, cost: workload)
-        // Every policy under both residencies is modelled: the page compares them. MACs and
-        // matmul blockings are the same under each.
-        let tilings = MatMulTilings(graph: graph, hardware: kpuHardware, precision: descriptor.options.precision)
-        let mappings = FusionPolicy.allCases.concurrentMap { policy in
-            Mapper(
-                graph: graph, hardware: kpuHardware, precision: descriptor.options.precision, fusion: policy, residency: request.residency,
-                tilings: tilings
-            ).map(under: Residency.allCases)
-        }.flatMap { $0 }
-        let evaluations = mappings.concurrentMap { mapping in
-            KPUEvaluator(graph: graph, hardware: kpuHardware, energy: table, mapping: mapping, workload: workload).evaluate()
-        }
-        let chosen = MappingStrategy(fusion: policy, residency: request.residency)
-        var report = RunReport(
-            descriptor: descriptor, graph: graph, analysis: analysis,
-            kpu: RunReport.KPURun(graph: graph, workload: workload, analysis: analysis, evaluations: evaluations, chosen: chosen))
-        report.knobs = request.knobs
-        report.notes = notes + Self.hardwareNotes(kpuHardware, request: request) + [report.kpu?.attentionFallbackNote].compactMap { $0 }
-        report.warnings = Self.assumptionWarnings(report)
-        report.modelFamily = built.family
-        report.date = date
-        report.decompositions = DecompositionCost.all(
-            analysis: analysis, graph: graph, chosen: evaluations.first { $0.strategy == chosen }!,
-            hardware: kpuHardware, energy: table, precision: descriptor.options.precision)
-        return report
+        lock.withLock { modelCache[key] = prepared }
+        return try prepared.get()
     }
 
     /// Where the model's assumptions do not hold for a run: average power above the profile's
@@ -255,10 +323,9 @@ public final class RunPipeline: @unchecked Sendable {
         }
     }
 
-    /// The graph from a preset, a config.json or an ONNX export, with its run description and
-    /// notes for the reader.
-    /// A model's graph as a front end built it, with what the report says about it.
-    struct BuiltModel {
+    /// A model's graph as a front end built it (a preset, a config.json or an ONNX export), with
+    /// its run description and what the report says about it.
+    struct BuiltModel: Sendable {
         let descriptor: RunDescriptor
         let graph: Graph
         /// Notes for the reader (unmodelled ops, bound dimensions, approximations).

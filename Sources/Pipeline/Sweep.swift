@@ -41,51 +41,95 @@ public struct SweepOutcome: Sendable {
     }
 }
 
+/// Which runs of a sweep get a folder of their own (page and data files).
+public enum SweepPages: String, Sendable, CaseIterable {
+    /// Every run.
+    case all
+    /// Only the runs on the latency–energy Pareto front; the others are rows of `sweep.csv` and
+    /// points on the comparison page.
+    case pareto
+    /// No run: the site index, the comparison page, `sweep.csv` and `history.jsonl` only.
+    case none
+}
+
 /// Runs a grid of configurations on all cores into one site, published in one step: the run
-/// pages, the site index, a comparison page and one history line per run. The output is the
-/// same as a serial run's: each run depends only on its inputs, and the index, comparison and
-/// history are written in grid order once all runs are done. If any run fails, nothing is
-/// published and the error names the configuration.
+/// pages, the site index, a comparison page, `sweep.csv` and one history line per run. The
+/// output is the same as a serial run's: each run depends only on its inputs, and the index,
+/// comparison and history are written in grid order once all runs are done. If any run fails,
+/// nothing is published and the error names the configuration.
+///
+/// With `--pages pareto` or `none`, every run is first modelled on the light path (its own policy
+/// and residency only, see ``RunPipeline/point(_:)``); the runs that get a page are then modelled
+/// in full.
 public enum Sweep {
     public static func run(
-        _ requests: [RunRequest], pipeline: RunPipeline, site: Publisher, options: PublishOptions,
+        _ requests: [RunRequest], pipeline: RunPipeline, site: Publisher, options: PublishOptions, pages: SweepPages = .all,
         progress: SweepProgress? = nil, parallel: Bool = true
     ) throws -> SweepOutcome {
         let total = requests.count
-        let work: @Sendable (RunRequest) -> Result<(RunSummary, HistoryEntry), any Error> = { request in
-            let result = Result { () throws -> (RunSummary, HistoryEntry) in
-                var report = try pipeline.report(request)
-                options.attachBaseline(to: &report, runCount: total)
-                let summary = try site.add(report, format: options.format)
-                return (summary, HistoryEntry(report: report, commit: options.commit))
-            }
-            progress?.finished(label: (try? result.get().0.runID) ?? request.label, failed: (try? result.get()) == nil)
-            return result
-        }
         // Serial is there to check that parallel output is identical.
-        let outcomes = parallel ? requests.concurrentMap(work) : requests.map(work)
-        progress?.done()
+        func each<T: Sendable>(_ work: @escaping @Sendable (RunRequest) -> T) -> [T] {
+            parallel ? requests.concurrentMap(work) : requests.map(work)
+        }
+        let full: @Sendable (RunRequest) throws -> (RunSummary, HistoryEntry) = { request in
+            var report = try pipeline.report(request)
+            options.attachBaseline(to: &report, runCount: total)
+            let summary = try site.add(report, format: options.format)
+            return (summary, HistoryEntry(report: report, commit: options.commit))
+        }
+        func check<T>(_ outcomes: [Result<T, any Error>], _ requestsOf: [Int]) throws -> [T] {
+            try outcomes.enumerated().map { offset, outcome in
+                let index = requestsOf[offset]
+                do { return try outcome.get() } catch { throw SweepError(run: index + 1, of: total, label: requests[index].label, underlying: error) }
+            }
+        }
         var summaries: [RunSummary] = []
         var history: [HistoryEntry] = []
-        for (index, outcome) in outcomes.enumerated() {
-            switch outcome {
-            case .success(let (summary, entry)):
+        switch pages {
+        case .all:
+            let outcomes = each { request in
+                let result = Result { try full(request) }
+                progress?.finished(label: (try? result.get().0.runID) ?? request.label, failed: (try? result.get()) == nil)
+                return result
+            }
+            progress?.done()
+            for (summary, entry) in try check(outcomes, Array(requests.indices)) {
                 summaries.append(summary)
                 history.append(entry)
-            case .failure(let error):
-                throw SweepError(run: index + 1, of: total, label: requests[index].label, underlying: error)
+            }
+        case .pareto, .none:
+            let outcomes = each { request in
+                let result = Result { try pipeline.point(request) }
+                progress?.finished(label: (try? result.get().runID) ?? request.label, failed: (try? result.get()) == nil)
+                return result
+            }
+            progress?.done()
+            let points = try check(outcomes, Array(requests.indices))
+            let paged = pages == .pareto ? ParetoFront.indices(of: points).sorted() : []
+            let pagedRequests = paged.map { requests[$0] }
+            let fullOutcomes = parallel ? pagedRequests.concurrentMap { r in Result { try full(r) } } : pagedRequests.map { r in Result { try full(r) } }
+            let pagedRuns = Dictionary(uniqueKeysWithValues: zip(paged, try check(fullOutcomes, paged)))
+            for (index, point) in points.enumerated() {
+                if let (summary, entry) = pagedRuns[index] {
+                    summaries.append(summary)
+                    history.append(entry)
+                } else {
+                    summaries.append(RunSummary(point: point))
+                    history.append(point.historyEntry(date: pipeline.date, commit: options.commit))
+                }
             }
         }
         let comparison = options.baseline.map { BaselineComparison(runs: summaries, baseline: $0, threshold: options.noiseThreshold) }
         let files = try site.publish(
-            latest: summaries.last?.runID, history: history,
+            latest: summaries.last { !$0.files.isEmpty }?.runID, history: history,
             comparison: total > 1 || comparison != nil ? ComparisonPage(runs: summaries, baseline: comparison) : nil,
             pages: options.format.writesHTML)
         return SweepOutcome(runs: summaries, comparison: comparison, siteFiles: files)
     }
 
-    /// Combines the sites that shards wrote into one: their run folders, their history lines
-    /// (each line once), a comparison page over every run, and a fresh index.
+    /// Combines the sites that shards wrote into one: their run folders, the runs their
+    /// `sweep.csv` files list (runs without a page included), their history lines (each line
+    /// once), a comparison page over every run, and a fresh index.
     public static func merge(_ folders: [String], into site: Publisher, options: PublishOptions) throws -> SweepOutcome {
         var summaries: [String: RunSummary] = [:]
         var history: [HistoryEntry] = []
@@ -102,8 +146,19 @@ public enum Sweep {
                 !$0.hasPrefix(".") && $0 != "latest"
                     && FileManager.default.fileExists(atPath: url.appendingPathComponent($0).appendingPathComponent("report.json").path)
             }
-            if runFolders.isEmpty {
-                throw RunRequestError("\(folder): holds no run folders with a report.json; is it a shard's --out folder?")
+            let table = url.appendingPathComponent(SweepCSV.fileName)
+            let hasTable = FileManager.default.fileExists(atPath: table.path)
+            if runFolders.isEmpty && !hasTable {
+                throw RunRequestError("\(folder): holds neither run folders with a report.json nor a sweep.csv; is it a shard's --out folder?")
+            }
+            if hasTable {
+                let data: Data
+                do { data = try Data(contentsOf: table) } catch { throw RunRequestError("\(table.path): cannot be read (\(systemErrorReason(error)))") }
+                for var point in try SweepCSV.points(from: data, file: table.path) where summaries[point.runID] == nil {
+                    // A page is linked once its folder is adopted below.
+                    point.page = nil
+                    summaries[point.runID] = RunSummary(point: point)
+                }
             }
             for name in runFolders { summaries[name] = try site.adopt(runFolder: url.appendingPathComponent(name)) }
             for entry in try History.read(url.appendingPathComponent(History.fileName)) where seen.insert(Self.identity(entry)).inserted {
@@ -113,7 +168,7 @@ public enum Sweep {
         let runs = summaries.keys.sorted().map { summaries[$0]! }
         let comparison = options.baseline.map { BaselineComparison(runs: runs, baseline: $0, threshold: options.noiseThreshold) }
         let files = try site.publish(
-            latest: runs.last?.runID, history: history, comparison: ComparisonPage(runs: runs, baseline: comparison),
+            latest: runs.last { !$0.files.isEmpty }?.runID, history: history, comparison: ComparisonPage(runs: runs, baseline: comparison),
             pages: options.format.writesHTML)
         return SweepOutcome(runs: runs, comparison: comparison, siteFiles: files)
     }
@@ -151,6 +206,9 @@ public final class SweepProgress: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         count += 1
+        // A log gets a line per run up to a hundred runs, then one per hundredth of the sweep
+        // (and every failure), so a 10,000-run sweep's log stays readable.
+        guard terminal || failed || total <= 100 || count % (total / 100) == 0 || count == total else { return }
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let remaining = elapsed / Double(count) * Double(total - count)
         let line =

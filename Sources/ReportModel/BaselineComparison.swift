@@ -204,7 +204,7 @@ extension BaselineComparison {
     /// Compares the given runs with a baseline.
     public init(runs summaries: [RunSummary], baseline: BaselineRuns, threshold: Double) {
         self.init(
-            current: summaries.map(\.document), baseline: baseline.documents, threshold: threshold, baselineSource: baseline.source,
+            current: summaries.compactMap(\.document), baseline: baseline.documents, threshold: threshold, baselineSource: baseline.source,
             explicitFile: baseline.explicitFile)
     }
 

@@ -25,18 +25,14 @@ public struct HistoryEntry: Codable, Sendable, Equatable {
         self.addEnergyShare = addEnergyShare
     }
 
+    /// A run's line; the figures are its sweep point's, so a run with a page and one without
+    /// write the same line.
     public init(report: RunReport, commit: String?) {
         let document = report.document
-        self.init(
-            date: report.date, commit: commit, key: report.runID,
-            latencyS: document.totals?.latencyS, energyJ: document.totals.map { $0.energyPj.joules },
-            edp: document.totals?.edp, addEnergyShare: document.addTotals.shareEnergy)
-    }
-
-    init(document: ReportDocument, commit: String?) {
-        self.init(
-            date: document.generated, commit: commit, key: document.runId,
-            latencyS: document.totals?.latencyS, energyJ: document.totals.map { $0.energyPj.joules },
-            edp: document.totals?.edp, addEnergyShare: document.addTotals.shareEnergy)
+        if let point = SweepPoint(document: document, page: nil) {
+            self = point.historyEntry(date: report.date, commit: commit)
+        } else {
+            self.init(date: report.date, commit: commit, key: report.runID, latencyS: nil, energyJ: nil, edp: nil, addEnergyShare: nil)
+        }
     }
 }

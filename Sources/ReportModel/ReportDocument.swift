@@ -147,8 +147,14 @@ public struct ReportDocument: Codable, Sendable {
 
     /// The SKU and thermal profile in a few words (`KPU-T256 30W`), or a dash for a graph-only run.
     public var hardwareLabel: String {
+        guard hardware != nil else { return "—" }
+        return hardwareName + knobText.map { " · " + $0 }.joined()
+    }
+
+    /// `KPU-T256 default`: the SKU and its thermal profile, without knobs.
+    public var hardwareName: String {
         guard let hardware else { return "—" }
-        return "\(hardware.name.replacingOccurrences(of: "Stillwater ", with: "")) \(hardware.profile)" + knobText.map { " · " + $0 }.joined()
+        return "\(hardware.name.replacingOccurrences(of: "Stillwater ", with: "")) \(hardware.profile)"
     }
 
     /// `l3_mib 32 · dram_gbps 400`: the knobs in the order the knob list gives them.

@@ -52,7 +52,12 @@ public struct RunReport: Sendable {
         /// itself (pre-LN).
         package let firstLayer: ClosedRange<Int>?
 
-        public init(graph: Graph, workload: WorkloadCost, analysis: AddAnalysis, evaluations: [KPUEvaluation], chosen strategy: MappingStrategy) {
+        /// `marginal`: whether to model what each add category's absence would save (a page shows
+        /// it; a sweep run without a page skips it).
+        public init(
+            graph: Graph, workload: WorkloadCost, analysis: AddAnalysis, evaluations: [KPUEvaluation], chosen strategy: MappingStrategy,
+            marginal withMarginal: Bool = true
+        ) {
             let byStrategy = Dictionary(uniqueKeysWithValues: evaluations.map { ($0.strategy, $0) })
             chosen = byStrategy[strategy] ?? evaluations[0]
             hardware = chosen.hardware
@@ -65,7 +70,7 @@ public struct RunReport: Sendable {
             opOrigins = graph.ops.map(\.origin)
             self.graph = graph
             self.workload = workload
-            marginal = MarginalCost.all(graph: graph, workload: workload, analysis: analysis, chosen: chosen)
+            marginal = withMarginal ? MarginalCost.all(graph: graph, workload: workload, analysis: analysis, chosen: chosen) : [:]
             utilization = Utilization(chosen)
             roofline = Roofline(chosen, analysis: analysis)
             let fallbacks = byStrategy[MappingStrategy(fusion: .flashAttention, residency: chosen.residency)]?.mapping.attentionFallbacks ?? []

@@ -34,6 +34,8 @@ public struct TimeSpan: Hashable, Comparable, Sendable, AdditiveArithmetic {
     public init(secondsRoundedUp seconds: Double) { picoseconds = Int64((seconds * 1e12).rounded(.up)) }
     /// For lower bounds: never above the exact figure.
     public init(secondsRoundedDown seconds: Double) { picoseconds = Int64((seconds * 1e12).rounded(.down)) }
+    /// The nearest picosecond: reads back a span written as seconds (report.json, sweep.csv).
+    public init(seconds: Double) { picoseconds = Int64((seconds * 1e12).rounded()) }
 
     public var seconds: Double { Double(picoseconds) * 1e-12 }
     /// Microseconds, the unit of Chrome's and Perfetto's trace format.

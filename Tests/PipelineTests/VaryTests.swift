@@ -74,11 +74,11 @@ import ReportRendering
             let cells = line.components(separatedBy: ",")
             func cell(_ name: String) -> String { cells[header.firstIndex(of: name)!] }
             #expect(cell("run_id") == run.runID)
-            #expect(Double(cell("latency_s")) == run.document.totals?.latencyS)
-            #expect(Double(cell("dram_gbps")) == run.document.knobs?["dram_gbps"])
+            #expect(Double(cell("latency_s")) == run.document?.totals?.latencyS)
+            #expect(Double(cell("dram_gbps")) == run.document?.knobs?["dram_gbps"])
         }
         // The slower DRAM never makes the run faster.
-        let latencies = outcome.runs.map { $0.document.totals!.latencyS }
+        let latencies = outcome.runs.map { $0.document!.totals!.latencyS }
         #expect(latencies[0] >= latencies[1])
     }
 }

@@ -355,7 +355,7 @@ func temporaryFolder() throws -> URL {
         #expect(grouping.columns == ["KPU", "Fusion"])
         #expect(grouping.shared == "l3 residency · batch 1 · fp32 · no hidden-state aggregation · kpu-16nm energy table")
         #expect(grouping.groups[1].runs.map(grouping.cells) == [["KPU-T64 6W", "none"], ["KPU-T64 6W", "epilogue"], ["KPU-T256 30W", "epilogue"]])
-        #expect(RunGrouping.natural("KPU-T64", "KPU-T128") == true && RunGrouping.natural("b", "a") == false && RunGrouping.natural("x", "x") == nil)
+        #expect(NaturalOrder.before("KPU-T64", "KPU-T128") == true && NaturalOrder.before("b", "a") == false && NaturalOrder.before("x", "x") == nil)
     }
 }
 

@@ -114,6 +114,72 @@ enum CSV {
         }
     }
 
+    /// A malformed file: the line where reading stopped, and why.
+    struct DecodingError: Error, CustomStringConvertible {
+        let line: Int
+        let reason: String
+        var description: String { "line \(line): \(reason)" }
+    }
+
+    /// Reads what ``encode(_:)`` writes: quoted cells with doubled quotes, CRLF or LF line ends,
+    /// and the quote that keeps a formula-like cell text taken off again.
+    static func decode(_ data: Data) throws(DecodingError) -> [[String]] {
+        let bytes = [UInt8](data)
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), apostrophe = UInt8(ascii: "'")
+        let formulaStarts: Set<UInt8> = [UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 0x09, 0x0D]
+        var rows: [[String]] = [], row: [String] = [], cell: [UInt8] = []
+        var index = 0, line = 1, quoted = false, cellStarted = false
+        func endCell() {
+            if cell.count > 1, cell[0] == apostrophe, formulaStarts.contains(cell[1]) { cell.removeFirst() }
+            row.append(String(decoding: cell, as: UTF8.self))
+            cell = []
+            cellStarted = false
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            if quoted {
+                if byte == quote {
+                    if index < bytes.count, bytes[index] == quote {
+                        cell.append(quote)
+                        index += 1
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    if byte == 0x0A { line += 1 }
+                    cell.append(byte)
+                }
+                continue
+            }
+            switch byte {
+            case quote where !cellStarted:
+                quoted = true
+                cellStarted = true
+            case quote:
+                throw DecodingError(line: line, reason: "a quote inside an unquoted cell")
+            case comma:
+                endCell()
+            case 0x0D where index < bytes.count && bytes[index] == 0x0A:
+                continue
+            case 0x0A:
+                endCell()
+                rows.append(row)
+                row = []
+                line += 1
+            default:
+                cell.append(byte)
+                cellStarted = true
+            }
+        }
+        if quoted { throw DecodingError(line: line, reason: "a quoted cell is not closed; the file is cut") }
+        if cellStarted || !row.isEmpty {
+            endCell()
+            rows.append(row)
+        }
+        return rows
+    }
+
     /// `1x128x768`: plain ASCII, no comma to quote.
     static func shape(_ dims: [Int]) -> String { dims.map(String.init).joined(separator: "x") }
 

@@ -28,6 +28,7 @@ public struct SiteIndexPage: Sendable {
     var shared: String
     var hasShared: Bool
     var runCount: String
+    var hasRuns: Bool
     var hasComparison: Bool
     var hasHistory: Bool
     var toolVersion = ToolInfo.version
@@ -60,5 +61,6 @@ public struct SiteIndexPage: Sendable {
                 })
         }
         runCount = runs.count == 1 ? "1 run" : "\(runs.count) runs"
+        hasRuns = !runs.isEmpty
     }
 }
