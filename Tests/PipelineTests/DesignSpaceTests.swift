@@ -96,6 +96,34 @@ import Testing
         #expect(try History.read(merged.appendingPathComponent("history.jsonl")).count == 6)
     }
 
+    @Test func everyKnobRunsOnEveryBuiltInSKUAndAHardwareFile() throws {
+        let pipeline = RunPipeline(date: nil)
+        let values: [HardwareKnob: [Double]] = [
+            .l1KiB: [16, 64], .l2KiB: [32, 128], .l3MiB: [8, 64], .dramGBps: [64, 256], .dramPJPerByte: [5, 20], .clockMHz: [500, 900],
+            .tiles: [32, 128], .dmaEngines: [4, 16], .vectorLanes: [16, 64]
+        ]
+        let skus: [RunRequest.Hardware] =
+            ["kpu-t64", "kpu-t128", "kpu-t256", "kpu-t768"].map { .builtIn($0) } + [
+                .file(projectRoot.appendingPathComponent("data/hardware/kpu-t128.yaml").path)
+            ]
+        for hardware in skus {
+            for knob in HardwareKnob.allCases {
+                let points = try values[knob]!.map { value in
+                    try pipeline.point(RunRequest(model: .preset("bert-tiny"), hardware: hardware, knobs: [HardwareKnob.Setting(knob, value)]))
+                }
+                for (point, value) in zip(points, values[knob]!) {
+                    #expect(point.knobs == [knob: value] && point.runID.contains("_\(HardwareKnob.Setting(knob, value).label)_"))
+                }
+                // The larger value never makes the run slower, except dearer DRAM, which never makes it cheaper.
+                if knob == .dramPJPerByte {
+                    #expect(points[1].energy > points[0].energy, "\(hardware) \(knob)")
+                } else if knob != .l1KiB {
+                    #expect(points[1].latency <= points[0].latency, "\(hardware) \(knob)")
+                }
+            }
+        }
+    }
+
     @Test func aShardFolderWithoutRunsOrTableIsRefused() throws {
         let folder = try temporaryFolder()
         let empty = folder.appendingPathComponent("empty")
