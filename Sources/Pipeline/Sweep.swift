@@ -68,7 +68,7 @@ public enum Sweep {
     ) throws -> SweepOutcome {
         let total = requests.count
         // Serial is there to check that parallel output is identical.
-        func each<T: Sendable>(_ work: @escaping @Sendable (RunRequest) -> T) -> [T] {
+        func each<T: Sendable>(_ requests: [RunRequest], _ work: @escaping @Sendable (RunRequest) -> T) -> [T] {
             parallel ? requests.concurrentMap(work) : requests.map(work)
         }
         let full: @Sendable (RunRequest) throws -> (RunSummary, HistoryEntry) = { request in
@@ -87,7 +87,7 @@ public enum Sweep {
         var history: [HistoryEntry] = []
         switch pages {
         case .all:
-            let outcomes = each { request in
+            let outcomes = each(requests) { request in
                 let result = Result { try full(request) }
                 progress?.finished(label: (try? result.get().0.runID) ?? request.label, failed: (try? result.get()) == nil)
                 return result
@@ -98,7 +98,7 @@ public enum Sweep {
                 history.append(entry)
             }
         case .pareto, .none:
-            let outcomes = each { request in
+            let outcomes = each(requests) { request in
                 let result = Result { try pipeline.point(request) }
                 progress?.finished(label: (try? result.get().runID) ?? request.label, failed: (try? result.get()) == nil)
                 return result
@@ -106,8 +106,7 @@ public enum Sweep {
             progress?.done()
             let points = try check(outcomes, Array(requests.indices))
             let paged = pages == .pareto ? ParetoFront.indices(of: points).sorted() : []
-            let pagedRequests = paged.map { requests[$0] }
-            let fullOutcomes = parallel ? pagedRequests.concurrentMap { r in Result { try full(r) } } : pagedRequests.map { r in Result { try full(r) } }
+            let fullOutcomes = each(paged.map { requests[$0] }) { request in Result { try full(request) } }
             let pagedRuns = Dictionary(uniqueKeysWithValues: zip(paged, try check(fullOutcomes, paged)))
             for (index, point) in points.enumerated() {
                 if let (summary, entry) = pagedRuns[index] {

@@ -77,9 +77,7 @@ public struct KnobSensitivity: Sendable {
                     return x > 0 ? y / x - 1 : nil
                 }.sorted()
                 guard !deltas.isEmpty else { continue }
-                let middle = deltas.count / 2
-                let median = deltas.count % 2 == 1 ? deltas[middle] : (deltas[middle - 1] + deltas[middle]) / 2
-                changes[figure] = Change(median: median, smallest: deltas.first!, largest: deltas.last!, pairs: deltas.count)
+                changes[figure] = Change(median: median(ofSorted: deltas), smallest: deltas.first!, largest: deltas.last!, pairs: deltas.count)
             }
             knobs.append(Knob(knob: knob, lowest: lowest, highest: highest, changes: changes))
         }

@@ -94,16 +94,6 @@ public struct SweepPoint: Sendable, Equatable {
             page: page)
     }
 
-    /// `KPU-T256 default · l3_mib 32`: the SKU with its knobs, as the run tables show it.
-    public var hardwareLabel: String {
-        ([kpu] + knobText).joined(separator: " · ")
-    }
-
-    /// `l3_mib 32`, in the order the knob list gives them.
-    public var knobText: [String] {
-        HardwareKnob.allCases.compactMap { knob in knobs[knob].map { "\(knob.rawValue) \(HardwareKnob.text($0))" } }
-    }
-
     /// The run's line of `history.jsonl`.
     public func historyEntry(date: String?, commit: String?) -> HistoryEntry {
         HistoryEntry(

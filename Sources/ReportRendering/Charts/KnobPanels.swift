@@ -59,9 +59,7 @@ struct KnobPanel: Sendable {
         }
         let columns = byValue.keys.sorted().map { value -> Column in
             let figures = byValue[value]!.sorted()
-            let middle = figures.count / 2
-            let median = figures.count % 2 == 1 ? figures[middle] : (figures[middle - 1] + figures[middle]) / 2
-            return Column(value: value, low: figures.first!, median: median, high: figures.last!, runs: figures.count)
+            return Column(value: value, low: figures.first!, median: median(ofSorted: figures), high: figures.last!, runs: figures.count)
         }
         title = "\(figure.rawValue.prefix(1).uppercased())\(figure.rawValue.dropFirst()) against \(knob.rawValue)"
         let y = ChartAxis(

@@ -3,9 +3,8 @@ import Support
 
 extension ReportDocument {
     /// The headline figures as the site index and the comparison page print them.
-    var cells: (hardware: String, latency: String, energy: String, edp: String, addShare: String) {
+    var cells: (latency: String, energy: String, edp: String, addShare: String) {
         (
-            hardware: hardwareLabel,
             latency: totals.map { Format.seconds($0.latencyS) } ?? "—",
             energy: totals.map { Format.joules($0.energyPj.joules) } ?? "—",
             edp: totals.map { Format.scientific($0.edp, unit: "J·s") } ?? "—",
